@@ -84,9 +84,7 @@ bench: all
 demo: all
 	BUILD=$(BUILD) sh examples/demo.sh
 
-inst# armsim/main.c arrives with the armsim issue; until then `all` is policyctl alone.
-ARMSIM_BIN := $(if $(wildcard armsim/main.c),$(BUILD)/armsim)
-all: $(BUILD)/policyctl $(ARMSIM_BIN)
+install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/policyctl $(ARMSIM_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/policyctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/

@@ -14,7 +14,7 @@ passed=0 failed=0 skipped=0 failures=""
 run_one() {
 	name=$1; shift
 	case "$name" in *"$pattern"*) ;; *) return ;; esac
-	log="$BUILD_DIR/test-logs/$name.log"
+	log="$BUILD_DIR/test-logs/$(echo "$name" | tr / _).log"
 	mkdir -p "$BUILD_DIR/test-logs"
 	start=$(date +%s)
 	"$@" >"$log" 2>&1
