@@ -1,0 +1,179 @@
+/*
+ * ledger — the durable record of a run: a SQLite file (WAL, mode 0600) that lets `status` and
+ * `report` answer without the network and lets a rerun after kill -9 continue the same run.
+ *
+ * What it holds: runs; every write's intent (recorded before the request is sent) and its
+ * outcome (after); remediation tasks with their last state and deployment counts; compliance
+ * scans; failures with the request ids to look up in the activity log. It never holds secrets
+ * or tokens: every free text that comes from the network passes through the message
+ * redactor before it is stored.
+ *
+ * One process at a time: ledger_open takes an exclusive flock on "<path>.lock" (the kernel
+ * drops it when the process dies, even by SIGKILL, so a stale lock cannot outlive its owner)
+ * and writes its pid there for the message a second process prints. Readers (status, report)
+ * use ledger_open_readonly, which takes no lock: WAL lets them read while a run writes.
+ *
+ * Every write is one autocommitted statement (or a short transaction), synchronous=NORMAL in
+ * WAL: a crash loses at most the statements that had not returned, never corrupts the file.
+ */
+#ifndef LEDGER_H
+#define LEDGER_H
+
+#include <stdint.h>
+
+#include "lib/strbuf.h"
+
+enum ledger_result {
+	LEDGER_OK = 0,
+	LEDGER_ERR_BUSY,      /* another process holds the ledger */
+	LEDGER_ERR_IO,        /* cannot create, open or read the file */
+	LEDGER_ERR_SQL,       /* SQLite refused a statement (corrupt file, disk full...) */
+	LEDGER_ERR_NOT_FOUND, /* no such run (or task) */
+};
+
+struct ledger;
+
+/* A run as stored. Strings are owned by the struct; free with ledger_run_release. */
+struct ledger_run {
+	int64_t id;
+	char *uid;          /* 16 hex chars, random at creation; part of every task name */
+	char *command;      /* the command that began it: contain, apply, remediate... */
+	char *scope;        /* "mg:<id>" or "subs:<id>,<id>..." */
+	char *phase;        /* where it got to: apply, scan, remediate, track, verify, done */
+	char *state;        /* running, succeeded, failed, timeout, interrupted */
+	int64_t started_ms; /* wall clock, ms since the epoch */
+	int64_t updated_ms;
+	int64_t finished_ms; /* 0 while not finished */
+	int pid;             /* process that last worked on it */
+};
+
+/* A remediation task. Strings owned; free with ledger_task_release. */
+struct ledger_task {
+	char *name;          /* deterministic for the run: see ledger_task_name */
+	char *scope;         /* /subscriptions/<id> or /providers/Microsoft.Management/... */
+	char *assignment_id; /* the policy assignment it remediates */
+	char *reference_id;  /* policyDefinitionReferenceId */
+	char *discovery;     /* ExistingNonCompliant or ReEvaluateCompliance */
+	char *state;         /* "planned" before the PUT is known to have been answered, then provisioningState */
+	long total, succeeded, failed; /* deploymentStatus */
+	int64_t updated_ms;
+};
+
+struct ledger_scan {
+	char *subscription; /* subscription id */
+	char *state;        /* triggered, Succeeded, Failed, timeout */
+	char *location;     /* LRO URL to poll (no secrets: an ARM URL) */
+	int64_t updated_ms;
+};
+
+struct ledger_failure {
+	char *kind;        /* write, task, deployment, scan, verify */
+	char *subject;     /* resource id */
+	char *code;        /* ARM error code */
+	char *message;     /* redacted */
+	char *request_id;  /* x-ms-request-id, may be empty */
+	char *correlation_id;
+	int64_t at_ms;
+};
+
+struct ledger_write_stats {
+	long intents;   /* writes recorded as about to be sent */
+	long succeeded; /* answered 2xx (or an equivalent such as RoleAssignmentExists) */
+	long failed;
+	long pending;   /* intent recorded, no outcome: sent or not when the process stopped */
+};
+
+/*
+ * Opens (creating when absent, mode 0600) the ledger at path and takes its exclusive lock.
+ * On LEDGER_ERR_BUSY err says which pid holds it. *out is new; close with ledger_close.
+ */
+enum ledger_result ledger_open(const char *path, struct ledger **out, struct strbuf *err);
+/* Opens an existing ledger for reading without the lock (status, report). */
+enum ledger_result ledger_open_readonly(const char *path, struct ledger **out, struct strbuf *err);
+/* Closes and releases the lock; NULL is a no-op. */
+void ledger_close(struct ledger *l);
+/* The last SQLite error text (borrowed, valid until the next call). */
+const char *ledger_errmsg(struct ledger *l);
+
+/* Milliseconds since the epoch (wall clock), as the ledger stores times. */
+int64_t ledger_now_ms(void);
+
+/*
+ * The run to continue: the newest run whose state is running, interrupted or timeout and
+ * whose scope equals scope. LEDGER_ERR_NOT_FOUND when there is none. run is filled (owned).
+ */
+enum ledger_result ledger_run_resumable(struct ledger *l, const char *scope, struct ledger_run *run);
+/* The newest run of any state (for status and report). */
+enum ledger_result ledger_run_latest(struct ledger *l, struct ledger_run *run);
+enum ledger_result ledger_run_get(struct ledger *l, int64_t id, struct ledger_run *run);
+/* Begins a new run (state running, phase "start"). */
+enum ledger_result ledger_run_begin(struct ledger *l, const char *command, const char *scope,
+				    struct ledger_run *run);
+/* Marks the run as worked on by this process again (state running). */
+enum ledger_result ledger_run_resume(struct ledger *l, int64_t run_id);
+enum ledger_result ledger_run_set_phase(struct ledger *l, int64_t run_id, const char *phase);
+/* Sets the state; succeeded and failed also set finished_ms. */
+enum ledger_result ledger_run_set_state(struct ledger *l, int64_t run_id, const char *state);
+void ledger_run_release(struct ledger_run *run);
+
+/*
+ * Records that method is about to be sent to resource_id (body_digest: hex SHA-256 of the
+ * body, or ""). *write_id identifies the record for ledger_write_outcome.
+ */
+enum ledger_result ledger_write_intent(struct ledger *l, int64_t run_id, const char *method,
+				       const char *resource_id, const char *body_digest,
+				       int64_t *write_id);
+/* Records the answer: HTTP status (0 for none), request id, and on failure code + message. */
+enum ledger_result ledger_write_outcome(struct ledger *l, int64_t write_id, int ok, int status,
+					const char *request_id, const char *code,
+					const char *message);
+enum ledger_result ledger_write_stats(struct ledger *l, int64_t run_id,
+				      struct ledger_write_stats *stats);
+
+/*
+ * The deterministic name of the task for (scope, reference_id) in the run with uid
+ * run_uid: "policyctl-<uid>-<12 hex of SHA-256(lowercase scope \n reference_id)>".
+ * Returns a new string.
+ */
+char *ledger_task_name(const char *run_uid, const char *scope, const char *reference_id);
+/*
+ * Records a task before its PUT (state "planned"). When the run already has a task of that
+ * name nothing changes: rerunning remediate never plans a second one.
+ */
+enum ledger_result ledger_task_plan(struct ledger *l, int64_t run_id, const struct ledger_task *task);
+/* Updates the last state and counts of a task. */
+enum ledger_result ledger_task_update(struct ledger *l, int64_t run_id, const char *name,
+				      const char *state, long total, long succeeded, long failed);
+/*
+ * Every task of the run, ordered by scope then name. *tasks is a new array of *nr entries;
+ * free with ledger_tasks_free.
+ */
+enum ledger_result ledger_task_list(struct ledger *l, int64_t run_id, struct ledger_task **tasks,
+				    size_t *nr);
+void ledger_task_release(struct ledger_task *task);
+void ledger_tasks_free(struct ledger_task *tasks, size_t nr);
+
+/* Creates or updates the scan of a subscription (location may be NULL to keep the old one). */
+enum ledger_result ledger_scan_set(struct ledger *l, int64_t run_id, const char *subscription,
+				   const char *state, const char *location);
+enum ledger_result ledger_scan_list(struct ledger *l, int64_t run_id, struct ledger_scan **scans,
+				    size_t *nr);
+void ledger_scans_free(struct ledger_scan *scans, size_t nr);
+/* Forgets the run's scans (a verify pass starts a fresh set). */
+enum ledger_result ledger_scan_clear(struct ledger *l, int64_t run_id);
+
+/* Records a failure; message is redacted before it is stored. Strings may be NULL. */
+enum ledger_result ledger_failure_add(struct ledger *l, int64_t run_id, const char *kind,
+				      const char *subject, const char *code, const char *message,
+				      const char *request_id, const char *correlation_id);
+/* Forgets failures of one kind (e.g. "verify" before a new verification). */
+enum ledger_result ledger_failure_clear(struct ledger *l, int64_t run_id, const char *kind);
+enum ledger_result ledger_failure_list(struct ledger *l, int64_t run_id,
+				       struct ledger_failure **failures, size_t *nr);
+void ledger_failures_free(struct ledger_failure *failures, size_t nr);
+
+/* A small key/value store per run (e.g. the assignment's principal id). value new or NULL. */
+enum ledger_result ledger_note_set(struct ledger *l, int64_t run_id, const char *key, const char *value);
+enum ledger_result ledger_note_get(struct ledger *l, int64_t run_id, const char *key, char **value);
+
+#endif

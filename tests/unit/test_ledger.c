@@ -1,0 +1,298 @@
+/*
+ * Unit tests for orchestrator/ledger: file mode, exclusive lock (and that it dies with its
+ * process), resume of the same run, idempotent task planning, deterministic task names,
+ * redaction of secrets, write intents without outcomes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "orchestrator/ledger.h"
+#include "lib/msg.h"
+#include "lib/strbuf.h"
+
+static char dir[64];
+static char path[128];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_ledger.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/run.ledger", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[160];
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct ledger *open_ok(void)
+{
+	struct ledger *l = NULL;
+	struct strbuf err = STRBUF_INIT;
+	assert_int_equal(ledger_open(path, &l, &err), LEDGER_OK);
+	strbuf_release(&err);
+	return l;
+}
+
+static void test_created_private_with_wal(void **state)
+{
+	struct ledger *l = open_ok();
+	struct ledger_run run;
+	struct stat st;
+	char wal[160];
+	(void)state;
+	assert_int_equal(ledger_run_begin(l, "contain", "mg:corp", &run), LEDGER_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_equal(stat(wal, &st), 0); /* WAL mode leaves a -wal file while open */
+	assert_int_equal(st.st_mode & 0077, 0);
+	assert_int_equal(strlen(run.uid), 16);
+	ledger_run_release(&run);
+	ledger_close(l);
+}
+
+static void test_second_open_refused_with_pid(void **state)
+{
+	struct ledger *l = open_ok(), *l2 = NULL;
+	struct strbuf err = STRBUF_INIT;
+	char pid[32];
+	(void)state;
+	/* flock is per open file description: a second open in this process conflicts too. */
+	assert_int_equal(ledger_open(path, &l2, &err), LEDGER_ERR_BUSY);
+	assert_null(l2);
+	snprintf(pid, sizeof(pid), "pid %ld", (long)getpid());
+	assert_non_null(strstr(err.buf, pid));
+	assert_non_null(strstr(err.buf, "in use"));
+	strbuf_release(&err);
+	ledger_close(l);
+	l = open_ok(); /* released on close */
+	ledger_close(l);
+}
+
+static void test_lock_dies_with_killed_process(void **state)
+{
+	int fds[2];
+	char c;
+	pid_t child;
+	struct ledger *l;
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	child = fork();
+	if (child == 0) {
+		struct ledger *cl = NULL;
+		struct strbuf err = STRBUF_INIT;
+		if (ledger_open(path, &cl, &err))
+			_exit(1);
+		(void)!write(fds[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	{
+		struct ledger *busy = NULL;
+		struct strbuf err = STRBUF_INIT;
+		assert_int_equal(ledger_open(path, &busy, &err), LEDGER_ERR_BUSY);
+		strbuf_release(&err);
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	l = open_ok(); /* the kernel dropped the flock with the process */
+	ledger_close(l);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void test_resume_same_run_and_tasks(void **state)
+{
+	struct ledger *l = open_ok();
+	struct ledger_run run, again;
+	struct ledger_task task = { 0 }, *tasks;
+	size_t nr;
+	char *name;
+	(void)state;
+	assert_int_equal(ledger_run_begin(l, "contain", "subs:a,b", &run), LEDGER_OK);
+	name = ledger_task_name(run.uid, "/subscriptions/A", "webApps");
+	task.name = name;
+	task.scope = "/subscriptions/A";
+	task.assignment_id = "/subscriptions/A/providers/Microsoft.Authorization/policyAssignments/x";
+	task.reference_id = "webApps";
+	task.discovery = "ReEvaluateCompliance";
+	assert_int_equal(ledger_task_plan(l, run.id, &task), LEDGER_OK);
+	assert_int_equal(ledger_task_update(l, run.id, name, "Running", 10, 3, 1), LEDGER_OK);
+	ledger_close(l); /* as if killed: no state change recorded */
+
+	l = open_ok();
+	assert_int_equal(ledger_run_resumable(l, "subs:a,b", &again), LEDGER_OK);
+	assert_int_equal(again.id, run.id);
+	assert_string_equal(again.uid, run.uid);
+	assert_int_equal(ledger_run_resumable(l, "mg:other", &again), LEDGER_ERR_NOT_FOUND);
+	/* planning again (a rerun) neither duplicates nor resets the task */
+	assert_int_equal(ledger_task_plan(l, run.id, &task), LEDGER_OK);
+	assert_int_equal(ledger_task_list(l, run.id, &tasks, &nr), LEDGER_OK);
+	assert_int_equal(nr, 1);
+	assert_string_equal(tasks[0].state, "Running");
+	assert_int_equal(tasks[0].total, 10);
+	assert_int_equal(tasks[0].succeeded, 3);
+	assert_int_equal(tasks[0].failed, 1);
+	ledger_tasks_free(tasks, nr);
+	/* a finished run is not resumed */
+	assert_int_equal(ledger_run_set_state(l, run.id, "succeeded"), LEDGER_OK);
+	assert_int_equal(ledger_run_resumable(l, "subs:a,b", &again), LEDGER_ERR_NOT_FOUND);
+	free(name);
+	ledger_run_release(&run);
+	ledger_close(l);
+}
+
+static void test_task_names_deterministic(void **state)
+{
+	char *a = ledger_task_name("0123456789abcdef", "/subscriptions/AB", "webApps");
+	char *b = ledger_task_name("0123456789abcdef", "/subscriptions/ab", "webApps");
+	char *c = ledger_task_name("0123456789abcdef", "/subscriptions/ab", "functionApps");
+	char *d = ledger_task_name("fedcba9876543210", "/subscriptions/ab", "webApps");
+	(void)state;
+	assert_string_equal(a, b); /* ARM ids compare case-insensitively */
+	assert_string_not_equal(a, c);
+	assert_string_not_equal(a, d);
+	assert_int_equal(strncmp(a, "policyctl-0123456789abcdef-", 27), 0);
+	assert_int_equal(strlen(a), 27 + 12);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
+static void test_write_intent_without_outcome_is_pending(void **state)
+{
+	struct ledger *l = open_ok();
+	struct ledger_run run;
+	struct ledger_write_stats ws;
+	int64_t w1, w2, w3;
+	(void)state;
+	assert_int_equal(ledger_run_begin(l, "apply", "mg:x", &run), LEDGER_OK);
+	assert_int_equal(ledger_write_intent(l, run.id, "PUT", "/a", "00", &w1), LEDGER_OK);
+	assert_int_equal(ledger_write_intent(l, run.id, "PUT", "/b", "", &w2), LEDGER_OK);
+	assert_int_equal(ledger_write_intent(l, run.id, "PUT", "/c", "", &w3), LEDGER_OK);
+	assert_int_equal(ledger_write_outcome(l, w1, 1, 201, "req-1", NULL, NULL), LEDGER_OK);
+	assert_int_equal(ledger_write_outcome(l, w2, 0, 400, "req-2", "InvalidThing", "bad"), LEDGER_OK);
+	assert_int_equal(ledger_write_stats(l, run.id, &ws), LEDGER_OK);
+	assert_int_equal(ws.intents, 3);
+	assert_int_equal(ws.succeeded, 1);
+	assert_int_equal(ws.failed, 1);
+	assert_int_equal(ws.pending, 1);
+	ledger_run_release(&run);
+	ledger_close(l);
+}
+
+static void test_secrets_never_stored(void **state)
+{
+	struct ledger *l = open_ok();
+	struct ledger_run run;
+	struct ledger_failure *f;
+	struct strbuf file = STRBUF_INIT;
+	size_t nr, i;
+	char wal[160];
+	int64_t w;
+	(void)state;
+	msg_add_secret("Sup3rS3cretTokenValue");
+	assert_int_equal(ledger_run_begin(l, "apply", "mg:x", &run), LEDGER_OK);
+	assert_int_equal(ledger_failure_add(l, run.id, "write", "/a", "Oops",
+					    "echoed Bearer Sup3rS3cretTokenValue back", "r", "c"), LEDGER_OK);
+	assert_int_equal(ledger_write_intent(l, run.id, "PUT", "/a", "", &w), LEDGER_OK);
+	assert_int_equal(ledger_write_outcome(l, w, 0, 400, "r", "X", "Sup3rS3cretTokenValue"), LEDGER_OK);
+	assert_int_equal(ledger_failure_list(l, run.id, &f, &nr), LEDGER_OK);
+	assert_int_equal(nr, 1);
+	assert_null(strstr(f[0].message, "Sup3rS3cret"));
+	assert_non_null(strstr(f[0].message, "[REDACTED]"));
+	ledger_failures_free(f, nr);
+	ledger_run_release(&run);
+	ledger_close(l);
+	/* and not in the bytes on disk either (main file and WAL) */
+	assert_int_equal(strbuf_read_file(&file, path, 1 << 24), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	strbuf_read_file(&file, wal, 1 << 24);
+	for (i = 0; i + 11 <= file.len; i++)
+		assert_false(!memcmp(file.buf + i, "Sup3rS3cret", 11));
+	strbuf_release(&file);
+}
+
+static void test_scans_and_notes(void **state)
+{
+	struct ledger *l = open_ok(), *ro = NULL;
+	struct ledger_run run;
+	struct ledger_scan *scans;
+	struct strbuf err = STRBUF_INIT;
+	size_t nr;
+	char *v;
+	(void)state;
+	assert_int_equal(ledger_run_begin(l, "scan", "subs:a", &run), LEDGER_OK);
+	assert_int_equal(ledger_scan_set(l, run.id, "a", "triggered", "https://x/op/1"), LEDGER_OK);
+	assert_int_equal(ledger_scan_set(l, run.id, "a", "Succeeded", NULL), LEDGER_OK);
+	assert_int_equal(ledger_note_set(l, run.id, "principal", "p1"), LEDGER_OK);
+	/* a reader sees it while the writer still holds the lock */
+	assert_int_equal(ledger_open_readonly(path, &ro, &err), LEDGER_OK);
+	assert_int_equal(ledger_scan_list(ro, run.id, &scans, &nr), LEDGER_OK);
+	assert_int_equal(nr, 1);
+	assert_string_equal(scans[0].state, "Succeeded");
+	assert_string_equal(scans[0].location, "https://x/op/1"); /* kept */
+	ledger_scans_free(scans, nr);
+	assert_int_equal(ledger_note_get(ro, run.id, "principal", &v), LEDGER_OK);
+	assert_string_equal(v, "p1");
+	free(v);
+	assert_int_equal(ledger_note_get(ro, run.id, "nope", &v), LEDGER_ERR_NOT_FOUND);
+	ledger_close(ro);
+	ledger_run_release(&run);
+	ledger_close(l);
+	strbuf_release(&err);
+}
+
+static void test_readonly_refuses_missing_and_foreign_files(void **state)
+{
+	struct ledger *ro = NULL;
+	struct strbuf err = STRBUF_INIT;
+	char other[160];
+	FILE *f;
+	(void)state;
+	assert_int_equal(ledger_open_readonly(path, &ro, &err), LEDGER_ERR_IO);
+	assert_non_null(strstr(err.buf, "cannot read ledger"));
+	strbuf_reset(&err);
+	snprintf(other, sizeof(other), "%s/not-a-ledger", dir);
+	f = fopen(other, "w");
+	fputs("hello, this is not sqlite at all, just text long enough\n", f);
+	fclose(f);
+	assert_int_not_equal(ledger_open_readonly(other, &ro, &err), LEDGER_OK);
+	assert_non_null(strstr(err.buf, "not-a-ledger"));
+	strbuf_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_created_private_with_wal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_open_refused_with_pid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_dies_with_killed_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_same_run_and_tasks, setup, teardown),
+		cmocka_unit_test(test_task_names_deterministic),
+		cmocka_unit_test_setup_teardown(test_write_intent_without_outcome_is_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secrets_never_stored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scans_and_notes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_refuses_missing_and_foreign_files, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
