@@ -30,6 +30,9 @@ ORCH_SRC   := $(wildcard orchestrator/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 ARMSIM_SRC := $(filter-out armsim/main.c,$(wildcard armsim/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+# templates/*.json are compiled into the binary (generator/template.h).
+TEMPLATES  := $(sort $(wildcard templates/*.json))
+TEMPLATE_C := $(BUILD)/gen/templates.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -47,7 +50,11 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(CORE_LIB): $(call obj,$(LIB_SRC) $(GEN_SRC) $(ORCH_SRC))
+$(TEMPLATE_C): $(TEMPLATES) generator/embed-templates.sh
+	@mkdir -p $(dir $@)
+	sh generator/embed-templates.sh $(TEMPLATES) >$@.tmp && mv $@.tmp $@
+
+$(CORE_LIB): $(call obj,$(LIB_SRC) $(GEN_SRC) $(ORCH_SRC) $(TEMPLATE_C))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
