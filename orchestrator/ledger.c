@@ -468,7 +468,7 @@ enum ledger_result ledger_task_plan(struct ledger *l, int64_t run_id, const stru
 {
 	return run_stmt(prepare(l, "INSERT OR IGNORE INTO tasks (run_id, name, scope, assignment_id,"
 				" reference_id, discovery, state, updated_ms)"
-				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'planned', ?7)",
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7)",
 				"ittttti", run_id, task->name, task->scope, task->assignment_id,
 				task->reference_id, task->discovery, ledger_now_ms()));
 }

@@ -54,7 +54,8 @@ struct ledger_task {
 	char *assignment_id; /* the policy assignment it remediates */
 	char *reference_id;  /* policyDefinitionReferenceId */
 	char *discovery;     /* ExistingNonCompliant or ReEvaluateCompliance */
-	char *state;         /* "planned" before the PUT is known to have been answered, then provisioningState */
+	char *state;         /* "queued" (never sent), "planned" (create about to be sent: it may
+			      * exist), then the provisioningState Azure reported */
 	long total, succeeded, failed; /* deploymentStatus */
 	int64_t updated_ms;
 };
@@ -137,8 +138,8 @@ enum ledger_result ledger_write_stats(struct ledger *l, int64_t run_id,
  */
 char *ledger_task_name(const char *run_uid, const char *scope, const char *reference_id);
 /*
- * Records a task before its PUT (state "planned"). When the run already has a task of that
- * name nothing changes: rerunning remediate never plans a second one.
+ * Records a task (state "queued") so its name is fixed before any PUT. When the run already
+ * has a task of that name nothing changes: rerunning remediate never plans a second one.
  */
 enum ledger_result ledger_task_plan(struct ledger *l, int64_t run_id, const struct ledger_task *task);
 /* Updates the last state and counts of a task. */

@@ -50,7 +50,7 @@ int tracker_state_is_success(const char *state)
 
 static int is_unsent(const char *state)
 {
-	return !state || !*state || !strcmp(state, "planned");
+	return !state || !*state || !strcmp(state, "planned") || !strcmp(state, "queued");
 }
 
 size_t tracker_add(struct tracker *tr, const char *name, const char *scope, const char *state,

@@ -64,8 +64,9 @@ void tracker_init(struct tracker *tr, long max_active, long poll_interval_ms);
 void tracker_release(struct tracker *tr);
 
 /*
- * Adds a task. state is the last known provisioningState (NULL or "planned" when it has not
- * been created, or may have been created by a process that died). Returns its index.
+ * Adds a task. state is the last known provisioningState; NULL or "queued" when it was never
+ * sent, "planned" when its create may have been sent by a process that died (maybe_exists:
+ * look before creating). Returns its index.
  */
 size_t tracker_add(struct tracker *tr, const char *name, const char *scope, const char *state,
 		   long total, long succeeded, long failed, void *data);

@@ -1,0 +1,507 @@
+/*
+ * remediate — `remediate`, `track` and `cancel`: remediation tasks from plan to terminal state.
+ *
+ * remediate records one task per DeployIfNotExists member per assignment scope in the ledger
+ * (state "queued", with its deterministic name) before anything is sent, then creates as many
+ * as the tenant cap allows. track loads the run's tasks into the tracker (tracker.h) and drives
+ * it: creates queued tasks as slots free, polls active ones when due, and shows progress.
+ * Before each create the task is marked "planned" in the ledger; a task found "planned" after a
+ * crash is looked up (GET) before it is created, so a rerun never makes a second task.
+ *
+ * A task that ends with failed deployments has them listed (listDeployments) and recorded as
+ * failures — resource id, error code and message — before its terminal state is recorded, so
+ * a crash in between lists them again instead of losing them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "orchestrator/orch.h"
+#include "orchestrator/progress.h"
+#include "orchestrator/tracker.h"
+#include "lib/jsonutil.h"
+#include "lib/msg.h"
+#include "lib/xalloc.h"
+#include "lib/banned.h"
+
+#define BATCH 64
+
+struct task_state;
+
+struct task_call {
+	struct task_state *st;
+	size_t task;
+	int kind;        /* CALL_CREATE_LOOKUP, CALL_CREATE, CALL_POLL, CALL_LIST, CALL_CANCEL */
+	int64_t write_id;
+};
+
+enum { CALL_CREATE_LOOKUP, CALL_CREATE, CALL_POLL, CALL_LIST, CALL_CANCEL };
+
+struct task_state {
+	struct orch_phase ph;
+	struct orch *o;
+	struct tracker tr;
+	struct progress progress;
+	struct ledger_task *tasks; /* from the ledger, parallel to tr.tasks */
+	size_t nr_tasks;
+	long created, create_failed;
+};
+
+static void free_state(struct orch_phase *ph)
+{
+	struct task_state *st = (struct task_state *)ph;
+	tracker_release(&st->tr);
+	ledger_tasks_free(st->tasks, st->nr_tasks);
+	free(st);
+}
+
+static void task_path(struct strbuf *sb, const struct ledger_task *t)
+{
+	strbuf_addf(sb, "%s/providers/Microsoft.PolicyInsights/remediations/%s", t->scope, t->name);
+}
+
+static json_t *task_body(struct orch *o, const struct ledger_task *t)
+{
+	const struct config *cfg = o->cfg;
+	json_t *props = json_pack("{s:s, s:s, s:s, s:I, s:I, s:{s:f}}",
+				  "policyAssignmentId", t->assignment_id,
+				  "policyDefinitionReferenceId", t->reference_id,
+				  "resourceDiscoveryMode", t->discovery,
+				  "parallelDeployments", (json_int_t)cfg->remediation_parallel_deployments,
+				  "resourceCount", (json_int_t)cfg->remediation_resource_count,
+				  "failureThreshold", "percentage", cfg->remediation_failure_threshold);
+	if (cfg->remediation_locations.nr) {
+		json_t *locs = json_array();
+		size_t i;
+		for (i = 0; i < cfg->remediation_locations.nr; i++)
+			json_array_append_new(locs, json_string(cfg->remediation_locations.items[i]));
+		json_object_set_new(props, "filters", json_pack("{s:o}", "locations", locs));
+	}
+	return json_pack("{s:o}", "properties", props);
+}
+
+static void on_call(struct arm_client *client, struct arm_response *resp, void *data);
+
+static void submit(struct task_state *st, size_t task, int kind, const char *method,
+		   const char *suffix, const json_t *body, unsigned flags)
+{
+	struct task_call *call = xcalloc(1, sizeof(*call));
+	struct strbuf path = STRBUF_INIT;
+	struct arm_call_options opts;
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = flags;
+	call->st = st;
+	call->task = task;
+	call->kind = kind;
+	task_path(&path, &st->tasks[task]);
+	strbuf_addstr(&path, suffix);
+	if (kind == CALL_CREATE || kind == CALL_CANCEL) {
+		if (st->o->ledger && !st->o->dry_run)
+			ledger_write_intent(st->o->ledger, st->o->run.id, method, path.buf, "",
+					    &call->write_id);
+	}
+	st->ph.pending++;
+	if (kind == CALL_LIST)
+		arm_submit_list(st->o->arm, method, path.buf, NULL, &opts, NULL, on_call, call);
+	else
+		arm_submit(st->o->arm, method, path.buf, body, &opts, on_call, call);
+	strbuf_release(&path);
+}
+
+static void record_state(struct task_state *st, size_t task)
+{
+	const struct tracked_task *t = &st->tr.tasks[task];
+	if (st->o->ledger && t->state)
+		ledger_task_update(st->o->ledger, st->o->run.id, t->name, t->state, t->total,
+				   t->succeeded, t->failed);
+}
+
+static void read_status(const json_t *body, const char **state, long *total, long *ok, long *failed)
+{
+	const json_t *ds = jsonutil_path(body, "properties.deploymentStatus");
+	*state = jsonutil_path_string(body, "properties.provisioningState");
+	*total = (long)json_integer_value(json_object_get(ds, "totalDeployments"));
+	*ok = (long)json_integer_value(json_object_get(ds, "successfulDeployments"));
+	*failed = (long)json_integer_value(json_object_get(ds, "failedDeployments"));
+}
+
+/* An answer with a task body: update tracker, ledger, progress; list failures at the end. */
+static void take_answer(struct task_state *st, size_t task, const json_t *body)
+{
+	const char *state;
+	long total, ok, failed;
+	int64_t now = orch_now_ms();
+	read_status(body, &state, &total, &ok, &failed);
+	if (!state)
+		state = "Accepted"; /* a body without a state is a task not yet started */
+	if (!tracker_answer(&st->tr, task, now, state, total, ok, failed))
+		return;
+	progress_task_changed(&st->progress, &st->tr, task, now);
+	if (tracker_state_is_terminal(state) && (failed > 0 || !tracker_state_is_success(state)) &&
+	    st->o->ledger) {
+		/* failures first, terminal state after: see the file comment */
+		submit(st, task, CALL_LIST, "POST", "/listDeployments", NULL, ARM_READ);
+		if (!tracker_state_is_success(state)) {
+			struct strbuf subject = STRBUF_INIT;
+			struct strbuf msg = STRBUF_INIT;
+			task_path(&subject, &st->tasks[task]);
+			strbuf_addf(&msg, "remediation task ended %s: %ld of %ld deployments failed",
+				    state, failed, total);
+			ledger_failure_add(st->o->ledger, st->o->run.id, "task", subject.buf, state,
+					   msg.buf, NULL, NULL);
+			strbuf_release(&subject);
+			strbuf_release(&msg);
+		}
+		return;
+	}
+	record_state(st, task);
+}
+
+static int contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return 1;
+	return 0;
+}
+
+static int is_busy_refusal(const struct arm_response *resp)
+{
+	const char *code = resp->error.code ? resp->error.code : "";
+	/* the tenant's task limit, throttling that outlived the client's retries, or a server
+	 * that did not answer: all worth another try later */
+	return resp->result != ARM_ERR_HTTP || resp->status == 429 || resp->status >= 500 ||
+	       contains_ci(code, "limit") || contains_ci(code, "TooMany") || contains_ci(code, "Quota");
+}
+
+static void on_call(struct arm_client *client, struct arm_response *resp, void *data)
+{
+	struct task_call *call = data;
+	struct task_state *st = call->st;
+	struct orch *o;
+	size_t task = call->task;
+	int64_t now = orch_now_ms();
+	(void)client;
+	if (!orch_phase_arrive(&st->ph)) {
+		free(call);
+		return;
+	}
+	o = st->o;
+	if (call->write_id)
+		ledger_write_outcome(o->ledger, call->write_id, resp->result == ARM_OK,
+				     (int)resp->status, resp->result == ARM_OK ? resp->request_id
+				     : resp->error.request_id, resp->error.code, resp->error.message);
+	switch (call->kind) {
+	case CALL_CREATE_LOOKUP:
+	case CALL_POLL:
+		if (resp->result == ARM_OK) {
+			take_answer(st, task, resp->body);
+		} else if (resp->result == ARM_ERR_HTTP && resp->status == 404) {
+			/* never created (lost before the PUT), or deleted by someone: create it */
+			tracker_not_found(&st->tr, task, now);
+		} else {
+			msg_debug("task '%s': %s", st->tasks[task].name, arm_result_name(resp->result));
+			tracker_retry(&st->tr, task, now, 0);
+		}
+		break;
+	case CALL_CREATE:
+		if (resp->result == ARM_OK) {
+			st->created++;
+			if (resp->dry_run) {
+				tracker_give_up(&st->tr, task, "Succeeded");
+				break;
+			}
+			take_answer(st, task, resp->body);
+		} else if (resp->result == ARM_ERR_HTTP && resp->status == 409) {
+			/* "an active task with the same name cannot be re-sent": it exists, adopt it */
+			st->tr.tasks[task].maybe_exists = 1;
+			tracker_retry(&st->tr, task, now, 1);
+		} else if (is_busy_refusal(resp)) {
+			msg_debug("task '%s' refused for now (%s): queued again", st->tasks[task].name,
+				  resp->error.code ? resp->error.code : arm_result_name(resp->result));
+			tracker_retry(&st->tr, task, now, 0);
+		} else {
+			struct strbuf subject = STRBUF_INIT;
+			task_path(&subject, &st->tasks[task]);
+			orch_record_failure(o, "task", subject.buf, &resp->error);
+			strbuf_release(&subject);
+			tracker_give_up(&st->tr, task, "CreateFailed");
+			st->create_failed++;
+			record_state(st, task);
+			progress_task_changed(&st->progress, &st->tr, task, now);
+		}
+		break;
+	case CALL_LIST:
+		if (resp->result == ARM_OK) {
+			json_t *dep;
+			size_t i;
+			json_array_foreach(resp->body, i, dep) {
+				const char *status = json_string_value(json_object_get(dep, "status"));
+				const char *rid = json_string_value(json_object_get(dep, "remediatedResourceId"));
+				const char *code = jsonutil_path_string(dep, "error.code");
+				const char *message = jsonutil_path_string(dep, "error.message");
+				const char *dep_id = json_string_value(json_object_get(dep, "deploymentId"));
+				struct strbuf msg = STRBUF_INIT;
+				if (!status || strcasecmp(status, "Failed"))
+					continue;
+				strbuf_addf(&msg, "%s%s%s%s", message ? message : "deployment failed",
+					    dep_id ? " (deployment " : "", dep_id ? dep_id : "",
+					    dep_id ? ")" : "");
+				fprintf(o->out, "  failed deployment %s: %s: %s\n", rid ? rid : "?",
+					code ? code : "error", msg.buf);
+				if (o->ledger)
+					ledger_failure_add(o->ledger, o->run.id, "deployment", rid,
+							   code ? code : "DeploymentFailed", msg.buf,
+							   resp->request_id, arm_client_correlation_id(o->arm));
+				strbuf_release(&msg);
+			}
+		} else {
+			struct strbuf subject = STRBUF_INIT;
+			task_path(&subject, &st->tasks[task]);
+			orch_record_failure(o, "task", subject.buf, &resp->error);
+			strbuf_release(&subject);
+		}
+		record_state(st, task);
+		break;
+	case CALL_CANCEL:
+		if (resp->result == ARM_OK) {
+			take_answer(st, task, resp->body);
+			record_state(st, task);
+		} else {
+			struct strbuf subject = STRBUF_INIT;
+			task_path(&subject, &st->tasks[task]);
+			orch_record_failure(o, "task", subject.buf, &resp->error);
+			strbuf_release(&subject);
+		}
+		break;
+	}
+	free(call);
+}
+
+static void start_due(struct task_state *st, int64_t now)
+{
+	struct tracker_action acts[BATCH];
+	size_t n, i;
+	do {
+		n = tracker_due(&st->tr, now, acts, BATCH);
+		for (i = 0; i < n; i++) {
+			size_t task = acts[i].task;
+			struct tracked_task *t = &st->tr.tasks[task];
+			if (acts[i].kind == TRACKER_POLL) {
+				submit(st, task, CALL_POLL, "GET", "", NULL, 0);
+			} else if (t->maybe_exists && !st->o->dry_run) {
+				submit(st, task, CALL_CREATE_LOOKUP, "GET", "", NULL, 0);
+			} else {
+				json_t *body = task_body(st->o, &st->tasks[task]);
+				/* the name is fixed; now say the PUT may have left */
+				if (st->o->ledger && !st->o->dry_run)
+					ledger_task_update(st->o->ledger, st->o->run.id, t->name,
+							   "planned", 0, 0, 0);
+				submit(st, task, CALL_CREATE, "PUT", "", body, 0);
+				json_decref(body);
+			}
+		}
+	} while (n == BATCH);
+}
+
+static struct task_state *load(struct orch *o)
+{
+	struct task_state *st = xcalloc(1, sizeof(*st));
+	size_t i;
+	st->ph.free_fn = free_state;
+	st->o = o;
+	tracker_init(&st->tr, o->cfg->remediation_max_concurrent_tasks,
+		     o->cfg->remediation_poll_interval);
+	progress_init(&st->progress, o->out, o->live, orch_now_ms());
+	if (o->ledger)
+		ledger_task_list(o->ledger, o->run.id, &st->tasks, &st->nr_tasks);
+	for (i = 0; i < st->nr_tasks; i++) {
+		struct ledger_task *t = &st->tasks[i];
+		tracker_add(&st->tr, t->name, t->scope, t->state, t->total, t->succeeded, t->failed, t);
+	}
+	return st;
+}
+
+/*
+ * Drives the tracker. until_created: stop once nothing more can be created now (remediate);
+ * else run until every task is terminal (track).
+ */
+static enum orch_result drive(struct task_state *st, int until_created, int64_t deadline)
+{
+	struct orch *o = st->o;
+	for (;;) {
+		int64_t now = orch_now_ms(), wake;
+		size_t i, creating = 0, queued = 0;
+		if (orch_interrupted)
+			return ORCH_INTERRUPTED;
+		if (deadline && now >= deadline)
+			return ORCH_TIMEOUT;
+		start_due(st, now);
+		if (until_created) {
+			for (i = 0; i < st->tr.nr; i++) {
+				creating += st->tr.tasks[i].phase == TRACKED_CREATING;
+				queued += st->tr.tasks[i].phase == TRACKED_QUEUED;
+			}
+			if (!creating && (!queued || st->tr.active >= (size_t)st->tr.max_active) &&
+			    !st->ph.pending)
+				return ORCH_OK;
+		} else if (tracker_finished(&st->tr) && !st->ph.pending) {
+			return ORCH_OK;
+		}
+		progress_tick(&st->progress, &st->tr, now, 0);
+		if (arm_client_pending(o->arm)) {
+			arm_client_run(o->arm, 100);
+		} else {
+			/* nothing in flight: wait for the next due poll (at most 100 ms at a time) */
+			struct timespec ts = { 0, 100 * 1000000L };
+			wake = tracker_next_wakeup(&st->tr);
+			if (wake != INT64_MAX && wake - now < 100)
+				ts.tv_nsec = (wake > now ? wake - now : 0) * 1000000L;
+			if (ts.tv_nsec)
+				nanosleep(&ts, NULL);
+		}
+	}
+}
+
+static const char *discovery_for(struct orch *o, const char *scope, struct ledger_scan *scans,
+				 size_t nr_scans)
+{
+	const char *mode = o->cfg->remediation_resource_discovery;
+	size_t i;
+	if (strcmp(mode, "auto"))
+		return mode;
+	if (strncasecmp(scope, "/subscriptions/", 15))
+		return "ExistingNonCompliant"; /* the only mode Azure allows at a management group */
+	/* after a scan of this run the results are fresh: re-evaluating would only cost time */
+	for (i = 0; i < nr_scans; i++)
+		if (!strcasecmp(scans[i].subscription, scope + 15) && !strcmp(scans[i].state, "Succeeded"))
+			return "ExistingNonCompliant";
+	return "ReEvaluateCompliance";
+}
+
+enum orch_result orch_remediate(struct orch *o)
+{
+	struct ledger_scan *scans = NULL;
+	size_t nr_scans = 0, a, r, i, queued = 0;
+	struct task_state *st;
+	enum orch_result ret;
+	const struct string_list *refs = o->set ? &o->set->reference_ids : NULL;
+
+	if (!refs || !refs->nr) {
+		msg_error("no DeployIfNotExists member to remediate: check [assignment] effect");
+		return ORCH_USAGE;
+	}
+	if (o->cfg->scope_management_group &&
+	    !strcmp(o->cfg->remediation_resource_discovery, "ReEvaluateCompliance")) {
+		msg_error("config '%s': key 'resource_discovery': ReEvaluateCompliance is not supported "
+			  "at management-group scope; expected one of auto|ExistingNonCompliant",
+			  o->cfg->path ? o->cfg->path : "policyctl.ini");
+		return ORCH_USAGE;
+	}
+	if (o->ledger) {
+		ledger_scan_list(o->ledger, o->run.id, &scans, &nr_scans);
+		for (a = 0; a < o->assignment_scopes.nr; a++) {
+			for (r = 0; r < refs->nr; r++) {
+				struct ledger_task t = { 0 };
+				const char *scope = o->assignment_scopes.items[a];
+				t.name = ledger_task_name(o->run.uid, scope, refs->items[r]);
+				t.scope = (char *)scope;
+				t.assignment_id = o->assignment_ids.items[a];
+				t.reference_id = refs->items[r];
+				t.discovery = (char *)discovery_for(o, scope, scans, nr_scans);
+				if (ledger_task_plan(o->ledger, o->run.id, &t))
+					msg_error("cannot record task '%s': %s", t.name, ledger_errmsg(o->ledger));
+				free(t.name);
+			}
+		}
+		ledger_scans_free(scans, nr_scans);
+		st = load(o);
+	} else {
+		/* dry run: the same tasks, shown and not recorded */
+		st = load(o);
+		st->tasks = xcalloc(o->assignment_scopes.nr * refs->nr + 1, sizeof(*st->tasks));
+		for (a = 0; a < o->assignment_scopes.nr; a++)
+			for (r = 0; r < refs->nr; r++) {
+				struct ledger_task *t = &st->tasks[st->nr_tasks++];
+				t->name = ledger_task_name("dryrun0000000000", o->assignment_scopes.items[a],
+							   refs->items[r]);
+				t->scope = xstrdup(o->assignment_scopes.items[a]);
+				t->assignment_id = xstrdup(o->assignment_ids.items[a]);
+				t->reference_id = xstrdup(refs->items[r]);
+				t->discovery = xstrdup(discovery_for(o, t->scope, NULL, 0));
+				t->state = xstrdup("queued");
+			}
+		for (i = 0; i < st->nr_tasks; i++)
+			tracker_add(&st->tr, st->tasks[i].name, st->tasks[i].scope, NULL, 0, 0, 0, NULL);
+		st->tr.max_active = (long)st->nr_tasks + 1;
+	}
+	ret = drive(st, 1, o->deadline_ms);
+	for (i = 0; i < st->tr.nr; i++)
+		queued += st->tr.tasks[i].phase == TRACKED_QUEUED;
+	if (!ret)
+		msg_note("remediate: %zu tasks, %ld created now, %zu queued for a free slot "
+			 "(at most %ld active)", st->tr.nr, st->created, queued,
+			 o->cfg->remediation_max_concurrent_tasks);
+	if (!ret && st->create_failed)
+		ret = ORCH_FAILED;
+	orch_phase_leave(&st->ph);
+	return ret;
+}
+
+enum orch_result orch_track(struct orch *o, long timeout_ms)
+{
+	struct task_state *st = load(o);
+	enum orch_result ret;
+	int64_t deadline = timeout_ms > 0 ? orch_now_ms() + timeout_ms : 0;
+	size_t i;
+	long failed = 0;
+
+	if (!st->tr.nr) {
+		msg_note("track: run %s has no remediation task", o->run.uid);
+		orch_phase_leave(&st->ph);
+		return ORCH_OK;
+	}
+	ret = drive(st, 0, deadline);
+	progress_finish(&st->progress, &st->tr, orch_now_ms());
+	for (i = 0; i < st->tr.nr; i++)
+		if (!tracker_state_is_success(st->tr.tasks[i].state) || st->tr.tasks[i].failed)
+			failed++;
+	if (ret == ORCH_TIMEOUT)
+		msg_error("track: deadline passed with %zu of %zu tasks still running; "
+			  "'policyctl track' continues", st->tr.nr - st->tr.done, st->tr.nr);
+	else if (!ret && failed)
+		ret = ORCH_FAILED;
+	orch_phase_leave(&st->ph);
+	return ret;
+}
+
+enum orch_result orch_cancel(struct orch *o)
+{
+	struct task_state *st = load(o);
+	enum orch_result ret;
+	size_t i, sent = 0;
+
+	for (i = 0; i < st->tr.nr; i++) {
+		struct tracked_task *t = &st->tr.tasks[i];
+		if (t->phase == TRACKED_DONE)
+			continue;
+		if (t->phase == TRACKED_QUEUED && !t->maybe_exists) {
+			/* never sent: nothing to cancel in Azure, only in the ledger */
+			tracker_give_up(&st->tr, i, "Canceled");
+			record_state(st, i);
+			continue;
+		}
+		submit(st, i, CALL_CANCEL, "POST", "/cancel", NULL, ARM_IDEMPOTENT);
+		sent++;
+	}
+	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
+	if (!ret)
+		msg_note("cancel: %zu tasks asked to cancel; 'policyctl track' follows them to Canceled",
+			 sent);
+	orch_phase_leave(&st->ph);
+	return ret;
+}

@@ -1,0 +1,141 @@
+/*
+ * scan — `scan [--wait]`: trigger a compliance evaluation of every subscription in scope.
+ *
+ * There is no management-group trigger in Azure, so a management group is scanned one
+ * subscription at a time — all at once through the event loop. triggerEvaluation is a
+ * long-running operation (202 + Location); with wait the client follows each Location to its
+ * end. A trigger while a scan runs returns the same operation, so resending after a crash is
+ * harmless; a subscription whose scan this run already saw succeed is not scanned again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "orchestrator/orch.h"
+#include "lib/msg.h"
+#include "lib/xalloc.h"
+#include "lib/banned.h"
+
+struct scan_state;
+
+struct scan_item {
+	struct scan_state *st;
+	const char *subscription; /* borrowed from o->subscriptions */
+	int64_t write_id;
+};
+
+struct scan_state {
+	struct orch_phase ph;
+	struct orch *o;
+	struct scan_item *items;
+	long done, failed;
+	int wait;
+};
+
+static void free_state(struct orch_phase *ph)
+{
+	struct scan_state *st = (struct scan_state *)ph;
+	free(st->items);
+	free(st);
+}
+
+static void on_trigger(struct arm_client *client, struct arm_response *resp, void *data)
+{
+	struct scan_item *it = data;
+	struct scan_state *st = it->st;
+	struct orch *o;
+	struct strbuf subject = STRBUF_INIT;
+	(void)client;
+	if (!orch_phase_arrive(&st->ph))
+		return;
+	o = st->o;
+	strbuf_addf(&subject, "/subscriptions/%s", it->subscription);
+	if (resp->result != ARM_OK) {
+		if (it->write_id)
+			ledger_write_outcome(o->ledger, it->write_id, 0, (int)resp->status,
+					     resp->error.request_id, resp->error.code, resp->error.message);
+		if (o->ledger)
+			ledger_scan_set(o->ledger, o->run.id, it->subscription,
+					resp->result == ARM_ERR_TIMEOUT ? "timeout" : "Failed", NULL);
+		orch_record_failure(o, "scan", subject.buf, &resp->error);
+		st->failed++;
+	} else {
+		if (it->write_id)
+			ledger_write_outcome(o->ledger, it->write_id, 1, (int)resp->status,
+					     resp->request_id, NULL, NULL);
+		if (o->ledger)
+			ledger_scan_set(o->ledger, o->run.id, it->subscription,
+					st->wait ? "Succeeded" : "triggered", resp->location);
+		st->done++;
+		msg_debug("scan of '%s' %s", it->subscription, st->wait ? "succeeded" : "triggered");
+	}
+	strbuf_release(&subject);
+}
+
+static int already_scanned(struct ledger_scan *scans, size_t nr, const char *sub)
+{
+	size_t i;
+	for (i = 0; i < nr; i++)
+		if (!strcmp(scans[i].subscription, sub) && !strcmp(scans[i].state, "Succeeded"))
+			return 1;
+	return 0;
+}
+
+enum orch_result orch_scan(struct orch *o, int wait)
+{
+	struct scan_state *st;
+	struct ledger_scan *scans = NULL;
+	size_t nr_scans = 0, i;
+	struct arm_call_options opts;
+	enum orch_result ret;
+	long skipped = 0;
+	int64_t start = orch_now_ms();
+
+	ret = orch_resolve_subscriptions(o);
+	if (ret)
+		return ret;
+	if (o->ledger)
+		ledger_scan_list(o->ledger, o->run.id, &scans, &nr_scans);
+	st = xcalloc(1, sizeof(*st));
+	st->ph.free_fn = free_state;
+	st->o = o;
+	st->wait = wait;
+	st->items = xcalloc(o->subscriptions.nr + 1, sizeof(*st->items));
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = ARM_IDEMPOTENT | (wait ? ARM_FOLLOW_LRO : 0);
+	/* Without Retry-After (real traffic sends none) poll at the configured interval, capped
+	 * so a short scan is noticed soon after it ends. */
+	opts.lro_interval_ms = o->cfg->remediation_poll_interval < 5000
+			       ? o->cfg->remediation_poll_interval : 5000;
+	opts.timeout_ms = o->cfg->remediation_timeout;
+	for (i = 0; i < o->subscriptions.nr; i++) {
+		struct scan_item *it = &st->items[i];
+		struct strbuf path = STRBUF_INIT;
+		it->st = st;
+		it->subscription = o->subscriptions.items[i];
+		if (wait && already_scanned(scans, nr_scans, it->subscription)) {
+			skipped++;
+			continue;
+		}
+		strbuf_addf(&path, "/subscriptions/%s/providers/Microsoft.PolicyInsights/policyStates/"
+			    "latest/triggerEvaluation", it->subscription);
+		if (o->ledger && !o->dry_run)
+			ledger_write_intent(o->ledger, o->run.id, "POST", path.buf, "", &it->write_id);
+		st->ph.pending++;
+		arm_submit(o->arm, "POST", path.buf, NULL, &opts, on_trigger, it);
+		strbuf_release(&path);
+	}
+	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
+	if (!ret) {
+		char took[32];
+		snprintf(took, sizeof(took), "%.1fs", (double)(orch_now_ms() - start) / 1000.0);
+		msg_note("scan: %ld subscriptions %s, %ld failed%s (%s)", st->done,
+			 wait ? "evaluated" : "triggered", st->failed,
+			 skipped ? ", the rest already evaluated in this run" : "", took);
+		if (st->failed)
+			ret = ORCH_FAILED;
+	}
+	ledger_scans_free(scans, nr_scans);
+	orch_phase_leave(&st->ph);
+	return ret;
+}

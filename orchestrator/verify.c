@@ -1,0 +1,118 @@
+/*
+ * verify — the proof after remediation: a fresh compliance scan of every subscription, then
+ * the resources still non-compliant with a DeployIfNotExists member of our assignments.
+ *
+ * Each one is recorded as a "verify" failure (the report's "non-compliant" column); their
+ * absence, after a scan that started when remediation had finished, is what lets `contain`
+ * exit 0. The audit-only members are left out: they report, they do not remediate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "orchestrator/orch.h"
+#include "lib/msg.h"
+#include "lib/xalloc.h"
+#include "lib/banned.h"
+
+struct verify_state {
+	struct orch_phase ph;
+	struct orch *o;
+	long noncompliant, failed;
+};
+
+static void free_state(struct orch_phase *ph)
+{
+	free(ph);
+}
+
+static int is_remediating(const struct orch *o, const char *ref)
+{
+	size_t i;
+	if (!o->set || !o->set->reference_ids.nr)
+		return 1;
+	for (i = 0; ref && i < o->set->reference_ids.nr; i++)
+		if (!strcasecmp(o->set->reference_ids.items[i], ref))
+			return 1;
+	return 0;
+}
+
+static void on_results(struct arm_client *client, struct arm_response *resp, void *data)
+{
+	struct verify_state *st = data;
+	struct orch *o;
+	json_t *item;
+	size_t i;
+	(void)client;
+	if (!orch_phase_arrive(&st->ph))
+		return;
+	o = st->o;
+	if (resp->result != ARM_OK) {
+		orch_record_failure(o, "verify", resp->error.url ? resp->error.url : o->scope_key,
+				    &resp->error);
+		st->failed++;
+		return;
+	}
+	json_array_foreach(resp->body, i, item) {
+		const char *rid = json_string_value(json_object_get(item, "resourceId"));
+		const char *ref = json_string_value(json_object_get(item, "policyDefinitionReferenceId"));
+		struct strbuf msg = STRBUF_INIT;
+		if (!rid || !is_remediating(o, ref))
+			continue;
+		st->noncompliant++;
+		strbuf_addf(&msg, "still non-compliant with '%s' after remediation", ref ? ref : "?");
+		fprintf(o->out, "  non-compliant %s (%s)\n", rid, ref ? ref : "?");
+		if (o->ledger)
+			ledger_failure_add(o->ledger, o->run.id, "verify", rid, "NonCompliant", msg.buf,
+					   resp->request_id, arm_client_correlation_id(o->arm));
+		strbuf_release(&msg);
+	}
+}
+
+enum orch_result orch_verify(struct orch *o)
+{
+	struct verify_state *st;
+	struct arm_call_options opts;
+	enum orch_result ret;
+	size_t a;
+
+	if (o->ledger) {
+		/* this verification replaces any earlier one of the run */
+		ledger_scan_clear(o->ledger, o->run.id);
+		ledger_failure_clear(o->ledger, o->run.id, "verify");
+	}
+	ret = orch_scan(o, 1);
+	if (ret)
+		return ret;
+	st = xcalloc(1, sizeof(*st));
+	st->ph.free_fn = free_state;
+	st->o = o;
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = ARM_READ;
+	for (a = 0; a < o->assignment_ids.nr; a++) {
+		struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
+		strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults",
+			    o->assignment_scopes.items[a]);
+		strbuf_addf(&filter, "ComplianceState eq 'NonCompliant' and PolicyAssignmentId eq '%s'",
+			    o->assignment_ids.items[a]);
+		strbuf_addstr(&query, "$filter=");
+		strbuf_add_urlencoded(&query, filter.buf);
+		opts.query = query.buf;
+		st->ph.pending++;
+		arm_submit_list(o->arm, "POST", path.buf, NULL, &opts, NULL, on_results, st);
+		strbuf_release(&path);
+		strbuf_release(&filter);
+		strbuf_release(&query);
+	}
+	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
+	if (!ret) {
+		msg_note("verify: %ld resources still non-compliant", st->noncompliant);
+		if (o->ledger && !st->failed)
+			ledger_note_set(o->ledger, o->run.id, "verified", "yes");
+		if (st->noncompliant || st->failed)
+			ret = ORCH_FAILED;
+	}
+	orch_phase_leave(&st->ph);
+	return ret;
+}
