@@ -1,0 +1,493 @@
+/*
+ * Unit tests for lib/arm: the api-version table, error parsing and formatting, body parsing,
+ * and a client against a scripted loopback server (token endpoint included): headers, paging by
+ * nextLink and @odata.nextLink, both LRO styles, errors with request ids, non-JSON bodies,
+ * dry run, and that the secret and token never reach a message.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/arm.h"
+#include "lib/jsonutil.h"
+#include "lib/msg.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
+
+static void test_api_versions(void **state)
+{
+	(void)state;
+	assert_string_equal(arm_api_version("/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/x"), "2023-04-01");
+	assert_string_equal(arm_api_version("/providers/Microsoft.Management/managementGroups/mg/providers/Microsoft.Authorization/policySetDefinitions/x"), "2023-04-01");
+	assert_string_equal(arm_api_version("/subscriptions/s/providers/microsoft.authorization/roleassignments/g"), "2022-04-01");
+	assert_string_equal(arm_api_version("/subscriptions/s/providers/Microsoft.PolicyInsights/remediations/r/listDeployments"), "2021-10-01");
+	assert_string_equal(arm_api_version("/subscriptions/s/providers/Microsoft.PolicyInsights/policyStates/latest/triggerEvaluation"), "2019-10-01");
+	assert_string_equal(arm_api_version("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/a/slots/b"), "2022-03-01");
+	assert_string_equal(arm_api_version("/subscriptions/s/providers/Microsoft.Authorization/policyExemptions/e"), "2022-07-01-preview");
+	assert_string_equal(arm_api_version("/providers/Microsoft.Management/managementGroups/mg/descendants"), "2021-04-01");
+	assert_string_equal(arm_api_version("/subscriptions"), "2022-12-01");
+	assert_string_equal(arm_api_version("/subscriptions/s/resourcegroups/rg"), "2021-04-01");
+	assert_null(arm_api_version("/subscriptions/s/providers/Microsoft.Compute/virtualMachines/v"));
+	assert_null(arm_api_version("/nothing"));
+}
+
+static void test_error_parse_and_format(void **state)
+{
+	static const char body[] =
+		"{\"error\":{\"code\":\"RequestDisallowedByPolicy\",\"message\":\"denied by 'p'\","
+		"\"target\":\"site1\",\"details\":[{\"code\":\"x\"}],"
+		"\"additionalInfo\":[{\"type\":\"PolicyViolation\",\"info\":{}}]}}";
+	struct arm_error e;
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(arm_error_parse(&e, body, strlen(body)), 0);
+	assert_string_equal(e.code, "RequestDisallowedByPolicy");
+	assert_string_equal(e.message, "denied by 'p'");
+	assert_string_equal(e.target, "site1");
+	assert_int_equal(json_array_size(e.details), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e.additional_info, 0), "type")),
+			    "PolicyViolation");
+	e.status = 403;
+	e.method = xstrdup("PUT");
+	e.url = xstrdup("https://arm/subscriptions/s/x");
+	e.request_id = xstrdup("rid-1");
+	e.correlation_id = xstrdup("cid-1");
+	arm_error_format(&e, &sb);
+	assert_string_equal(sb.buf, "PUT https://arm/subscriptions/s/x: 403 RequestDisallowedByPolicy: "
+			    "denied by 'p' (target 'site1'; x-ms-request-id rid-1; "
+			    "x-ms-correlation-request-id cid-1)");
+	/* OData message objects, bare errors, OAuth errors */
+	{
+		static const char odata[] = "{\"error\":{\"code\":\"c\",\"message\":{\"lang\":\"en\",\"value\":\"v\"}}}";
+		static const char oauth[] = "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215\"}";
+		assert_int_equal(arm_error_parse(&e, odata, strlen(odata)), 0);
+		assert_string_equal(e.message, "v");
+		assert_int_equal(arm_error_parse(&e, oauth, strlen(oauth)), 0);
+		assert_string_equal(e.code, "invalid_client");
+	}
+	assert_int_equal(arm_error_parse(&e, "{\"code\":\"Bare\",\"message\":\"m\"}", 29), 0);
+	assert_string_equal(e.code, "Bare");
+	assert_int_equal(arm_error_parse(&e, "<html>", 6), -1);
+	assert_non_null(e.message);
+	assert_string_equal(e.request_id, "rid-1"); /* parsing keeps the request ids */
+	arm_error_release(&e);
+	strbuf_release(&sb);
+}
+
+static void test_parse_body_names_the_request(void **state)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *j;
+	(void)state;
+	j = arm_parse_body("GET", "https://arm/x", "<html>oops</html>", 17, &err);
+	assert_null(j);
+	assert_non_null(strstr(err.buf, "GET https://arm/x: response is not JSON"));
+	strbuf_reset(&err);
+	j = arm_parse_body("GET", "https://arm/x", "  \n", 3, &err);
+	assert_null(j);
+	assert_int_equal(err.len, 0);
+	j = arm_parse_body("GET", "https://arm/x", "{\"a\":1}", 7, &err);
+	assert_non_null(j);
+	json_decref(j);
+	strbuf_release(&err);
+}
+
+/* ---- a scripted ARM on loopback ---- */
+
+#define SECRET "unit-test-secret-Zq81"
+#define TOKEN "unit-test-token-Kx42abcdef"
+
+static struct MHD_Daemon *daemon_handle;
+static char base_url[64];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int op_polls, loc_polls, token_requests, writes_seen;
+static char last_client_id[64], last_correlation[64], last_agent[64], last_method[16];
+static int token_form_ok;
+
+struct upload {
+	struct strbuf body;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
+			     const char *h1, const char *v1)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+								 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+	const char *corr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-ms-correlation-request-id");
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "x-ms-request-id", "rid-42");
+	if (corr)
+		MHD_add_response_header(r, "x-ms-correlation-request-id", corr);
+	if (h1)
+		MHD_add_response_header(r, h1, v1);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result page_reply(struct MHD_Connection *conn, const char *path, int odata)
+{
+	const char *p = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "page");
+	int page = p ? (int)strtol(p, NULL, 10) : 0, i, start, end;
+	struct strbuf sb = STRBUF_INIT;
+	enum MHD_Result ret;
+	/* 100 items, 7 a page, with page 3 empty but linked */
+	strbuf_addstr(&sb, "{\"value\":[");
+	start = page < 3 ? page * 7 : (page - 1) * 7;
+	end = page == 3 ? start : start + 7;
+	if (end > 100)
+		end = 100;
+	for (i = start; i < end; i++)
+		strbuf_addf(&sb, "%s{\"id\":\"item-%d\"}", i > start ? "," : "", i);
+	strbuf_addstr(&sb, "]");
+	if (end < 100 || page == 3)
+		strbuf_addf(&sb, ",\"%s\":\"%s%s?api-version=2019-10-01&page=%d\"",
+			    odata ? "@odata.nextLink" : "nextLink", base_url, path, page + 1);
+	else
+		strbuf_addf(&sb, ",\"%s\":null", odata ? "@odata.nextLink" : "nextLink");
+	strbuf_addstr(&sb, "}");
+	ret = reply(conn, 200, sb.buf, NULL, NULL);
+	strbuf_release(&sb);
+	return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls)
+{
+	struct upload *up = *con_cls;
+	const char *auth, *v;
+	enum MHD_Result ret;
+	(void)cls; (void)version;
+
+	if (!up) {
+		up = xcalloc(1, sizeof(*up));
+		strbuf_init(&up->body, 0);
+		*con_cls = up;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		strbuf_add(&up->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	pthread_mutex_lock(&lock);
+	if ((v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-ms-client-request-id")))
+		snprintf(last_client_id, sizeof(last_client_id), "%s", v);
+	if ((v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-ms-correlation-request-id")))
+		snprintf(last_correlation, sizeof(last_correlation), "%s", v);
+	if ((v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent")))
+		snprintf(last_agent, sizeof(last_agent), "%s", v);
+	snprintf(last_method, sizeof(last_method), "%s", method);
+	if (strcmp(method, "GET"))
+		writes_seen++;
+	pthread_mutex_unlock(&lock);
+
+	if (!strcmp(url, "/tenant-1/oauth2/v2.0/token")) {
+		token_requests++;
+		token_form_ok = strstr(up->body.buf, "client_secret=" SECRET) &&
+				strstr(up->body.buf, "grant_type=client_credentials") &&
+				strstr(up->body.buf, "scope=");
+		ret = reply(conn, 200, "{\"token_type\":\"Bearer\",\"access_token\":\"" TOKEN "\",\"expires_in\":3600}",
+			    NULL, NULL);
+		goto out;
+	}
+	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	if (!auth || strcmp(auth, "Bearer " TOKEN)) {
+		ret = reply(conn, 401, "{\"error\":{\"code\":\"InvalidAuthenticationToken\",\"message\":\"no\"}}", NULL, NULL);
+		goto out;
+	}
+	if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.Web/sites")) {
+		ret = page_reply(conn, url, 0);
+	} else if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults")) {
+		ret = strcmp(method, "POST") ? reply(conn, 405, "{}", NULL, NULL) : page_reply(conn, url, 1);
+	} else if (!strcmp(url, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/app")) {
+		if (!strcmp(method, "PATCH")) {
+			char loc[256];
+			snprintf(loc, sizeof(loc), "%s/op/1?api-version=2022-03-01", base_url);
+			ret = reply(conn, 202, "", "Azure-AsyncOperation", loc);
+		} else {
+			ret = reply(conn, 200, "{\"name\":\"app\",\"properties\":{\"clientCertEnabled\":true}}", NULL, NULL);
+		}
+	} else if (!strcmp(url, "/op/1")) {
+		ret = reply(conn, 200, op_polls++ < 2 ? "{\"status\":\"InProgress\"}" : "{\"status\":\"Succeeded\"}",
+			    "Retry-After", "0");
+	} else if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.PolicyInsights/policyStates/latest/triggerEvaluation")) {
+		char loc[256];
+		snprintf(loc, sizeof(loc), "%s/subscriptions/s1/providers/Microsoft.PolicyInsights/asyncOperationResults/tok?api-version=2019-10-01", base_url);
+		ret = reply(conn, 202, "", "Location", loc);
+	} else if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.PolicyInsights/asyncOperationResults/tok")) {
+		ret = loc_polls++ < 2 ? reply(conn, 202, "", NULL, NULL)
+				      : reply(conn, 200, "{\"status\":\"Succeeded\"}", NULL, NULL);
+	} else if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/denied")) {
+		ret = reply(conn, 403, "{\"error\":{\"code\":\"AuthorizationFailed\",\"message\":\"The client has no access\",\"target\":\"denied\"}}", NULL, NULL);
+	} else if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/html")) {
+		ret = reply(conn, 200, "<html>proxy page</html>", NULL, NULL);
+	} else if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/leak")) {
+		char link[160];
+		snprintf(link, sizeof(link), "{\"value\":[],\"nextLink\":\"https://evil.example/steal\"}");
+		ret = reply(conn, 200, link, NULL, NULL);
+	} else {
+		ret = reply(conn, 404, "{\"error\":{\"code\":\"ResourceNotFound\",\"message\":\"nope\"}}", NULL, NULL);
+	}
+out:
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct upload *up = *con_cls;
+	(void)cls; (void)conn; (void)toe;
+	if (up) {
+		strbuf_release(&up->body);
+		free(up);
+	}
+	*con_cls = NULL;
+}
+
+static struct config cfg;
+
+static int server_up(void **state)
+{
+	const union MHD_DaemonInfo *info;
+	(void)state;
+	daemon_handle = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
+					 0, NULL, NULL, handler, NULL,
+					 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+	if (!daemon_handle)
+		return -1;
+	info = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(base_url, sizeof(base_url), "http://127.0.0.1:%u", (unsigned)info->port);
+	config_init_defaults(&cfg);
+	free(cfg.cloud_name);
+	cfg.cloud_name = xstrdup("custom");
+	cfg.cloud_arm_endpoint = xstrdup(base_url);
+	cfg.cloud_tenant_id = xstrdup("tenant-1");
+	free(cfg.auth_method);
+	cfg.auth_method = xstrdup("client-secret");
+	cfg.auth_client_id = xstrdup("client-1");
+	setenv("AZURE_CLIENT_SECRET", SECRET, 1);
+	return 0;
+}
+
+static int server_down(void **state)
+{
+	(void)state;
+	MHD_stop_daemon(daemon_handle);
+	config_release(&cfg);
+	return 0;
+}
+
+static struct arm_client *new_client(int dry_run)
+{
+	struct arm_client_options o;
+	struct arm_client *c = NULL;
+	struct strbuf err = STRBUF_INIT;
+	memset(&o, 0, sizeof(o));
+	o.dry_run = dry_run;
+	o.http.backoff_base_ms = 10;
+	if (arm_client_new(&cfg, &o, &c, &err) != ARM_OK)
+		fail_msg("arm_client_new: %s", err.buf);
+	strbuf_release(&err);
+	return c;
+}
+
+static void test_get_list_pages(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct arm_response resp;
+	size_t i;
+	(void)state;
+	assert_int_equal(arm_list(c, "GET", "/subscriptions/s1/providers/Microsoft.Web/sites", NULL, NULL, &resp), ARM_OK);
+	assert_int_equal(json_array_size(resp.body), 100);
+	for (i = 0; i < 100; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "item-%zu", i);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(resp.body, i), "id")), want);
+	}
+	assert_int_equal(resp.pages, 16); /* 15 pages of items and one empty page with a link */
+	assert_int_equal(token_requests, 1);
+	assert_true(token_form_ok);
+	/* headers on every request */
+	assert_int_equal(strlen(last_client_id), 36);
+	assert_string_equal(last_correlation, arm_client_correlation_id(c));
+	assert_string_equal(last_agent, "policyctl/" POLICYCTL_VERSION);
+	arm_response_release(&resp);
+	/* the page cap */
+	{
+		struct arm_call_options o = { 0 };
+		o.max_pages = 3;
+		assert_int_equal(arm_list(c, "GET", "/subscriptions/s1/providers/Microsoft.Web/sites", NULL, &o, &resp),
+				 ARM_ERR_PAGE_CAP);
+		assert_int_equal(json_array_size(resp.body), 21); /* the items of the pages fetched */
+		arm_response_release(&resp);
+	}
+	arm_client_free(c);
+}
+
+static void test_post_list_odata(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct arm_response resp;
+	(void)state;
+	assert_int_equal(arm_list(c, "POST", "/subscriptions/s1/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults",
+				  NULL, NULL, &resp), ARM_OK);
+	assert_int_equal(json_array_size(resp.body), 100);
+	assert_string_equal(last_method, "POST");
+	arm_response_release(&resp);
+	arm_client_free(c);
+}
+
+static void test_lro_async_operation_and_location(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct arm_call_options o = { 0 };
+	struct arm_response resp;
+	json_t *body = json_pack("{s:{s:b}}", "properties", "clientCertEnabled", 1);
+	(void)state;
+	o.flags = ARM_FOLLOW_LRO;
+	o.lro_interval_ms = 10;
+	assert_int_equal(arm_patch(c, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/app", body, &o, &resp), ARM_OK);
+	assert_int_equal(op_polls, 3);
+	/* after Succeeded the resource is read back */
+	assert_string_equal(jsonutil_path_string(resp.body, "name"), "app");
+	arm_response_release(&resp);
+	o.flags = ARM_FOLLOW_LRO | ARM_IDEMPOTENT;
+	assert_int_equal(arm_post(c, "/subscriptions/s1/providers/Microsoft.PolicyInsights/policyStates/latest/triggerEvaluation",
+				  NULL, &o, &resp), ARM_OK);
+	assert_int_equal(loc_polls, 3);
+	assert_int_equal(resp.status, 200);
+	assert_string_equal(jsonutil_path_string(resp.body, "status"), "Succeeded");
+	arm_response_release(&resp);
+	json_decref(body);
+	arm_client_free(c);
+}
+
+static void test_errors_name_the_request(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct arm_response resp;
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	assert_int_equal(arm_get(c, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/denied", NULL, &resp),
+			 ARM_ERR_HTTP);
+	assert_int_equal(resp.error.status, 403);
+	assert_string_equal(resp.error.code, "AuthorizationFailed");
+	assert_string_equal(resp.error.target, "denied");
+	assert_string_equal(resp.error.request_id, "rid-42");
+	assert_string_equal(resp.error.correlation_id, arm_client_correlation_id(c));
+	assert_non_null(resp.error.client_request_id);
+	arm_error_format(&resp.error, &sb);
+	assert_non_null(strstr(sb.buf, "GET "));
+	assert_non_null(strstr(sb.buf, "/policyAssignments/denied: 403 AuthorizationFailed: The client has no access"));
+	assert_non_null(strstr(sb.buf, "x-ms-request-id rid-42"));
+	arm_response_release(&resp);
+
+	assert_int_equal(arm_get(c, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/html", NULL, &resp),
+			 ARM_ERR_BAD_RESPONSE);
+	assert_non_null(strstr(resp.error.message, "/policyAssignments/html"));
+	assert_non_null(strstr(resp.error.message, "not JSON"));
+	arm_response_release(&resp);
+
+	/* a nextLink to another host would carry our token there: refused */
+	assert_int_equal(arm_list(c, "GET", "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/leak", NULL, NULL, &resp),
+			 ARM_ERR_BAD_RESPONSE);
+	assert_non_null(strstr(resp.error.message, "evil.example"));
+	arm_response_release(&resp);
+
+	/* no api-version known */
+	assert_int_equal(arm_get(c, "/subscriptions/s1/providers/Microsoft.Compute/virtualMachines/v", NULL, &resp),
+			 ARM_ERR_INVALID);
+	assert_non_null(strstr(resp.error.message, "no api-version"));
+	arm_response_release(&resp);
+	strbuf_release(&sb);
+	arm_client_free(c);
+}
+
+static void test_dry_run_sends_no_writes(void **state)
+{
+	struct arm_client *c = new_client(1);
+	struct arm_response resp;
+	json_t *body = json_pack("{s:{s:s}}", "properties", "displayName", "x");
+	int before;
+	struct arm_stats st;
+	(void)state;
+	/* reads still go out */
+	assert_int_equal(arm_get(c, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/app", NULL, &resp), ARM_OK);
+	arm_response_release(&resp);
+	before = writes_seen;
+	assert_int_equal(arm_put(c, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/a", body, NULL, &resp), ARM_OK);
+	assert_true(resp.dry_run);
+	arm_response_release(&resp);
+	assert_int_equal(arm_delete(c, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/a", NULL, &resp), ARM_OK);
+	arm_response_release(&resp);
+	assert_int_equal(writes_seen, before);
+	arm_client_stats(c, &st);
+	assert_int_equal(st.dry_run_writes, 2);
+	json_decref(body);
+	arm_client_free(c);
+}
+
+struct async_count {
+	int done, ok;
+};
+
+static void count_done(struct arm_client *c, struct arm_response *resp, void *data)
+{
+	struct async_count *n = data;
+	(void)c;
+	n->done++;
+	if (resp->result == ARM_OK)
+		n->ok++;
+}
+
+static void test_async_many_and_cancel(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct async_count n = { 0, 0 }, late = { 0, 0 };
+	struct arm_call_options o = { 0 };
+	int i;
+	(void)state;
+	for (i = 0; i < 50; i++)
+		arm_submit(c, "GET", "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/app",
+			   NULL, NULL, count_done, &n);
+	assert_int_equal(n.done, 0);
+	assert_int_equal(arm_client_run(c, -1), 0);
+	assert_int_equal(n.done, 50);
+	assert_int_equal(n.ok, 50);
+	/* calls still waiting when the client goes are completed as cancelled */
+	o.delay_ms = 60000;
+	arm_submit(c, "GET", "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/app",
+		   NULL, &o, count_done, &late);
+	assert_int_equal(arm_client_run(c, 0), 1);
+	arm_client_free(c);
+	assert_int_equal(late.done, 1);
+	assert_int_equal(late.ok, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_api_versions),
+		cmocka_unit_test(test_error_parse_and_format),
+		cmocka_unit_test(test_parse_body_names_the_request),
+		cmocka_unit_test(test_get_list_pages),
+		cmocka_unit_test(test_post_list_odata),
+		cmocka_unit_test(test_lro_async_operation_and_location),
+		cmocka_unit_test(test_errors_name_the_request),
+		cmocka_unit_test(test_dry_run_sends_no_writes),
+		cmocka_unit_test(test_async_many_and_cancel),
+	};
+	msg_set_program("test_arm");
+	return cmocka_run_group_tests(tests, server_up, server_down);
+}
