@@ -50,6 +50,15 @@ extern const struct command commands[];
 command_fn cmd_help;
 command_fn cmd_version;
 command_fn cmd_render;
+command_fn cmd_plan;
+command_fn cmd_apply;
+command_fn cmd_scan;
+command_fn cmd_remediate;
+command_fn cmd_track;
+command_fn cmd_contain;
+command_fn cmd_status;
+command_fn cmd_cancel;
+command_fn cmd_report;
 
 /* True when argv holds -h or --help (commands call this before parsing). */
 int cli_wants_help(int argc, char **argv);

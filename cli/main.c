@@ -15,6 +15,15 @@ const struct command commands[] = {
 	{ "help", cmd_help, 0, "show help for policyctl, a command, or the config keys" },
 	{ "version", cmd_version, 0, "print the version" },
 	{ "render", cmd_render, CMD_NEEDS_CONFIG, "write the policy definitions, initiative and assignment as JSON" },
+	{ "plan", cmd_plan, CMD_NEEDS_CONFIG, "show what apply would create, update or leave alone" },
+	{ "apply", cmd_apply, CMD_NEEDS_CONFIG, "deploy definitions, initiative, assignment and role assignments" },
+	{ "scan", cmd_scan, CMD_NEEDS_CONFIG, "trigger a compliance evaluation of every subscription in scope" },
+	{ "remediate", cmd_remediate, CMD_NEEDS_CONFIG, "create one remediation task per member and scope" },
+	{ "track", cmd_track, CMD_NEEDS_CONFIG, "follow the run's remediation tasks to completion" },
+	{ "contain", cmd_contain, CMD_NEEDS_CONFIG, "apply, scan, remediate, track, verify and report in one go" },
+	{ "status", cmd_status, CMD_NEEDS_CONFIG, "what the ledger knows of the latest run (no network)" },
+	{ "cancel", cmd_cancel, CMD_NEEDS_CONFIG, "cancel the run's active remediation tasks" },
+	{ "report", cmd_report, CMD_NEEDS_CONFIG, "the latest run's outcome: table, json or markdown" },
 	{ NULL, NULL, 0, NULL },
 };
 

@@ -323,7 +323,7 @@ static enum ledger_result run_query(sqlite3_stmt *st, struct ledger_run *run)
 enum ledger_result ledger_run_resumable(struct ledger *l, const char *scope, struct ledger_run *run)
 {
 	return run_query(prepare(l, "SELECT " RUN_COLUMNS " FROM runs WHERE scope = ?1 AND "
-				 "state IN ('running','interrupted','timeout') ORDER BY id DESC LIMIT 1",
+				 "state IN ('running','open','interrupted','timeout') ORDER BY id DESC LIMIT 1",
 				 "t", scope), run);
 }
 

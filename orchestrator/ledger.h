@@ -40,7 +40,7 @@ struct ledger_run {
 	char *command;      /* the command that began it: contain, apply, remediate... */
 	char *scope;        /* "mg:<id>" or "subs:<id>,<id>..." */
 	char *phase;        /* where it got to: apply, scan, remediate, track, verify, done */
-	char *state;        /* running, succeeded, failed, timeout, interrupted */
+	char *state;        /* running, open (a step done, more to come), succeeded, failed, timeout, interrupted */
 	int64_t started_ms; /* wall clock, ms since the epoch */
 	int64_t updated_ms;
 	int64_t finished_ms; /* 0 while not finished */
@@ -100,7 +100,7 @@ const char *ledger_errmsg(struct ledger *l);
 int64_t ledger_now_ms(void);
 
 /*
- * The run to continue: the newest run whose state is running, interrupted or timeout and
+ * The run to continue: the newest run whose state is running, open, interrupted or timeout and
  * whose scope equals scope. LEDGER_ERR_NOT_FOUND when there is none. run is filled (owned).
  */
 enum ledger_result ledger_run_resumable(struct ledger *l, const char *scope, struct ledger_run *run);

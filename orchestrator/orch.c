@@ -202,7 +202,7 @@ out:
 	return ret;
 }
 
-void orch_finish(struct orch *o, enum orch_result result)
+void orch_finish(struct orch *o, enum orch_result result, int final)
 {
 	static const char *const states[] = {
 		[ORCH_OK] = "succeeded", [ORCH_FAILED] = "failed", [ORCH_USAGE] = "failed",
@@ -210,7 +210,10 @@ void orch_finish(struct orch *o, enum orch_result result)
 	};
 	if (!o->ledger)
 		return;
-	ledger_run_set_state(o->ledger, o->run.id, states[result]);
+	if (!final && (result == ORCH_OK || result == ORCH_FAILED || result == ORCH_USAGE))
+		ledger_run_set_state(o->ledger, o->run.id, "open");
+	else
+		ledger_run_set_state(o->ledger, o->run.id, states[result]);
 }
 
 enum orch_result orch_pump(struct orch *o, const size_t *pending, int64_t deadline_ms)

@@ -122,8 +122,12 @@ enum orch_result orch_attach_run(struct orch *o, const char *command, int resume
 /* Resolves the subscriptions in scope (listing the management group's descendants). */
 enum orch_result orch_resolve_subscriptions(struct orch *o);
 
-/* Records the end of a phase sequence: state from the result. */
-void orch_finish(struct orch *o, enum orch_result result);
+/*
+ * Records where the command left the run. final (contain, track, cancel): succeeded or
+ * failed end it. Otherwise (apply, scan, remediate) it stays "open", so the next command of
+ * the same scope continues it. Timeout and interrupted always leave it resumable.
+ */
+void orch_finish(struct orch *o, enum orch_result result, int final);
 
 /* The phases. */
 enum orch_result orch_plan(struct orch *o);

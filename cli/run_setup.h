@@ -1,0 +1,41 @@
+/*
+ * run_setup — what the orchestrator commands share: the one place generator/ and
+ * orchestrator/ meet.
+ *
+ * The generator renders the policy set (generator/render.h); the orchestrator deploys a
+ * struct deploy_set (orchestrator/orch.h); neither includes the other. run_setup_begin renders
+ * and converts, builds the ARM client, attaches the ledger run and fills a struct orch;
+ * run_setup_end records the outcome and frees everything, the client first (its pending
+ * callbacks run against still-valid state), then the orchestrator and the ledger.
+ */
+#ifndef RUN_SETUP_H
+#define RUN_SETUP_H
+
+#include "cli/cli.h"
+#include "orchestrator/orch.h"
+
+enum run_setup_flags {
+	RUN_NEEDS_SET = 1 << 0,     /* render the policy set (apply, plan, remediate, contain) */
+	RUN_DRY_RUN = 1 << 1,       /* print writes, send none, record nothing */
+	RUN_LEDGER = 1 << 2,        /* attach (or begin) the scope's run in the ledger */
+	RUN_RESUME_ONLY = 1 << 3,   /* with RUN_LEDGER: never begin a run (track, cancel) */
+	RUN_NO_NETWORK = 1 << 4,    /* no ARM client */
+};
+
+struct run_setup {
+	struct deploy_set set;
+	struct arm_client *arm;
+	struct orch o;
+	int orch_ready;
+};
+
+/* Returns EXIT_OK, or the exit code to return (message printed). rs is always releasable. */
+int run_setup_begin(struct run_setup *rs, struct cli_context *ctx, unsigned flags,
+		    const char *command);
+/* Records result in the run (final: see orch_finish), frees rs; returns the exit code. */
+int run_setup_end(struct run_setup *rs, enum orch_result result, int final);
+
+/* Parses a --timeout value such as "30m"; -1 with a message on error. */
+long run_setup_parse_timeout(const char *text);
+
+#endif
