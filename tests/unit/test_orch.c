@@ -1,0 +1,119 @@
+/*
+ * Unit tests for orchestrator/orch's pure parts: the live-vs-desired comparison that decides
+ * whether apply writes, the deterministic role assignment names, and phase state that
+ * outlives an abandoned phase until its last callback.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "orchestrator/orch.h"
+#include "lib/jsonutil.h"
+
+static json_t *parse(const char *text)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *j = jsonutil_parse(text, strlen(text), "test", &err);
+	assert_non_null(j);
+	strbuf_release(&err);
+	return j;
+}
+
+static void check(const char *desired, const char *live, int same, const char *diff_has)
+{
+	json_t *d = parse(desired), *l = parse(live);
+	struct strbuf diff = STRBUF_INIT;
+	assert_int_equal(orch_json_contains(d, l, &diff), same);
+	if (diff_has)
+		assert_non_null(strstr(diff.buf, diff_has));
+	else
+		assert_int_equal(diff.len, 0);
+	json_decref(d);
+	json_decref(l);
+	strbuf_release(&diff);
+}
+
+static void test_contains(void **state)
+{
+	(void)state;
+	/* ARM adds fields: still the same */
+	check("{\"properties\":{\"displayName\":\"x\",\"metadata\":{\"v\":\"1\"}}}",
+	      "{\"id\":\"/a\",\"properties\":{\"displayName\":\"x\",\"policyType\":\"Custom\","
+	      "\"metadata\":{\"v\":\"1\",\"createdBy\":\"me\"}}}", 1, NULL);
+	/* ids come back lower-cased */
+	check("{\"properties\":{\"policyDefinitionId\":\"/providers/Microsoft.Management/x\"}}",
+	      "{\"properties\":{\"policyDefinitionId\":\"/providers/microsoft.management/x\"}}", 1, NULL);
+	/* but display names are case-sensitive */
+	check("{\"properties\":{\"displayName\":\"Require\"}}",
+	      "{\"properties\":{\"displayName\":\"require\"}}", 0, "properties.displayName");
+	/* an empty desired list equals an absent one */
+	check("{\"properties\":{\"notScopes\":[]}}", "{\"properties\":{}}", 1, NULL);
+	/* a changed array element is reported at the array */
+	check("{\"p\":{\"allowed\":[\"A\",\"B\"]}}", "{\"p\":{\"allowed\":[\"A\",\"C\"]}}", 0, "p.allowed");
+	check("{\"p\":{\"allowed\":[\"A\",\"B\"]}}", "{\"p\":{\"allowed\":[\"A\"]}}", 0, "p.allowed");
+	/* 1 and 1.0 are the same number */
+	check("{\"n\":1}", "{\"n\":1.0}", 1, NULL);
+	/* missing value */
+	check("{\"properties\":{\"mode\":\"Indexed\"}}", "{\"properties\":{}}", 0, "properties.mode");
+}
+
+static void test_role_assignment_names(void **state)
+{
+	char *a = orch_role_assignment_name("/subscriptions/AB", "P1", "/providers/R");
+	char *b = orch_role_assignment_name("/subscriptions/ab", "p1", "/providers/r");
+	char *c = orch_role_assignment_name("/subscriptions/ab", "p2", "/providers/r");
+	(void)state;
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(strlen(a), 36);
+	assert_int_equal(a[8], '-');
+	assert_int_equal(a[14], '5'); /* version nibble */
+	assert_true(strchr("89ab", a[19]) != NULL); /* RFC 4122 variant */
+	free(a);
+	free(b);
+	free(c);
+}
+
+static int freed;
+
+static void count_free(struct orch_phase *ph)
+{
+	freed++;
+	free(ph);
+}
+
+static void test_phase_outlives_early_return(void **state)
+{
+	struct orch_phase *ph = calloc(1, sizeof(*ph));
+	(void)state;
+	freed = 0;
+	ph->free_fn = count_free;
+	ph->pending = 2;
+	orch_phase_leave(ph); /* returned early with two calls queued */
+	assert_int_equal(freed, 0);
+	assert_int_equal(orch_phase_arrive(ph), 0); /* the callback must do nothing */
+	assert_int_equal(freed, 0);
+	assert_int_equal(orch_phase_arrive(ph), 0);
+	assert_int_equal(freed, 1); /* the last one frees */
+	ph = calloc(1, sizeof(*ph));
+	ph->free_fn = count_free;
+	ph->pending = 1;
+	assert_int_equal(orch_phase_arrive(ph), 1);
+	orch_phase_leave(ph);
+	assert_int_equal(freed, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_contains),
+		cmocka_unit_test(test_role_assignment_names),
+		cmocka_unit_test(test_phase_outlives_early_return),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
