@@ -223,7 +223,14 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 		goto out;
 	} else {
 		create = 0;
-		if (!it->is_role && it->assignment < o->assignment_ids.nr &&
+		if (it->is_role) {
+			/* the name derives from scope, principal and role: if it exists, it is ours */
+			st->unchanged++;
+			if (st->plan_only)
+				fprintf(o->out, "  unchanged %s\n", id);
+			goto out;
+		}
+		if (it->assignment < o->assignment_ids.nr &&
 		    !strcasecmp(it->id, o->assignment_ids.items[it->assignment]))
 			keep_principal(st, it->assignment, resp->body);
 		if (orch_json_contains(desired, resp->body, &diff)) {

@@ -142,6 +142,7 @@ static void test_resume_same_run_and_tasks(void **state)
 	assert_int_equal(ledger_run_resumable(l, "subs:a,b", &again), LEDGER_OK);
 	assert_int_equal(again.id, run.id);
 	assert_string_equal(again.uid, run.uid);
+	ledger_run_release(&again);
 	assert_int_equal(ledger_run_resumable(l, "mg:other", &again), LEDGER_ERR_NOT_FOUND);
 	/* planning again (a rerun) neither duplicates nor resets the task */
 	assert_int_equal(ledger_task_plan(l, run.id, &task), LEDGER_OK);
