@@ -237,9 +237,11 @@ static enum ledger_result open_db(const char *path, int readonly, struct ledger 
 		exec_sql(l, "PRAGMA user_version=1");
 	if (readonly) {
 		/* A file that is not a ledger fails here rather than in the first query. */
-		st = prepare(l, "SELECT count(*) FROM runs", "");
-		if (!st || sqlite3_step(st) != SQLITE_ROW) {
-			strbuf_addf(err, "'%s' is not a policyctl ledger: %s", path, ledger_errmsg(l));
+		st = prepare(l, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+			     " ('runs', 'writes', 'tasks', 'scans', 'failures', 'notes')", "");
+		if (!st || sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 6) {
+			strbuf_addf(err, "'%s' is not a policyctl ledger%s%s", path,
+				    st ? "" : ": ", st ? "" : ledger_errmsg(l));
 			ret = LEDGER_ERR_SQL;
 		}
 		sqlite3_finalize(st);

@@ -1,0 +1,75 @@
+# Helpers for the orchestrator's end-to-end tests (t4xxx-orch-*.sh). Source after tests/lib.sh.
+#
+# A test generates a world, starts armsim on it (plain HTTP on loopback: the client allows
+# http:// to loopback only), writes a policyctl.ini that signs in as the world's demo principal
+# with its secret in a 0600 file, and checks outcomes through armsim's own /_armsim/world and
+# /_armsim/stats, never through policyctl.
+
+DEMO_TENANT=72f988bf-0000-4000-8000-00000000a125
+DEMO_CLIENT=d3d0c11e-0000-4000-8000-0000000000d1
+DEMO_SECRET=armsim-demo-secret-do-not-use-in-azure
+
+command -v jq >/dev/null 2>&1 || skip "jq is not installed"
+[ -x "$ARMSIM" ] || skip "build/armsim is not built"
+
+# orch_world SPEC [JQ-EDIT] — writes $WORK/world.json from a generated spec, optionally edited.
+orch_world() {
+	"$ARMSIM" world --generate "$1" >"$WORK/world.json"
+	if [ $# -gt 1 ]; then
+		jq "$2" "$WORK/world.json" >"$WORK/world.tmp" && mv "$WORK/world.tmp" "$WORK/world.json"
+	fi
+}
+
+# orch_ini SCOPE-LINES [EXTRA-LINES] — writes $WORK/policyctl.ini for the running armsim.
+orch_ini() {
+	umask 077
+	printf '%s' "$DEMO_SECRET" >"$WORK/secret"
+	umask 022
+	cat >"$WORK/policyctl.ini" <<INI
+[cloud]
+name = custom
+arm_endpoint = $ARMSIM_URL
+authority_host = $ARMSIM_URL
+tenant_id = $DEMO_TENANT
+
+[auth]
+method = client-secret
+client_id = $DEMO_CLIENT
+client_secret_file = $WORK/secret
+
+[scope]
+$1
+
+[remediation]
+poll_interval = 200ms
+timeout = 5m
+
+[run]
+ledger = $WORK/policyctl.ledger
+principal_timeout = 30s
+${2:-}
+INI
+}
+
+# world_json — the current world from armsim.
+world_json() { curl -sf "$ARMSIM_URL/_armsim/world"; }
+stats_json() { curl -sf "$ARMSIM_URL/_armsim/stats"; }
+
+# noncompliant_unlocked [SUBS-JQ-SELECT] — sites and slots in scope still not requiring
+# client certificates, locked ones left out.
+noncompliant_unlocked() {
+	world_json | jq "[.subscriptions[] | select(${1:-true}) | .resourceGroups[].sites[]
+		| select(.locked != true) | ., (.slots // [])[]
+		| select(.properties.clientCertEnabled != true or .properties.clientCertMode != \"Required\")]
+		| length"
+}
+
+locked_noncompliant() {
+	world_json | jq "[.subscriptions[] | select(${1:-true}) | .resourceGroups[].sites[]
+		| select(.locked == true)
+		| select(.properties.clientCertEnabled != true or .properties.clientCertMode != \"Required\")]
+		| length"
+}
+
+# writes_sent — the number of writes armsim served.
+writes_sent() { stats_json | jq '.writes'; }
