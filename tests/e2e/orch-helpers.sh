@@ -20,7 +20,8 @@ orch_world() {
 	fi
 }
 
-# orch_ini SCOPE-LINES [EXTRA-LINES] — writes $WORK/policyctl.ini for the running armsim.
+# orch_ini SCOPE-LINES [REMEDIATION-LINES] [RUN-LINES] — writes $WORK/policyctl.ini for the
+# running armsim (extra lines go into their sections, and override the defaults given here).
 orch_ini() {
 	umask 077
 	printf '%s' "$DEMO_SECRET" >"$WORK/secret"
@@ -41,13 +42,12 @@ client_secret_file = $WORK/secret
 $1
 
 [remediation]
-poll_interval = 200ms
+${2:-poll_interval = 200ms}
 timeout = 5m
 
 [run]
 ledger = $WORK/policyctl.ledger
-principal_timeout = 30s
-${2:-}
+${3:-principal_timeout = 30s}
 INI
 }
 

@@ -1,0 +1,30 @@
+#!/bin/sh
+# contain at management-group scope: every unlocked site ends compliant (checked in armsim's
+# world, not through policyctl), locked ones are reported with their error and exit 1; the
+# report names them; a second apply on the applied tenant sends no write.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/e2e/orch-helpers.sh"
+
+orch_world "mgs=1,subs=4,sites=6,noncompliant=0.7,slots=0.2,functions=0.3,locked=0.15,seed=11"
+start_armsim --world "$WORK/world.json" --time-scale 500
+orch_ini "management_group = mg-1"
+
+[ "$(locked_noncompliant)" -gt 0 ] || fail "the world should have a locked non-compliant site"
+[ "$(noncompliant_unlocked)" -gt 0 ] || fail "the world should start non-compliant"
+
+expect_exit 1 "$POLICYCTL" -c policyctl.ini contain
+assert_eq 0 "$(noncompliant_unlocked)" "unlocked non-compliant sites after contain"
+assert_contains "$WORK/out" "ScopeLocked"
+[ "$(locked_noncompliant)" -gt 0 ] || fail "locked sites cannot have been changed"
+
+expect_exit 0 "$POLICYCTL" -c policyctl.ini report --format json
+jq -e '.totals.deployments_failed > 0 and .totals.noncompliant_remaining > 0' "$WORK/out" >/dev/null ||
+	fail "report should count the locked sites"
+jq -e '[.failures[] | select(.code == "ScopeLocked")] | length > 0' "$WORK/out" >/dev/null ||
+	fail "report should list ScopeLocked failures"
+
+# idempotent apply: reads only
+before=$(writes_sent)
+expect_exit 0 "$POLICYCTL" -c policyctl.ini apply
+assert_eq "$before" "$(writes_sent)" "writes sent by a second apply"
+assert_contains "$WORK/err" "0 to create, 0 to update"

@@ -1,0 +1,48 @@
+#!/bin/sh
+# contain killed with SIGKILL at ten points (chosen from what the ledger shows), rerun each
+# time: the run completes, every unlocked site is compliant, and armsim created each
+# remediation task exactly once (no duplicate across the resumed processes).
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/e2e/orch-helpers.sh"
+
+orch_world "mgs=1,subs=3,sites=5,noncompliant=0.7,locked=0,seed=21"
+start_armsim --world "$WORK/world.json" --time-scale 100 --latency 20
+subs=$(jq -r '[.subscriptions[].subscriptionId] | join(", ")' "$WORK/world.json")
+orch_ini "subscriptions = $subs" "poll_interval = 200ms
+max_concurrent_tasks = 4"
+
+q() { sqlite3 "$WORK/policyctl.ledger" "$1" 2>/dev/null || echo 0; }
+points="
+select count(*) > 0 from runs
+select count(*) >= 1 from writes
+select count(*) >= 6 from writes where outcome = 'ok'
+select count(*) > 0 from runs where phase = 'scan'
+select count(*) > 0 from scans where state = 'Succeeded'
+select count(*) > 0 from tasks where state = 'planned'
+select count(*) >= 2 from tasks where state not in ('queued', 'planned')
+select count(*) >= 6 from tasks where state in ('Succeeded', 'Failed', 'Complete')
+select count(*) > 0 from runs where phase = 'verify'
+select count(*) > 0 from scans
+"
+n=0
+echo "$points" | while read -r point; do
+	[ -n "$point" ] || continue
+	n=$((n + 1))
+	"$POLICYCTL" -c policyctl.ini contain >"$WORK/run$n.out" 2>&1 &
+	pid=$!
+	deadline=$(( $(date +%s) + 60 ))
+	while [ "$(q "$point")" != 1 ] && kill -0 "$pid" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$deadline" ] || fail "point $n never reached: $point"
+		sleep 0.02
+	done
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	echo "killed at point $n: $point"
+done
+expect_exit 0 "$POLICYCTL" -c policyctl.ini contain
+assert_eq 0 "$(noncompliant_unlocked)" "non-compliant sites after the resumed run"
+tasks=$(sqlite3 "$WORK/policyctl.ledger" "select count(*) from tasks")
+assert_eq 12 "$tasks" "tasks in the ledger (3 subscriptions x 4 members)"
+created=$(stats_json | jq '[.operations | to_entries[] | select(.key | test("Remediations_CreateOrUpdate"))
+	| .value["201"] // 0] | add')
+assert_eq 12 "$created" "remediation tasks armsim created"

@@ -1,0 +1,18 @@
+#!/bin/sh
+# More tasks than max_concurrent_tasks: the rest queue, and armsim's tenant limit (set to the
+# same number) never refuses a create.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/e2e/orch-helpers.sh"
+
+orch_world "mgs=1,subs=4,sites=3,noncompliant=0.9,locked=0,seed=9" \
+	'.knobs.maxConcurrentRemediations = 3'
+start_armsim --world "$WORK/world.json" --time-scale 200
+subs=$(jq -r '[.subscriptions[].subscriptionId] | join(", ")' "$WORK/world.json")
+orch_ini "subscriptions = $subs" "poll_interval = 200ms
+max_concurrent_tasks = 3"
+expect_exit 0 "$POLICYCTL" -c policyctl.ini contain
+assert_contains "$WORK/err" "16 tasks"
+refused=$(stats_json | jq '[.operations | to_entries[] | select(.key | test("Remediations_CreateOrUpdate"))
+	| .value | to_entries[] | select(.key | test("^[45]")) | .value] | add // 0')
+assert_eq 0 "$refused" "remediation creates refused by armsim"
+assert_eq 0 "$(noncompliant_unlocked)" "non-compliant sites"
