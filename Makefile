@@ -30,6 +30,9 @@ ORCH_SRC   := $(wildcard orchestrator/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 ARMSIM_SRC := $(filter-out armsim/main.c,$(wildcard armsim/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+# templates/*.json are compiled into the binary (generator/template.h).
+TEMPLATES  := $(sort $(wildcard templates/*.json))
+TEMPLATE_C := $(BUILD)/gen/templates.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -47,7 +50,11 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(CORE_LIB): $(call obj,$(LIB_SRC) $(GEN_SRC) $(ORCH_SRC))
+$(TEMPLATE_C): $(TEMPLATES) generator/embed-templates.sh
+	@mkdir -p $(dir $@)
+	sh generator/embed-templates.sh $(TEMPLATES) >$@.tmp && mv $@.tmp $@
+
+$(CORE_LIB): $(call obj,$(LIB_SRC) $(GEN_SRC) $(ORCH_SRC) $(TEMPLATE_C))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -88,6 +95,18 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/policyctl $(ARMSIM_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/policyctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+# policies/ holds the rendered output of the default config, committed; the e2e test
+# t0130-render-policies-current fails `make check` when a fresh render differs.
+POLICIES_CONFIG := examples/management-group.ini
+render-policies: $(BUILD)/policyctl
+	rm -rf policies/rest policies/arm-template policies/epac
+	for f in rest arm-template epac; do \
+		$(BUILD)/policyctl -q -c $(POLICIES_CONFIG) render --format $$f --out policies/$$f || exit 1; \
+	done
+
+check-policies: all
+	BUILD=$(BUILD) tests/run.sh render-policies-current
 
 clean:
 	rm -rf build build-asan

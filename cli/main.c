@@ -14,6 +14,7 @@
 const struct command commands[] = {
 	{ "help", cmd_help, 0, "show help for policyctl, a command, or the config keys" },
 	{ "version", cmd_version, 0, "print the version" },
+	{ "render", cmd_render, CMD_NEEDS_CONFIG, "write the policy definitions, initiative and assignment as JSON" },
 	{ NULL, NULL, 0, NULL },
 };
 
