@@ -14,11 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <cmocka.h>
 #include <dirent.h>
-#include <sys/stat.h>
 
 #include "armsim/policy_eval.h"
+#include "armsim/template.h"
 #include "lib/jsonutil.h"
 #include "lib/strbuf.h"
 
@@ -30,12 +31,12 @@ enum { SITE_APP_REQUIRED, SITE_APP_DISABLED, SITE_APP_OPTIONAL, SITE_APP_OIU, SI
 static json_t *make_site(const char *type, const char *name, const char *kind, int cert,
 			 const char *mode, int http2, int https_only)
 {
-	char id[512];
+	struct strbuf id = STRBUF_INIT, err = STRBUF_INIT;
 	json_t *site;
-	snprintf(id, sizeof(id), "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/"
-		 "rg1/providers/%s/%s", type, name);
+	if (template_resource_id("00000000-0000-0000-0000-000000000001", "rg1", type, name, &id, &err))
+		fail_msg("%s", err.buf);
 	site = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:{s:s, s:s, s:b, s:s, s:{s:b, s:b, s:s}}}",
-			 "id", id, "name", name, "type", type, "kind", kind, "location", "westeurope",
+			 "id", id.buf, "name", name, "type", type, "kind", kind, "location", "westeurope",
 			 "tags", "env", "test",
 			 "properties", "clientCertMode", mode, "serverFarmId", "/subscriptions/x/plan",
 			 "httpsOnly", https_only, "publicNetworkAccess", "Enabled",
@@ -44,6 +45,8 @@ static json_t *make_site(const char *type, const char *name, const char *kind, i
 	if (cert >= 0)
 		json_object_set_new(json_object_get(site, "properties"), "clientCertEnabled",
 				    json_boolean(cert));
+	strbuf_release(&id);
+	strbuf_release(&err);
 	return site;
 }
 
@@ -247,44 +250,151 @@ static void test_generator_shape(void **state)
 	json_decref(def);
 }
 
-/* The generator's rendered definitions, once policies/ exists in the tree. */
-static void test_rendered_policies(void **state)
+/* The generator's rendered definitions (policies/rest, listed by its manifest). */
+static const struct rendered_case {
+	const char *suffix;   /* end of the definition's file name */
+	const char *want;     /* with the default effect */
+	enum policy_effect want_effect;
+} rendered_cases[] = {
+	{ "-webapp.json", "CXXXXNNNNXX", POLICY_EFFECT_DEPLOY_IF_NOT_EXISTS },
+	{ "-webapp-slot.json", "NNNNNNNXNNN", POLICY_EFFECT_DEPLOY_IF_NOT_EXISTS },
+	{ "-functionapp.json", "NNNNNXCNNNN", POLICY_EFFECT_DEPLOY_IF_NOT_EXISTS },
+	{ "-functionapp-slot.json", "NNNNNNNNXNN", POLICY_EFFECT_DEPLOY_IF_NOT_EXISTS },
+	{ "-deny.json", "CXXXXXCXXXX", POLICY_EFFECT_DENY },
+};
+
+static const char *top_dir(void)
 {
 	const char *top = getenv("TOP");
+	return top && *top ? top : ".";
+}
+
+static void test_rendered_policies(void **state)
+{
 	char path[4096];
-	DIR *dir;
-	struct dirent *de;
-	size_t compiled = 0;
+	struct strbuf err = STRBUF_INIT;
+	json_t *manifest, *entry;
+	size_t i, k, evaluated = 0;
 	(void)state;
 
-	snprintf(path, sizeof(path), "%s/policies", top && *top ? top : ".");
-	if (!(dir = opendir(path))) {
-		printf("SKIP: %s is absent; rendered definitions not tested\n", path);
+	snprintf(path, sizeof(path), "%s/policies/rest/manifest.json", top_dir());
+	manifest = jsonutil_load_file(path, &err);
+	if (!manifest) {
+		printf("SKIP: %s; rendered definitions not tested\n", err.buf);
+		strbuf_release(&err);
 		skip();
 	}
-	while ((de = readdir(dir))) {
-		char file[8192];
-		struct strbuf err = STRBUF_INIT;
-		json_t *doc;
-		struct policy_definition *def = NULL;
+	json_array_foreach(json_object_get(manifest, "resources"), i, entry) {
+		const char *file = json_string_value(json_object_get(entry, "file"));
+		const char *kind = json_string_value(json_object_get(entry, "kind"));
+		const struct rendered_case *c = NULL;
+		char letters[NR_SITES + 1];
+		enum policy_effect effect = POLICY_EFFECT_DISABLED;
+		json_t *definition;
 
-		if (!strstr(de->d_name, ".json"))
+		if (!file || !kind || strcmp(kind, "policyDefinition"))
 			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-		doc = jsonutil_load_file(file, &err);
-		if (!doc)
-			fail_msg("%s", err.buf);
-		if (json_object_get(json_object_get(doc, "properties"), "policyRule")) {
-			if (policy_definition_compile(doc, &def, &err))
-				fail_msg("%s: %s", de->d_name, err.buf);
-			compiled++;
-			policy_definition_free(def);
+		for (k = 0; k < sizeof(rendered_cases) / sizeof(rendered_cases[0]); k++) {
+			size_t fl = strlen(file), sl = strlen(rendered_cases[k].suffix);
+			if (fl >= sl && !strcmp(file + fl - sl, rendered_cases[k].suffix))
+				c = &rendered_cases[k];
 		}
-		json_decref(doc);
-		strbuf_release(&err);
+		if (!c)
+			fail_msg("no expectation row for rendered definition %s", file);
+		snprintf(path, sizeof(path), "%s/policies/rest/%s", top_dir(), file);
+		definition = jsonutil_load_file(path, &err);
+		if (!definition)
+			fail_msg("%s", err.buf);
+		evaluate_row(definition, NULL, letters, &effect);
+		if (strcmp(letters, c->want))
+			fail_msg("%s: got %s, want %s", file, letters, c->want);
+		assert_int_equal(effect, c->want_effect);
+		json_decref(definition);
+		evaluated++;
 	}
-	closedir(dir);
-	printf("compiled %zu rendered definitions\n", compiled);
+	assert_int_equal(evaluated, 5);
+	json_decref(manifest);
+	strbuf_release(&err);
+}
+
+static const json_t *reference_target;
+
+static enum template_result reference_one(void *data, const char *id, const char *api_version,
+					  int full, json_t **out, struct strbuf *err)
+{
+	(void)data;
+	(void)api_version;
+	if (strcasecmp(id, json_string_value(json_object_get(reference_target, "id")))) {
+		strbuf_addf(err, "resource '%s' not found", id);
+		return TEMPLATE_NOT_FOUND;
+	}
+	*out = json_incref(full ? (json_t *)reference_target :
+			   json_object_get(reference_target, "properties"));
+	return TEMPLATE_OK;
+}
+
+/*
+ * Runs the rendered definition's deployment for a site and checks the write it makes: a PUT
+ * of that very site with the two certificate properties set and every other one kept.
+ */
+static void deploy_rendered(const char *file, const json_t *site)
+{
+	static const struct template_host host = { NULL, NULL, reference_one, NULL };
+	struct template_target target = { "00000000-0000-0000-0000-000000000001", "rg1",
+					  "westeurope", &host };
+	struct template_writes writes = { NULL, 0, 0 };
+	struct policy_definition *def = NULL;
+	struct strbuf err = STRBUF_INIT;
+	json_t *doc, *params = NULL, *dparams = NULL, *want;
+	const json_t *tmpl;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/policies/rest/managementGroups/contoso-landing-zones/"
+		 "policyDefinitions/%s", top_dir(), file);
+	doc = jsonutil_load_file(path, &err);
+	if (!doc) {
+		printf("SKIP: %s\n", err.buf);
+		strbuf_release(&err);
+		skip();
+	}
+	assert_int_equal(policy_definition_compile(doc, &def, &err), POLICY_OK);
+	assert_int_equal(policy_definition_parameters(def, NULL, &params, &err), POLICY_OK);
+	if (policy_definition_deployment(def, params, site, &dparams, &tmpl, &err))
+		fail_msg("%s: %s", file, err.buf);
+	reference_target = site;
+	if (template_deploy(tmpl, dparams, &target, &writes, &err))
+		fail_msg("%s: %s", file, err.buf);
+	assert_int_equal(writes.nr, 1);
+	assert_string_equal(writes.items[0].resource_id,
+			    json_string_value(json_object_get(site, "id")));
+	/* the site as it should be afterwards: only the two properties differ */
+	want = json_deep_copy(site);
+	json_object_set_new(json_object_get(want, "properties"), "clientCertEnabled", json_true());
+	json_object_set_new(json_object_get(want, "properties"), "clientCertMode",
+			    json_string("Required"));
+	assert_true(json_equal(json_object_get(writes.items[0].body, "properties"),
+			       json_object_get(want, "properties")));
+	assert_true(json_equal(json_object_get(writes.items[0].body, "tags"),
+			       json_object_get(want, "tags")));
+	assert_string_equal(json_string_value(json_object_get(writes.items[0].body, "kind")),
+			    json_string_value(json_object_get(site, "kind")));
+	json_decref(want);
+	template_writes_release(&writes);
+	json_decref(dparams);
+	json_decref(params);
+	policy_definition_free(def);
+	json_decref(doc);
+	strbuf_release(&err);
+}
+
+static void test_rendered_deployments(void **state)
+{
+	(void)state;
+	deploy_rendered("appservice-client-cert-webapp.json", sites[SITE_APP_OPTIONAL]);
+	deploy_rendered("appservice-client-cert-webapp.json", sites[SITE_APP_NO_CERT_PROPERTY]);
+	deploy_rendered("appservice-client-cert-webapp-slot.json", sites[SITE_SLOT_DISABLED]);
+	deploy_rendered("appservice-client-cert-functionapp.json", sites[SITE_FN_DISABLED]);
+	deploy_rendered("appservice-client-cert-functionapp-slot.json", sites[SITE_SLOT_FN_DISABLED]);
 }
 
 /* One condition against one resource; returns the compliance letter for an Audit rule. */
@@ -499,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_builtins),
 		cmocka_unit_test(test_generator_shape),
 		cmocka_unit_test(test_rendered_policies),
+		cmocka_unit_test(test_rendered_deployments),
 		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_parameters_and_effect),
