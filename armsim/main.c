@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "armsim/compliance.h"
 #include "armsim/gen_ca.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"
@@ -269,6 +270,7 @@ static int cmd_serve(int argc, char **argv)
 	case ARMSIM_OK:
 		world = NULL;
 		doc = NULL;
+		policy_engine_attach(sim);
 		break;
 	case ARMSIM_TLS_FAILED:
 	case ARMSIM_LISTEN_FAILED:
