@@ -96,6 +96,18 @@ install: all
 	install -m 0755 $(BUILD)/policyctl $(ARMSIM_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/policyctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
+# policies/ holds the rendered output of the default config, committed; the e2e test
+# t0130-render-policies-current fails `make check` when a fresh render differs.
+POLICIES_CONFIG := examples/management-group.ini
+render-policies: $(BUILD)/policyctl
+	rm -rf policies/rest policies/arm-template policies/epac
+	for f in rest arm-template epac; do \
+		$(BUILD)/policyctl -q -c $(POLICIES_CONFIG) render --format $$f --out policies/$$f || exit 1; \
+	done
+
+check-policies: all
+	BUILD=$(BUILD) tests/run.sh render-policies-current
+
 clean:
 	rm -rf build build-asan
 

@@ -149,11 +149,13 @@ json_t *output_escape_template_expressions(const json_t *json)
 {
 	if (json_is_string(json)) {
 		const char *s = json_string_value(json);
-		if (s[0] == '[') {
+		size_t len = json_string_length(json);
+		/* ARM reads only "[...]" as an expression; "[x] y" is already literal */
+		if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
 			struct strbuf sb = STRBUF_INIT;
 			json_t *out;
 			strbuf_addch(&sb, '[');
-			strbuf_add(&sb, s, json_string_length(json));
+			strbuf_add(&sb, s, len);
 			out = json_stringn(sb.buf, sb.len);
 			strbuf_release(&sb);
 			return out;

@@ -44,9 +44,10 @@ enum output_result render_write(const struct rendered_set *set, enum render_form
 				const char *dir, struct strbuf *err);
 
 /*
- * The arm-template form of a policy resource body: every string that starts with '[' gets a
- * second '[' so that ARM keeps the policy's own expressions literal instead of evaluating
- * them at deployment. Returns a new reference.
+ * The arm-template form of a policy resource body: every string that starts with '[' and ends
+ * with ']' gets a second '[' so that ARM keeps the policy's own expressions (and a display
+ * name such as "[prod]") literal instead of evaluating them at deployment; other strings are
+ * literal already and stay as they are. Returns a new reference.
  */
 json_t *output_escape_template_expressions(const json_t *json);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/config.h"
 #include "lib/xalloc.h"
@@ -513,7 +514,8 @@ static int fail_at(struct parse_state *ps, enum config_key_id id, const char *fm
 static int fail_at(struct parse_state *ps, enum config_key_id id, const char *fmt, ...)
 {
 	va_list ap;
-	if (ps->cfg->line[id])
+	/* CONFIG_NR_KEYS stands for "no particular key": the message names the file only */
+	if (id < CONFIG_NR_KEYS && ps->cfg->line[id])
 		strbuf_addf(&ps->err, "%s:%u: ", ps->path, ps->cfg->line[id]);
 	else
 		strbuf_addf(&ps->err, "%s: ", ps->path);
@@ -527,6 +529,7 @@ static int fail_at(struct parse_state *ps, enum config_key_id id, const char *fm
 static int validate(struct parse_state *ps)
 {
 	struct config *cfg = ps->cfg;
+	size_t i, j;
 
 	if (!strcmp(cfg->cloud_name, "custom") && !cfg->cloud_arm_endpoint)
 		return fail_at(ps, CONFIG_ID_cloud_name,
@@ -542,6 +545,17 @@ static int validate(struct parse_state *ps)
 	    !cfg->scope_management_group)
 		return fail_at(ps, CONFIG_ID_scope_definitions_at,
 			       "key 'definitions_at': management-group needs key 'management_group'");
+	if (cfg->scope_definitions_at && !strcmp(cfg->scope_definitions_at, "subscription") &&
+	    cfg->scope_management_group)
+		return fail_at(ps, CONFIG_ID_scope_definitions_at,
+			       "key 'definitions_at': subscription needs key 'subscriptions' (with "
+			       "'management_group', definitions live at the management group)");
+	for (i = 0; i < cfg->scope_subscriptions.nr; i++)
+		for (j = 0; j < i; j++)
+			if (!strcasecmp(cfg->scope_subscriptions.items[i], cfg->scope_subscriptions.items[j]))
+				return fail_at(ps, CONFIG_ID_scope_subscriptions,
+					       "key 'subscriptions': '%s' is listed twice",
+					       cfg->scope_subscriptions.items[i]);
 	if (!cfg->scope_definitions_at)
 		cfg->scope_definitions_at =
 			xstrdup(cfg->scope_management_group ? "management-group" : "subscription");
