@@ -172,10 +172,14 @@ static int contains_ci(const char *hay, const char *needle)
 static int is_busy_refusal(const struct arm_response *resp)
 {
 	const char *code = resp->error.code ? resp->error.code : "";
-	/* the tenant's task limit, throttling that outlived the client's retries, or a server
-	 * that did not answer: all worth another try later */
+	const char *message = resp->error.message ? resp->error.message : "";
+	/* the tenant's task limit (a 400 whose message says so: "the most allowed at once"),
+	 * throttling that outlived the client's retries, or a server that did not answer: all
+	 * worth another try later */
 	return resp->result != ARM_ERR_HTTP || resp->status == 429 || resp->status >= 500 ||
-	       contains_ci(code, "limit") || contains_ci(code, "TooMany") || contains_ci(code, "Quota");
+	       contains_ci(code, "limit") || contains_ci(code, "TooMany") || contains_ci(code, "Quota") ||
+	       (contains_ci(message, "remediation tasks") &&
+		(contains_ci(message, "most allowed") || contains_ci(message, "limit")));
 }
 
 static void on_call(struct arm_client *client, struct arm_response *resp, void *data)
