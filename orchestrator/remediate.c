@@ -220,8 +220,11 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 				break;
 			}
 			take_answer(st, task, resp->body);
-		} else if (resp->result == ARM_ERR_HTTP && resp->status == 409) {
-			/* "an active task with the same name cannot be re-sent": it exists, adopt it */
+		} else if (resp->result == ARM_ERR_HTTP &&
+			   (resp->status == 409 ||
+			    contains_ci(resp->error.code ? resp->error.code : "", "InvalidUpdateRemediation"))) {
+			/* "an active task with the same name cannot be re-sent": our create got
+			 * through before (a retry after a dropped answer, a previous process): adopt it */
 			st->tr.tasks[task].maybe_exists = 1;
 			tracker_retry(&st->tr, task, now, 1);
 		} else if (is_busy_refusal(resp)) {

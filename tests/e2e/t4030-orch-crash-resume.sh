@@ -22,10 +22,10 @@ select count(*) > 0 from tasks where state = 'planned'
 select count(*) >= 2 from tasks where state not in ('queued', 'planned')
 select count(*) >= 6 from tasks where state in ('Succeeded', 'Failed', 'Complete')
 select count(*) > 0 from runs where phase = 'verify'
-select count(*) > 0 from scans
+select count(*) > 0 from scans s join runs r on r.id = s.run_id where r.phase = 'verify' and s.state = 'Succeeded'
 "
 n=0
-echo "$points" | while read -r point; do
+while read -r point; do
 	[ -n "$point" ] || continue
 	n=$((n + 1))
 	"$POLICYCTL" -c policyctl.ini contain >"$WORK/run$n.out" 2>&1 &
@@ -35,10 +35,14 @@ echo "$points" | while read -r point; do
 		[ "$(date +%s)" -lt "$deadline" ] || fail "point $n never reached: $point"
 		sleep 0.02
 	done
-	kill -9 "$pid" 2>/dev/null || true
+	kill -0 "$pid" 2>/dev/null || fail "contain ended before point $n: $point"
+	kill -9 "$pid"
 	wait "$pid" 2>/dev/null || true
 	echo "killed at point $n: $point"
-done
+done <<EOF
+$points
+EOF
+assert_eq 10 "$n" "kill points reached"
 expect_exit 0 "$POLICYCTL" -c policyctl.ini contain
 assert_eq 0 "$(noncompliant_unlocked)" "non-compliant sites after the resumed run"
 tasks=$(sqlite3 "$WORK/policyctl.ledger" "select count(*) from tasks")
