@@ -74,6 +74,10 @@ client_secret_file = $dir/client-secret
 [scope]
 management_group = mg-1
 
+[initiative]
+# armsim does not serve the four built-in audit definitions yet
+include_builtin_audits = false
+
 [remediation]
 poll_interval = 250ms
 timeout = 5m

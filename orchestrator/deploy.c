@@ -40,6 +40,7 @@ struct deploy_item {
 	int64_t first_try_ms;
 	long backoff_ms;
 	int is_role;
+	int needs_write;         /* the read found it missing (2) or different (1) */
 };
 
 struct deploy_state {
@@ -47,6 +48,7 @@ struct deploy_state {
 	struct orch *o;
 	int plan_only;
 	char **principals;       /* per assignment (index of o->assignment_ids); owned strings */
+	int *principal_fresh;    /* the assignment was created now: its role assignments cannot exist */
 	int principal_seen;      /* some role assignment for a principal succeeded */
 	struct deploy_item *items;
 	size_t nr_items;
@@ -67,6 +69,7 @@ static void free_state(struct orch_phase *ph)
 			free(st->principals[i]);
 	}
 	free(st->principals);
+	free(st->principal_fresh);
 	free(st);
 }
 
@@ -145,6 +148,7 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 			ledger_write_outcome(o->ledger, it->write_id, 1, (int)resp->status,
 					     resp->error.request_id, code, NULL);
 		st->principal_seen = 1;
+		st->created--; /* counted when its read found it missing */
 		st->unchanged++;
 		return;
 	}
@@ -193,13 +197,14 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 				     NULL, NULL);
 	if (it->is_role) {
 		st->principal_seen = 1;
-		st->created++;
 		return;
 	}
 	/* an assignment's 201 carries its new identity's principal id */
 	if (!resp->dry_run && resp->body && it->assignment < o->assignment_ids.nr &&
-	    !strcasecmp(it->id, o->assignment_ids.items[it->assignment]))
+	    !strcasecmp(it->id, o->assignment_ids.items[it->assignment])) {
 		keep_principal(st, it->assignment, resp->body);
+		st->principal_fresh[it->assignment] = it->needs_write == 2;
+	}
 }
 
 static void on_get(struct arm_client *client, struct arm_response *resp, void *data)
@@ -255,10 +260,11 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 		st->created++;
 	else
 		st->updated++;
+	/* Resources are all read first and written stage by stage (see deploy()); a role
+	 * assignment is written at once: its stage is the last. */
+	it->needs_write = create ? 2 : 1;
 	if (it->is_role)
 		send_role(it);
-	else
-		send_put(it, desired, id);
 out:
 	strbuf_release(&diff);
 }
@@ -277,16 +283,30 @@ static void send_role(struct deploy_item *it)
 	send_put(it, it->role_body, it->role_path);
 }
 
+/* Reads every resource of the set at once: the writes then need no read round trip each. */
+static enum orch_result read_all(struct deploy_state *st)
+{
+	struct orch *o = st->o;
+	size_t i;
+	for (i = 0; i < st->nr_items; i++) {
+		if (st->items[i].is_role)
+			continue;
+		st->ph.pending++;
+		arm_submit(o->arm, "GET", st->items[i].id, NULL, NULL, on_get, &st->items[i]);
+	}
+	return orch_pump(o, &st->ph.pending, o->deadline_ms);
+}
+
+/* Writes the resources of one kind that the read found missing or different. */
 static enum orch_result run_stage(struct deploy_state *st, enum deploy_kind kind)
 {
 	struct orch *o = st->o;
 	size_t i;
 	for (i = 0; i < st->nr_items; i++) {
 		struct deploy_item *it = &st->items[i];
-		if (it->is_role || o->set->resources[i].kind != kind)
+		if (it->is_role || o->set->resources[i].kind != kind || !it->needs_write)
 			continue;
-		st->ph.pending++;
-		arm_submit(o->arm, "GET", it->id, NULL, NULL, on_get, it);
+		send_put(it, it->desired, it->id);
 	}
 	return orch_pump(o, &st->ph.pending, o->deadline_ms);
 }
@@ -337,8 +357,16 @@ static enum orch_result run_roles(struct deploy_state *st)
 		}
 	}
 	for (a = base; a < st->nr_items; a++) {
+		struct deploy_item *it = &st->items[a];
+		if (st->principal_fresh[it->assignment] && !st->plan_only) {
+			/* a new identity has no role assignment yet: skip the read */
+			it->needs_write = 2;
+			st->created++;
+			send_role(it);
+			continue;
+		}
 		st->ph.pending++;
-		arm_submit(o->arm, "GET", st->items[a].role_path, NULL, NULL, on_get, &st->items[a]);
+		arm_submit(o->arm, "GET", it->role_path, NULL, NULL, on_get, it);
 	}
 	return orch_pump(o, &st->ph.pending, o->deadline_ms);
 }
@@ -361,6 +389,7 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 	st->o = o;
 	st->plan_only = plan_only;
 	st->principals = xcalloc(o->assignment_ids.nr + 1, sizeof(*st->principals));
+	st->principal_fresh = xcalloc(o->assignment_ids.nr + 1, sizeof(*st->principal_fresh));
 	st->items = xcalloc(o->set->nr + 1, sizeof(*st->items));
 	st->nr_items = o->set->nr;
 	for (i = 0; i < o->set->nr; i++) {
@@ -369,7 +398,10 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 		st->items[i].desired = o->set->resources[i].body;
 		st->items[i].assignment = assignment_index(o, o->set->resources[i].id);
 	}
-	for (i = 0; i < ARRAY_SIZE(stages) && !ret; i++) {
+	ret = read_all(st);
+	if (!ret && st->failed)
+		ret = ORCH_FAILED; /* a read that failed (not a 404): nothing is written blind */
+	for (i = 0; i < ARRAY_SIZE(stages) && !ret && !plan_only; i++) {
 		ret = run_stage(st, stages[i]);
 		if (!ret && st->failed) {
 			/* later stages depend on this one: stop here, say which kind failed */

@@ -471,14 +471,16 @@ static void enter_phase(struct orch *o, const char *phase)
 }
 
 /* The phase that finished: the run's phase names the next one to do. */
-static void leave_phase(struct orch *o, const char *next)
+static void leave_phase(struct orch *o, const char *next, int64_t started)
 {
+	msg_note("%s done in %.1fs", o->run.phase, (double)(orch_now_ms() - started) / 1000.0);
 	enter_phase(o, next);
 }
 
 enum orch_result orch_contain(struct orch *o, long timeout_ms)
 {
 	enum orch_result ret, worst = ORCH_OK;
+	int64_t t = orch_now_ms();
 
 	if (!phase_done(o, "start") && !strcmp(o->run.phase, "start"))
 		enter_phase(o, "apply");
@@ -488,7 +490,8 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 		ret = orch_apply(o);
 		if (ret)
 			return ret; /* nothing later can work without the assignment */
-		leave_phase(o, "scan");
+		leave_phase(o, "scan", t);
+		t = orch_now_ms();
 	}
 	ret = orch_resolve_subscriptions(o);
 	if (ret)
@@ -500,13 +503,15 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 			return ret;
 		if (ret)
 			worst = ORCH_FAILED;
-		leave_phase(o, "remediate");
+		leave_phase(o, "remediate", t);
+		t = orch_now_ms();
 	}
 	if (!phase_done(o, "remediate")) {
 		ret = orch_remediate(o);
 		if (ret)
 			return ret;
-		leave_phase(o, "track");
+		leave_phase(o, "track", t);
+		t = orch_now_ms();
 	}
 	if (!phase_done(o, "track")) {
 		ret = orch_track(o, timeout_ms);
@@ -514,7 +519,8 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 			return ret;
 		if (ret)
 			worst = ORCH_FAILED;
-		leave_phase(o, "verify");
+		leave_phase(o, "verify", t);
+		t = orch_now_ms();
 	}
 	if (!phase_done(o, "verify")) {
 		msg_note("verify: a fresh scan, then the resources still non-compliant");
@@ -523,7 +529,8 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 			return ret;
 		if (ret)
 			worst = ORCH_FAILED;
-		leave_phase(o, "done");
+		leave_phase(o, "done", t);
+		t = orch_now_ms();
 	}
 	/* A resumed run that had failures earlier still reports them. */
 	if (o->ledger) {

@@ -48,6 +48,7 @@ struct task_state {
 	struct ledger_task *tasks; /* from the ledger, parallel to tr.tasks */
 	size_t nr_tasks;
 	long created, create_failed;
+	int driving;               /* drive() runs: callbacks may start due work themselves */
 };
 
 static void free_state(struct orch_phase *ph)
@@ -84,6 +85,7 @@ static json_t *task_body(struct orch *o, const struct ledger_task *t)
 }
 
 static void on_call(struct arm_client *client, struct arm_response *resp, void *data);
+static void start_due(struct task_state *st, int64_t now);
 
 static void submit(struct task_state *st, size_t task, int kind, const char *method,
 		   const char *suffix, const json_t *body, unsigned flags)
@@ -287,6 +289,10 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		break;
 	}
 	free(call);
+	/* a slot freed by this answer goes to the next queued task now, not at the next
+	 * turn of the loop: with a full tenant, every turn's delay would add to each wave */
+	if (st->driving && !orch_interrupted)
+		start_due(st, orch_now_ms());
 }
 
 static void start_due(struct task_state *st, int64_t now)
@@ -337,9 +343,10 @@ static struct task_state *load(struct orch *o)
  * Drives the tracker. until_created: stop once nothing more can be created now (remediate);
  * else run until every task is terminal (track).
  */
-static enum orch_result drive(struct task_state *st, int until_created, int64_t deadline)
+static enum orch_result drive_loop(struct task_state *st, int until_created, int64_t deadline)
 {
 	struct orch *o = st->o;
+	st->driving = 1;
 	for (;;) {
 		int64_t now = orch_now_ms(), wake;
 		size_t i, creating = 0, queued = 0;
@@ -353,25 +360,35 @@ static enum orch_result drive(struct task_state *st, int until_created, int64_t 
 				creating += st->tr.tasks[i].phase == TRACKED_CREATING;
 				queued += st->tr.tasks[i].phase == TRACKED_QUEUED;
 			}
-			if (!creating && (!queued || st->tr.active >= (size_t)st->tr.max_active) &&
-			    !st->ph.pending)
+			/* polls still in flight are left to track (their answers are dropped) */
+			if (!creating && (!queued || st->tr.active >= (size_t)st->tr.max_active))
 				return ORCH_OK;
 		} else if (tracker_finished(&st->tr) && !st->ph.pending) {
 			return ORCH_OK;
 		}
 		progress_tick(&st->progress, &st->tr, now, 0);
+		wake = tracker_next_wakeup(&st->tr);
 		if (arm_client_pending(o->arm)) {
-			arm_client_run(o->arm, 100);
+			/* come back when the next poll is due, at most 100 ms later (signals) */
+			long slice = wake == INT64_MAX || wake - now >= 100 ? 100
+				     : wake > now ? (long)(wake - now) : 1;
+			arm_client_run(o->arm, slice);
 		} else {
 			/* nothing in flight: wait for the next due poll (at most 100 ms at a time) */
 			struct timespec ts = { 0, 100 * 1000000L };
-			wake = tracker_next_wakeup(&st->tr);
 			if (wake != INT64_MAX && wake - now < 100)
 				ts.tv_nsec = (wake > now ? wake - now : 0) * 1000000L;
 			if (ts.tv_nsec)
 				nanosleep(&ts, NULL);
 		}
 	}
+}
+
+static enum orch_result drive(struct task_state *st, int until_created, int64_t deadline)
+{
+	enum orch_result ret = drive_loop(st, until_created, deadline);
+	st->driving = 0;
+	return ret;
 }
 
 static const char *discovery_for(struct orch *o, const char *scope, struct ledger_scan *scans,

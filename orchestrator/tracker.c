@@ -18,9 +18,9 @@ void tracker_init(struct tracker *tr, long max_active, long poll_interval_ms)
 	memset(tr, 0, sizeof(*tr));
 	tr->max_active = max_active > 0 ? max_active : 1;
 	tr->poll_interval_ms = poll_interval_ms > 0 ? poll_interval_ms : 1000;
-	/* A task that shows no progress is polled less often, but never less than every 4
+	/* A task that shows no progress is polled less often, but never less than every 2
 	 * intervals: the bound on how late we notice a finished task. */
-	tr->max_interval_ms = tr->poll_interval_ms * 4;
+	tr->max_interval_ms = tr->poll_interval_ms * 2;
 	tr->max_backoff_ms = tr->poll_interval_ms * 8 > 60000 ? tr->poll_interval_ms * 8 : 60000;
 }
 
