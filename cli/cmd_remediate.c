@@ -12,7 +12,7 @@
 int cmd_remediate(int argc, char **argv, struct cli_context *ctx)
 {
 	struct run_setup rs;
-	unsigned flags = RUN_NEEDS_SET | RUN_LEDGER;
+	unsigned flags = RUN_NEEDS_REFS | RUN_LEDGER;
 	int i, ret;
 
 	if (cli_wants_help(argc, argv)) {

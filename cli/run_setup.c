@@ -19,19 +19,24 @@ static enum deploy_kind kind_of(enum render_kind kind)
 	}
 }
 
-static int render_into(const struct config *cfg, struct deploy_set *set)
+static int render_into(struct config *cfg, struct deploy_set *set, int refs_only)
 {
 	struct rendered_set rendered = RENDERED_SET_INIT;
 	struct strbuf err = STRBUF_INIT;
-	size_t i;
-	int ret = EXIT_OK;
+	size_t i, subs = cfg->scope_subscriptions.nr;
+	int ret = EXIT_OK, failed;
 
-	if (render_policy_set(cfg, &rendered, &err)) {
+	/* The reference and role ids do not depend on the scope: one subscription renders them. */
+	if (refs_only && subs > 1)
+		cfg->scope_subscriptions.nr = 1;
+	failed = render_policy_set(cfg, &rendered, &err) != RENDER_OK;
+	cfg->scope_subscriptions.nr = subs;
+	if (failed) {
 		msg_error("%s", err.buf);
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	for (i = 0; i < rendered.nr; i++) {
+	for (i = 0; !refs_only && i < rendered.nr; i++) {
 		struct rendered_resource *r = &rendered.resources[i];
 		deploy_set_add(set, kind_of(r->kind), r->scope, r->id, json_incref(r->body));
 	}
@@ -53,7 +58,8 @@ int run_setup_begin(struct run_setup *rs, struct cli_context *ctx, unsigned flag
 	int ret = EXIT_OK;
 
 	memset(rs, 0, sizeof(*rs));
-	if ((flags & RUN_NEEDS_SET) && (ret = render_into(&ctx->config, &rs->set)))
+	if ((flags & (RUN_NEEDS_SET | RUN_NEEDS_REFS)) &&
+	    (ret = render_into(&ctx->config, &rs->set, !(flags & RUN_NEEDS_SET))))
 		goto out;
 	if (!(flags & RUN_NO_NETWORK)) {
 		memset(&opts, 0, sizeof(opts));
@@ -64,7 +70,8 @@ int run_setup_begin(struct run_setup *rs, struct cli_context *ctx, unsigned flag
 			goto out;
 		}
 	}
-	if (orch_init(&rs->o, &ctx->config, rs->arm, (flags & RUN_NEEDS_SET) ? &rs->set : NULL)) {
+	if (orch_init(&rs->o, &ctx->config, rs->arm,
+		      (flags & (RUN_NEEDS_SET | RUN_NEEDS_REFS)) ? &rs->set : NULL)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}

@@ -20,6 +20,9 @@ enum run_setup_flags {
 	RUN_LEDGER = 1 << 2,        /* attach (or begin) the scope's run in the ledger */
 	RUN_RESUME_ONLY = 1 << 3,   /* with RUN_LEDGER: never begin a run (track, cancel) */
 	RUN_NO_NETWORK = 1 << 4,    /* no ARM client */
+	RUN_NEEDS_REFS = 1 << 5,    /* only the DeployIfNotExists reference ids (remediate):
+				     * rendered for one scope, resources dropped, so 2,500
+				     * subscriptions cost no more memory than one */
 };
 
 struct run_setup {

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,7 +56,7 @@ void deploy_set_add(struct deploy_set *set, enum deploy_kind kind, const char *s
 	r->body = body;
 }
 
-void deploy_set_release(struct deploy_set *set)
+void deploy_set_drop_resources(struct deploy_set *set)
 {
 	size_t i;
 	for (i = 0; i < set->nr; i++) {
@@ -64,13 +65,22 @@ void deploy_set_release(struct deploy_set *set)
 		json_decref(set->resources[i].body);
 	}
 	free(set->resources);
+	set->resources = NULL;
+	set->nr = set->alloc = 0;
+	/* thousands of rendered bodies leave free heap behind: give it back before tracking */
+	malloc_trim(0);
+}
+
+void deploy_set_release(struct deploy_set *set)
+{
+	deploy_set_drop_resources(set);
 	string_list_clear(&set->role_definition_ids);
 	string_list_clear(&set->reference_ids);
 	memset(set, 0, sizeof(*set));
 }
 
 enum orch_result orch_init(struct orch *o, const struct config *cfg, struct arm_client *arm,
-			   const struct deploy_set *set)
+			   struct deploy_set *set)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
@@ -94,7 +104,7 @@ enum orch_result orch_init(struct orch *o, const struct config *cfg, struct arm_
 		return ORCH_USAGE;
 	}
 	o->scope_key = strbuf_detach(&sb, NULL);
-	if (set) {
+	if (set && set->nr) {
 		for (i = 0; i < set->nr; i++)
 			if (set->resources[i].kind == DEPLOY_POLICY_ASSIGNMENT) {
 				string_list_append(&o->assignment_scopes, set->resources[i].scope);
@@ -493,6 +503,8 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 		leave_phase(o, "scan", t);
 		t = orch_now_ms();
 	}
+	if (o->set)
+		deploy_set_drop_resources(o->set);
 	ret = orch_resolve_subscriptions(o);
 	if (ret)
 		return ret;

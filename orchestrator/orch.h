@@ -60,6 +60,8 @@ struct deploy_set {
 /* Appends a resource (scope, id copied; body stolen). */
 void deploy_set_add(struct deploy_set *set, enum deploy_kind kind, const char *scope,
 		    const char *id, json_t *body);
+/* Frees the resources (ids and bodies) and keeps the reference and role ids. */
+void deploy_set_drop_resources(struct deploy_set *set);
 void deploy_set_release(struct deploy_set *set);
 
 /* Set by the signal handler that orch_install_signals installs. */
@@ -72,7 +74,8 @@ struct orch {
 	struct arm_client *arm;       /* borrowed */
 	struct ledger *ledger;        /* borrowed; NULL in dry run (nothing is recorded) */
 	struct ledger_run run;        /* owned; valid when ledger is set */
-	const struct deploy_set *set; /* borrowed; NULL for phases that do not need it */
+	struct deploy_set *set;       /* borrowed; NULL for phases that do not need it; contain
+				       * drops its resources once applied (memory while tracking) */
 	int dry_run;
 	FILE *out;                    /* progress and plan output (borrowed) */
 	int live;                     /* redraw progress in place (a terminal) */
@@ -105,11 +108,11 @@ void orch_phase_leave(struct orch_phase *ph);
 int64_t orch_now_ms(void);
 
 /*
- * Prepares o for cfg: the scope key and the assignment scopes and ids (from set when given,
- * else from the config). Returns ORCH_OK or ORCH_USAGE (message printed).
+ * Prepares o for cfg: the scope key and the assignment scopes and ids (from set's assignments
+ * when it holds resources, else from the config, as the generator names them). Returns ORCH_OK or ORCH_USAGE (message printed).
  */
 enum orch_result orch_init(struct orch *o, const struct config *cfg, struct arm_client *arm,
-			   const struct deploy_set *set);
+			   struct deploy_set *set);
 void orch_release(struct orch *o);
 
 /*
