@@ -57,6 +57,10 @@ static const char schema[] =
 	" id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, kind TEXT NOT NULL, subject TEXT,"
 	" code TEXT, message TEXT, request_id TEXT, correlation_id TEXT, at_ms INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS failures_run ON failures(run_id);"
+	"CREATE TABLE IF NOT EXISTS task_subs ("
+	" run_id INTEGER NOT NULL, task TEXT NOT NULL, subscription TEXT NOT NULL,"
+	" succeeded INTEGER NOT NULL, failed INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, task, subscription));"
 	"CREATE TABLE IF NOT EXISTS notes ("
 	" run_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, PRIMARY KEY (run_id, key));";
 
@@ -672,6 +676,55 @@ void ledger_failures_free(struct ledger_failure *failures, size_t nr)
 		free(failures[i].correlation_id);
 	}
 	free(failures);
+}
+
+/* ---- deployments per subscription ---- */
+
+enum ledger_result ledger_task_sub_counts_set(struct ledger *l, int64_t run_id, const char *task,
+					      const char *subscription, long succeeded, long failed)
+{
+	return run_stmt(prepare(l, "INSERT INTO task_subs (run_id, task, subscription, succeeded,"
+				" failed) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, task, subscription)"
+				" DO UPDATE SET succeeded = excluded.succeeded, failed = excluded.failed",
+				"ittii", run_id, task, subscription, (int64_t)succeeded, (int64_t)failed));
+}
+
+enum ledger_result ledger_sub_counts_list(struct ledger *l, int64_t run_id,
+					  struct ledger_sub_counts **out, size_t *nr)
+{
+	sqlite3_stmt *st = prepare(l, "SELECT subscription, sum(succeeded), sum(failed) FROM task_subs"
+				   " WHERE run_id = ?1 GROUP BY lower(subscription) ORDER BY 1", "i", run_id);
+	struct ledger_sub_counts *list = NULL;
+	size_t n = 0, alloc = 0;
+	int rc;
+
+	*out = NULL;
+	*nr = 0;
+	if (!st)
+		return LEDGER_OK; /* a ledger from before this table: nothing recorded */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(list, n + 1, alloc);
+		list[n].subscription = dup_or_empty(sqlite3_column_text(st, 0));
+		list[n].succeeded = (long)sqlite3_column_int64(st, 1);
+		list[n].failed = (long)sqlite3_column_int64(st, 2);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ledger_sub_counts_free(list, n);
+		return LEDGER_ERR_SQL;
+	}
+	*out = list;
+	*nr = n;
+	return LEDGER_OK;
+}
+
+void ledger_sub_counts_free(struct ledger_sub_counts *counts, size_t nr)
+{
+	size_t i;
+	for (i = 0; i < nr; i++)
+		free(counts[i].subscription);
+	free(counts);
 }
 
 /* ---- notes ---- */

@@ -173,6 +173,19 @@ enum ledger_result ledger_failure_list(struct ledger *l, int64_t run_id,
 				       struct ledger_failure **failures, size_t *nr);
 void ledger_failures_free(struct ledger_failure *failures, size_t nr);
 
+/* Deployments of management-group tasks, summed per subscription (from listDeployments). */
+struct ledger_sub_counts {
+	char *subscription;
+	long succeeded, failed;
+};
+/* Records the deployment counts of one task in one subscription (replacing earlier ones). */
+enum ledger_result ledger_task_sub_counts_set(struct ledger *l, int64_t run_id, const char *task,
+					      const char *subscription, long succeeded, long failed);
+/* The run's counts summed per subscription over its tasks; *out new, free with the function below. */
+enum ledger_result ledger_sub_counts_list(struct ledger *l, int64_t run_id,
+					  struct ledger_sub_counts **out, size_t *nr);
+void ledger_sub_counts_free(struct ledger_sub_counts *counts, size_t nr);
+
 /* A small key/value store per run (e.g. the assignment's principal id). value new or NULL. */
 enum ledger_result ledger_note_set(struct ledger *l, int64_t run_id, const char *key, const char *value);
 enum ledger_result ledger_note_get(struct ledger *l, int64_t run_id, const char *key, char **value);

@@ -142,8 +142,11 @@ static void take_answer(struct task_state *st, size_t task, const json_t *body)
 	if (!tracker_answer(&st->tr, task, now, state, total, ok, failed))
 		return;
 	progress_task_changed(&st->progress, &st->tr, task, now);
-	if (tracker_state_is_terminal(state) && (failed > 0 || !tracker_state_is_success(state)) &&
-	    st->o->ledger) {
+	/* failed deployments are listed; so are a management-group task's, to count them per
+	 * subscription for the report */
+	if (tracker_state_is_terminal(state) && st->o->ledger &&
+	    (failed > 0 || !tracker_state_is_success(state) ||
+	     (total > 0 && strncasecmp(st->tasks[task].scope, "/subscriptions/", 15)))) {
 		/* failures first, terminal state after: see the file comment */
 		submit(st, task, CALL_LIST, "POST", "/listDeployments", NULL, ARM_READ);
 		if (!tracker_state_is_success(state)) {
@@ -160,6 +163,30 @@ static void take_answer(struct task_state *st, size_t task, const json_t *body)
 		return;
 	}
 	record_state(st, task);
+}
+
+/* Adds a deployment to per_sub: {"<subscription>": [succeeded, failed]}. */
+static void count_per_subscription(json_t *per_sub, const char *resource_id, const char *status)
+{
+	const char *p, *end;
+	char sub[64];
+	json_t *counts;
+	int failed;
+	if (!resource_id || !status || strncasecmp(resource_id, "/subscriptions/", 15))
+		return;
+	failed = !strcasecmp(status, "Failed");
+	if (!failed && strcasecmp(status, "Succeeded"))
+		return; /* still running or canceled: neither */
+	p = resource_id + 15;
+	end = strchr(p, '/');
+	snprintf(sub, sizeof(sub), "%.*s", end ? (int)(end - p) : (int)strlen(p), p);
+	counts = json_object_get(per_sub, sub);
+	if (!counts) {
+		counts = json_pack("[i, i]", 0, 0);
+		json_object_set_new(per_sub, sub, counts);
+	}
+	json_array_set_new(counts, (size_t)failed,
+			   json_integer(json_integer_value(json_array_get(counts, (size_t)failed)) + 1));
 }
 
 static int contains_ci(const char *hay, const char *needle)
@@ -246,7 +273,8 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		break;
 	case CALL_LIST:
 		if (resp->result == ARM_OK) {
-			json_t *dep;
+			json_t *dep, *per_sub = json_object(), *val;
+			const char *sub_key;
 			size_t i;
 			json_array_foreach(resp->body, i, dep) {
 				const char *status = json_string_value(json_object_get(dep, "status"));
@@ -255,6 +283,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 				const char *message = jsonutil_path_string(dep, "error.message");
 				const char *dep_id = json_string_value(json_object_get(dep, "deploymentId"));
 				struct strbuf msg = STRBUF_INIT;
+				count_per_subscription(per_sub, rid, status);
 				if (!status || strcasecmp(status, "Failed"))
 					continue;
 				strbuf_addf(&msg, "%s%s%s%s", message ? message : "deployment failed",
@@ -268,6 +297,13 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 							   resp->request_id, arm_client_correlation_id(o->arm));
 				strbuf_release(&msg);
 			}
+			if (o->ledger && strncasecmp(st->tasks[task].scope, "/subscriptions/", 15))
+				json_object_foreach(per_sub, sub_key, val)
+					ledger_task_sub_counts_set(o->ledger, o->run.id, st->tasks[task].name,
+								   sub_key,
+								   (long)json_integer_value(json_array_get(val, 0)),
+								   (long)json_integer_value(json_array_get(val, 1)));
+			json_decref(per_sub);
 		} else {
 			struct strbuf subject = STRBUF_INIT;
 			task_path(&subject, &st->tasks[task]);

@@ -79,6 +79,8 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 	long t_ok = 0, t_failed = 0, t_active = 0, d_total = 0, d_ok = 0, d_failed = 0;
 	long noncompliant = 0;
 	char *note = NULL;
+	struct ledger_sub_counts *sub_counts = NULL;
+	size_t nr_sub_counts = 0;
 
 	if (ledger_run_get(l, run_id, &run) || ledger_task_list(l, run_id, &tasks, &nr_tasks) ||
 	    ledger_failure_list(l, run_id, &failures, &nr_failures) ||
@@ -88,6 +90,28 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 		goto out;
 	}
 	subs = json_object();
+	/* every subscription in scope has a row, also those with nothing to report */
+	if (ledger_note_get(l, run_id, "subscriptions", &note) == LEDGER_OK && note) {
+		char *p = note, *comma;
+		for (;;) {
+			comma = strchr(p, ',');
+			if (comma)
+				*comma = '\0';
+			if (*p)
+				sub_row(subs, p);
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+	}
+	free(note);
+	note = NULL;
+	if (ledger_sub_counts_list(l, run_id, &sub_counts, &nr_sub_counts) == LEDGER_OK)
+		for (i = 0; i < nr_sub_counts; i++) {
+			json_t *row = sub_row(subs, sub_counts[i].subscription);
+			row_add(row, "deployments_succeeded", sub_counts[i].succeeded);
+			row_add(row, "deployments_failed", sub_counts[i].failed);
+		}
 	task_list = json_array();
 	for (i = 0; i < nr_tasks; i++) {
 		struct ledger_task *t = &tasks[i];
@@ -162,6 +186,7 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 		strbuf_addstr(err, "cannot build the report");
 out:
 	free(note);
+	ledger_sub_counts_free(sub_counts, nr_sub_counts);
 	json_decref(subs);
 	ledger_run_release(&run);
 	ledger_tasks_free(tasks, nr_tasks);
