@@ -149,6 +149,30 @@ static const char *target_string(const json_t *target, const char *key, struct s
 	return s;
 }
 
+/*
+ * Renders template_name with params plus the metadata every definition carries, and adds
+ * it as the definition "{initiative.name}-{suffix}" at scope. 0, or -1 with st->err set
+ * (also when an earlier step already failed and left its error there).
+ */
+static int add_definition(struct render_state *st, const char *scope, const char *template_name,
+			  const char *suffix, struct template_params *params)
+{
+	struct strbuf name = STRBUF_INIT;
+	json_t *body;
+
+	template_params_set_string(params, "version", st->cfg->initiative_version);
+	template_params_set_string(params, "category", st->cfg->initiative_category);
+	if (st->err->len)
+		return -1;
+	body = template_render_file(template_name, params, st->err);
+	if (!body)
+		return -1;
+	strbuf_addf(&name, "%s-%s", st->cfg->initiative_name, suffix);
+	add_resource(st->out, RENDER_POLICY_DEFINITION, scope, name.buf, body);
+	strbuf_release(&name);
+	return 0;
+}
+
 /* The four DeployIfNotExists definitions at scope. */
 static int render_dine(struct render_state *st, const char *scope)
 {
@@ -159,13 +183,13 @@ static int render_dine(struct render_state *st, const char *scope)
 
 	json_object_foreach(st->targets, key, target) {
 		struct template_params params = TEMPLATE_PARAMS_INIT;
-		struct strbuf text = STRBUF_INIT, name = STRBUF_INIT;
+		struct strbuf text = STRBUF_INIT;
 		const char *suffix = target_string(target, "nameSuffix", st->err);
 		const char *subject = target_string(target, "subject", st->err);
 		const char *type = target_string(target, "resourceType", st->err);
 		const char *name_field = target_string(target, "nameField", st->err);
 		json_t *kinds = json_object_get(target, "kindConditions");
-		json_t *conditions = NULL, *applies_to, *body;
+		json_t *conditions = NULL, *applies_to;
 
 		if (!suffix || !subject || !type || !name_field)
 			goto next;
@@ -190,8 +214,6 @@ static int render_dine(struct render_state *st, const char *scope)
 				    "every other property of the site (clientCertMode is not checked).",
 				    subject);
 		template_params_set_string(&params, "description", text.buf);
-		template_params_set_string(&params, "version", cfg->initiative_version);
-		template_params_set_string(&params, "category", cfg->initiative_category);
 		applies_to = json_pack("[{s:s, s:s}]", "field", "type", "equals", type);
 		json_array_extend(applies_to, kinds);
 		template_params_set_new(&params, "applies_to", applies_to);
@@ -201,18 +223,11 @@ static int render_dine(struct render_state *st, const char *scope)
 					pick(conditions, "compliant", st->mode_key, st->err));
 		template_params_set_new(&params, "cert_settings",
 					pick(conditions, "settings", st->mode_key, st->err));
-		if (st->err->len)
-			goto next;
-		body = template_render_file("dine-definition.json", &params, st->err);
-		if (!body)
-			goto next;
-		strbuf_addf(&name, "%s-%s", cfg->initiative_name, suffix);
-		add_resource(st->out, RENDER_POLICY_DEFINITION, scope, name.buf, body);
+		add_definition(st, scope, "dine-definition.json", suffix, &params);
 next:
 		json_decref(conditions);
 		template_params_release(&params);
 		strbuf_release(&text);
-		strbuf_release(&name);
 		if (st->err->len)
 			goto out;
 	}
@@ -225,8 +240,7 @@ static int render_deny(struct render_state *st, const char *scope)
 {
 	const struct config *cfg = st->cfg;
 	struct template_params params = TEMPLATE_PARAMS_INIT;
-	struct strbuf name = STRBUF_INIT;
-	json_t *site = NULL, *slot = NULL, *body;
+	json_t *site = NULL, *slot = NULL;
 	int ret = -1;
 
 	site = cert_conditions("Microsoft.Web/sites", st->err);
@@ -240,25 +254,15 @@ static int render_deny(struct render_state *st, const char *scope)
 		"is true and clientCertMode is Required." :
 		"Refuses creating or updating an App Service app or slot unless clientCertEnabled "
 		"is true.");
-	template_params_set_string(&params, "version", cfg->initiative_version);
-	template_params_set_string(&params, "category", cfg->initiative_category);
 	template_params_set_new(&params, "site_noncompliant",
 				pick(site, "noncompliant", st->mode_key, st->err));
 	template_params_set_new(&params, "slot_noncompliant",
 				pick(slot, "noncompliant", st->mode_key, st->err));
-	if (st->err->len)
-		goto out;
-	body = template_render_file("deny-definition.json", &params, st->err);
-	if (!body)
-		goto out;
-	strbuf_addf(&name, "%s-%s", cfg->initiative_name, DENY_SUFFIX);
-	add_resource(st->out, RENDER_POLICY_DEFINITION, scope, name.buf, body);
-	ret = 0;
+	ret = add_definition(st, scope, "deny-definition.json", DENY_SUFFIX, &params);
 out:
 	json_decref(site);
 	json_decref(slot);
 	template_params_release(&params);
-	strbuf_release(&name);
 	return ret;
 }
 
