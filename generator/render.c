@@ -23,30 +23,24 @@
 #define LONGEST_SUFFIX 17
 #define NAME_MAX_LEN 128
 
+/* Indexed by enum render_kind. */
+static const struct {
+	const char *collection;
+	const char *type;
+} kind_names[] = {
+	{ "policyDefinitions", "Microsoft.Authorization/policyDefinitions" },
+	{ "policySetDefinitions", "Microsoft.Authorization/policySetDefinitions" },
+	{ "policyAssignments", "Microsoft.Authorization/policyAssignments" },
+};
+
 const char *render_kind_collection(enum render_kind kind)
 {
-	switch (kind) {
-	case RENDER_POLICY_DEFINITION:
-		return "policyDefinitions";
-	case RENDER_POLICY_SET_DEFINITION:
-		return "policySetDefinitions";
-	case RENDER_POLICY_ASSIGNMENT:
-		break;
-	}
-	return "policyAssignments";
+	return kind_names[kind].collection;
 }
 
 const char *render_kind_type(enum render_kind kind)
 {
-	switch (kind) {
-	case RENDER_POLICY_DEFINITION:
-		return "Microsoft.Authorization/policyDefinitions";
-	case RENDER_POLICY_SET_DEFINITION:
-		return "Microsoft.Authorization/policySetDefinitions";
-	case RENDER_POLICY_ASSIGNMENT:
-		break;
-	}
-	return "Microsoft.Authorization/policyAssignments";
+	return kind_names[kind].type;
 }
 
 void render_scope_of_management_group(struct strbuf *sb, const char *management_group)
