@@ -154,6 +154,12 @@ static void test_dine_definitions(void **state)
 		assert_string_equal(jsonutil_path_string(resource, "properties"),
 			"[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, "
 			"parameters('clientCertSettings'))]");
+		/* a PUT replaces the resource: whatever it does not carry over is lost */
+		assert_string_equal(jsonutil_path_string(resource, "location"),
+			"[reference(parameters('resourceId'), '2024-11-01', 'Full').location]");
+		assert_non_null(strstr(jsonutil_path_string(resource, "identity"), "'Full')).identity]"));
+		assert_non_null(strstr(jsonutil_path_string(resource, "tags"), "'Full')).tags]"));
+		assert_non_null(strstr(jsonutil_path_string(resource, "kind"), "'Full').kind]"));
 		strbuf_release(&alias);
 	}
 	rendered_set_release(&set);
