@@ -563,9 +563,24 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		return 0;
 	}
 	if (ps->cfg->line[k - keys]) {
-		if (!(ps->line_is_continuation && is_list(k))) {
+		if (!ps->line_is_continuation) {
 			strbuf_addf(&ps->err, "key '%s' in [%s] is set twice (first on line %u)",
 				    name, section, ps->cfg->line[k - keys]);
+			return 0;
+		}
+		if (k->type == T_STRING) {
+			/* long text folds onto indented lines, joined by one space */
+			char **field = FIELD(ps->cfg, k, char *);
+			struct strbuf joined = STRBUF_INIT;
+			strbuf_addf(&joined, "%s %s", *field, value);
+			free(*field);
+			*field = strbuf_detach(&joined, NULL);
+			strbuf_reset(&ps->err);
+			return 1;
+		}
+		if (!is_list(k)) {
+			strbuf_addf(&ps->err, "key '%s': only lists and text continue on indented "
+				    "lines", name);
 			return 0;
 		}
 	} else {

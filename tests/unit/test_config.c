@@ -91,6 +91,12 @@ static void check_relative_path(const struct config *cfg)
 	assert_string_equal(cfg->cloud_arm_endpoint, "http://127.0.0.1:8443");
 }
 
+static void check_folded_text(const struct config *cfg)
+{
+	assert_string_equal(cfg->assignment_non_compliance_message,
+			    "Client certificates are required: see the platform wiki");
+}
+
 static void check_hostile_string(const struct config *cfg)
 {
 	assert_string_equal(cfg->initiative_display_name, "a \"quoted\" \\ name 🔐");
@@ -132,6 +138,9 @@ static const struct valid_case valid_cases[] = {
 	  "[cloud]\nname = custom\narm_endpoint = http://127.0.0.1:8443\n[scope]\nmanagement_group = m\n"
 	  "[run]\nledger = state.ledger\n",
 	  check_relative_path },
+	{ "text folded onto indented lines", "[scope]\nmanagement_group = m\n[assignment]\n"
+	  "non_compliance_message = Client certificates are required:\n  see the platform wiki\n",
+	  check_folded_text },
 	{ "hostile display name", "[scope]\nmanagement_group = m\n[initiative]\n"
 	  "display_name = a \"quoted\" \\ name 🔐\n", check_hostile_string },
 };
@@ -187,6 +196,8 @@ static const struct invalid_case invalid_cases[] = {
 	{ "", ": section [scope]: expected key 'management_group' or 'subscriptions'" },
 	{ "[scope\nmanagement_group = m\n", ":1: expected '[section]', 'key = value' or a comment" },
 	{ "[scope]\nmanagement_group = m\n[" X100 X100 "]\n", ":3: line longer than 198 characters" },
+	{ "[scope]\nmanagement_group = m\n[assignment]\neffect = Disabled\n  Deny\n",
+	  ":5: key 'effect': only lists and text continue on indented lines" },
 	{ "[scope]\nmanagement_group = m\n[assignment]\nnot_scopes = resourceGroups/x\n",
 	  ":4: key 'not_scopes': expected resource ids starting with /subscriptions/ or "
 	  "/providers/Microsoft.Management/managementGroups/, got 'resourceGroups/x'" },
@@ -220,6 +231,26 @@ static void test_missing_file_is_io_error(void **state)
 	assert_string_equal(err.buf, "cannot read '/nonexistent/policyctl.ini': No such file or directory");
 	config_release(&cfg);
 	strbuf_release(&err);
+}
+
+static void test_line_over_64k_is_refused(void **state)
+{
+	struct config cfg;
+	struct strbuf ini = STRBUF_INIT, err = STRBUF_INIT;
+	const char *path;
+	size_t i;
+	(void)state;
+	strbuf_addstr(&ini, "[scope]\nmanagement_group = m\n[assignment]\nnon_compliance_message = ");
+	for (i = 0; i < 70000; i++)
+		strbuf_addch(&ini, 'x');
+	strbuf_addstr(&ini, "\nlocation = westus\n");
+	path = write_ini(ini.buf);
+	assert_int_equal(config_load(&cfg, path, &err), CONFIG_ERR_INVALID);
+	assert_non_null(strstr(err.buf, ":4: line longer than 65536 characters"));
+	config_release(&cfg);
+	strbuf_release(&ini);
+	strbuf_release(&err);
+	unlink(path);
 }
 
 static void test_durations(void **state)
@@ -272,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_valid_configs),
 		cmocka_unit_test(test_invalid_configs),
 		cmocka_unit_test(test_missing_file_is_io_error),
+		cmocka_unit_test(test_line_over_64k_is_refused),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_describe_lists_every_key),
 	};
