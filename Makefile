@@ -30,7 +30,7 @@ ORCH_SRC   := $(wildcard orchestrator/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 ARMSIM_SRC := $(filter-out armsim/main.c,$(wildcard armsim/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
-# templates/*.json are compiled into the binary (generator/template.h).
+# templates/*.json are compiled into the binary (generator/json_template.h).
 TEMPLATES  := $(sort $(wildcard templates/*.json))
 TEMPLATE_C := $(BUILD)/gen/templates.c
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for generator/template: typed placeholders, no text pasting, errors for unknown
+ * Unit tests for generator/json_template: typed placeholders, no text pasting, errors for unknown
  * placeholders, unused parameters and partial "${" strings, and the embedded templates.
  */
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "generator/template.h"
+#include "generator/json_template.h"
 #include "lib/jsonutil.h"
 
 struct render_case {
@@ -51,7 +51,7 @@ static void test_render_cases(void **state)
 	size_t i;
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct template_params params = TEMPLATE_PARAMS_INIT;
+		struct json_template_params params = JSON_TEMPLATE_PARAMS_INIT;
 		struct strbuf err = STRBUF_INIT, got = STRBUF_INIT;
 		json_t *tmpl = jsonutil_parse(cases[i].tmpl, strlen(cases[i].tmpl), "tmpl", &err);
 		json_t *values = jsonutil_parse(cases[i].params, strlen(cases[i].params), "params", &err);
@@ -61,8 +61,8 @@ static void test_render_cases(void **state)
 		assert_non_null(tmpl);
 		assert_non_null(values);
 		json_object_foreach(values, key, value)
-			template_params_set_new(&params, key, json_incref(value));
-		out = template_render(tmpl, "t.json", &params, &err);
+			json_template_params_set_new(&params, key, json_incref(value));
+		out = json_template_render(tmpl, "t.json", &params, &err);
 		if (cases[i].expected) {
 			if (!out)
 				fail_msg("case '%s': %s", cases[i].name, err.buf);
@@ -77,7 +77,7 @@ static void test_render_cases(void **state)
 		json_decref(out);
 		json_decref(tmpl);
 		json_decref(values);
-		template_params_release(&params);
+		json_template_params_release(&params);
 		strbuf_release(&err);
 		strbuf_release(&got);
 	}
@@ -85,13 +85,13 @@ static void test_render_cases(void **state)
 
 static void test_output_is_a_copy(void **state)
 {
-	struct template_params params = TEMPLATE_PARAMS_INIT;
+	struct json_template_params params = JSON_TEMPLATE_PARAMS_INIT;
 	struct strbuf err = STRBUF_INIT, before = STRBUF_INIT, after = STRBUF_INIT;
 	json_t *tmpl = json_pack("{s:[s]}", "a", "${x}"), *out;
 	(void)state;
 	jsonutil_add_compact(&before, tmpl);
-	template_params_set_new(&params, "x", json_pack("{s:i}", "k", 1));
-	out = template_render(tmpl, "t.json", &params, &err);
+	json_template_params_set_new(&params, "x", json_pack("{s:i}", "k", 1));
+	out = json_template_render(tmpl, "t.json", &params, &err);
 	assert_non_null(out);
 	/* the output is a copy: changing it changes neither the template nor the parameter */
 	assert_int_equal(json_object_set_new(json_array_get(json_object_get(out, "a"), 0), "k",
@@ -101,7 +101,7 @@ static void test_output_is_a_copy(void **state)
 	assert_int_equal(json_integer_value(json_object_get(params.items[0].value, "k")), 1);
 	json_decref(out);
 	json_decref(tmpl);
-	template_params_release(&params);
+	json_template_params_release(&params);
 	strbuf_release(&err);
 	strbuf_release(&before);
 	strbuf_release(&after);
@@ -109,12 +109,12 @@ static void test_output_is_a_copy(void **state)
 
 static void test_every_embedded_template_is_valid_json(void **state)
 {
-	const struct template_file *f;
+	const struct json_template_file *f;
 	size_t n = 0;
 	(void)state;
-	for (f = template_files; f->name; f++) {
+	for (f = json_template_files; f->name; f++) {
 		struct strbuf err = STRBUF_INIT;
-		json_t *json = template_load(f->name, &err);
+		json_t *json = json_template_load(f->name, &err);
 		if (!json)
 			fail_msg("%s", err.buf);
 		json_decref(json);
@@ -128,7 +128,7 @@ static void test_missing_template(void **state)
 {
 	struct strbuf err = STRBUF_INIT;
 	(void)state;
-	assert_null(template_load("nope.json", &err));
+	assert_null(json_template_load("nope.json", &err));
 	assert_string_equal(err.buf, "template 'nope.json': no such template");
 	strbuf_release(&err);
 }
