@@ -1,0 +1,221 @@
+/*
+ * arm — shared ARM conventions (see arm.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "armsim/arm.h"
+#include "armsim/simclock.h"
+#include "armsim/world.h"
+#include "lib/xalloc.h"
+#include "lib/banned.h"
+
+/* Appends a path, percent-encoding each segment but keeping the slashes. */
+static void add_path(struct strbuf *sb, const char *path)
+{
+	while (*path) {
+		size_t n = strcspn(path, "/");
+		if (n) {
+			char *seg = xstrndup(path, n);
+			strbuf_add_urlencoded(sb, seg);
+			free(seg);
+			path += n;
+		}
+		if (*path == '/')
+			strbuf_addch(sb, *path++);
+	}
+}
+
+void arm_respond_page(struct armsim_request *req, struct armsim_response *resp, json_t *items,
+		      const char *next_key)
+{
+	const char *skip = armsim_request_query(req, "$skipToken");
+	const char *top_s = armsim_request_query(req, "$top");
+	size_t total = json_array_size(items), start = 0, size = (size_t)req->world->knobs.page_size;
+	size_t i;
+	json_t *page = json_array(), *body;
+	char *end;
+	if (skip) {
+		unsigned long v = strtoul(skip, &end, 10);
+		if (*end || !*skip) {
+			json_decref(page);
+			json_decref(items);
+			armsim_response_error(resp, 400, "InvalidSkipToken",
+					      "The skip token '%s' is not valid.", skip);
+			return;
+		}
+		start = v;
+	}
+	if (top_s) {
+		unsigned long v = strtoul(top_s, &end, 10);
+		if (*end || !*top_s || !v) {
+			json_decref(page);
+			json_decref(items);
+			armsim_response_error(resp, 400, "InvalidTopParameter",
+					      "The $top value '%s' is not valid.", top_s);
+			return;
+		}
+		if (v < size)
+			size = v;
+	}
+	for (i = start; i < total && i < start + size; i++)
+		json_array_append(page, json_array_get(items, i));
+	body = json_pack("{s:o}", "value", page);
+	if (start + size < total) {
+		struct strbuf next = STRBUF_INIT;
+		strbuf_addf(&next, "%s", req->base_url);
+		add_path(&next, req->path);
+		armsim_request_add_query(req, &next, "$skipToken");
+		strbuf_addf(&next, "%s$skipToken=%zu", strchr(next.buf, '?') ? "&" : "?",
+			    start + size);
+		json_object_set_new(body, next_key, json_string(next.buf));
+		strbuf_release(&next);
+	}
+	json_decref(items);
+	armsim_response_json(resp, 200, body);
+}
+
+const char *arm_policy_name_problem(const char *name, size_t max_len)
+{
+	size_t len = strlen(name);
+	if (!len)
+		return "the name is empty";
+	if (len > max_len)
+		return "the name is too long";
+	if (strpbrk(name, "<>*%&:\\?.+/"))
+		return "the name contains one of the characters < > * % & : \\ ? . + /";
+	if (name[len - 1] == ' ')
+		return "the name ends with a space";
+	return NULL;
+}
+
+static int seg_eq(const char *p, const char *lit, const char **rest)
+{
+	size_t n = strlen(lit);
+	if (strncasecmp(p, lit, n))
+		return 0;
+	*rest = p + n;
+	return 1;
+}
+
+/* Skips one non-empty segment; returns the char after it or NULL. */
+static const char *skip_segment(const char *p)
+{
+	size_t n = strcspn(p, "/");
+	return n ? p + n : NULL;
+}
+
+enum arm_scope_kind arm_scope_kind(const char *scope)
+{
+	const char *rest;
+	if (!scope || !*scope || !strcmp(scope, "/"))
+		return SCOPE_TENANT;
+	if (seg_eq(scope, "/providers/Microsoft.Management/managementGroups/", &rest)) {
+		rest = skip_segment(rest);
+		return rest && !*rest ? SCOPE_MANAGEMENT_GROUP : SCOPE_INVALID;
+	}
+	if (seg_eq(scope, "/subscriptions/", &rest)) {
+		rest = skip_segment(rest);
+		if (!rest)
+			return SCOPE_INVALID;
+		if (!*rest)
+			return SCOPE_SUBSCRIPTION;
+		if (!seg_eq(rest, "/resourceGroups/", &rest))
+			return SCOPE_INVALID;
+		rest = skip_segment(rest);
+		if (!rest)
+			return SCOPE_INVALID;
+		return *rest ? SCOPE_RESOURCE : SCOPE_RESOURCE_GROUP;
+	}
+	return SCOPE_INVALID;
+}
+
+int arm_scope_exists(struct armsim_request *req, struct armsim_response *resp, const char *scope)
+{
+	const struct world *w = req->world;
+	char sub[128];
+	const char *p;
+	size_t n;
+	switch (arm_scope_kind(scope)) {
+	case SCOPE_TENANT:
+		return 0;
+	case SCOPE_MANAGEMENT_GROUP:
+		p = scope + strlen("/providers/Microsoft.Management/managementGroups/");
+		if (world_mg_get(w, p))
+			return 0;
+		armsim_response_error(resp, 404, "ManagementGroupNotFound",
+				      "Management group '%s' not found.", p);
+		return -1;
+	case SCOPE_SUBSCRIPTION:
+	case SCOPE_RESOURCE_GROUP:
+	case SCOPE_RESOURCE:
+		p = scope + strlen("/subscriptions/");
+		n = strcspn(p, "/");
+		if (n >= sizeof(sub))
+			n = sizeof(sub) - 1;
+		memcpy(sub, p, n);
+		sub[n] = '\0';
+		if (!world_subscription_get(w, sub)) {
+			armsim_response_error(resp, 404, "SubscriptionNotFound",
+					      "The subscription '%s' could not be found.", sub);
+			return -1;
+		}
+		if (arm_scope_kind(scope) == SCOPE_SUBSCRIPTION)
+			return 0;
+		if (arm_scope_kind(scope) == SCOPE_RESOURCE_GROUP) {
+			if (world_resource_get(w, scope))
+				return 0;
+			armsim_response_error(resp, 404, "ResourceGroupNotFound",
+					      "Resource group '%s' could not be found.",
+					      strrchr(scope, '/') + 1);
+			return -1;
+		}
+		if (world_resource_get(w, scope))
+			return 0;
+		armsim_response_error(resp, 404, "ResourceNotFound",
+				      "The Resource '%s' was not found.", scope);
+		return -1;
+	case SCOPE_INVALID:
+		break;
+	}
+	armsim_response_error(resp, 400, "InvalidScope", "The scope '%s' is not valid.", scope);
+	return -1;
+}
+
+const char *arm_strcasestr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return hay;
+	return NULL;
+}
+
+void arm_now_iso(char out[40])
+{
+	simclock_format_iso(simclock_now_ms(), out);
+}
+
+void arm_set_system_data(struct armsim_request *req, json_t *body, const json_t *previous)
+{
+	char now[40];
+	const char *who = req->caller ? req->caller->client_id : "armsim";
+	json_t *prev = json_object_get(previous, "systemData"), *sd = json_object();
+	static const char *const kept[] = { "createdBy", "createdByType", "createdAt" };
+	size_t i;
+	arm_now_iso(now);
+	if (json_is_object(prev)) {
+		for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+			if (json_object_get(prev, kept[i]))
+				json_object_set(sd, kept[i], json_object_get(prev, kept[i]));
+	} else {
+		json_object_set_new(sd, "createdBy", json_string(who));
+		json_object_set_new(sd, "createdByType", json_string("Application"));
+		json_object_set_new(sd, "createdAt", json_string(now));
+	}
+	json_object_set_new(sd, "lastModifiedBy", json_string(who));
+	json_object_set_new(sd, "lastModifiedByType", json_string("Application"));
+	json_object_set_new(sd, "lastModifiedAt", json_string(now));
+	json_object_set_new(body, "systemData", sd);
+}

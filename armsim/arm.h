@@ -1,0 +1,48 @@
+/*
+ * arm — ARM conventions shared by the handlers: paging, names, scopes, timestamps.
+ */
+#ifndef ARMSIM_ARM_H
+#define ARMSIM_ARM_H
+#include <jansson.h>
+
+#include "armsim/http.h"
+
+/*
+ * Answers 200 with one page of items (stolen array): {"value":[...], "nextLink": URL|absent}.
+ * The page size is the world's pageSize knob (or $top when smaller); the next page is asked for
+ * with $skipToken, every other query argument kept. `next_key` is "nextLink" for ARM lists and
+ * "@odata.nextLink" for policyStates.
+ */
+void arm_respond_page(struct armsim_request *req, struct armsim_response *resp, json_t *items,
+		      const char *next_key);
+
+/*
+ * Checks a policy resource name against ARM's rules: non-empty, at most max_len characters, none
+ * of < > * % & : \ ? . + /, no trailing space. Returns NULL or a reason (static string).
+ */
+const char *arm_policy_name_problem(const char *name, size_t max_len);
+
+enum arm_scope_kind {
+	SCOPE_INVALID = 0,
+	SCOPE_TENANT,            /* "" — the tenant root ("/") */
+	SCOPE_MANAGEMENT_GROUP,  /* /providers/Microsoft.Management/managementGroups/{mg} */
+	SCOPE_SUBSCRIPTION,      /* /subscriptions/{id} */
+	SCOPE_RESOURCE_GROUP,    /* /subscriptions/{id}/resourceGroups/{rg} */
+	SCOPE_RESOURCE,          /* anything deeper */
+};
+/* Classifies a scope as captured by a {scope*} route parameter. */
+enum arm_scope_kind arm_scope_kind(const char *scope);
+/*
+ * Checks that the scope exists in the world; fills a 404 (SubscriptionNotFound,
+ * ManagementGroupNotFound, ResourceGroupNotFound, ResourceNotFound) and returns -1 when not.
+ */
+int arm_scope_exists(struct armsim_request *req, struct armsim_response *resp, const char *scope);
+
+/* The first occurrence of needle in hay, ASCII case folded (ids are case-insensitive); or NULL. */
+const char *arm_strcasestr(const char *hay, const char *needle);
+
+/* The current simulated time as ARM writes it (2025-01-01T00:00:00.0000000Z). */
+void arm_now_iso(char out[40]);
+/* Adds systemData {createdBy, createdByType, createdAt, lastModified*} for the caller. */
+void arm_set_system_data(struct armsim_request *req, json_t *body, const json_t *previous);
+#endif

@@ -1,0 +1,229 @@
+/*
+ * worldgen — world generation (see worldgen.h).
+ *
+ * The text is written directly rather than built as a jansson tree and dumped: a world of
+ * 50,000 sites then costs one pass of string appends, and loading it is the only parse.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "armsim/worldgen.h"
+#include "lib/banned.h"
+
+void worldgen_spec_default(struct worldgen_spec *s)
+{
+	s->mgs = 3;
+	s->subs = 20;
+	s->rgs = 2;
+	s->sites = 20;
+	s->noncompliant = 0.6;
+	s->slots = 0.1;
+	s->functions = 0.3;
+	s->locked = 0.02;
+	s->http2 = 0.05;
+	s->seed = 1;
+}
+
+static int parse_uint(const char *v, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long n;
+	if (!*v || *v == '-')
+		return -1;
+	n = strtoull(v, &end, 10);
+	if (*end || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int parse_fraction(const char *v, double *out)
+{
+	char *end;
+	double d;
+	if (!*v)
+		return -1;
+	d = strtod(v, &end);
+	if (*end || !(d >= 0 && d <= 1))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+int worldgen_spec_parse(struct worldgen_spec *s, const char *text, struct strbuf *err)
+{
+	struct strbuf copy = STRBUF_INIT;
+	char *p, *next;
+	int ret = -1;
+	strbuf_addstr(&copy, text);
+	for (p = copy.buf; p && *p; p = next) {
+		char *eq;
+		unsigned long long n;
+		next = strchr(p, ',');
+		if (next)
+			*next++ = '\0';
+		eq = strchr(p, '=');
+		if (!eq) {
+			strbuf_addf(err, "world spec item '%s': expected key=value", p);
+			goto out;
+		}
+		*eq++ = '\0';
+#define UINT_KEY(name, field, max) \
+		if (!strcmp(p, name)) { \
+			if (parse_uint(eq, max, &n)) { \
+				strbuf_addf(err, "world spec key '%s': expected an integer from 0 to %llu, got '%s'", p, (unsigned long long)(max), eq); \
+				goto out; \
+			} \
+			s->field = (unsigned)n; \
+			continue; \
+		}
+#define FRACTION_KEY(name, field) \
+		if (!strcmp(p, name)) { \
+			if (parse_fraction(eq, &s->field)) { \
+				strbuf_addf(err, "world spec key '%s': expected a number from 0 to 1, got '%s'", p, eq); \
+				goto out; \
+			} \
+			continue; \
+		}
+		UINT_KEY("mgs", mgs, 1000)
+		UINT_KEY("subs", subs, 100000)
+		UINT_KEY("rgs", rgs, 1000)
+		UINT_KEY("sites", sites, 100000)
+		FRACTION_KEY("noncompliant", noncompliant)
+		FRACTION_KEY("slots", slots)
+		FRACTION_KEY("functions", functions)
+		FRACTION_KEY("locked", locked)
+		FRACTION_KEY("http2", http2)
+#undef UINT_KEY
+#undef FRACTION_KEY
+		if (!strcmp(p, "seed")) {
+			if (parse_uint(eq, ~0ULL, &n)) {
+				strbuf_addf(err, "world spec key 'seed': expected an integer, got '%s'", eq);
+				goto out;
+			}
+			s->seed = n;
+			continue;
+		}
+		strbuf_addf(err, "world spec key '%s' is unknown; known keys: mgs, subs, rgs, sites, "
+			    "noncompliant, slots, functions, locked, http2, seed", p);
+		goto out;
+	}
+	if (s->subs && !s->rgs && s->sites) {
+		strbuf_addstr(err, "world spec: sites need rgs >= 1");
+		goto out;
+	}
+	ret = 0;
+out:
+	strbuf_release(&copy);
+	return ret;
+}
+
+struct rng {
+	unsigned long long state;
+};
+
+static unsigned long long rng_next(struct rng *r)
+{
+	unsigned long long z = (r->state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double rng_unit(struct rng *r)
+{
+	return (double)(rng_next(r) >> 11) / 9007199254740992.0;
+}
+
+static const char *const locations[] = { "westeurope", "northeurope", "eastus", "westus2" };
+
+/* The properties of a site or slot: compliant or one of the ways of not being compliant. */
+static void add_site_props(struct strbuf *out, struct rng *r, const struct worldgen_spec *s)
+{
+	int http2 = rng_unit(r) < s->http2;
+	int bad = rng_unit(r) < s->noncompliant;
+	const char *mode = "Required";
+	int enabled = 1;
+	if (bad) {
+		switch (rng_next(r) % 3) {
+		case 0:
+			enabled = 0;
+			break;
+		case 1:
+			mode = "Optional";
+			break;
+		default:
+			mode = "OptionalInteractiveUser";
+			break;
+		}
+	}
+	strbuf_addf(out, "\"properties\":{\"clientCertEnabled\":%s,\"clientCertMode\":\"%s\","
+		    "\"clientCertExclusionPaths\":\"\",\"publicNetworkAccess\":\"Enabled\","
+		    "\"httpsOnly\":true,\"siteConfig\":{\"http20Enabled\":%s}",
+		    enabled ? "true" : "false", mode, http2 ? "true" : "false");
+}
+
+void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
+{
+	struct rng r = { s->seed * 0x2545f4914f6cdd1dULL + 1 };
+	unsigned i, j, k;
+	strbuf_addf(out, "{\"tenantId\":\"%s\",\"seed\":%llu,\n", WORLDGEN_TENANT_ID, s->seed);
+	strbuf_addf(out, "\"managedIdentity\":{\"identityHeader\":\"%s\",\"clientId\":\"%s\"},\n",
+		    WORLDGEN_IDENTITY_HEADER, WORLDGEN_DEMO_CLIENT_ID);
+	strbuf_addstr(out, "\"managementGroups\":[");
+	for (i = 0; i < s->mgs; i++)
+		strbuf_addf(out, "%s\n{\"name\":\"mg-%u\",\"displayName\":\"Landing zone %u\"}",
+			    i ? "," : "", i + 1, i + 1);
+	strbuf_addstr(out, "],\n\"subscriptions\":[");
+	for (i = 0; i < s->subs; i++) {
+		unsigned long long a = rng_next(&r), b = rng_next(&r);
+		char sub[37];
+		unsigned per_rg = s->rgs ? (s->sites + s->rgs - 1) / s->rgs : 0, placed = 0;
+		snprintf(sub, sizeof(sub), "%08llx-%04llx-4%03llx-%04llx-%012llx", a >> 32,
+			 (a >> 16) & 0xffff, a & 0xfff, 0x8000 | ((b >> 48) & 0x3fff),
+			 b & 0xffffffffffffULL);
+		char mg[48];
+		if (s->mgs)
+			snprintf(mg, sizeof(mg), "mg-%u", i % s->mgs + 1);
+		else
+			snprintf(mg, sizeof(mg), "%s", WORLDGEN_TENANT_ID);
+		strbuf_addf(out, "%s\n{\"subscriptionId\":\"%s\",\"displayName\":\"sub-%u\","
+			    "\"managementGroup\":\"%s\",\"resourceGroups\":[",
+			    i ? "," : "", sub, i + 1, mg);
+		for (j = 0; j < s->rgs; j++) {
+			const char *loc = locations[(i + j) % (sizeof(locations) / sizeof(*locations))];
+			strbuf_addf(out, "%s\n {\"name\":\"rg-%u\",\"location\":\"%s\",\"sites\":[",
+				    j ? "," : "", j + 1, loc);
+			for (k = 0; k < per_rg && placed < s->sites; k++, placed++) {
+				int func = rng_unit(&r) < s->functions;
+				int locked = rng_unit(&r) < s->locked;
+				int slot = rng_unit(&r) < s->slots;
+				strbuf_addf(out, "%s\n  {\"name\":\"%s-%u-%u\",\"kind\":\"%s\",\"location\":\"%s\","
+					    "\"tags\":{\"env\":\"%s\"},\"locked\":%s,",
+					    k ? "," : "", func ? "func" : "app", i + 1, placed + 1,
+					    func ? "functionapp" : "app", loc,
+					    placed % 2 ? "prod" : "test", locked ? "true" : "false");
+				add_site_props(out, &r, s);
+				strbuf_addf(out, ",\"serverFarmId\":\"/subscriptions/%s/resourceGroups/rg-%u/providers/Microsoft.Web/serverfarms/plan-%u\"}",
+					    sub, j + 1, j + 1);
+				if (slot) {
+					strbuf_addstr(out, ",\"slots\":[{\"name\":\"staging\",\"kind\":");
+					strbuf_addf(out, "\"%s\",\"locked\":false,", func ? "functionapp" : "app");
+					add_site_props(out, &r, s);
+					strbuf_addstr(out, "}}]");
+				}
+				strbuf_addch(out, '}');
+			}
+			strbuf_addstr(out, "]}");
+		}
+		strbuf_addstr(out, "]}");
+	}
+	strbuf_addstr(out, "],\n\"principals\":[\n");
+	strbuf_addf(out, "{\"displayName\":\"policyctl-demo\",\"objectId\":\"%s\",\"clientId\":\"%s\","
+		    "\"clientSecret\":\"%s\",\"roleAssignments\":[{\"role\":\"Owner\",\"scope\":"
+		    "\"/providers/Microsoft.Management/managementGroups/%s\"}]}",
+		    WORLDGEN_DEMO_OBJECT_ID, WORLDGEN_DEMO_CLIENT_ID, WORLDGEN_DEMO_SECRET,
+		    WORLDGEN_TENANT_ID);
+	strbuf_addstr(out, "]}\n");
+}
