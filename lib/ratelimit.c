@@ -41,6 +41,7 @@ struct ratelimit_bucket {
 	long long sample_time;  /* last header sample (0 = none) */
 	long sample_remaining;
 	unsigned long sample_served;
+	void *data;             /* the caller's (borrowed) */
 };
 
 struct ratelimit {
@@ -208,4 +209,14 @@ double ratelimit_rate(const struct ratelimit_bucket *b)
 long long ratelimit_not_before(const struct ratelimit_bucket *b)
 {
 	return b->not_before;
+}
+
+void ratelimit_set_data(struct ratelimit_bucket *b, void *data)
+{
+	b->data = data;
+}
+
+void *ratelimit_data(const struct ratelimit_bucket *b)
+{
+	return b->data;
 }
