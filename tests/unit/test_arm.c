@@ -208,6 +208,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	}
 	if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.Web/sites")) {
 		ret = page_reply(conn, url, 0);
+	} else if (!strcmp(url, "/subscriptions/big/providers/Microsoft.Web/sites")) {
+		/* 10,000 items, 7 a page, by $skipToken */
+		const char *skip = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "$skipToken");
+		long start = skip ? strtol(skip, NULL, 10) : 0, i;
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addstr(&sb, "{\"value\":[");
+		for (i = start; i < start + 7 && i < 10000; i++)
+			strbuf_addf(&sb, "%s{\"id\":\"/subscriptions/big/x/site-%ld\"}", i > start ? "," : "", i);
+		strbuf_addstr(&sb, "]");
+		if (start + 7 < 10000)
+			strbuf_addf(&sb, ",\"nextLink\":\"%s%s?api-version=2022-03-01&$skipToken=%ld\"", base_url, url, start + 7);
+		strbuf_addstr(&sb, "}");
+		ret = reply(conn, 200, sb.buf, NULL, NULL);
+		strbuf_release(&sb);
 	} else if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults")) {
 		ret = strcmp(method, "POST") ? reply(conn, 405, "{}", NULL, NULL) : page_reply(conn, url, 1);
 	} else if (!strcmp(url, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/app")) {
@@ -332,6 +346,46 @@ static void test_get_list_pages(void **state)
 		assert_int_equal(json_array_size(resp.body), 21); /* the items of the pages fetched */
 		arm_response_release(&resp);
 	}
+	arm_client_free(c);
+}
+
+struct page_count {
+	int done, ok; /* as struct async_count: the same data goes to the done callback */
+	size_t items, pages;
+	json_t *seen;
+};
+
+static int count_page(struct arm_client *c, json_t *items, void *data)
+{
+	struct page_count *pc = data;
+	size_t i;
+	json_t *item;
+	(void)c;
+	pc->pages++;
+	json_array_foreach(items, i, item) {
+		pc->items++;
+		json_object_set_new(pc->seen, json_string_value(json_object_get(item, "id")), json_true());
+	}
+	return 0;
+}
+
+static void count_done(struct arm_client *c, struct arm_response *resp, void *data);
+
+/* 10,000 items in pages of 7, each seen once, through the page callback */
+static void test_ten_thousand_in_sevens(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct page_count pc = { 0, 0, 0, 0, json_object() };
+	(void)state;
+	arm_submit_list(c, "GET", "/subscriptions/big/providers/Microsoft.Web/sites", NULL, NULL,
+			count_page, count_done, &pc);
+	assert_int_equal(arm_client_run(c, -1), 0);
+	assert_int_equal(pc.done, 1);
+	assert_int_equal(pc.ok, 1);
+	assert_int_equal(pc.pages, 1429);
+	assert_int_equal(pc.items, 10000);
+	assert_int_equal(json_object_size(pc.seen), 10000);
+	json_decref(pc.seen);
 	arm_client_free(c);
 }
 
@@ -482,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_error_parse_and_format),
 		cmocka_unit_test(test_parse_body_names_the_request),
 		cmocka_unit_test(test_get_list_pages),
+		cmocka_unit_test(test_ten_thousand_in_sevens),
 		cmocka_unit_test(test_post_list_odata),
 		cmocka_unit_test(test_lro_async_operation_and_location),
 		cmocka_unit_test(test_errors_name_the_request),
