@@ -20,6 +20,8 @@
 /* Spend a little under the learnt rate: overshooting costs a 429 and a Retry-After wait. */
 #define RATE_MARGIN 0.9
 #define MIN_RATE 0.2
+/* Rate samples span at least this long, so that late-processed responses average out. */
+#define LEARN_WINDOW_MS 2000
 
 enum bucket_state {
 	BUCKET_UNKNOWN,  /* no response yet: one probe at a time */
@@ -131,17 +133,17 @@ long long ratelimit_acquire(struct ratelimit_bucket *b, long long now_ms)
 
 static void learn_rate(struct ratelimit_bucket *b, long long now_ms, long remaining)
 {
-	if (b->sample_time && now_ms - b->sample_time >= 1000) {
+	if (b->sample_time && now_ms - b->sample_time >= LEARN_WINDOW_MS) {
 		double served = (double)(b->served - b->sample_served);
 		double observed = ((double)remaining - (double)b->sample_remaining + served) * 1000.0 /
 				  (double)(now_ms - b->sample_time);
 		/* below the cap the count moves by refill minus use; at the cap refill is hidden */
 		if (observed > 0 && (double)remaining < b->capacity * 0.9)
-			b->rate = 0.5 * b->rate + 0.5 * observed;
+			b->rate = 0.7 * b->rate + 0.3 * observed;
 		else if (observed > b->rate)
 			b->rate = observed;
 	}
-	if (!b->sample_time || now_ms - b->sample_time >= 1000) {
+	if (!b->sample_time || now_ms - b->sample_time >= LEARN_WINDOW_MS) {
 		b->sample_time = now_ms;
 		b->sample_remaining = remaining;
 		b->sample_served = b->served;
@@ -153,6 +155,24 @@ void ratelimit_complete(struct ratelimit_bucket *b, long long now_ms, long remai
 {
 	if (b->in_flight)
 		b->in_flight--;
+	if (retry_after_ms >= 0) {
+		/* a 429 took no token and its header says nothing about refill: no learning */
+		long long until = now_ms + retry_after_ms;
+		if (until > b->not_before)
+			b->not_before = until;
+		if (b->state == BUCKET_PACED) {
+			/* we overran: slow down, and restart from one token at the boundary */
+			b->rate *= 0.8;
+			if (b->rate < MIN_RATE)
+				b->rate = MIN_RATE;
+			b->tokens = 1.0 - (double)b->in_flight;
+			b->updated = b->not_before;
+			b->sample_time = 0; /* the next window starts after the wait */
+		} else if (b->state == BUCKET_UNKNOWN) {
+			b->state = BUCKET_UNPACED;
+		}
+		return;
+	}
 	b->served++;
 	if (remaining >= 0) {
 		if (b->state != BUCKET_PACED) {
@@ -168,23 +188,8 @@ void ratelimit_complete(struct ratelimit_bucket *b, long long now_ms, long remai
 		/* the server's count is the truth; requests still out will each take one */
 		b->tokens = (double)remaining - (double)b->in_flight;
 		b->updated = now_ms;
-	} else if (b->state == BUCKET_UNKNOWN && retry_after_ms < 0) {
+	} else if (b->state == BUCKET_UNKNOWN) {
 		b->state = BUCKET_UNPACED;
-	}
-	if (retry_after_ms >= 0) {
-		long long until = now_ms + retry_after_ms;
-		if (until > b->not_before)
-			b->not_before = until;
-		if (b->state == BUCKET_PACED) {
-			/* we overran: slow down, and restart from one token at the boundary */
-			b->rate *= 0.8;
-			if (b->rate < MIN_RATE)
-				b->rate = MIN_RATE;
-			b->tokens = 1.0 - (double)b->in_flight;
-			b->updated = b->not_before;
-		} else if (b->state == BUCKET_UNKNOWN) {
-			b->state = BUCKET_UNPACED;
-		}
 	}
 }
 
