@@ -253,7 +253,7 @@ int main(int argc, char **argv)
 
 	msg_set_program("armload");
 	memset(&o, 0, sizeof(o));
-	config_init_defaults(&cfg);
+	memset(&cfg, 0, sizeof(cfg)); /* config_load sets the defaults itself */
 	while ((opt = getopt_long(argc, argv, "+vnj:c:", options, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
