@@ -34,6 +34,11 @@ PY
 # world_value EXPR — a Python expression over the world, bound to w.
 world_value() { python3 -c "import json; w=json.load(open('$WORK/world.json')); print($1)"; }
 
+# sites — one line per site of the world: its resource id.
+sites() {
+	world_value "'\\n'.join('/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Web/sites/%s' % (s['subscriptionId'], rg['name'], site['name']) for s in w['subscriptions'] for rg in s['resourceGroups'] for site in rg['sites'])"
+}
+
 # write_config METHOD [EXTRA INI LINES] — $WORK/policyctl.ini for armsim with auth.method METHOD.
 write_config() {
 	sub=$(world_value "w['subscriptions'][0]['subscriptionId']")

@@ -10,7 +10,7 @@ start_armsim --world "$WORK/world.json"
 write_config client-secret "client_id = $DEMO_CLIENT"
 export AZURE_CLIENT_SECRET=$DEMO_SECRET
 sub=$(world_value "w['subscriptions'][0]['subscriptionId']")
-site=$(world_value "'/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Web/sites/%s' % (w['subscriptions'][0]['subscriptionId'], w['subscriptions'][0]['resourceGroups'][0]['name'], w['subscriptions'][0]['resourceGroups'][0]['sites'][0]['name'])")
+site=$(sites | head -n 1)
 cat >"$WORK/requests.txt" <<REQ
 GET $site 200
 GET /subscriptions/$sub 200

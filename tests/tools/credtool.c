@@ -18,37 +18,28 @@
 
 #include "lib/jwt.h"
 #include "lib/strbuf.h"
+#include "tests/tools/testcert.h"
 #include "lib/banned.h"
 
 static int make_cert(const char *out, long from_days, long to_days)
 {
-	EVP_PKEY *key = EVP_RSA_gen(2048);
-	X509 *cert = X509_new();
 	struct strbuf crt = STRBUF_INIT;
+	EVP_PKEY *key;
+	X509 *cert;
 	FILE *f;
-	X509_set_version(cert, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(cert), (long)time(NULL));
-	X509_gmtime_adj(X509_getm_notBefore(cert), from_days * 86400);
-	X509_gmtime_adj(X509_getm_notAfter(cert), to_days * 86400);
-	X509_set_pubkey(cert, key);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
-				   (const unsigned char *)"policyctl-test-client", -1, -1, 0);
-	X509_set_issuer_name(cert, X509_get_subject_name(cert));
-	X509_sign(cert, key, EVP_sha256());
-	if (!(f = fopen(out, "w")))
-		return 1;
-	PEM_write_X509(f, cert);
-	PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-	fclose(f);
+	int ret = 1;
+	if (testcert_make(out, from_days, to_days, &cert, &key) < 0)
+		goto out;
 	strbuf_addf(&crt, "%s.crt", out);
 	if (!(f = fopen(crt.buf, "w")))
-		return 1;
+		goto out;
 	PEM_write_X509(f, cert);
-	fclose(f);
+	ret = fclose(f) ? 1 : 0;
+out:
 	strbuf_release(&crt);
 	X509_free(cert);
 	EVP_PKEY_free(key);
-	return 0;
+	return ret;
 }
 
 static int make_jwt(const char *key_path, const char *iss, const char *sub, const char *aud)

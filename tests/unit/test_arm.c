@@ -20,6 +20,7 @@
 #include "lib/msg.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
+#include "tests/unit/scripted_server.h"
 
 static void test_api_versions(void **state)
 {
@@ -112,26 +113,12 @@ static int op_polls, loc_polls, token_requests, writes_seen;
 static char last_client_id[64], last_correlation[64], last_agent[64], last_method[16];
 static int token_form_ok;
 
-struct upload {
-	struct strbuf body;
-};
-
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
 			     const char *h1, const char *v1)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-								 MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
 	const char *corr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-ms-correlation-request-id");
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	MHD_add_response_header(r, "x-ms-request-id", "rid-42");
-	if (corr)
-		MHD_add_response_header(r, "x-ms-correlation-request-id", corr);
-	if (h1)
-		MHD_add_response_header(r, h1, v1);
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return scripted_reply(conn, status, body, "x-ms-request-id", "rid-42",
+			      "x-ms-correlation-request-id", corr ? corr : "none", h1, v1, NULL);
 }
 
 static enum MHD_Result page_reply(struct MHD_Connection *conn, const char *path, int odata)
@@ -160,26 +147,11 @@ static enum MHD_Result page_reply(struct MHD_Connection *conn, const char *path,
 	return ret;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(struct MHD_Connection *conn, const char *url, const char *method,
+			       const struct strbuf *body)
 {
-	struct upload *up = *con_cls;
 	const char *auth, *v;
 	enum MHD_Result ret;
-	(void)cls; (void)version;
-
-	if (!up) {
-		up = xcalloc(1, sizeof(*up));
-		strbuf_init(&up->body, 0);
-		*con_cls = up;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		strbuf_add(&up->body, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
 	pthread_mutex_lock(&lock);
 	if ((v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-ms-client-request-id")))
 		snprintf(last_client_id, sizeof(last_client_id), "%s", v);
@@ -194,9 +166,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 
 	if (!strcmp(url, "/tenant-1/oauth2/v2.0/token")) {
 		token_requests++;
-		token_form_ok = strstr(up->body.buf, "client_secret=" SECRET) &&
-				strstr(up->body.buf, "grant_type=client_credentials") &&
-				strstr(up->body.buf, "scope=");
+		token_form_ok = strstr(body->buf, "client_secret=" SECRET) &&
+				strstr(body->buf, "grant_type=client_credentials") &&
+				strstr(body->buf, "scope=");
 		ret = reply(conn, 200, "{\"token_type\":\"Bearer\",\"access_token\":\"" TOKEN "\",\"expires_in\":3600}",
 			    NULL, NULL);
 		goto out;
@@ -257,31 +229,14 @@ out:
 	return ret;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
-{
-	struct upload *up = *con_cls;
-	(void)cls; (void)conn; (void)toe;
-	if (up) {
-		strbuf_release(&up->body);
-		free(up);
-	}
-	*con_cls = NULL;
-}
-
 static struct config cfg;
 
 static int server_up(void **state)
 {
-	const union MHD_DaemonInfo *info;
 	(void)state;
-	daemon_handle = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-					 0, NULL, NULL, handler, NULL,
-					 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+	daemon_handle = scripted_start(handler, base_url, sizeof(base_url));
 	if (!daemon_handle)
 		return -1;
-	info = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(base_url, sizeof(base_url), "http://127.0.0.1:%u", (unsigned)info->port);
 	config_init_defaults(&cfg);
 	free(cfg.cloud_name);
 	cfg.cloud_name = xstrdup("custom");

@@ -27,6 +27,8 @@
 #include "lib/jwt.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
+#include "tests/unit/scripted_server.h"
+#include "tests/tools/testcert.h"
 
 #define SECRET "cred-test-secret-Pq77"
 
@@ -37,65 +39,30 @@ static struct strbuf last_form = STRBUF_INIT;
 static char last_identity_header[64];
 static int token_requests;
 
-struct upload {
-	struct strbuf body;
-};
-
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-								 MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return scripted_reply(conn, status, body, NULL);
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(struct MHD_Connection *conn, const char *url, const char *method,
+			       const struct strbuf *body)
 {
-	struct upload *up = *con_cls;
 	const char *h;
-	(void)cls; (void)version; (void)method;
-	if (!up) {
-		up = xcalloc(1, sizeof(*up));
-		strbuf_init(&up->body, 0);
-		*con_cls = up;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		strbuf_add(&up->body, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	(void)method;
 	pthread_mutex_lock(&lock);
 	token_requests++;
 	strbuf_reset(&last_form);
-	strbuf_add(&last_form, up->body.buf, up->body.len);
+	strbuf_add(&last_form, body->buf, body->len);
 	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-IDENTITY-HEADER");
 	snprintf(last_identity_header, sizeof(last_identity_header), "%s", h ? h : "");
 	pthread_mutex_unlock(&lock);
 	if (!strcmp(url, "/msi/token"))
 		return reply(conn, 200, "{\"access_token\":\"mi-token-123456\",\"expires_on\":\"4102444800\","
 				   "\"resource\":\"x\",\"token_type\":\"Bearer\"}");
-	if (strstr(up->body.buf, "client_secret=wrong"))
+	if (strstr(body->buf, "client_secret=wrong"))
 		return reply(conn, 401, "{\"error\":\"invalid_client\",\"error_description\":"
 				   "\"AADSTS7000215: Invalid client secret provided.\"}");
 	return reply(conn, 200, "{\"token_type\":\"Bearer\",\"access_token\":\"app-token-123456\",\"expires_in\":3600}");
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
-{
-	struct upload *up = *con_cls;
-	(void)cls; (void)conn; (void)toe;
-	if (up) {
-		strbuf_release(&up->body);
-		free(up);
-	}
-	*con_cls = NULL;
 }
 
 static void clear_env(void)
@@ -112,15 +79,10 @@ static void clear_env(void)
 
 static int setup(void **state)
 {
-	const union MHD_DaemonInfo *info;
 	(void)state;
-	daemon_handle = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-					 0, NULL, NULL, handler, NULL,
-					 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+	daemon_handle = scripted_start(handler, base_url, sizeof(base_url));
 	if (!daemon_handle)
 		return -1;
-	info = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(base_url, sizeof(base_url), "http://127.0.0.1:%u", (unsigned)info->port);
 	snprintf(dir, sizeof(dir), "/tmp/policyctl-cred.XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
@@ -230,26 +192,10 @@ static void test_bad_secret_and_missing_file(void **state)
 	strbuf_release(&err);
 }
 
-/* Writes a self-signed RSA certificate with its key to path, valid from/to days from now. */
 static EVP_PKEY *make_cert(const char *path, long from_days, long to_days, X509 **out_cert)
 {
-	EVP_PKEY *key = EVP_RSA_gen(2048);
-	X509 *cert = X509_new();
-	FILE *f;
-	X509_set_version(cert, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-	X509_gmtime_adj(X509_getm_notBefore(cert), from_days * 86400);
-	X509_gmtime_adj(X509_getm_notAfter(cert), to_days * 86400);
-	X509_set_pubkey(cert, key);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
-				   (const unsigned char *)"policyctl-test", -1, -1, 0);
-	X509_set_issuer_name(cert, X509_get_subject_name(cert));
-	X509_sign(cert, key, EVP_sha256());
-	f = fopen(path, "w");
-	PEM_write_X509(f, cert);
-	PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-	fclose(f);
-	*out_cert = cert;
+	EVP_PKEY *key;
+	assert_int_equal(testcert_make(path, from_days, to_days, out_cert, &key), 0);
 	return key;
 }
 
