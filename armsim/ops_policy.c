@@ -786,6 +786,10 @@ void ops_policy_assignment_put(struct armsim_request *req, struct armsim_respons
 	}
 	json_object_set_new(stored, "metadata",
 			    stamp_metadata(req, json_object_get(props, "metadata"), existing));
+	/* the service records who assigned it when the client did not say */
+	if (!json_object_get(json_object_get(stored, "metadata"), "assignedBy"))
+		json_object_set_new(json_object_get(stored, "metadata"), "assignedBy",
+				    json_string(req->caller->display_name));
 	body = envelope(req, existing ? existing->id : id.buf, WT_POLICY_ASSIGNMENT,
 			existing ? json_string_value(json_object_get(existing->body, "name")) : name,
 			stored, existing);
