@@ -786,6 +786,8 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 	pthread_condattr_t ca;
 
 	sim->opt = *opt;
+	sim->signer = opt->signer; /* stolen whatever happens next */
+	sim->opt.signer = NULL;
 	sim->world = world;
 	sim->source = source;
 	sim->listen_fd = -1;
@@ -809,7 +811,8 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 		}
 		flags |= MHD_USE_TLS;
 	}
-	sim->signer = token_signer_new(opt->tls_key_pem, err);
+	if (!sim->signer)
+		sim->signer = token_signer_new(opt->tls_key_pem, err);
 	if (!sim->signer)
 		goto fail;
 	res = ARMSIM_LISTEN_FAILED;
