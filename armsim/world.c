@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "armsim/rng.h"
 #include "armsim/roles.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
@@ -53,21 +54,10 @@ void world_seed(struct world *w, uint64_t seed)
 	w->guid_state = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
 }
 
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL); /* splitmix64 */
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 void world_new_guid(struct world *w, char out[37])
 {
-	uint64_t a = next_random(&w->guid_state), b = next_random(&w->guid_state);
-	snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
-		 (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
-		 (unsigned)(0x8000 | ((b >> 48) & 0x3fff)),
-		 (unsigned long long)(b & 0xffffffffffffULL));
+	uint64_t a = rng_next(&w->guid_state), b = rng_next(&w->guid_state);
+	rng_format_guid(a, b, out);
 }
 
 static void free_resource(struct world_resource *r)
