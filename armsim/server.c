@@ -65,6 +65,7 @@ struct armsim {
 	atomic_int connections;
 	atomic_int peak_connections;
 	atomic_uint_fast64_t request_counter;  /* request ids */
+	uint64_t id_salt;                      /* start time: request ids differ between runs */
 	atomic_uint_fast64_t fault_counter;    /* requests eligible for faults: decides faults */
 
 	pthread_t timer_thread;
@@ -514,7 +515,8 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 	strbuf_addf(&base, "%s://%s", sim->opt.tls_cert_pem ? "https" : "http",
 		    host && *host && !strpbrk(host, "/\"\\ ") ? host : sim->url + (sim->opt.tls_cert_pem ? 8 : 7));
 	req.base_url = base.buf;
-	rng_format_guid(rng_mix(n ^ 0x5bd1e995), rng_mix(n + sim->opt.seed), request_id);
+	/* request ids are unique across runs too: the start time is mixed in, not only the seed */
+	rng_format_guid(rng_mix(n ^ sim->id_salt), rng_mix(n + sim->opt.seed), request_id);
 
 	if (p->too_large) {
 		armsim_response_error(&resp, 413, "RequestEntityTooLarge",
@@ -777,6 +779,7 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 	sim->world = world;
 	sim->source = source;
 	sim->listen_fd = -1;
+	sim->id_salt = rng_mix((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
 	sim->stats_ops = json_object();
 	sim->throttle = throttle_new();
 	pthread_mutex_init(&sim->stats_lock, NULL);
