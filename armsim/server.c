@@ -496,7 +496,7 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 	char request_id[37];
 	struct strbuf base = STRBUF_INIT, text = STRBUF_INIT;
 	enum fault_kind fault = FAULT_NONE;
-	int locked = 0, throttled = 0;
+	int locked = 0, throttled = 0, has_body = 0;
 	int64_t started = simclock_real_ms();
 	size_t i;
 	uint64_t n = atomic_fetch_add(&sim->request_counter, 1);
@@ -596,6 +596,14 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 		armsim_response_error(&resp, 500, "InternalServerError", "the handler gave no answer");
 
 respond:
+	/* the body may share objects with the world: write it out before anyone may change them */
+	if (resp.body)
+		jsonutil_add_compact(&text, resp.body);
+	else
+		strbuf_addstr(&text, resp.text.buf);
+	json_decref(resp.body);
+	resp.body = NULL;
+	has_body = text.len > 0;
 	if (locked)
 		world_unlock(sim->world);
 	corr = armsim_request_header(&req, "x-ms-correlation-request-id");
@@ -603,10 +611,6 @@ respond:
 	armsim_response_header(&resp, "x-ms-correlation-request-id",
 			       corr && *corr && strlen(corr) < 128 ? corr : request_id);
 	armsim_response_header(&resp, "Cache-Control", "no-cache");
-	if (resp.body)
-		jsonutil_add_compact(&text, resp.body);
-	else
-		strbuf_addstr(&text, resp.text.buf);
 	if (fault == FAULT_DROP) {
 		p->drop = 1;
 	} else if (fault == FAULT_TRUNCATE && text.len > 1) {
@@ -628,7 +632,7 @@ respond:
 	}
 	p->status = resp.status;
 	if (p->response) {
-		if (resp.body || resp.text.len)
+		if (has_body)
 			MHD_add_response_header(p->response, "Content-Type",
 						resp.content_type ? resp.content_type
 								  : "application/json; charset=utf-8");
