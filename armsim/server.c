@@ -743,16 +743,17 @@ static void raise_fd_limit(void)
 
 static int open_listener(const struct armsim_options *opt, unsigned *port, struct strbuf *err)
 {
+	const char *host = strcmp(opt->listen_host, "localhost") ? opt->listen_host : "127.0.0.1";
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
 	int fd, one = 1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)opt->port);
-	if (inet_pton(AF_INET, opt->listen_host, &sa.sin_addr) != 1 ||
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
 	    (ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
-		strbuf_addf(err, "cannot listen on '%s': armsim serves loopback addresses only",
-			    opt->listen_host);
+		strbuf_addf(err, "cannot listen on '%s': armsim serves IPv4 loopback addresses only "
+			    "(127.x.x.x or localhost)", opt->listen_host);
 		return -1;
 	}
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
