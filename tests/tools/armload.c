@@ -5,7 +5,8 @@
  *       get a token with the configured credential and GET /subscriptions with it
  *   armload ... -c CONFIG run FILE
  *       FILE lines "METHOD PATH EXPECT [JSON BODY]" (EXPECT: a status, "2xx", or "a|b");
- *       all are queued at once and pumped to completion; each final status is checked
+ *       all are queued at once and pumped to completion; writes follow their long-running
+ *       operation (ARM_FOLLOW_LRO); each final status is checked
  *   armload ... -c CONFIG list METHOD PATH
  *       every page; reports items, distinct ids (id, name or resourceId) and pages
  *   armload ... -c CONFIG get PATH N
@@ -149,8 +150,11 @@ static int cmd_run(struct arm_client *c, const char *file)
 			}
 		}
 		memset(&o, 0, sizeof(o));
+		/* writes are followed to the end of their long-running operation, as callers do */
+		if (strcmp(method, "GET"))
+			o.flags |= ARM_FOLLOW_LRO;
 		if (!strcmp(method, "POST") && strstr(path, "triggerEvaluation"))
-			o.flags |= ARM_FOLLOW_LRO | ARM_IDEMPOTENT;
+			o.flags |= ARM_IDEMPOTENT;
 		o.lro_interval_ms = 200;
 		x = xcalloc(1, sizeof(*x));
 		x->want = xstrdup(want);
