@@ -30,6 +30,7 @@ ORCH_SRC   := $(wildcard orchestrator/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 ARMSIM_SRC := $(filter-out armsim/main.c,$(wildcard armsim/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+TOOL_SRC   := $(wildcard tests/tools/*.c)
 # templates/*.json are compiled into the binary (generator/json_template.h).
 TEMPLATES  := $(sort $(wildcard templates/*.json))
 TEMPLATE_C := $(BUILD)/gen/templates.c
@@ -39,6 +40,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 CORE_LIB   := $(BUILD)/libpolicyctl.a
 ARMSIM_LIB := $(BUILD)/libarmsim.a
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
 
 .SECONDARY:
 .PHONY: all check asan demo install clean bench render-policies check-policies docs
@@ -73,8 +75,13 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(ARMSIM_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
 
+# Test drivers (tests/tools/*.c): small programs the e2e scripts and benchmarks run.
+$(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(ARMSIM_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
 # CI runs the suite twice: plain, then under ASan+UBSan.
-check: all $(UNIT_BINS)
+check: all $(UNIT_BINS) $(TOOL_BINS)
 	BUILD=$(BUILD) tests/run.sh
 ifeq ($(CI),true)
 ifneq ($(SANITIZE),1)
@@ -85,7 +92,7 @@ endif
 asan:
 	$(MAKE) SANITIZE=1 check
 
-bench: all
+bench: all $(TOOL_BINS)
 	@for b in bench/*.sh; do echo "== $$b"; BUILD=$(BUILD) sh $$b || exit 1; done
 
 demo: all

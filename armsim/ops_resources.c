@@ -444,6 +444,15 @@ json_t *web_site_view(const struct world_resource *r)
 	json_object_set_new(props, "defaultHostName", json_string(host.buf));
 	json_object_set_new(props, "resourceGroup", json_string(rg.buf));
 	json_object_set_new(props, "lastModifiedTimeUtc", json_string(when));
+	if (!strncasecmp(r->id, "/subscriptions/", 15) && rg.len) {
+		/* every site has a plan; one the world does not name is its resource group's */
+		struct strbuf farm = STRBUF_INIT;
+		const char *sub = r->id + 15;
+		strbuf_addf(&farm, "/subscriptions/%.*s/resourceGroups/%s/providers/Microsoft.Web/serverfarms/%s-plan",
+			    (int)strcspn(sub, "/"), sub, rg.buf, rg.buf);
+		json_object_set_new(props, "serverFarmId", json_string(farm.buf));
+		strbuf_release(&farm);
+	}
 	config = json_object_get(props, "siteConfig");
 	json_object_foreach(stored, key, value)
 		if (strcmp(key, "siteConfig"))
@@ -600,22 +609,16 @@ struct world_resource *web_site_write(struct world *w, const char *id, const cha
 		if (kind)
 			json_object_set_new(body, "kind", json_string(kind));
 	} else {
-		body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:O}", "id",
-				 existing ? existing->id : id, "name", name_part ? name_part : "",
-				 "type", type, "kind",
-				 kind ? kind : existing ? json_string_value(json_object_get(existing->body, "kind")) ? json_string_value(json_object_get(existing->body, "kind")) : "app" : "app",
-				 "location",
-				 location ? location : json_string_value(json_object_get(existing->body, "location")),
-				 "tags", tags ? tags : json_object(), "properties",
-				 props ? props : json_object());
-		if (!tags)
-			json_decref(json_object_get(body, "tags"));
-		if (!props)
-			json_decref(json_object_get(body, "properties"));
-		else {
-			/* stored properties are ours: do not share the request's object */
-			json_object_set_new(body, "properties", json_deep_copy(props));
-		}
+		/* kind and location are kept from the stored site when a PUT leaves them out */
+		const char *old_kind = existing ? json_string_value(json_object_get(existing->body, "kind")) : NULL;
+		const char *old_location = existing ? json_string_value(json_object_get(existing->body, "location")) : NULL;
+		body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", existing ? existing->id : id,
+				 "name", name_part ? name_part : "", "type", type,
+				 "kind", kind ? kind : old_kind ? old_kind : "app",
+				 "location", location ? location : old_location ? old_location : "");
+		json_object_set_new(body, "tags", tags ? json_deep_copy(tags) : json_object());
+		/* stored properties are ours: never share the request's objects */
+		json_object_set_new(body, "properties", props ? json_deep_copy(props) : json_object());
 	}
 	if (write_check && write_check(w, existing ? existing->id : id,
 				       existing ? existing->body : NULL, body, resp, write_check_arg))
@@ -775,4 +778,33 @@ void ops_site_config_get(struct armsim_request *req, struct armsim_response *res
 		json_object_get(json_object_get(view, "properties"), "siteConfig")));
 	json_decref(view);
 	strbuf_release(&id);
+}
+
+void ops_site_publishxml(struct armsim_request *req, struct armsim_response *resp)
+{
+	struct world_resource *r = find_site(req, resp);
+	const char *name;
+	struct strbuf host = STRBUF_INIT;
+	char *dash;
+	if (!r)
+		return;
+	/* a publishing profile without secrets: armsim has no deployment endpoints to log into */
+	name = json_string_value(json_object_get(r->body, "name"));
+	strbuf_addstr(&host, name ? name : "");
+	if ((dash = strchr(host.buf, '/')))
+		*dash = '-';
+	strbuf_addf(&resp->text,
+		    "<publishData><publishProfile profileName=\"%s - Web Deploy\" publishMethod=\"MSDeploy\" "
+		    "publishUrl=\"%s.scm.azurewebsites.net:443\" msdeploySite=\"%s\" userName=\"$%s\" "
+		    "userPWD=\"\" destinationAppUrl=\"https://%s.azurewebsites.net\" SQLServerDBConnectionString=\"\" "
+		    "mySQLDBConnectionString=\"\" hostingProviderForumLink=\"\" controlPanelLink=\"\" webSystem=\"WebSites\">"
+		    "<databases /></publishProfile><publishProfile profileName=\"%s - FTP\" publishMethod=\"FTP\" "
+		    "publishUrl=\"ftps://127.0.0.1/site/wwwroot\" ftpPassiveMode=\"True\" userName=\"%s\\$%s\" "
+		    "userPWD=\"\" destinationAppUrl=\"https://%s.azurewebsites.net\" SQLServerDBConnectionString=\"\" "
+		    "mySQLDBConnectionString=\"\" hostingProviderForumLink=\"\" controlPanelLink=\"\" webSystem=\"WebSites\">"
+		    "<databases /></publishProfile></publishData>",
+		    host.buf, host.buf, host.buf, host.buf, host.buf, host.buf, host.buf, host.buf, host.buf);
+	resp->status = 200;
+	resp->content_type = "application/xml";
+	strbuf_release(&host);
 }

@@ -65,7 +65,11 @@ static const struct route routes[] = {
 	{ "POST", "/_armsim/reset", API_NONE, NULL, INTROSPECT | ROUTE_WRITE, "Armsim_Reset",
 	  ops_armsim_reset },
 
-	/* Entra ID */
+	/* Entra ID: the ADFS rows first, or "/{tenant}/..." would take "adfs" for a tenant */
+	{ "POST", "/adfs/oauth2/token", API_NONE, NULL, OPEN, "Adfs_Token", ops_identity_token },
+	{ "GET", "/adfs/.well-known/openid-configuration", API_NONE, NULL, OPEN,
+	  "Adfs_OpenIdConfiguration", ops_identity_openid },
+	{ "GET", "/adfs/discovery/keys", API_NONE, NULL, OPEN, "Adfs_Jwks", ops_identity_jwks },
 	{ "POST", "/{tenant}/oauth2/v2.0/token", API_NONE, NULL, OPEN, "Token_V2", ops_identity_token },
 	{ "POST", "/{tenant}/oauth2/token", API_NONE, NULL, OPEN, "Token_V1", ops_identity_token },
 	{ "GET", "/{tenant}/v2.0/.well-known/openid-configuration", API_NONE, NULL, OPEN,
@@ -74,9 +78,6 @@ static const struct route routes[] = {
 	  "OpenIdConfiguration", ops_identity_openid },
 	{ "GET", "/{tenant}/discovery/v2.0/keys", API_NONE, NULL, OPEN, "Jwks", ops_identity_jwks },
 	{ "GET", "/{tenant}/discovery/keys", API_NONE, NULL, OPEN, "Jwks", ops_identity_jwks },
-	{ "POST", "/adfs/oauth2/token", API_NONE, NULL, OPEN, "Adfs_Token", ops_identity_token },
-	{ "GET", "/adfs/.well-known/openid-configuration", API_NONE, NULL, OPEN,
-	  "Adfs_OpenIdConfiguration", ops_identity_openid },
 	{ "GET", "/msi/token", API_MSI, NULL, OPEN, "ManagedIdentity_Token", ops_identity_msi },
 
 	/* management groups and subscriptions */
@@ -164,6 +165,11 @@ static const struct route routes[] = {
 	  "WebApps_GetConfiguration", ops_site_config_get },
 	{ "GET", SITE "/slots/{slot}/config/web", API_WEB, "Microsoft.Web/sites/slots/config/read",
 	  0, "WebApps_GetConfigurationSlot", ops_site_config_get },
+	{ "POST", SITE "/publishxml", API_WEB, "Microsoft.Web/sites/publishxml/action", 0,
+	  "WebApps_ListPublishingProfileXmlWithSecrets", ops_site_publishxml },
+	{ "POST", SITE "/slots/{slot}/publishxml", API_WEB,
+	  "Microsoft.Web/sites/slots/publishxml/action", 0,
+	  "WebApps_ListPublishingProfileXmlWithSecretsSlot", ops_site_publishxml },
 
 	/* policy */
 	{ "GET", "{scope*}" AUTHZ "policyDefinitions", API_POLICY,

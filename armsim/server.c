@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "armsim/authz.h"
+#include "armsim/rng.h"
 #include "armsim/routes.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"
@@ -64,6 +65,7 @@ struct armsim {
 	atomic_int connections;
 	atomic_int peak_connections;
 	atomic_uint_fast64_t request_counter;  /* request ids */
+	uint64_t id_salt;                      /* start time: request ids differ between runs */
 	atomic_uint_fast64_t fault_counter;    /* requests eligible for faults: decides faults */
 
 	pthread_t timer_thread;
@@ -86,21 +88,6 @@ struct pending {
 	unsigned status;
 	int drop;                      /* fault: close the connection without an answer */
 };
-
-static uint64_t mix64(uint64_t z)
-{
-	z += 0x9e3779b97f4a7c15ULL;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static void format_guid(uint64_t a, uint64_t b, char out[37])
-{
-	snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
-		 (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
-		 (unsigned)(0x8000 | ((b >> 48) & 0x3fff)), (unsigned long long)(b & 0xffffffffffffULL));
-}
 
 /* ---- timer thread: latency resumes and ticks ------------------------------------------- */
 
@@ -311,10 +298,10 @@ static enum fault_kind pick_fault(struct armsim *sim)
 	if (sim->opt.fault_rate <= 0)
 		return FAULT_NONE;
 	n = atomic_fetch_add(&sim->fault_counter, 1);
-	h = mix64(sim->opt.seed ^ mix64(n));
+	h = rng_mix(sim->opt.seed ^ rng_mix(n));
 	if ((double)(h >> 11) / 9007199254740992.0 >= sim->opt.fault_rate)
 		return FAULT_NONE;
-	return (enum fault_kind)(1 + (mix64(h) % 5));
+	return (enum fault_kind)(1 + (rng_mix(h) % 5));
 }
 
 static int is_loopback(struct MHD_Connection *conn)
@@ -400,6 +387,25 @@ static int authenticate(struct armsim *sim, struct armsim_request *req,
 out:
 	json_decref(claims);
 	return ret;
+}
+
+/* ARM answers for a subscription it does not know before it looks at permissions. */
+static int unknown_subscription(struct armsim_request *req, struct armsim_response *resp)
+{
+	char sub[128];
+	size_t n;
+	if (strncasecmp(req->path, "/subscriptions/", 15))
+		return 0;
+	n = strcspn(req->path + 15, "/");
+	if (!n || n >= sizeof(sub))
+		return 0;
+	memcpy(sub, req->path + 15, n);
+	sub[n] = '\0';
+	if (world_subscription_get(req->world, sub))
+		return 0;
+	armsim_response_error(resp, 404, "SubscriptionNotFound",
+			      "The subscription '%s' could not be found.", sub);
+	return -1;
 }
 
 /* Takes a token from the caller's bucket; sets the x-ms-ratelimit-remaining-* header or a 429. */
@@ -490,7 +496,7 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 	char request_id[37];
 	struct strbuf base = STRBUF_INIT, text = STRBUF_INIT;
 	enum fault_kind fault = FAULT_NONE;
-	int locked = 0, throttled = 0;
+	int locked = 0, throttled = 0, has_body = 0;
 	int64_t started = simclock_real_ms();
 	size_t i;
 	uint64_t n = atomic_fetch_add(&sim->request_counter, 1);
@@ -509,7 +515,8 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 	strbuf_addf(&base, "%s://%s", sim->opt.tls_cert_pem ? "https" : "http",
 		    host && *host && !strpbrk(host, "/\"\\ ") ? host : sim->url + (sim->opt.tls_cert_pem ? 8 : 7));
 	req.base_url = base.buf;
-	format_guid(mix64(n ^ 0x5bd1e995), mix64(n + sim->opt.seed), request_id);
+	/* request ids are unique across runs too: the start time is mixed in, not only the seed */
+	rng_format_guid(rng_mix(n ^ sim->id_salt), rng_mix(n + sim->opt.seed), request_id);
 
 	if (p->too_large) {
 		armsim_response_error(&resp, 413, "RequestEntityTooLarge",
@@ -575,6 +582,8 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 		if (!(route->flags & ROUTE_NO_THROTTLE) &&
 		    throttle_request(sim, &req, &resp, &throttled))
 			goto respond;
+		if (unknown_subscription(&req, &resp))
+			goto respond;
 		if (route->action && !authz_allowed(sim->world, req.caller->object_id, url, route->action)) {
 			armsim_response_error(&resp, 403, "AuthorizationFailed",
 					      "The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
@@ -587,6 +596,14 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 		armsim_response_error(&resp, 500, "InternalServerError", "the handler gave no answer");
 
 respond:
+	/* the body may share objects with the world: write it out before anyone may change them */
+	if (resp.body)
+		jsonutil_add_compact(&text, resp.body);
+	else
+		strbuf_addstr(&text, resp.text.buf);
+	json_decref(resp.body);
+	resp.body = NULL;
+	has_body = text.len > 0;
 	if (locked)
 		world_unlock(sim->world);
 	corr = armsim_request_header(&req, "x-ms-correlation-request-id");
@@ -594,10 +611,6 @@ respond:
 	armsim_response_header(&resp, "x-ms-correlation-request-id",
 			       corr && *corr && strlen(corr) < 128 ? corr : request_id);
 	armsim_response_header(&resp, "Cache-Control", "no-cache");
-	if (resp.body)
-		jsonutil_add_compact(&text, resp.body);
-	else
-		strbuf_addstr(&text, resp.text.buf);
 	if (fault == FAULT_DROP) {
 		p->drop = 1;
 	} else if (fault == FAULT_TRUNCATE && text.len > 1) {
@@ -619,7 +632,7 @@ respond:
 	}
 	p->status = resp.status;
 	if (p->response) {
-		if (resp.body || resp.text.len)
+		if (has_body)
 			MHD_add_response_header(p->response, "Content-Type",
 						resp.content_type ? resp.content_type
 								  : "application/json; charset=utf-8");
@@ -670,7 +683,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		if (!p->drop && sim->opt.latency_ms + sim->opt.jitter_ms > 0) {
 			int64_t delay = sim->opt.latency_ms;
 			if (sim->opt.jitter_ms)
-				delay += (int64_t)(mix64(sim->opt.seed ^ (uintptr_t)p ^
+				delay += (int64_t)(rng_mix(sim->opt.seed ^ (uintptr_t)p ^
 							 (uint64_t)simclock_real_ms()) %
 						   (sim->opt.jitter_ms + 1));
 			MHD_suspend_connection(conn);
@@ -730,16 +743,17 @@ static void raise_fd_limit(void)
 
 static int open_listener(const struct armsim_options *opt, unsigned *port, struct strbuf *err)
 {
+	const char *host = strcmp(opt->listen_host, "localhost") ? opt->listen_host : "127.0.0.1";
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
 	int fd, one = 1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)opt->port);
-	if (inet_pton(AF_INET, opt->listen_host, &sa.sin_addr) != 1 ||
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
 	    (ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
-		strbuf_addf(err, "cannot listen on '%s': armsim serves loopback addresses only",
-			    opt->listen_host);
+		strbuf_addf(err, "cannot listen on '%s': armsim serves IPv4 loopback addresses only "
+			    "(127.x.x.x or localhost)", opt->listen_host);
 		return -1;
 	}
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -765,9 +779,12 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 	pthread_condattr_t ca;
 
 	sim->opt = *opt;
+	sim->signer = opt->signer; /* stolen whatever happens next */
+	sim->opt.signer = NULL;
 	sim->world = world;
 	sim->source = source;
 	sim->listen_fd = -1;
+	sim->id_salt = rng_mix((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
 	sim->stats_ops = json_object();
 	sim->throttle = throttle_new();
 	pthread_mutex_init(&sim->stats_lock, NULL);
@@ -788,7 +805,8 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 		}
 		flags |= MHD_USE_TLS;
 	}
-	sim->signer = token_signer_new(opt->tls_key_pem, err);
+	if (!sim->signer)
+		sim->signer = token_signer_new(opt->tls_key_pem, err);
 	if (!sim->signer)
 		goto fail;
 	res = ARMSIM_LISTEN_FAILED;

@@ -176,6 +176,7 @@ void arm_submit(struct arm_client *client, const char *method, const char *path,
  * Queues a list: method is "GET" (pages by nextLink) or "POST" (queryResults, listDeployments:
  * pages by nextLink or @odata.nextLink, each fetched with POST and the same body). With page
  * set, each page's items go to page(); else the items accumulate into resp->body (an array).
+ * The same data pointer goes to page() and to done().
  */
 void arm_submit_list(struct arm_client *client, const char *method, const char *path,
 		     const json_t *body, const struct arm_call_options *opts,

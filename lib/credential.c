@@ -431,7 +431,7 @@ static void on_fetch_done(struct http_response *resp, void *data)
 
 /* One synchronous request on the credential's own engine. */
 static void fetch(struct credential *cred, const char *method, const char *url,
-		  const char *const *headers, const char *body, struct fetch *f)
+		  const char *const *headers, const char *body, long timeout_ms, struct fetch *f)
 {
 	struct http_request req;
 	struct strbuf err = STRBUF_INIT;
@@ -460,6 +460,7 @@ static void fetch(struct credential *cred, const char *method, const char *url,
 	req.headers = headers;
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
+	req.timeout_ms = timeout_ms;
 	/* a token request changes nothing: resending it is safe */
 	req.flags = HTTP_IDEMPOTENT;
 	http_engine_submit(cred->engine, &req, on_fetch_done, f);
@@ -637,7 +638,7 @@ static enum credential_result fetch_app_token(struct credential *cred, const cha
 	default:
 		break;
 	}
-	fetch(cred, "POST", url.buf, form_headers, form.buf, &f);
+	fetch(cred, "POST", url.buf, form_headers, form.buf, 0, &f);
 	if (f.result == HTTP_OK && f.status == 200)
 		ret = take_token(cred, f.body.buf, f.body.len, err);
 	else
@@ -675,7 +676,8 @@ static enum credential_result fetch_managed_token(struct credential *cred, const
 		strbuf_add_urlencoded(&url, cred->client_id);
 	}
 	headers[0] = hdr.buf;
-	fetch(cred, "GET", url.buf, headers, NULL, &f);
+	/* the metadata endpoint answers at once or not at all: give up on it quickly */
+	fetch(cred, "GET", url.buf, headers, NULL, cred->identity_endpoint ? 0 : 5000, &f);
 	if (f.result == HTTP_OK && f.status == 200)
 		ret = take_token(cred, f.body.buf, f.body.len, err);
 	else

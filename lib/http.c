@@ -40,6 +40,9 @@ struct task {
 	long long deadline;
 	long long not_before;
 	struct task *next;          /* ready queue link */
+	struct task *bucket_next;   /* bucket queue link */
+	int in_bucket_queue;        /* waits in its bucket's queue */
+	int was_paced;              /* counted in stats.paced */
 	struct task *flight_prev, *flight_next; /* in-flight list links */
 
 	/* timers */
@@ -74,6 +77,16 @@ struct task {
 	char curl_error[CURL_ERROR_SIZE];
 };
 
+/*
+ * Requests waiting for one bucket, in order. Only the head sits in the heap (until the
+ * bucket's next token); the others wait here, so a thousand paced requests cost one heap
+ * entry, not a thousand wake-ups per token.
+ */
+struct bucket_queue {
+	struct task *head, *tail;
+	struct bucket_queue *next_queue; /* the engine's list, for freeing */
+};
+
 struct http_engine {
 	CURLM *multi;
 	int concurrency;
@@ -100,6 +113,7 @@ struct http_engine {
 	CURL **pool;                /* idle easy handles, reused for their buffers */
 	size_t pool_nr, pool_alloc;
 	struct ratelimit *rl;
+	struct bucket_queue *queues;
 	size_t pending;
 	int in_flight;
 	unsigned long seq;
@@ -291,6 +305,14 @@ static void ready_push(struct http_engine *e, struct task *t)
 	e->ready_tail = t;
 }
 
+static void ready_push_front(struct http_engine *e, struct task *t)
+{
+	t->next = e->ready_head;
+	e->ready_head = t;
+	if (!e->ready_tail)
+		e->ready_tail = t;
+}
+
 static struct task *ready_pop(struct http_engine *e)
 {
 	struct task *t = e->ready_head;
@@ -301,6 +323,43 @@ static struct task *ready_pop(struct http_engine *e)
 		t->next = NULL;
 	}
 	return t;
+}
+
+static struct bucket_queue *queue_of(struct http_engine *e, struct ratelimit_bucket *b)
+{
+	struct bucket_queue *q = ratelimit_data(b);
+	if (!q) {
+		q = xcalloc(1, sizeof(*q));
+		q->next_queue = e->queues;
+		e->queues = q;
+		ratelimit_set_data(b, q);
+	}
+	return q;
+}
+
+static void queue_append(struct bucket_queue *q, struct task *t)
+{
+	t->bucket_next = NULL;
+	t->in_bucket_queue = 1;
+	if (q->tail)
+		q->tail->bucket_next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+/* Removes the head t and lets the next waiter try at once. */
+static void queue_advance(struct http_engine *e, struct bucket_queue *q, struct task *t)
+{
+	if (q->head != t)
+		return;
+	q->head = t->bucket_next;
+	if (!q->head)
+		q->tail = NULL;
+	t->bucket_next = NULL;
+	t->in_bucket_queue = 0;
+	if (q->head)
+		ready_push_front(e, q->head);
 }
 
 static void schedule(struct http_engine *e, struct task *t, long long now)
@@ -450,6 +509,8 @@ static void complete(struct http_engine *e, struct task *t, enum http_result res
 		ratelimit_abandon(t->bucket);
 		t->holds_token = 0;
 	}
+	if (t->in_bucket_queue)
+		queue_advance(e, ratelimit_data(t->bucket), t);
 	memset(&resp, 0, sizeof(resp));
 	resp.result = result;
 	resp.status = t->has_response ? t->status : 0;
@@ -486,6 +547,18 @@ void http_engine_free(struct http_engine *e)
 		if (!t)
 			t = heap_pop(e);
 		if (!t) {
+			struct bucket_queue *q;
+			for (q = e->queues; q && !q->head; q = q->next_queue)
+				;
+			if (q) {
+				t = q->head;
+				q->head = t->bucket_next;
+				if (!q->head)
+					q->tail = NULL;
+				t->in_bucket_queue = 0;
+			}
+		}
+		if (!t) {
 			t = e->flight_head;
 			if (!t)
 				break;
@@ -506,6 +579,11 @@ void http_engine_free(struct http_engine *e)
 		curl_easy_cleanup(e->pool[i]);
 	free(e->pool);
 	free(e->heap);
+	while (e->queues) {
+		struct bucket_queue *q = e->queues;
+		e->queues = q->next_queue;
+		free(q);
+	}
 	curl_multi_cleanup(e->multi);
 	ratelimit_free(e->rl);
 	free(e->user_agent);
@@ -911,10 +989,21 @@ static void fill(struct http_engine *e, long long now)
 			continue;
 		}
 		if (t->bucket && !t->holds_token) {
+			struct bucket_queue *q = queue_of(e, t->bucket);
+			if (q->head && q->head != t) {
+				queue_append(q, t); /* others wait for this bucket first */
+				if (!t->was_paced++)
+					e->stats.paced++;
+				continue;
+			}
 			when = ratelimit_acquire(t->bucket, now);
 			if (when) {
-				e->stats.paced++;
+				if (!t->was_paced++)
+					e->stats.paced++;
+				if (!q->head)
+					queue_append(q, t);
 				if (when >= t->deadline) {
+					queue_advance(e, q, t);
 					strbuf_reset(&t->error);
 					strbuf_addf(&t->error, "%s %s: throttled past its deadline",
 						    t->method, t->url);
@@ -926,6 +1015,7 @@ static void fill(struct http_engine *e, long long now)
 				continue;
 			}
 			t->holds_token = 1;
+			queue_advance(e, q, t);
 		}
 		if (start_attempt(e, t, now) < 0)
 			complete(e, t, HTTP_ERR_AUTH);

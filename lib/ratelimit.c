@@ -17,9 +17,16 @@
 #include "lib/banned.h"
 
 #define NR_SLOTS 1024
-/* Spend a little under the learnt rate: overshooting costs a 429 and a Retry-After wait. */
-#define RATE_MARGIN 0.9
+/* Spend under the learnt rate: overshooting costs a 429 and a Retry-After wait. */
+#define RATE_MARGIN 0.85
+/*
+ * Tokens left unspent, as a fraction of the bucket (at least one): requests reach the server
+ * with jitter, and a bunch arriving together must not find the bucket empty.
+ */
+#define RESERVE_FRACTION 0.1
 #define MIN_RATE 0.2
+/* Rate samples span at least this long, so that late-processed responses average out. */
+#define LEARN_WINDOW_MS 2000
 
 enum bucket_state {
 	BUCKET_UNKNOWN,  /* no response yet: one probe at a time */
@@ -41,6 +48,8 @@ struct ratelimit_bucket {
 	long long sample_time;  /* last header sample (0 = none) */
 	long sample_remaining;
 	unsigned long sample_served;
+	long long last_throttle_until; /* end of the last 429's wait */
+	void *data;             /* the caller's (borrowed) */
 };
 
 struct ratelimit {
@@ -91,6 +100,16 @@ struct ratelimit_bucket *ratelimit_bucket(struct ratelimit *rl, const char *key)
 	return b;
 }
 
+static double reserve_of(const struct ratelimit_bucket *b)
+{
+	double reserve = b->capacity * RESERVE_FRACTION;
+	if (reserve < 1.0)
+		reserve = 1.0;
+	if (reserve > b->capacity - 1.0)
+		reserve = b->capacity > 1.0 ? b->capacity - 1.0 : 0.0;
+	return reserve;
+}
+
 static void refill(struct ratelimit_bucket *b, long long now_ms)
 {
 	if (now_ms <= b->updated)
@@ -103,7 +122,7 @@ static void refill(struct ratelimit_bucket *b, long long now_ms)
 
 long long ratelimit_acquire(struct ratelimit_bucket *b, long long now_ms)
 {
-	double wait;
+	double wait, reserve;
 	if (now_ms < b->not_before)
 		return b->not_before;
 	switch (b->state) {
@@ -119,28 +138,29 @@ long long ratelimit_acquire(struct ratelimit_bucket *b, long long now_ms)
 		break;
 	}
 	refill(b, now_ms);
-	if (b->tokens >= 1.0) {
+	reserve = reserve_of(b);
+	if (b->tokens >= 1.0 + reserve) {
 		b->tokens -= 1.0;
 		b->in_flight++;
 		return 0;
 	}
-	wait = (1.0 - b->tokens) / (b->rate * RATE_MARGIN) * 1000.0;
+	wait = (1.0 + reserve - b->tokens) / (b->rate * RATE_MARGIN) * 1000.0;
 	return now_ms + (long long)ceil(wait < 1.0 ? 1.0 : wait);
 }
 
 static void learn_rate(struct ratelimit_bucket *b, long long now_ms, long remaining)
 {
-	if (b->sample_time && now_ms - b->sample_time >= 1000) {
+	if (b->sample_time && now_ms - b->sample_time >= LEARN_WINDOW_MS) {
 		double served = (double)(b->served - b->sample_served);
 		double observed = ((double)remaining - (double)b->sample_remaining + served) * 1000.0 /
 				  (double)(now_ms - b->sample_time);
 		/* below the cap the count moves by refill minus use; at the cap refill is hidden */
 		if (observed > 0 && (double)remaining < b->capacity * 0.9)
-			b->rate = 0.5 * b->rate + 0.5 * observed;
+			b->rate = 0.7 * b->rate + 0.3 * observed;
 		else if (observed > b->rate)
 			b->rate = observed;
 	}
-	if (!b->sample_time || now_ms - b->sample_time >= 1000) {
+	if (!b->sample_time || now_ms - b->sample_time >= LEARN_WINDOW_MS) {
 		b->sample_time = now_ms;
 		b->sample_remaining = remaining;
 		b->sample_served = b->served;
@@ -152,6 +172,28 @@ void ratelimit_complete(struct ratelimit_bucket *b, long long now_ms, long remai
 {
 	if (b->in_flight)
 		b->in_flight--;
+	if (retry_after_ms >= 0) {
+		/* a 429 took no token and its header says nothing about refill: no learning */
+		long long until = now_ms + retry_after_ms;
+		if (until > b->not_before)
+			b->not_before = until;
+		if (b->state == BUCKET_PACED) {
+			/* we overran: slow down once per episode (the other requests that were out
+			 * at the time come back 429 too), and restart from one token at the boundary */
+			if (now_ms >= b->last_throttle_until)
+				b->rate *= 0.8;
+			b->last_throttle_until = until;
+			if (b->rate < MIN_RATE)
+				b->rate = MIN_RATE;
+			/* after the wait the server has a token: one request goes and resyncs */
+			b->tokens = 1.0 + reserve_of(b) - (double)b->in_flight;
+			b->updated = b->not_before;
+			b->sample_time = 0; /* the next window starts after the wait */
+		} else if (b->state == BUCKET_UNKNOWN) {
+			b->state = BUCKET_UNPACED;
+		}
+		return;
+	}
 	b->served++;
 	if (remaining >= 0) {
 		if (b->state != BUCKET_PACED) {
@@ -167,23 +209,8 @@ void ratelimit_complete(struct ratelimit_bucket *b, long long now_ms, long remai
 		/* the server's count is the truth; requests still out will each take one */
 		b->tokens = (double)remaining - (double)b->in_flight;
 		b->updated = now_ms;
-	} else if (b->state == BUCKET_UNKNOWN && retry_after_ms < 0) {
+	} else if (b->state == BUCKET_UNKNOWN) {
 		b->state = BUCKET_UNPACED;
-	}
-	if (retry_after_ms >= 0) {
-		long long until = now_ms + retry_after_ms;
-		if (until > b->not_before)
-			b->not_before = until;
-		if (b->state == BUCKET_PACED) {
-			/* we overran: slow down, and restart from one token at the boundary */
-			b->rate *= 0.8;
-			if (b->rate < MIN_RATE)
-				b->rate = MIN_RATE;
-			b->tokens = 1.0 - (double)b->in_flight;
-			b->updated = b->not_before;
-		} else if (b->state == BUCKET_UNKNOWN) {
-			b->state = BUCKET_UNPACED;
-		}
 	}
 }
 
@@ -208,4 +235,14 @@ double ratelimit_rate(const struct ratelimit_bucket *b)
 long long ratelimit_not_before(const struct ratelimit_bucket *b)
 {
 	return b->not_before;
+}
+
+void ratelimit_set_data(struct ratelimit_bucket *b, void *data)
+{
+	b->data = data;
+}
+
+void *ratelimit_data(const struct ratelimit_bucket *b)
+{
+	return b->data;
 }

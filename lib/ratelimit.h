@@ -39,6 +39,10 @@ void ratelimit_complete(struct ratelimit_bucket *b, long long now_ms, long remai
 /* A request that acquire let through was not sent after all (or failed below HTTP). */
 void ratelimit_abandon(struct ratelimit_bucket *b);
 
+/* One pointer the caller may hang on a bucket (the engine's queue of waiting requests). */
+void ratelimit_set_data(struct ratelimit_bucket *b, void *data);
+void *ratelimit_data(const struct ratelimit_bucket *b);
+
 /* Current estimates, for tests and -v: tokens, refill per second, not-before time. */
 double ratelimit_tokens(const struct ratelimit_bucket *b);
 double ratelimit_rate(const struct ratelimit_bucket *b);

@@ -20,6 +20,7 @@
 #include "lib/msg.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
+#include "tests/unit/scripted_server.h"
 
 static void test_api_versions(void **state)
 {
@@ -112,26 +113,12 @@ static int op_polls, loc_polls, token_requests, writes_seen;
 static char last_client_id[64], last_correlation[64], last_agent[64], last_method[16];
 static int token_form_ok;
 
-struct upload {
-	struct strbuf body;
-};
-
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
 			     const char *h1, const char *v1)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-								 MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
 	const char *corr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-ms-correlation-request-id");
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	MHD_add_response_header(r, "x-ms-request-id", "rid-42");
-	if (corr)
-		MHD_add_response_header(r, "x-ms-correlation-request-id", corr);
-	if (h1)
-		MHD_add_response_header(r, h1, v1);
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return scripted_reply(conn, status, body, "x-ms-request-id", "rid-42",
+			      "x-ms-correlation-request-id", corr ? corr : "none", h1, v1, NULL);
 }
 
 static enum MHD_Result page_reply(struct MHD_Connection *conn, const char *path, int odata)
@@ -160,26 +147,11 @@ static enum MHD_Result page_reply(struct MHD_Connection *conn, const char *path,
 	return ret;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(struct MHD_Connection *conn, const char *url, const char *method,
+			       const struct strbuf *body)
 {
-	struct upload *up = *con_cls;
 	const char *auth, *v;
 	enum MHD_Result ret;
-	(void)cls; (void)version;
-
-	if (!up) {
-		up = xcalloc(1, sizeof(*up));
-		strbuf_init(&up->body, 0);
-		*con_cls = up;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		strbuf_add(&up->body, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
 	pthread_mutex_lock(&lock);
 	if ((v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-ms-client-request-id")))
 		snprintf(last_client_id, sizeof(last_client_id), "%s", v);
@@ -194,9 +166,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 
 	if (!strcmp(url, "/tenant-1/oauth2/v2.0/token")) {
 		token_requests++;
-		token_form_ok = strstr(up->body.buf, "client_secret=" SECRET) &&
-				strstr(up->body.buf, "grant_type=client_credentials") &&
-				strstr(up->body.buf, "scope=");
+		token_form_ok = strstr(body->buf, "client_secret=" SECRET) &&
+				strstr(body->buf, "grant_type=client_credentials") &&
+				strstr(body->buf, "scope=");
 		ret = reply(conn, 200, "{\"token_type\":\"Bearer\",\"access_token\":\"" TOKEN "\",\"expires_in\":3600}",
 			    NULL, NULL);
 		goto out;
@@ -208,6 +180,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	}
 	if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.Web/sites")) {
 		ret = page_reply(conn, url, 0);
+	} else if (!strcmp(url, "/subscriptions/big/providers/Microsoft.Web/sites")) {
+		/* 10,000 items, 7 a page, by $skipToken */
+		const char *skip = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "$skipToken");
+		long start = skip ? strtol(skip, NULL, 10) : 0, i;
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addstr(&sb, "{\"value\":[");
+		for (i = start; i < start + 7 && i < 10000; i++)
+			strbuf_addf(&sb, "%s{\"id\":\"/subscriptions/big/x/site-%ld\"}", i > start ? "," : "", i);
+		strbuf_addstr(&sb, "]");
+		if (start + 7 < 10000)
+			strbuf_addf(&sb, ",\"nextLink\":\"%s%s?api-version=2022-03-01&$skipToken=%ld\"", base_url, url, start + 7);
+		strbuf_addstr(&sb, "}");
+		ret = reply(conn, 200, sb.buf, NULL, NULL);
+		strbuf_release(&sb);
 	} else if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults")) {
 		ret = strcmp(method, "POST") ? reply(conn, 405, "{}", NULL, NULL) : page_reply(conn, url, 1);
 	} else if (!strcmp(url, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/app")) {
@@ -243,31 +229,14 @@ out:
 	return ret;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
-{
-	struct upload *up = *con_cls;
-	(void)cls; (void)conn; (void)toe;
-	if (up) {
-		strbuf_release(&up->body);
-		free(up);
-	}
-	*con_cls = NULL;
-}
-
 static struct config cfg;
 
 static int server_up(void **state)
 {
-	const union MHD_DaemonInfo *info;
 	(void)state;
-	daemon_handle = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-					 0, NULL, NULL, handler, NULL,
-					 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+	daemon_handle = scripted_start(handler, base_url, sizeof(base_url));
 	if (!daemon_handle)
 		return -1;
-	info = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(base_url, sizeof(base_url), "http://127.0.0.1:%u", (unsigned)info->port);
 	config_init_defaults(&cfg);
 	free(cfg.cloud_name);
 	cfg.cloud_name = xstrdup("custom");
@@ -332,6 +301,46 @@ static void test_get_list_pages(void **state)
 		assert_int_equal(json_array_size(resp.body), 21); /* the items of the pages fetched */
 		arm_response_release(&resp);
 	}
+	arm_client_free(c);
+}
+
+struct page_count {
+	int done, ok; /* as struct async_count: the same data goes to the done callback */
+	size_t items, pages;
+	json_t *seen;
+};
+
+static int count_page(struct arm_client *c, json_t *items, void *data)
+{
+	struct page_count *pc = data;
+	size_t i;
+	json_t *item;
+	(void)c;
+	pc->pages++;
+	json_array_foreach(items, i, item) {
+		pc->items++;
+		json_object_set_new(pc->seen, json_string_value(json_object_get(item, "id")), json_true());
+	}
+	return 0;
+}
+
+static void count_done(struct arm_client *c, struct arm_response *resp, void *data);
+
+/* 10,000 items in pages of 7, each seen once, through the page callback */
+static void test_ten_thousand_in_sevens(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct page_count pc = { 0, 0, 0, 0, json_object() };
+	(void)state;
+	arm_submit_list(c, "GET", "/subscriptions/big/providers/Microsoft.Web/sites", NULL, NULL,
+			count_page, count_done, &pc);
+	assert_int_equal(arm_client_run(c, -1), 0);
+	assert_int_equal(pc.done, 1);
+	assert_int_equal(pc.ok, 1);
+	assert_int_equal(pc.pages, 1429);
+	assert_int_equal(pc.items, 10000);
+	assert_int_equal(json_object_size(pc.seen), 10000);
+	json_decref(pc.seen);
 	arm_client_free(c);
 }
 
@@ -482,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_error_parse_and_format),
 		cmocka_unit_test(test_parse_body_names_the_request),
 		cmocka_unit_test(test_get_list_pages),
+		cmocka_unit_test(test_ten_thousand_in_sevens),
 		cmocka_unit_test(test_post_list_odata),
 		cmocka_unit_test(test_lro_async_operation_and_location),
 		cmocka_unit_test(test_errors_name_the_request),

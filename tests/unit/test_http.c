@@ -18,6 +18,7 @@
 
 #include "lib/http.h"
 #include "lib/strbuf.h"
+#include "tests/unit/scripted_server.h"
 
 /* ---- pure functions ---- */
 
@@ -124,34 +125,15 @@ static long long wall_ms(void)
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
 			     const char *h1, const char *v1)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-								 MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	if (h1)
-		MHD_add_response_header(r, h1, v1);
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return scripted_reply(conn, status, body, h1, v1, NULL);
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(struct MHD_Connection *conn, const char *url, const char *method,
+			       const struct strbuf *body)
 {
-	static int marker;
 	const char *idp = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
 	int id = idp ? (int)strtol(idp, NULL, 10) % MAX_IDS : 0, n;
-	(void)cls; (void)version; (void)upload;
-
-	if (!*con_cls) {
-		*con_cls = &marker;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	(void)body;
 	pthread_mutex_lock(&lock);
 	n = hits[id]++;
 	if (n < 8)
@@ -203,16 +185,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 
 static int server_up(void **state)
 {
-	const union MHD_DaemonInfo *info;
 	(void)state;
-	daemon_handle = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-					 0, NULL, NULL, handler, NULL,
-					 MHD_OPTION_CONNECTION_LIMIT, (unsigned)200, MHD_OPTION_END);
-	if (!daemon_handle)
-		return -1;
-	info = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(base_url, sizeof(base_url), "http://127.0.0.1:%u", (unsigned)info->port);
-	return 0;
+	daemon_handle = scripted_start(handler, base_url, sizeof(base_url));
+	return daemon_handle ? 0 : -1;
 }
 
 static int server_down(void **state)
