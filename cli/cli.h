@@ -49,6 +49,7 @@ extern const struct command commands[];
 
 command_fn cmd_help;
 command_fn cmd_version;
+command_fn cmd_render;
 
 /* True when argv holds -h or --help (commands call this before parsing). */
 int cli_wants_help(int argc, char **argv);

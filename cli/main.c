@@ -14,6 +14,7 @@
 const struct command commands[] = {
 	{ "help", cmd_help, 0, "show help for policyctl, a command, or the config keys" },
 	{ "version", cmd_version, 0, "print the version" },
+	{ "render", cmd_render, CMD_NEEDS_CONFIG, "write the policy definitions, initiative and assignment as JSON" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -66,7 +67,7 @@ int cmd_help(int argc, char **argv, struct cli_context *ctx)
 	const struct command *cmd;
 	char *sub_argv[3];
 	(void)ctx;
-	if (argc < 2) {
+	if (argc < 2 || cli_wants_help(argc, argv)) {
 		print_usage(stdout);
 		return EXIT_OK;
 	}
