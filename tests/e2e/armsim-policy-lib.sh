@@ -116,3 +116,126 @@ EOF
 	done <"$WORK/site-ids"
 	echo "}" >>"$1"
 }
+
+# small_world OUT [KNOBS_JSON] — one subscription, resource group az-cli-policy-insights-test
+# with web apps app-off (disabled), app-opt (Optional), app-ok (Required), app-locked (disabled,
+# locked) and function app fn-off; the webapp DINE definition assigned there (remediate-rg),
+# the built-in Audit client-certificate definition assigned at the management group
+# (audit-mg), the HTTPS-only Modify built-in assigned at the group (https-rg). The policy
+# identity has Website Contributor at the tenant root group.
+SMALL_SUB=00000000-0000-0000-0000-0000000000a1
+SMALL_RG=/subscriptions/$SMALL_SUB/resourceGroups/az-cli-policy-insights-test
+SMALL_MG=/providers/Microsoft.Management/managementGroups/mg-rec
+small_world() {
+	python3 - "$1" "$TOP/policies/rest" "$SHARED" "$DEMO_TENANT" "$DEMO_CLIENT" "$DEMO_SECRET" \
+		"$POLICY_PRINCIPAL" "${2:-{\}}" <<'PY'
+import json, sys, os
+out, rest, shared, tenant, client, secret, principal, knobs = sys.argv[1:9]
+sub = "00000000-0000-0000-0000-0000000000a1"
+rg = "az-cli-policy-insights-test"
+rgid = "/subscriptions/%s/resourceGroups/%s" % (sub, rg)
+root = "/providers/Microsoft.Management/managementGroups/" + tenant
+def site(name, kind, cert, mode, locked=False):
+    return {"name": name, "kind": kind, "location": "westeurope", "tags": {"env": "rec"},
+            "locked": locked, "properties": {"clientCertEnabled": cert, "clientCertMode": mode,
+            "httpsOnly": True, "siteConfig": {"http20Enabled": False},
+            "serverFarmId": rgid + "/providers/Microsoft.Web/serverfarms/plan"}}
+d = {"tenantId": tenant, "seed": 3, "knobs": json.loads(knobs),
+     "managementGroups": [{"name": "mg-rec", "displayName": "recordings"}],
+     "subscriptions": [{"subscriptionId": sub, "displayName": "rec", "managementGroup": "mg-rec",
+        "resourceGroups": [{"name": rg, "location": "westeurope", "sites": [
+            site("app-off", "app", False, "Required"), site("app-opt", "app", True, "Optional"),
+            site("app-ok", "app", True, "Required"),
+            site("app-locked", "app", False, "Required", True),
+            site("fn-off", "functionapp", False, "Required")]},
+          {"name": "other-rg", "location": "northeurope", "sites": [
+            site("app-north", "app", False, "Required")]}]}],
+     "principals": [
+        {"displayName": "demo", "objectId": "d3d0c11e-0000-4000-8000-0000000000d2",
+         "clientId": client, "clientSecret": secret,
+         "roleAssignments": [{"role": "Owner", "scope": root}]},
+        {"displayName": "policy", "objectId": principal, "clientId": "5e1f0000-0000-4000-8000-00000000cafe",
+         "managed": True, "roleAssignments": [{"role": "Website Contributor", "scope": root}]}],
+     "resources": []}
+res = d["resources"]
+webapp = json.load(open(os.path.join(rest, "managementGroups/contoso-landing-zones/policyDefinitions/appservice-client-cert-webapp.json")))
+webapp.update({"id": "/subscriptions/%s/providers/Microsoft.Authorization/policyDefinitions/cc-webapp" % sub,
+               "name": "cc-webapp", "type": "Microsoft.Authorization/policyDefinitions"})
+res.append(webapp)
+deny = json.load(open(os.path.join(rest, "managementGroups/contoso-landing-zones/policyDefinitions/appservice-client-cert-deny.json")))
+deny.update({"id": "/subscriptions/%s/providers/Microsoft.Authorization/policyDefinitions/cc-deny" % sub,
+             "name": "cc-deny", "type": "Microsoft.Authorization/policyDefinitions"})
+res.append(deny)
+for f in ("Webapp_Audit_ClientCert", "Webapp_AuditHTTP_Modify"):
+    b = json.load(open(os.path.join(shared, "policy-refs/builtin", f + ".json")))
+    b["type"] = "Microsoft.Authorization/policyDefinitions"
+    res.append(b)
+def assignment(scope, name, definition, params=None, identity=True):
+    a = {"id": scope + "/providers/Microsoft.Authorization/policyAssignments/" + name, "name": name,
+         "type": "Microsoft.Authorization/policyAssignments",
+         "properties": {"policyDefinitionId": definition, "scope": scope,
+                        "enforcementMode": "Default", "parameters": params or {}}}
+    if identity:
+        a["location"] = "westeurope"
+        a["identity"] = {"type": "SystemAssigned", "principalId": principal, "tenantId": tenant}
+    return a
+res.append(assignment(rgid, "remediate-rg", webapp["id"]))
+res.append(assignment("/providers/Microsoft.Management/managementGroups/mg-rec", "audit-mg",
+    "/providers/Microsoft.Authorization/policyDefinitions/" +
+    json.load(open(os.path.join(shared, "policy-refs/builtin/Webapp_Audit_ClientCert.json")))["name"],
+    {"effect": {"value": "Audit"}}, identity=False))
+res.append(assignment(rgid, "https-rg", "/providers/Microsoft.Authorization/policyDefinitions/" +
+    json.load(open(os.path.join(shared, "policy-refs/builtin/Webapp_AuditHTTP_Modify.json")))["name"]))
+json.dump(d, open(out, "w"), indent=1)
+PY
+}
+
+# recording_response FILE N — the body of the N-th interaction (0-based) of a vcrpy cassette in
+# shared/arm/recordings, as JSON on stdout (no YAML parser needed: vcrpy writes each body as
+# single-quoted scalar, folded over lines when long).
+recording_response() {
+	python3 - "$SHARED/arm/recordings/$1" "$2" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+bodies = []
+for m in re.finditer(r"^      string: '", text, re.M):
+    i, out = m.end(), []
+    while True:
+        c = text[i]
+        if c == "'":
+            if text[i + 1] == "'":
+                out.append("'"); i += 2; continue
+            break
+        if c == "\n":
+            # YAML folds a line break and the next line's indentation into one space
+            j = i + 1
+            while text[j] in " \t":
+                j += 1
+            out.append(" "); i = j; continue
+        out.append(c); i += 1
+    bodies.append("".join(out))
+print(bodies[int(sys.argv[2])] or "null")
+PY
+}
+
+# same_shape RECORDED_JSON ACTUAL_FILE WHAT — every field of the recorded body exists in the
+# actual one with the same JSON type (recursively; a recorded null matches anything).
+same_shape() {
+	python3 - "$1" "$2" "$3" <<'PY' || fail "$3: response shape differs from the recording"
+import json, sys
+rec, act, what = json.loads(sys.argv[1]), json.load(open(sys.argv[2])), sys.argv[3]
+def kind(v):
+    return "number" if isinstance(v, (int, float)) and not isinstance(v, bool) else type(v).__name__
+def walk(r, a, path):
+    if r is None:
+        return
+    assert kind(r) == kind(a), "%s: %s is %s in the recording, %s here" % (what, path, kind(r), kind(a))
+    if isinstance(r, dict):
+        for k, v in r.items():
+            assert k in a, "%s: %s.%s is missing" % (what, path, k)
+            walk(v, a[k], path + "." + k)
+    elif isinstance(r, list) and r and a:
+        walk(r[0], a[0], path + "[0]")
+walk(rec, act, "$")
+PY
+}
