@@ -804,7 +804,20 @@ static void sweep_changes(struct policy_engine *e, struct world *w)
 		sw.w = w;
 		sw.set = &set;
 		sw.now = simclock_now_ms();
+		/*
+		 * a changed resource is evaluated after the world's delay, and no sooner than the
+		 * evaluationDelay of an IfNotExists member that applies here
+		 */
 		sw.delay = w->knobs.evaluation_delay_ms;
+		{
+			size_t a, k;
+			for (a = 0; a < set.nr; a++)
+				for (k = 0; k < set.items[a].nr_members; k++) {
+					long d = policy_definition_evaluation_delay(set.items[a].members[k].def);
+					if (d * 1000 > sw.delay)
+						sw.delay = (int64_t)d * 1000;
+				}
+		}
 		sw.pending = 0;
 		for_each_site(w, sub_scope, NULL, sweep_one, &sw);
 		pending |= sw.pending;
