@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "armsim/gen_ca.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"
+#include "armsim/token.h"
 #include "armsim/world.h"
 #include "armsim/worldgen.h"
 #include "lib/jsonutil.h"
@@ -120,6 +122,16 @@ static int read_pem(const char *path, char **out)
 	return 0;
 }
 
+/* Making an RSA key takes a good part of a second: do it while the world loads. */
+static void *make_signer(void *arg)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct token_signer *signer = token_signer_new(NULL, &err);
+	(void)arg;
+	strbuf_release(&err);
+	return signer;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -146,8 +158,10 @@ static int cmd_serve(int argc, char **argv)
 	struct armsim *sim = NULL;
 	json_t *doc = NULL;
 	sigset_t signals;
-	int c, sig, ret = EXIT_USAGE;
+	int c, sig, ret = EXIT_USAGE, keygen_started = 0;
 	unsigned long long n;
+	pthread_t keygen;
+	enum armsim_result res;
 
 	memset(&opt, 0, sizeof(opt));
 	opt.listen_host = host;
@@ -248,6 +262,8 @@ static int cmd_serve(int argc, char **argv)
 	if (cert_path && (read_pem(cert_path, &opt.tls_cert_pem) || read_pem(key_path, &opt.tls_key_pem)))
 		goto out;
 	simclock_init(opt.time_scale);
+	if (!opt.tls_key_pem)
+		keygen_started = !pthread_create(&keygen, NULL, make_signer, NULL);
 	doc = world_path ? jsonutil_load_file(world_path, &err) : generate(spec, &err);
 	if (!doc) {
 		msg_error("%s", err.buf);
@@ -260,13 +276,21 @@ static int cmd_serve(int argc, char **argv)
 		msg_error("%s", err.buf);
 		goto out;
 	}
+	if (keygen_started) {
+		void *signer = NULL;
+		pthread_join(keygen, &signer);
+		keygen_started = 0;
+		opt.signer = signer;
+	}
 	/* signals are taken by sigwait below: no server thread may get them */
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGINT);
 	sigaddset(&signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	switch (armsim_start(&opt, world, doc, &sim, &err)) {
+	res = armsim_start(&opt, world, doc, &sim, &err);
+	opt.signer = NULL; /* armsim_start took it */
+	switch (res) {
 	case ARMSIM_OK:
 		world = NULL;
 		doc = NULL;
@@ -287,6 +311,12 @@ static int cmd_serve(int argc, char **argv)
 	sigwait(&signals, &sig);
 	ret = EXIT_OK;
 out:
+	if (keygen_started) {
+		void *signer = NULL;
+		pthread_join(keygen, &signer);
+		token_signer_free(signer);
+	}
+	token_signer_free(opt.signer);
 	armsim_stop(sim);
 	world_free(world);
 	json_decref(doc);

@@ -13,7 +13,9 @@
 #include "armsim/compliance.h"
 #include "armsim/ops_armsim.h"
 #include "armsim/ops_identity.h"
+#include "armsim/ops_policy.h"
 #include "armsim/ops_resources.h"
+#include "armsim/ops_roles.h"
 #include "armsim/remediation.h"
 #include "armsim/routes.h"
 #include "lib/xalloc.h"
@@ -63,7 +65,11 @@ static const struct route routes[] = {
 	{ "POST", "/_armsim/reset", API_NONE, NULL, INTROSPECT | ROUTE_WRITE, "Armsim_Reset",
 	  ops_armsim_reset },
 
-	/* Entra ID */
+	/* Entra ID: the ADFS rows first, or "/{tenant}/..." would take "adfs" for a tenant */
+	{ "POST", "/adfs/oauth2/token", API_NONE, NULL, OPEN, "Adfs_Token", ops_identity_token },
+	{ "GET", "/adfs/.well-known/openid-configuration", API_NONE, NULL, OPEN,
+	  "Adfs_OpenIdConfiguration", ops_identity_openid },
+	{ "GET", "/adfs/discovery/keys", API_NONE, NULL, OPEN, "Adfs_Jwks", ops_identity_jwks },
 	{ "POST", "/{tenant}/oauth2/v2.0/token", API_NONE, NULL, OPEN, "Token_V2", ops_identity_token },
 	{ "POST", "/{tenant}/oauth2/token", API_NONE, NULL, OPEN, "Token_V1", ops_identity_token },
 	{ "GET", "/{tenant}/v2.0/.well-known/openid-configuration", API_NONE, NULL, OPEN,
@@ -72,9 +78,6 @@ static const struct route routes[] = {
 	  "OpenIdConfiguration", ops_identity_openid },
 	{ "GET", "/{tenant}/discovery/v2.0/keys", API_NONE, NULL, OPEN, "Jwks", ops_identity_jwks },
 	{ "GET", "/{tenant}/discovery/keys", API_NONE, NULL, OPEN, "Jwks", ops_identity_jwks },
-	{ "POST", "/adfs/oauth2/token", API_NONE, NULL, OPEN, "Adfs_Token", ops_identity_token },
-	{ "GET", "/adfs/.well-known/openid-configuration", API_NONE, NULL, OPEN,
-	  "Adfs_OpenIdConfiguration", ops_identity_openid },
 	{ "GET", "/msi/token", API_MSI, NULL, OPEN, "ManagedIdentity_Token", ops_identity_msi },
 
 	/* management groups and subscriptions */
@@ -163,7 +166,72 @@ static const struct route routes[] = {
 	{ "GET", SITE "/slots/{slot}/config/web", API_WEB, "Microsoft.Web/sites/slots/config/read",
 	  0, "WebApps_GetConfigurationSlot", ops_site_config_get },
 
-	/* PART1-POLICY-ROWS */
+	/* policy */
+	{ "GET", "{scope*}" AUTHZ "policyDefinitions", API_POLICY,
+	  "Microsoft.Authorization/policyDefinitions/read", 0, "PolicyDefinitions_List",
+	  ops_policy_list },
+	{ "GET", "{scope*}" AUTHZ "policyDefinitions/{name}", API_POLICY,
+	  "Microsoft.Authorization/policyDefinitions/read", 0, "PolicyDefinitions_Get",
+	  ops_policy_get },
+	{ "PUT", "{scope*}" AUTHZ "policyDefinitions/{name}", API_POLICY,
+	  "Microsoft.Authorization/policyDefinitions/write", ROUTE_WRITE,
+	  "PolicyDefinitions_CreateOrUpdate", ops_policy_definition_put },
+	{ "DELETE", "{scope*}" AUTHZ "policyDefinitions/{name}", API_POLICY,
+	  "Microsoft.Authorization/policyDefinitions/delete", ROUTE_WRITE, "PolicyDefinitions_Delete",
+	  ops_policy_delete },
+	{ "GET", "{scope*}" AUTHZ "policySetDefinitions", API_POLICY,
+	  "Microsoft.Authorization/policySetDefinitions/read", 0, "PolicySetDefinitions_List",
+	  ops_policy_list },
+	{ "GET", "{scope*}" AUTHZ "policySetDefinitions/{name}", API_POLICY,
+	  "Microsoft.Authorization/policySetDefinitions/read", 0, "PolicySetDefinitions_Get",
+	  ops_policy_get },
+	{ "PUT", "{scope*}" AUTHZ "policySetDefinitions/{name}", API_POLICY,
+	  "Microsoft.Authorization/policySetDefinitions/write", ROUTE_WRITE,
+	  "PolicySetDefinitions_CreateOrUpdate", ops_policy_set_put },
+	{ "DELETE", "{scope*}" AUTHZ "policySetDefinitions/{name}", API_POLICY,
+	  "Microsoft.Authorization/policySetDefinitions/delete", ROUTE_WRITE,
+	  "PolicySetDefinitions_Delete", ops_policy_delete },
+	{ "GET", "{scope*}" AUTHZ "policyAssignments", API_POLICY,
+	  "Microsoft.Authorization/policyAssignments/read", 0, "PolicyAssignments_List",
+	  ops_policy_list },
+	{ "GET", "{scope*}" AUTHZ "policyAssignments/{name}", API_POLICY,
+	  "Microsoft.Authorization/policyAssignments/read", 0, "PolicyAssignments_Get",
+	  ops_policy_get },
+	{ "PUT", "{scope*}" AUTHZ "policyAssignments/{name}", API_POLICY,
+	  "Microsoft.Authorization/policyAssignments/write", ROUTE_WRITE, "PolicyAssignments_Create",
+	  ops_policy_assignment_put },
+	{ "DELETE", "{scope*}" AUTHZ "policyAssignments/{name}", API_POLICY,
+	  "Microsoft.Authorization/policyAssignments/delete", ROUTE_WRITE, "PolicyAssignments_Delete",
+	  ops_policy_delete },
+	{ "GET", "{scope*}" AUTHZ "policyExemptions", API_EXEMPTION,
+	  "Microsoft.Authorization/policyExemptions/read", 0, "PolicyExemptions_List",
+	  ops_policy_list },
+	{ "GET", "{scope*}" AUTHZ "policyExemptions/{name}", API_EXEMPTION,
+	  "Microsoft.Authorization/policyExemptions/read", 0, "PolicyExemptions_Get", ops_policy_get },
+	{ "PUT", "{scope*}" AUTHZ "policyExemptions/{name}", API_EXEMPTION,
+	  "Microsoft.Authorization/policyExemptions/write", ROUTE_WRITE,
+	  "PolicyExemptions_CreateOrUpdate", ops_policy_exemption_put },
+	{ "DELETE", "{scope*}" AUTHZ "policyExemptions/{name}", API_EXEMPTION,
+	  "Microsoft.Authorization/policyExemptions/delete", ROUTE_WRITE, "PolicyExemptions_Delete",
+	  ops_policy_delete },
+
+	/* roles */
+	{ "GET", "{scope*}" AUTHZ "roleDefinitions", API_ROLE_DEFINITION, NULL, 0,
+	  "RoleDefinitions_List", ops_role_definition_list },
+	{ "GET", "{scope*}" AUTHZ "roleDefinitions/{name}", API_ROLE_DEFINITION, NULL, 0,
+	  "RoleDefinitions_Get", ops_role_definition_get },
+	{ "GET", "{scope*}" AUTHZ "roleAssignments", API_ROLE_ASSIGNMENT,
+	  "Microsoft.Authorization/roleAssignments/read", 0, "RoleAssignments_ListForScope",
+	  ops_role_assignment_list },
+	{ "GET", "{scope*}" AUTHZ "roleAssignments/{name}", API_ROLE_ASSIGNMENT,
+	  "Microsoft.Authorization/roleAssignments/read", 0, "RoleAssignments_Get",
+	  ops_role_assignment_get },
+	{ "PUT", "{scope*}" AUTHZ "roleAssignments/{name}", API_ROLE_ASSIGNMENT,
+	  "Microsoft.Authorization/roleAssignments/write", ROUTE_WRITE, "RoleAssignments_Create",
+	  ops_role_assignment_put },
+	{ "DELETE", "{scope*}" AUTHZ "roleAssignments/{name}", API_ROLE_ASSIGNMENT,
+	  "Microsoft.Authorization/roleAssignments/delete", ROUTE_WRITE, "RoleAssignments_Delete",
+	  ops_role_assignment_delete },
 };
 
 const struct route *route_table(size_t *nr)

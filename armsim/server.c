@@ -402,6 +402,25 @@ out:
 	return ret;
 }
 
+/* ARM answers for a subscription it does not know before it looks at permissions. */
+static int unknown_subscription(struct armsim_request *req, struct armsim_response *resp)
+{
+	char sub[128];
+	size_t n;
+	if (strncasecmp(req->path, "/subscriptions/", 15))
+		return 0;
+	n = strcspn(req->path + 15, "/");
+	if (!n || n >= sizeof(sub))
+		return 0;
+	memcpy(sub, req->path + 15, n);
+	sub[n] = '\0';
+	if (world_subscription_get(req->world, sub))
+		return 0;
+	armsim_response_error(resp, 404, "SubscriptionNotFound",
+			      "The subscription '%s' could not be found.", sub);
+	return -1;
+}
+
 /* Takes a token from the caller's bucket; sets the x-ms-ratelimit-remaining-* header or a 429. */
 static int throttle_request(struct armsim *sim, struct armsim_request *req,
 			    struct armsim_response *resp, int *throttled)
@@ -574,6 +593,8 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 			goto respond;
 		if (!(route->flags & ROUTE_NO_THROTTLE) &&
 		    throttle_request(sim, &req, &resp, &throttled))
+			goto respond;
+		if (unknown_subscription(&req, &resp))
 			goto respond;
 		if (route->action && !authz_allowed(sim->world, req.caller->object_id, url, route->action)) {
 			armsim_response_error(&resp, 403, "AuthorizationFailed",
@@ -765,6 +786,8 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 	pthread_condattr_t ca;
 
 	sim->opt = *opt;
+	sim->signer = opt->signer; /* stolen whatever happens next */
+	sim->opt.signer = NULL;
 	sim->world = world;
 	sim->source = source;
 	sim->listen_fd = -1;
@@ -788,7 +811,8 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 		}
 		flags |= MHD_USE_TLS;
 	}
-	sim->signer = token_signer_new(opt->tls_key_pem, err);
+	if (!sim->signer)
+		sim->signer = token_signer_new(opt->tls_key_pem, err);
 	if (!sim->signer)
 		goto fail;
 	res = ARMSIM_LISTEN_FAILED;

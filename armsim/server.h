@@ -31,6 +31,7 @@ struct armsim_options {
 	uint64_t seed;             /* faults and jitter */
 	unsigned threads;          /* libmicrohttpd thread pool size */
 	const char *log_path;      /* request log, or NULL */
+	struct token_signer *signer; /* stolen by armsim_start; NULL = the TLS key or a new key */
 };
 
 enum armsim_result {
