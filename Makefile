@@ -30,7 +30,7 @@ ORCH_SRC   := $(wildcard orchestrator/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 ARMSIM_SRC := $(filter-out armsim/main.c,$(wildcard armsim/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
-# templates/*.json are compiled into the binary (generator/template.h).
+# templates/*.json are compiled into the binary (generator/json_template.h).
 TEMPLATES  := $(sort $(wildcard templates/*.json))
 TEMPLATE_C := $(BUILD)/gen/templates.c
 
@@ -41,7 +41,7 @@ ARMSIM_LIB := $(BUILD)/libarmsim.a
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .SECONDARY:
-.PHONY: all check asan demo install clean bench render-policies check-policies
+.PHONY: all check asan demo install clean bench render-policies check-policies docs
 # armsim/main.c arrives with the armsim issue; until then `all` is policyctl alone.
 ARMSIM_BIN := $(if $(wildcard armsim/main.c),$(BUILD)/armsim)
 all: $(BUILD)/policyctl $(ARMSIM_BIN)
@@ -103,6 +103,14 @@ render-policies: $(BUILD)/policyctl
 	rm -rf policies/rest policies/arm-template policies/epac
 	for f in rest arm-template epac; do \
 		$(BUILD)/policyctl -q -c $(POLICIES_CONFIG) render --format $$f --out policies/$$f || exit 1; \
+	done
+
+# The config-key lists of the man page and README come from lib/config.def (through
+# `policyctl help config`); t0160 fails when they are stale.
+docs: $(BUILD)/policyctl
+	for f in docs/policyctl.1:roff README.md:markdown; do \
+		$(BUILD)/policyctl help config | sh docs/config-keys.sh $${f#*:} $${f%%:*} >$${f%%:*}.new && \
+		mv $${f%%:*}.new $${f%%:*} || exit 1; \
 	done
 
 check-policies: all

@@ -67,7 +67,7 @@ int cmd_help(int argc, char **argv, struct cli_context *ctx)
 	const struct command *cmd;
 	char *sub_argv[3];
 	(void)ctx;
-	if (argc < 2) {
+	if (argc < 2 || cli_wants_help(argc, argv)) {
 		print_usage(stdout);
 		return EXIT_OK;
 	}

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "generator/render.h"
-#include "generator/template.h"
+#include "generator/json_template.h"
 #include "lib/jsonutil.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
@@ -23,30 +23,24 @@
 #define LONGEST_SUFFIX 17
 #define NAME_MAX_LEN 128
 
+/* Indexed by enum render_kind. */
+static const struct {
+	const char *collection;
+	const char *type;
+} kind_names[] = {
+	{ "policyDefinitions", "Microsoft.Authorization/policyDefinitions" },
+	{ "policySetDefinitions", "Microsoft.Authorization/policySetDefinitions" },
+	{ "policyAssignments", "Microsoft.Authorization/policyAssignments" },
+};
+
 const char *render_kind_collection(enum render_kind kind)
 {
-	switch (kind) {
-	case RENDER_POLICY_DEFINITION:
-		return "policyDefinitions";
-	case RENDER_POLICY_SET_DEFINITION:
-		return "policySetDefinitions";
-	case RENDER_POLICY_ASSIGNMENT:
-		break;
-	}
-	return "policyAssignments";
+	return kind_names[kind].collection;
 }
 
 const char *render_kind_type(enum render_kind kind)
 {
-	switch (kind) {
-	case RENDER_POLICY_DEFINITION:
-		return "Microsoft.Authorization/policyDefinitions";
-	case RENDER_POLICY_SET_DEFINITION:
-		return "Microsoft.Authorization/policySetDefinitions";
-	case RENDER_POLICY_ASSIGNMENT:
-		break;
-	}
-	return "Microsoft.Authorization/policyAssignments";
+	return kind_names[kind].type;
 }
 
 void render_scope_of_management_group(struct strbuf *sb, const char *management_group)
@@ -114,17 +108,17 @@ struct render_state {
 /* cert-conditions.json for one resource type, e.g. "Microsoft.Web/sites/slots". */
 static json_t *cert_conditions(const char *resource_type, struct strbuf *err)
 {
-	struct template_params params = TEMPLATE_PARAMS_INIT;
+	struct json_template_params params = JSON_TEMPLATE_PARAMS_INIT;
 	struct strbuf alias = STRBUF_INIT;
 	json_t *out;
 
 	strbuf_addf(&alias, "%s/clientCertEnabled", resource_type);
-	template_params_set_string(&params, "enabled_alias", alias.buf);
+	json_template_params_set_string(&params, "enabled_alias", alias.buf);
 	strbuf_reset(&alias);
 	strbuf_addf(&alias, "%s/clientCertMode", resource_type);
-	template_params_set_string(&params, "mode_alias", alias.buf);
-	out = template_render_file("cert-conditions.json", &params, err);
-	template_params_release(&params);
+	json_template_params_set_string(&params, "mode_alias", alias.buf);
+	out = json_template_render_file("cert-conditions.json", &params, err);
+	json_template_params_release(&params);
 	strbuf_release(&alias);
 	return out;
 }
@@ -149,6 +143,30 @@ static const char *target_string(const json_t *target, const char *key, struct s
 	return s;
 }
 
+/*
+ * Renders template_name with params plus the metadata every definition carries, and adds
+ * it as the definition "{initiative.name}-{suffix}" at scope. 0, or -1 with st->err set
+ * (also when an earlier step already failed and left its error there).
+ */
+static int add_definition(struct render_state *st, const char *scope, const char *template_name,
+			  const char *suffix, struct json_template_params *params)
+{
+	struct strbuf name = STRBUF_INIT;
+	json_t *body;
+
+	json_template_params_set_string(params, "version", st->cfg->initiative_version);
+	json_template_params_set_string(params, "category", st->cfg->initiative_category);
+	if (st->err->len)
+		return -1;
+	body = json_template_render_file(template_name, params, st->err);
+	if (!body)
+		return -1;
+	strbuf_addf(&name, "%s-%s", st->cfg->initiative_name, suffix);
+	add_resource(st->out, RENDER_POLICY_DEFINITION, scope, name.buf, body);
+	strbuf_release(&name);
+	return 0;
+}
+
 /* The four DeployIfNotExists definitions at scope. */
 static int render_dine(struct render_state *st, const char *scope)
 {
@@ -158,14 +176,14 @@ static int render_dine(struct render_state *st, const char *scope)
 	int ret = -1;
 
 	json_object_foreach(st->targets, key, target) {
-		struct template_params params = TEMPLATE_PARAMS_INIT;
-		struct strbuf text = STRBUF_INIT, name = STRBUF_INIT;
+		struct json_template_params params = JSON_TEMPLATE_PARAMS_INIT;
+		struct strbuf text = STRBUF_INIT;
 		const char *suffix = target_string(target, "nameSuffix", st->err);
 		const char *subject = target_string(target, "subject", st->err);
 		const char *type = target_string(target, "resourceType", st->err);
 		const char *name_field = target_string(target, "nameField", st->err);
 		json_t *kinds = json_object_get(target, "kindConditions");
-		json_t *conditions = NULL, *applies_to, *body;
+		json_t *conditions = NULL, *applies_to;
 
 		if (!suffix || !subject || !type || !name_field)
 			goto next;
@@ -178,7 +196,7 @@ static int render_dine(struct render_state *st, const char *scope)
 			goto next;
 
 		strbuf_addf(&text, "Configure %s to require incoming client certificates", subject);
-		template_params_set_string(&params, "display_name", text.buf);
+		json_template_params_set_string(&params, "display_name", text.buf);
 		strbuf_reset(&text);
 		if (cfg->initiative_require_mode)
 			strbuf_addf(&text, "Sets clientCertEnabled=true and clientCertMode=Required on "
@@ -189,30 +207,21 @@ static int render_dine(struct render_state *st, const char *scope)
 			strbuf_addf(&text, "Sets clientCertEnabled=true on %s that lack it, keeping "
 				    "every other property of the site (clientCertMode is not checked).",
 				    subject);
-		template_params_set_string(&params, "description", text.buf);
-		template_params_set_string(&params, "version", cfg->initiative_version);
-		template_params_set_string(&params, "category", cfg->initiative_category);
+		json_template_params_set_string(&params, "description", text.buf);
 		applies_to = json_pack("[{s:s, s:s}]", "field", "type", "equals", type);
 		json_array_extend(applies_to, kinds);
-		template_params_set_new(&params, "applies_to", applies_to);
-		template_params_set_string(&params, "resource_type", type);
-		template_params_set_string(&params, "name_field", name_field);
-		template_params_set_new(&params, "existence_condition",
+		json_template_params_set_new(&params, "applies_to", applies_to);
+		json_template_params_set_string(&params, "resource_type", type);
+		json_template_params_set_string(&params, "name_field", name_field);
+		json_template_params_set_new(&params, "existence_condition",
 					pick(conditions, "compliant", st->mode_key, st->err));
-		template_params_set_new(&params, "cert_settings",
+		json_template_params_set_new(&params, "cert_settings",
 					pick(conditions, "settings", st->mode_key, st->err));
-		if (st->err->len)
-			goto next;
-		body = template_render_file("dine-definition.json", &params, st->err);
-		if (!body)
-			goto next;
-		strbuf_addf(&name, "%s-%s", cfg->initiative_name, suffix);
-		add_resource(st->out, RENDER_POLICY_DEFINITION, scope, name.buf, body);
+		add_definition(st, scope, "dine-definition.json", suffix, &params);
 next:
 		json_decref(conditions);
-		template_params_release(&params);
+		json_template_params_release(&params);
 		strbuf_release(&text);
-		strbuf_release(&name);
 		if (st->err->len)
 			goto out;
 	}
@@ -224,41 +233,30 @@ out:
 static int render_deny(struct render_state *st, const char *scope)
 {
 	const struct config *cfg = st->cfg;
-	struct template_params params = TEMPLATE_PARAMS_INIT;
-	struct strbuf name = STRBUF_INIT;
-	json_t *site = NULL, *slot = NULL, *body;
+	struct json_template_params params = JSON_TEMPLATE_PARAMS_INIT;
+	json_t *site = NULL, *slot = NULL;
 	int ret = -1;
 
 	site = cert_conditions("Microsoft.Web/sites", st->err);
 	slot = site ? cert_conditions("Microsoft.Web/sites/slots", st->err) : NULL;
 	if (!slot)
 		goto out;
-	template_params_set_string(&params, "display_name",
+	json_template_params_set_string(&params, "display_name",
 		"App Service apps and slots must be created with client certificates required");
-	template_params_set_string(&params, "description", cfg->initiative_require_mode ?
+	json_template_params_set_string(&params, "description", cfg->initiative_require_mode ?
 		"Refuses creating or updating an App Service app or slot unless clientCertEnabled "
 		"is true and clientCertMode is Required." :
 		"Refuses creating or updating an App Service app or slot unless clientCertEnabled "
 		"is true.");
-	template_params_set_string(&params, "version", cfg->initiative_version);
-	template_params_set_string(&params, "category", cfg->initiative_category);
-	template_params_set_new(&params, "site_noncompliant",
+	json_template_params_set_new(&params, "site_noncompliant",
 				pick(site, "noncompliant", st->mode_key, st->err));
-	template_params_set_new(&params, "slot_noncompliant",
+	json_template_params_set_new(&params, "slot_noncompliant",
 				pick(slot, "noncompliant", st->mode_key, st->err));
-	if (st->err->len)
-		goto out;
-	body = template_render_file("deny-definition.json", &params, st->err);
-	if (!body)
-		goto out;
-	strbuf_addf(&name, "%s-%s", cfg->initiative_name, DENY_SUFFIX);
-	add_resource(st->out, RENDER_POLICY_DEFINITION, scope, name.buf, body);
-	ret = 0;
+	ret = add_definition(st, scope, "deny-definition.json", DENY_SUFFIX, &params);
 out:
 	json_decref(site);
 	json_decref(slot);
-	template_params_release(&params);
-	strbuf_release(&name);
+	json_template_params_release(&params);
 	return ret;
 }
 
@@ -266,16 +264,16 @@ out:
 static int add_member(json_t *members, const char *reference_id, const char *definition_id,
 		      const char *effect_parameter, struct strbuf *err)
 {
-	struct template_params params = TEMPLATE_PARAMS_INIT;
+	struct json_template_params params = JSON_TEMPLATE_PARAMS_INIT;
 	struct strbuf effect = STRBUF_INIT;
 	json_t *member;
 
 	strbuf_addf(&effect, "[parameters('%s')]", effect_parameter);
-	template_params_set_string(&params, "reference_id", reference_id);
-	template_params_set_string(&params, "definition_id", definition_id);
-	template_params_set_string(&params, "effect_expression", effect.buf);
-	member = template_render_file("initiative-member.json", &params, err);
-	template_params_release(&params);
+	json_template_params_set_string(&params, "reference_id", reference_id);
+	json_template_params_set_string(&params, "definition_id", definition_id);
+	json_template_params_set_string(&params, "effect_expression", effect.buf);
+	member = json_template_render_file("initiative-member.json", &params, err);
+	json_template_params_release(&params);
 	strbuf_release(&effect);
 	if (!member)
 		return -1;
@@ -286,7 +284,7 @@ static int add_member(json_t *members, const char *reference_id, const char *def
 static int render_initiative(struct render_state *st, const char *scope, size_t first_definition)
 {
 	const struct config *cfg = st->cfg;
-	struct template_params params = TEMPLATE_PARAMS_INIT;
+	struct json_template_params params = JSON_TEMPLATE_PARAMS_INIT;
 	json_t *members = json_array(), *parameters = NULL, *target, *body;
 	const char *key;
 	size_t i = first_definition;
@@ -311,23 +309,23 @@ static int render_initiative(struct render_state *st, const char *scope, size_t 
 				goto out;
 		}
 
-	parameters = template_render_file("initiative-parameters.json", &params, st->err);
+	parameters = json_template_render_file("initiative-parameters.json", &params, st->err);
 	if (!parameters)
 		goto out;
 	if (!cfg->initiative_include_builtin_audits)
 		json_object_del(parameters, "builtinAuditEffect");
 
-	template_params_set_string(&params, "display_name", cfg->initiative_display_name);
-	template_params_set_string(&params, "description",
+	json_template_params_set_string(&params, "display_name", cfg->initiative_display_name);
+	json_template_params_set_string(&params, "description",
 		"Makes App Service apps, function apps and their slots require incoming client "
 		"certificates (CIS Microsoft Azure Foundations 9.4): remediates existing sites, "
 		"refuses new ones without, and reports.");
-	template_params_set_string(&params, "version", cfg->initiative_version);
-	template_params_set_string(&params, "category", cfg->initiative_category);
-	template_params_set_new(&params, "parameters", parameters);
-	template_params_set_new(&params, "members", members);
+	json_template_params_set_string(&params, "version", cfg->initiative_version);
+	json_template_params_set_string(&params, "category", cfg->initiative_category);
+	json_template_params_set_new(&params, "parameters", parameters);
+	json_template_params_set_new(&params, "members", members);
 	parameters = members = NULL;
-	body = template_render_file("initiative.json", &params, st->err);
+	body = json_template_render_file("initiative.json", &params, st->err);
 	if (!body)
 		goto out;
 	add_resource(st->out, RENDER_POLICY_SET_DEFINITION, scope, cfg->initiative_name, body);
@@ -335,7 +333,7 @@ static int render_initiative(struct render_state *st, const char *scope, size_t 
 out:
 	json_decref(members);
 	json_decref(parameters);
-	template_params_release(&params);
+	json_template_params_release(&params);
 	return ret;
 }
 
@@ -351,36 +349,36 @@ static json_t *identity_of(const struct config *cfg)
 static int render_assignment(struct render_state *st, const char *scope, const char *set_id)
 {
 	const struct config *cfg = st->cfg;
-	struct template_params params = TEMPLATE_PARAMS_INIT;
+	struct json_template_params params = JSON_TEMPLATE_PARAMS_INIT;
 	json_t *not_scopes = json_array(), *body;
 	size_t i;
 	int ret = -1;
 
 	for (i = 0; i < cfg->assignment_not_scopes.nr; i++)
 		json_array_append_new(not_scopes, json_string(cfg->assignment_not_scopes.items[i]));
-	template_params_set_string(&params, "location", cfg->assignment_location);
-	template_params_set_new(&params, "identity", identity_of(cfg));
-	template_params_set_string(&params, "display_name", cfg->assignment_display_name);
-	template_params_set_string(&params, "description",
+	json_template_params_set_string(&params, "location", cfg->assignment_location);
+	json_template_params_set_new(&params, "identity", identity_of(cfg));
+	json_template_params_set_string(&params, "display_name", cfg->assignment_display_name);
+	json_template_params_set_string(&params, "description",
 		"Assigns the client-certificate initiative; its managed identity runs the "
 		"DeployIfNotExists remediation.");
-	template_params_set_string(&params, "policy_set_id", set_id);
-	template_params_set_string(&params, "enforcement_mode", cfg->assignment_enforcement_mode);
-	template_params_set_new(&params, "not_scopes", not_scopes);
-	template_params_set_new(&params, "parameters",
+	json_template_params_set_string(&params, "policy_set_id", set_id);
+	json_template_params_set_string(&params, "enforcement_mode", cfg->assignment_enforcement_mode);
+	json_template_params_set_new(&params, "not_scopes", not_scopes);
+	json_template_params_set_new(&params, "parameters",
 				json_pack("{s:{s:s}, s:{s:s}}",
 					  "effect", "value", cfg->assignment_effect,
 					  "denyEffect", "value", cfg->assignment_deny_effect));
-	template_params_set_string(&params, "non_compliance_message",
+	json_template_params_set_string(&params, "non_compliance_message",
 				   cfg->assignment_non_compliance_message);
-	template_params_set_string(&params, "version", cfg->initiative_version);
-	body = template_render_file("assignment.json", &params, st->err);
+	json_template_params_set_string(&params, "version", cfg->initiative_version);
+	body = json_template_render_file("assignment.json", &params, st->err);
 	if (!body)
 		goto out;
 	add_resource(st->out, RENDER_POLICY_ASSIGNMENT, scope, cfg->assignment_name, body);
 	ret = 0;
 out:
-	template_params_release(&params);
+	json_template_params_release(&params);
 	return ret;
 }
 
@@ -427,7 +425,7 @@ enum render_result render_policy_set(const struct config *cfg, struct rendered_s
 		goto out;
 	}
 	st.mode_key = cfg->initiative_require_mode ? "requireMode" : "enabledOnly";
-	st.targets = template_load("targets.json", err);
+	st.targets = json_template_load("targets.json", err);
 	if (!st.targets)
 		goto out;
 	if (!json_is_object(st.targets)) {

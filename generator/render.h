@@ -53,7 +53,8 @@ struct rendered_set {
 	 */
 	struct string_list role_definition_ids;
 	/* policyDefinitionReferenceIds of the initiative's DeployIfNotExists members, in
-	   initiative order: one remediation task per id and assignment. */
+	   initiative order: one remediation task per id and assignment. Listed whatever the
+	   configured effect; a remediation only deploys while it is DeployIfNotExists. */
 	struct string_list remediation_reference_ids;
 };
 

@@ -174,19 +174,26 @@ static int is_semver(const char *s)
 	return *s == '\0';
 }
 
+/* True when the URL's host (what follows "http://") is localhost, [::1] or 127.x.y.z. */
 static int host_is_loopback(const char *host_start)
 {
-	static const char *const loopback[] = { "127.", "localhost", "[::1]" };
-	size_t i;
-	for (i = 0; i < ARRAY_SIZE(loopback); i++) {
-		size_t n = strlen(loopback[i]);
-		if (!strncmp(host_start, loopback[i], n)) {
-			char next = host_start[n];
-			if (loopback[i][n - 1] == '.' || !next || next == ':' || next == '/')
-				return 1;
-		}
+	size_t n = strcspn(host_start, ":/?#"), i;
+	int dots = 0;
+
+	if (!strncmp(host_start, "[::1]", 5))
+		return host_start[5] == '\0' || strchr(":/?#", host_start[5]);
+	if (n == 9 && !strncmp(host_start, "localhost", 9))
+		return 1;
+	/* an IPv4 literal in 127.0.0.0/8, not a name such as 127.example.com */
+	if (n < 9 || strncmp(host_start, "127.", 4))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (host_start[i] == '.')
+			dots++;
+		else if (!isdigit((unsigned char)host_start[i]))
+			return 0;
 	}
-	return 0;
+	return dots == 3;
 }
 
 static int is_url(const char *s)
@@ -390,6 +397,9 @@ void config_release(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+/* The longest line we accept at all (inih's own limit is far lower: see keep_long_line). */
+#define CONFIG_MAX_LINE 65536
+
 struct parse_state {
 	struct config *cfg;
 	FILE *file;
@@ -397,9 +407,61 @@ struct parse_state {
 	char *dir;             /* folder of the file, for relative paths; owned */
 	unsigned line;         /* line most recently read */
 	int line_is_continuation; /* it started with white space */
-	int line_too_long;
+	char *long_value;       /* value of a line too long for inih; owned */
+	unsigned long_value_line; /* the line it came from */
 	struct strbuf err;     /* first error only */
+	unsigned err_line;     /* line of that error */
 };
+
+/* Cuts an inline comment (";" after white space, as inih does) and trims; returns s. */
+static char *strip_value(struct strbuf *sb)
+{
+	size_t i;
+	for (i = 1; i < sb->len; i++)
+		if (sb->buf[i] == ';' && (sb->buf[i - 1] == ' ' || sb->buf[i - 1] == '\t')) {
+			strbuf_setlen(sb, i);
+			break;
+		}
+	strbuf_trim(sb);
+	return sb->buf;
+}
+
+/*
+ * inih reads lines into a fixed buffer (200 bytes in Debian's build), yet a message or a
+ * resource id can be longer. For such a line we keep the whole value ourselves, give inih a
+ * short stand-in ("key = -"), and handle_key swaps the real value back in.
+ */
+static int keep_long_line(struct parse_state *ps, char *str, int num, struct strbuf *full)
+{
+	int continuation = full->buf[0] == ' ' || full->buf[0] == '\t';
+	const char *eq = strchr(full->buf, '=');
+	struct strbuf value = STRBUF_INIT;
+	size_t key_len;
+
+	if (continuation) {
+		strbuf_addstr(&value, full->buf);
+		key_len = 0;
+	} else {
+		if (!eq || full->buf[0] == '[' || full->buf[0] == ';' || full->buf[0] == '#')
+			return -1;
+		key_len = (size_t)(eq - full->buf);
+		if (key_len + 5 > (size_t)num)
+			return -1;
+		strbuf_addstr(&value, eq + 1);
+	}
+	free(ps->long_value);
+	ps->long_value = xstrdup(strip_value(&value));
+	ps->long_value_line = ps->line;
+	strbuf_release(&value);
+	/* the stand-in: the key as written (or the indent) and a one-character value */
+	if (continuation)
+		memcpy(str, " -\n", 4);
+	else {
+		memcpy(str, full->buf, key_len);
+		memcpy(str + key_len, "= -\n", 5);
+	}
+	return 0;
+}
 
 /* An fgets for inih that counts lines, so handlers know where they are. */
 static char *read_line(char *str, int num, void *stream)
@@ -413,14 +475,26 @@ static char *read_line(char *str, int num, void *stream)
 	ps->line_is_continuation = (str[0] == ' ' || str[0] == '\t');
 	len = strlen(str);
 	if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(ps->file)) {
-		int c;
-		/* inih would split the line and misread the rest; report it instead */
-		if (!ps->line_too_long && !ps->err.len)
-			strbuf_addf(&ps->err, "%s:%u: line longer than %d characters: continue lists on "
-				    "indented lines", ps->path, ps->line, num - 2);
-		ps->line_too_long = 1;
+		struct strbuf full = STRBUF_INIT;
+		int c, over_cap = 0;
+		strbuf_add(&full, str, len);
 		while ((c = fgetc(ps->file)) != EOF && c != '\n')
-			;
+			if (strbuf_add_capped(&full, &(char){ (char)c }, 1, CONFIG_MAX_LINE) < 0)
+				break;
+		if (c != EOF && c != '\n') {
+			over_cap = 1;
+			while ((c = fgetc(ps->file)) != EOF && c != '\n')
+				;
+		} else if (keep_long_line(ps, str, num, &full) == 0) {
+			strbuf_release(&full);
+			return got;
+		}
+		strbuf_release(&full);
+		if (!ps->err.len) {
+			ps->err_line = ps->line;
+			strbuf_addf(&ps->err, "%s:%u: line longer than %d characters", ps->path,
+				    ps->line, over_cap ? CONFIG_MAX_LINE : num - 2);
+		}
 	}
 	return got;
 }
@@ -457,6 +531,9 @@ static int handle_key(void *user, const char *section, const char *name, const c
 
 	if (ps->err.len)
 		return 0;
+	if (ps->long_value && ps->long_value_line == ps->line)
+		value = ps->long_value;
+	ps->err_line = ps->line; /* kept only if this key fails */
 	strbuf_addf(&ps->err, "%s:%u: ", ps->path, ps->line);
 	if (!*section) {
 		strbuf_addf(&ps->err, "key '%s' outside any section: expected a [section] first", name);
@@ -486,9 +563,24 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		return 0;
 	}
 	if (ps->cfg->line[k - keys]) {
-		if (!(ps->line_is_continuation && is_list(k))) {
+		if (!ps->line_is_continuation) {
 			strbuf_addf(&ps->err, "key '%s' in [%s] is set twice (first on line %u)",
 				    name, section, ps->cfg->line[k - keys]);
+			return 0;
+		}
+		if (k->type == T_STRING) {
+			/* long text folds onto indented lines, joined by one space */
+			char **field = FIELD(ps->cfg, k, char *);
+			struct strbuf joined = STRBUF_INIT;
+			strbuf_addf(&joined, "%s %s", *field, value);
+			free(*field);
+			*field = strbuf_detach(&joined, NULL);
+			strbuf_reset(&ps->err);
+			return 1;
+		}
+		if (!is_list(k)) {
+			strbuf_addf(&ps->err, "key '%s': only lists and text continue on indented "
+				    "lines", name);
 			return 0;
 		}
 	} else {
@@ -563,6 +655,15 @@ static int validate(struct parse_state *ps)
 		return fail_at(ps, CONFIG_ID_assignment_name,
 			       "key 'name': expected at most 24 characters for an assignment at "
 			       "management-group scope, got %zu", strlen(cfg->assignment_name));
+	for (i = 0; i < cfg->assignment_not_scopes.nr; i++) {
+		const char *id = cfg->assignment_not_scopes.items[i];
+		if (strncmp(id, "/subscriptions/", 15) &&
+		    strncmp(id, "/providers/Microsoft.Management/managementGroups/", 49))
+			return fail_at(ps, CONFIG_ID_assignment_not_scopes,
+				       "key 'not_scopes': expected resource ids starting with "
+				       "/subscriptions/ or /providers/Microsoft.Management/managementGroups/, "
+				       "got '%s'", id);
+	}
 	if (strcmp(cfg->assignment_identity, "system") &&
 	    (strncmp(cfg->assignment_identity, "user:/subscriptions/", 20) ||
 	     !strstr(cfg->assignment_identity, "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/")))
@@ -592,15 +693,19 @@ enum config_result config_load(struct config *cfg, const char *path, struct strb
 	strbuf_init(&ps.err, 0);
 
 	rc = ini_parse_stream(read_line, &ps, handle_key, &ps);
-	if (!ps.err.len && rc > 0)
+	/* inih reports its first syntax error only at the end: it wins when it came first */
+	if (rc > 0 && (!ps.err.len || (unsigned)rc < ps.err_line)) {
+		strbuf_reset(&ps.err);
 		strbuf_addf(&ps.err, "%s:%d: expected '[section]', 'key = value' or a comment",
 			    path, rc);
+	}
 	if (!ps.err.len && ferror(ps.file))
 		strbuf_addf(&ps.err, "cannot read '%s': %s", path, strerror(errno));
 	fclose(ps.file);
 	if (!ps.err.len)
 		validate(&ps);
 	free(ps.dir);
+	free(ps.long_value);
 	if (ps.err.len) {
 		strbuf_add(err, ps.err.buf, ps.err.len);
 		strbuf_release(&ps.err);

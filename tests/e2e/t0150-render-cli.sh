@@ -15,6 +15,11 @@ expect_exit 0 "$POLICYCTL" help render
 assert_contains "$WORK/out" "usage: policyctl [-c FILE] render"
 expect_exit 0 "$POLICYCTL" help
 assert_contains "$WORK/out" "render"
+# every command answers --help with exit 0
+for cmd in $("$POLICYCTL" help | sed -n '/^commands:/,/^$/p' | awk 'NR>1 && NF {print $1}'); do
+	expect_exit 0 "$POLICYCTL" "$cmd" --help
+	assert_contains "$WORK/out" "usage: policyctl"
+done
 
 expect_exit 2 "$POLICYCTL" -c lz.ini render --format yaml
 assert_eq "policyctl: error: option '--format': expected one of rest|arm-template|epac, got 'yaml'" \

@@ -1,5 +1,5 @@
 /*
- * template — JSON templates with typed placeholders.
+ * json_template — JSON templates with typed placeholders.
  *
  * A template is a valid JSON document. A placeholder is a whole JSON string value such as
  * "${display_name}"; rendering replaces it with a JSON value of any type (string, number,
@@ -11,45 +11,45 @@
  * The templates live in the JSON files of templates/ and are compiled into the binary (see
  * generator/embed-templates.sh), so an installed policyctl needs no data folder.
  */
-#ifndef TEMPLATE_H
-#define TEMPLATE_H
+#ifndef JSON_TEMPLATE_H
+#define JSON_TEMPLATE_H
 
 #include <jansson.h>
 
 #include "lib/strbuf.h"
 
-struct template_file {
+struct json_template_file {
 	const char *name; /* file name in templates/, e.g. "assignment.json" */
 	const char *text; /* its JSON text */
 };
 
 /* Every file of templates/, ending with a { NULL, NULL } row (generated at build time). */
-extern const struct template_file template_files[];
+extern const struct json_template_file json_template_files[];
 
-struct template_param {
+struct json_template_param {
 	char *name;    /* without ${ }; owned */
 	json_t *value; /* owned reference */
-	int used;      /* set by template_render */
+	int used;      /* set by json_template_render */
 };
 
-struct template_params {
-	struct template_param *items;
+struct json_template_params {
+	struct json_template_param *items;
 	size_t nr, alloc;
 };
 
-#define TEMPLATE_PARAMS_INIT { NULL, 0, 0 }
+#define JSON_TEMPLATE_PARAMS_INIT { NULL, 0, 0 }
 
 /* Sets name to value; steals the reference to value (like json_object_set_new). */
-void template_params_set_new(struct template_params *params, const char *name, json_t *value);
+void json_template_params_set_new(struct json_template_params *params, const char *name, json_t *value);
 /* Shorthand for a string value (copied). */
-void template_params_set_string(struct template_params *params, const char *name, const char *value);
-void template_params_release(struct template_params *params);
+void json_template_params_set_string(struct json_template_params *params, const char *name, const char *value);
+void json_template_params_release(struct json_template_params *params);
 
 /*
  * Parses the embedded template called name. Returns a new reference, or NULL with err set to
  * "template 'NAME': ..." when it is missing or not valid JSON.
  */
-json_t *template_load(const char *name, struct strbuf *err);
+json_t *json_template_load(const char *name, struct strbuf *err);
 
 /*
  * Returns a new deep copy of tmpl (borrowed) with every placeholder replaced by a copy of its
@@ -58,10 +58,10 @@ json_t *template_load(const char *name, struct strbuf *err);
  *   template 'assignment.json': unknown placeholder '${colour}' at /properties/displayName
  *   template 'assignment.json': parameter 'colour' is not used
  */
-json_t *template_render(const json_t *tmpl, const char *name, struct template_params *params,
+json_t *json_template_render(const json_t *tmpl, const char *name, struct json_template_params *params,
 			struct strbuf *err);
 
-/* template_load + template_render in one step; NULL with err set on failure. */
-json_t *template_render_file(const char *name, struct template_params *params, struct strbuf *err);
+/* json_template_load + json_template_render in one step; NULL with err set on failure. */
+json_t *json_template_render_file(const char *name, struct json_template_params *params, struct strbuf *err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * template — typed placeholder substitution over jansson values (see template.h).
+ * json_template — typed placeholder substitution over jansson values (see json_template.h).
  *
  * The walk copies the template node by node. A string that is exactly "${name}" becomes a
  * copy of the parameter; any other string containing "${" is refused, because that would be
@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "generator/template.h"
+#include "generator/json_template.h"
 #include "lib/jsonutil.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
-void template_params_set_new(struct template_params *params, const char *name, json_t *value)
+void json_template_params_set_new(struct json_template_params *params, const char *name, json_t *value)
 {
 	size_t i;
 	for (i = 0; i < params->nr; i++)
@@ -29,12 +29,12 @@ void template_params_set_new(struct template_params *params, const char *name, j
 	params->nr++;
 }
 
-void template_params_set_string(struct template_params *params, const char *name, const char *value)
+void json_template_params_set_string(struct json_template_params *params, const char *name, const char *value)
 {
-	template_params_set_new(params, name, json_string(value));
+	json_template_params_set_new(params, name, json_string(value));
 }
 
-void template_params_release(struct template_params *params)
+void json_template_params_release(struct json_template_params *params)
 {
 	size_t i;
 	for (i = 0; i < params->nr; i++) {
@@ -46,13 +46,13 @@ void template_params_release(struct template_params *params)
 	params->nr = params->alloc = 0;
 }
 
-json_t *template_load(const char *name, struct strbuf *err)
+json_t *json_template_load(const char *name, struct strbuf *err)
 {
-	const struct template_file *f;
+	const struct json_template_file *f;
 	struct strbuf where = STRBUF_INIT;
 	json_t *json = NULL;
 
-	for (f = template_files; f->name; f++)
+	for (f = json_template_files; f->name; f++)
 		if (!strcmp(f->name, name))
 			break;
 	if (!f->name) {
@@ -81,7 +81,7 @@ static size_t placeholder_name(const char *s, const char **start)
 
 struct walk {
 	const char *name;               /* template name, for errors */
-	struct template_params *params; /* borrowed */
+	struct json_template_params *params; /* borrowed */
 	struct strbuf path;             /* JSON pointer of the current node */
 	struct strbuf *err;             /* borrowed */
 };
@@ -102,7 +102,7 @@ static json_t *walk_string(struct walk *w, const json_t *node)
 		return json_copy((json_t *)node);
 	}
 	for (i = 0; i < w->params->nr; i++) {
-		struct template_param *p = &w->params->items[i];
+		struct json_template_param *p = &w->params->items[i];
 		if (strlen(p->name) == len && !strncmp(p->name, start, len)) {
 			p->used = 1;
 			return json_deep_copy(p->value);
@@ -160,7 +160,7 @@ fail:
 	return NULL;
 }
 
-json_t *template_render(const json_t *tmpl, const char *name, struct template_params *params,
+json_t *json_template_render(const json_t *tmpl, const char *name, struct json_template_params *params,
 			struct strbuf *err)
 {
 	struct walk w = { name, params, STRBUF_INIT, err };
@@ -183,12 +183,12 @@ json_t *template_render(const json_t *tmpl, const char *name, struct template_pa
 	return out;
 }
 
-json_t *template_render_file(const char *name, struct template_params *params, struct strbuf *err)
+json_t *json_template_render_file(const char *name, struct json_template_params *params, struct strbuf *err)
 {
-	json_t *tmpl = template_load(name, err), *out;
+	json_t *tmpl = json_template_load(name, err), *out;
 	if (!tmpl)
 		return NULL;
-	out = template_render(tmpl, name, params, err);
+	out = json_template_render(tmpl, name, params, err);
 	json_decref(tmpl);
 	return out;
 }

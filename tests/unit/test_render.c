@@ -1,0 +1,326 @@
+/*
+ * Unit tests for generator/render: the resources, ids and bodies render_policy_set gives the
+ * orchestrator, for the config variants that change them; hostile strings (a newline
+ * included, which INI cannot carry) round-trip; output is deterministic.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "generator/render.h"
+#include "lib/jsonutil.h"
+#include "lib/xalloc.h"
+
+#define MG_SCOPE "/providers/Microsoft.Management/managementGroups/mg-1"
+#define WEBSITE_CONTRIBUTOR \
+	"/providers/Microsoft.Authorization/roleDefinitions/de139f84-1756-47ae-9be6-808fbbe84772"
+
+static void set_string(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
+static void config_for_mg(struct config *cfg)
+{
+	config_init_defaults(cfg);
+	set_string(&cfg->scope_management_group, "mg-1");
+	set_string(&cfg->scope_definitions_at, "management-group");
+}
+
+static void render_ok(const struct config *cfg, struct rendered_set *set)
+{
+	struct strbuf err = STRBUF_INIT;
+	if (render_policy_set(cfg, set, &err) != RENDER_OK)
+		fail_msg("render failed: %s", err.buf);
+	strbuf_release(&err);
+}
+
+static const json_t *props(const struct rendered_resource *r)
+{
+	return json_object_get(r->body, "properties");
+}
+
+static void test_management_group_set(void **state)
+{
+	static const char *const names[] = {
+		"appservice-client-cert-webapp", "appservice-client-cert-webapp-slot",
+		"appservice-client-cert-functionapp", "appservice-client-cert-functionapp-slot",
+		"appservice-client-cert-deny", "appservice-client-cert", "appsvc-client-cert",
+	};
+	struct config cfg;
+	struct rendered_set set = RENDERED_SET_INIT;
+	size_t i;
+	(void)state;
+	config_for_mg(&cfg);
+	render_ok(&cfg, &set);
+
+	assert_int_equal(set.nr, 7);
+	for (i = 0; i < set.nr; i++) {
+		struct strbuf id = STRBUF_INIT;
+		enum render_kind kind = i < 5 ? RENDER_POLICY_DEFINITION :
+					i == 5 ? RENDER_POLICY_SET_DEFINITION : RENDER_POLICY_ASSIGNMENT;
+		assert_int_equal(set.resources[i].kind, kind);
+		assert_string_equal(set.resources[i].name, names[i]);
+		assert_string_equal(set.resources[i].scope, MG_SCOPE);
+		strbuf_addf(&id, MG_SCOPE "/providers/Microsoft.Authorization/%s/%s",
+			    render_kind_collection(kind), names[i]);
+		assert_string_equal(set.resources[i].id, id.buf);
+		assert_string_equal(set.resources[i].api_version, "2025-03-01");
+		strbuf_release(&id);
+	}
+	assert_int_equal(set.role_definition_ids.nr, 1);
+	assert_string_equal(set.role_definition_ids.items[0], WEBSITE_CONTRIBUTOR);
+	assert_int_equal(set.remediation_reference_ids.nr, 4);
+	assert_string_equal(set.remediation_reference_ids.items[0], "webapp-client-cert-dine");
+	assert_string_equal(set.remediation_reference_ids.items[3], "functionapp-slot-client-cert-dine");
+
+	/* initiative: 5 own members at this scope + 4 built-ins, both groups on each */
+	{
+		const json_t *members = json_object_get(props(&set.resources[5]), "policyDefinitions");
+		const json_t *member;
+		assert_int_equal(json_array_size(members), 9);
+		json_array_foreach(members, i, member) {
+			const char *id = jsonutil_path_string(member, "policyDefinitionId");
+			if (i < 5)
+				assert_string_equal(id, set.resources[i].id);
+			assert_int_equal(json_array_size(json_object_get(member, "groupNames")), 2);
+		}
+		assert_string_equal(jsonutil_path_string(json_array_get(members, 5), "policyDefinitionId"),
+			"/providers/Microsoft.Authorization/policyDefinitions/19dd1db6-f442-49cf-a838-b0786b4401ef");
+		assert_string_equal(jsonutil_path_string(json_array_get(members, 8), "policyDefinitionId"),
+			"/providers/Microsoft.Authorization/policyDefinitions/153ab4ca-2d58-4b5d-9134-6d8c6bdd321c");
+		assert_non_null(jsonutil_path(props(&set.resources[5]), "parameters.builtinAuditEffect"));
+	}
+	/* assignment */
+	{
+		const json_t *body = set.resources[6].body;
+		assert_string_equal(jsonutil_path_string(body, "identity.type"), "SystemAssigned");
+		assert_string_equal(jsonutil_path_string(body, "location"), "westeurope");
+		assert_string_equal(jsonutil_path_string(body, "properties.policyDefinitionId"), set.resources[5].id);
+		assert_string_equal(jsonutil_path_string(body, "properties.parameters.effect.value"), "DeployIfNotExists");
+		assert_string_equal(jsonutil_path_string(body, "properties.parameters.denyEffect.value"), "Deny");
+		assert_string_equal(jsonutil_path_string(body, "properties.enforcementMode"), "Default");
+	}
+	rendered_set_release(&set);
+	config_release(&cfg);
+}
+
+static void test_dine_definitions(void **state)
+{
+	static const struct { const char *type, *name_field, *kind_op; } want[] = {
+		{ "Microsoft.Web/sites", "[field('name')]", "notContains" },
+		{ "Microsoft.Web/sites/slots", "[field('fullName')]", "notContains" },
+		{ "Microsoft.Web/sites", "[field('name')]", "contains" },
+		{ "Microsoft.Web/sites/slots", "[field('fullName')]", "contains" },
+	};
+	struct config cfg;
+	struct rendered_set set = RENDERED_SET_INIT;
+	size_t i;
+	(void)state;
+	config_for_mg(&cfg);
+	render_ok(&cfg, &set);
+	for (i = 0; i < 4; i++) {
+		const json_t *p = props(&set.resources[i]);
+		const json_t *details = jsonutil_path(p, "policyRule.then.details");
+		const json_t *cond = json_object_get(details, "existenceCondition");
+		const json_t *settings = jsonutil_path(details, "deployment.properties.parameters.clientCertSettings.value");
+		const json_t *resource = json_array_get(jsonutil_path(details, "deployment.properties.template.resources"), 0);
+		const json_t *kind = json_array_get(jsonutil_path(p, "policyRule.if.allOf"), 1);
+		struct strbuf alias = STRBUF_INIT;
+
+		assert_string_equal(jsonutil_path_string(p, "mode"), "Indexed");
+		assert_string_equal(jsonutil_path_string(p, "policyRule.then.effect"), "[parameters('effect')]");
+		assert_int_equal(json_array_size(jsonutil_path(p, "parameters.effect.allowedValues")), 3);
+		assert_string_equal(jsonutil_path_string(details, "type"), want[i].type);
+		assert_string_equal(jsonutil_path_string(details, "name"), want[i].name_field);
+		assert_string_equal(json_string_value(json_object_get(kind, want[i].kind_op)), "functionapp");
+		assert_string_equal(json_string_value(json_array_get(json_object_get(details, "roleDefinitionIds"), 0)),
+				    WEBSITE_CONTRIBUTOR);
+		/* enabled AND mode Required */
+		strbuf_addf(&alias, "%s/clientCertMode", want[i].type);
+		assert_int_equal(json_array_size(json_object_get(cond, "allOf")), 2);
+		assert_string_equal(jsonutil_path_string(json_array_get(json_object_get(cond, "allOf"), 1), "field"), alias.buf);
+		assert_string_equal(jsonutil_path_string(json_array_get(json_object_get(cond, "allOf"), 1), "equals"), "Required");
+		/* the deployment sets exactly these two and merges them over the existing site */
+		assert_int_equal(json_object_size(settings), 2);
+		assert_true(json_is_true(json_object_get(settings, "clientCertEnabled")));
+		assert_string_equal(jsonutil_path_string(settings, "clientCertMode"), "Required");
+		assert_string_equal(jsonutil_path_string(resource, "type"), want[i].type);
+		assert_string_equal(jsonutil_path_string(resource, "properties"),
+			"[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, "
+			"parameters('clientCertSettings'))]");
+		/* a PUT replaces the resource: whatever it does not carry over is lost */
+		assert_string_equal(jsonutil_path_string(resource, "location"),
+			"[reference(parameters('resourceId'), '2024-11-01', 'Full').location]");
+		assert_non_null(strstr(jsonutil_path_string(resource, "identity"), "'Full')).identity]"));
+		assert_non_null(strstr(jsonutil_path_string(resource, "tags"), "'Full')).tags]"));
+		assert_non_null(strstr(jsonutil_path_string(resource, "kind"), "'Full').kind]"));
+		strbuf_release(&alias);
+	}
+	rendered_set_release(&set);
+	config_release(&cfg);
+}
+
+static void test_enabled_only_without_builtins(void **state)
+{
+	struct config cfg;
+	struct rendered_set set = RENDERED_SET_INIT;
+	const json_t *details, *settings, *deny_if;
+	struct strbuf text = STRBUF_INIT;
+	(void)state;
+	config_for_mg(&cfg);
+	cfg.initiative_require_mode = 0;
+	cfg.initiative_include_builtin_audits = 0;
+	render_ok(&cfg, &set);
+	details = jsonutil_path(props(&set.resources[0]), "policyRule.then.details");
+	assert_string_equal(jsonutil_path_string(details, "existenceCondition.field"),
+			    "Microsoft.Web/sites/clientCertEnabled");
+	settings = jsonutil_path(details, "deployment.properties.parameters.clientCertSettings.value");
+	assert_int_equal(json_object_size(settings), 1);
+	deny_if = jsonutil_path(props(&set.resources[4]), "policyRule.if");
+	jsonutil_add_compact(&text, deny_if);
+	assert_null(strstr(text.buf, "clientCertMode"));
+	assert_non_null(strstr(text.buf, "Microsoft.Web/sites/slots/clientCertEnabled"));
+	assert_int_equal(json_array_size(json_object_get(props(&set.resources[5]), "policyDefinitions")), 5);
+	assert_null(jsonutil_path(props(&set.resources[5]), "parameters.builtinAuditEffect"));
+	strbuf_release(&text);
+	rendered_set_release(&set);
+	config_release(&cfg);
+}
+
+static void test_subscriptions_and_user_identity(void **state)
+{
+	static const char *const subs[] = {
+		"00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b",
+	};
+	static const char identity[] = "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/r/"
+		"providers/Microsoft.ManagedIdentity/userAssignedIdentities/u";
+	struct config cfg;
+	struct rendered_set set = RENDERED_SET_INIT;
+	struct strbuf user = STRBUF_INIT;
+	size_t i, s;
+	(void)state;
+	config_init_defaults(&cfg);
+	for (i = 0; i < 2; i++)
+		string_list_append(&cfg.scope_subscriptions, subs[i]);
+	strbuf_addf(&user, "user:%s", identity);
+	set_string(&cfg.assignment_identity, user.buf);
+	render_ok(&cfg, &set);
+	assert_int_equal(set.nr, 14);
+	assert_int_equal(set.remediation_reference_ids.nr, 4); /* the same ids at each scope */
+	for (s = 0; s < 2; s++) {
+		struct strbuf scope = STRBUF_INIT;
+		const struct rendered_resource *set_def = &set.resources[s * 7 + 5];
+		const struct rendered_resource *assignment = &set.resources[s * 7 + 6];
+		render_scope_of_subscription(&scope, subs[s]);
+		for (i = 0; i < 7; i++)
+			assert_string_equal(set.resources[s * 7 + i].scope, scope.buf);
+		assert_string_equal(jsonutil_path_string(json_array_get(json_object_get(props(set_def),
+			"policyDefinitions"), 0), "policyDefinitionId"), set.resources[s * 7].id);
+		assert_string_equal(jsonutil_path_string(assignment->body, "properties.policyDefinitionId"), set_def->id);
+		assert_string_equal(jsonutil_path_string(assignment->body, "identity.type"), "UserAssigned");
+		assert_non_null(json_object_get(jsonutil_path(assignment->body, "identity.userAssignedIdentities"), identity));
+		strbuf_release(&scope);
+	}
+	strbuf_release(&user);
+	rendered_set_release(&set);
+	config_release(&cfg);
+}
+
+static void test_hostile_strings_round_trip(void **state)
+{
+	static const char hostile[] = "line one\nline \"two\" \\ \t\xf0\x9f\x94\x90 \xe8\xaf\x81 ${display_name} [x]";
+	struct config cfg;
+	struct rendered_set set = RENDERED_SET_INIT;
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+	json_t *parsed;
+	size_t i;
+	(void)state;
+	config_for_mg(&cfg);
+	set_string(&cfg.initiative_display_name, hostile);
+	set_string(&cfg.assignment_display_name, hostile);
+	set_string(&cfg.assignment_non_compliance_message, hostile);
+	set_string(&cfg.initiative_category, hostile);
+	render_ok(&cfg, &set);
+	for (i = 0; i < set.nr; i++) {
+		strbuf_reset(&text);
+		jsonutil_add_pretty(&text, set.resources[i].body);
+		parsed = jsonutil_parse(text.buf, text.len, "rendered", &err);
+		assert_non_null(parsed);
+		if (i < 6)
+			assert_string_equal(jsonutil_path_string(parsed, "properties.metadata.category"), hostile);
+		if (i == 5)
+			assert_string_equal(jsonutil_path_string(parsed, "properties.displayName"), hostile);
+		if (i == 6) {
+			assert_string_equal(jsonutil_path_string(parsed, "properties.displayName"), hostile);
+			assert_string_equal(jsonutil_path_string(json_array_get(jsonutil_path(parsed,
+				"properties.nonComplianceMessages"), 0), "message"), hostile);
+		}
+		json_decref(parsed);
+	}
+	strbuf_release(&text);
+	strbuf_release(&err);
+	rendered_set_release(&set);
+	config_release(&cfg);
+}
+
+static void test_deterministic(void **state)
+{
+	struct config cfg;
+	struct rendered_set a = RENDERED_SET_INIT, b = RENDERED_SET_INIT;
+	struct strbuf ta = STRBUF_INIT, tb = STRBUF_INIT;
+	size_t i;
+	(void)state;
+	config_for_mg(&cfg);
+	render_ok(&cfg, &a);
+	render_ok(&cfg, &b);
+	assert_int_equal(a.nr, b.nr);
+	for (i = 0; i < a.nr; i++) {
+		jsonutil_add_pretty(&ta, a.resources[i].body);
+		jsonutil_add_pretty(&tb, b.resources[i].body);
+	}
+	assert_string_equal(ta.buf, tb.buf);
+	strbuf_release(&ta);
+	strbuf_release(&tb);
+	rendered_set_release(&a);
+	rendered_set_release(&b);
+	config_release(&cfg);
+}
+
+static void test_name_too_long(void **state)
+{
+	struct config cfg;
+	struct rendered_set set = RENDERED_SET_INIT;
+	struct strbuf err = STRBUF_INIT;
+	char name[113];
+	(void)state;
+	config_for_mg(&cfg);
+	memset(name, 'n', 112);
+	name[112] = '\0';
+	set_string(&cfg.initiative_name, name);
+	assert_int_equal(render_policy_set(&cfg, &set, &err), RENDER_ERR_CONFIG);
+	assert_string_equal(err.buf, "key 'name': expected at most 111 characters for an initiative "
+			    "(definition names add up to 17), got 112");
+	assert_int_equal(set.nr, 0);
+	strbuf_release(&err);
+	config_release(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_management_group_set),
+		cmocka_unit_test(test_dine_definitions),
+		cmocka_unit_test(test_enabled_only_without_builtins),
+		cmocka_unit_test(test_subscriptions_and_user_identity),
+		cmocka_unit_test(test_hostile_strings_round_trip),
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_name_too_long),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
