@@ -13,9 +13,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "armsim/alias.h"
 #include "armsim/arm.h"
 #include "armsim/compliance.h"
 #include "armsim/idmap.h"
+#include "armsim/ops_policy.h"
 #include "armsim/ops_resources.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"
@@ -867,10 +869,18 @@ static void engine_on_reset(struct armsim *sim, void *arg)
 	policy_engine_reset(armsim_world(sim));
 }
 
+static int alias_known(const char *name)
+{
+	struct alias a;
+	return !alias_lookup(name, &a);
+}
+
 void policy_engine_attach(struct armsim *sim)
 {
 	policy_engine_get(armsim_world(sim));
 	web_set_write_check(compliance_write_check, NULL);
+	policy_set_rule_check(policy_engine_check_definition);
+	policy_set_alias_check(alias_known);
 	armsim_add_tick(sim, 20, engine_tick, NULL);
 	armsim_add_reset_hook(sim, engine_on_reset, NULL);
 }
