@@ -7,19 +7,14 @@ POLICY_PRINCIPAL=5e1f0000-0000-4000-8000-00000000beef
 ASSIGNMENT_ID=$ROOT_MG/providers/Microsoft.Authorization/policyAssignments/appsvc-client-cert
 WEBSITE_CONTRIBUTOR=de139f84-1756-47ae-9be6-808fbbe84772
 
-# policy_world SPEC OUT [ROLE] — a generated world (SPEC) plus the assignment's managed identity
-# (with ROLE at the tenant root group when given, e.g. "Website Contributor") and the built-in
-# client-certificate audit definitions the initiative names.
+# policy_world SPEC OUT — a generated world (SPEC) plus the built-in client-certificate audit
+# definitions the initiative names (armsim serves no built-ins of its own).
 policy_world() {
 	"$ARMSIM" world --generate "$1" >"$WORK/generated.json"
-	python3 - "$WORK/generated.json" "$2" "$SHARED" "$POLICY_PRINCIPAL" "$ROOT_MG" "${3:-}" <<'EOF'
+	python3 - "$WORK/generated.json" "$2" "$SHARED" <<'EOF'
 import json, sys, os
-src, out, shared, principal, root, role = sys.argv[1:7]
+src, out, shared = sys.argv[1:4]
 d = json.load(open(src))
-p = {"displayName": "appsvc-client-cert", "objectId": principal,
-     "clientId": "5e1f0000-0000-4000-8000-00000000cafe", "managed": True,
-     "roleAssignments": [{"role": role, "scope": root}] if role else []}
-d["principals"].append(p)
 res = d.setdefault("resources", [])
 for f in ["ClientCert_Webapp_Audit", "ClientCert_Webapp_Slot_Audit",
           "ClientCert_FunctionApp_Audit", "ClientCert_FunctionApp_Slot_Audit"]:
@@ -27,34 +22,6 @@ for f in ["ClientCert_Webapp_Audit", "ClientCert_Webapp_Slot_Audit",
     b["type"] = "Microsoft.Authorization/policyDefinitions"
     res.append(b)
 json.dump(d, open(out, "w"), indent=1)
-EOF
-}
-
-# policy_resources_into_world WORLD — adds the generator's definitions, initiative and
-# assignment (policies/rest, in manifest order) to a world file, moved to the tenant root group,
-# the assignment's identity being $POLICY_PRINCIPAL.
-policy_resources_into_world() {
-	python3 - "$1" "$TOP/policies/rest" "$ROOT_MG" "$POLICY_PRINCIPAL" <<'EOF'
-import json, sys, os
-world, rest, root, principal = sys.argv[1:5]
-d = json.load(open(world))
-m = json.load(open(os.path.join(rest, "manifest.json")))
-src_mg = "/providers/Microsoft.Management/managementGroups/contoso-landing-zones"
-types = {"policyDefinition": "Microsoft.Authorization/policyDefinitions",
-         "policySetDefinition": "Microsoft.Authorization/policySetDefinitions",
-         "policyAssignment": "Microsoft.Authorization/policyAssignments"}
-for r in m["resources"]:
-    text = open(os.path.join(rest, r["file"])).read().replace(src_mg, root)
-    body = json.loads(text)
-    rid = r["id"].replace(src_mg, root)
-    body["id"] = rid
-    body["name"] = rid.rsplit("/", 1)[1]
-    body["type"] = types[r["kind"]]
-    if r["kind"] == "policyAssignment":
-        body["identity"]["principalId"] = principal
-        body["properties"]["scope"] = root
-    d["resources"].append(body)
-json.dump(d, open(world, "w"), indent=1)
 EOF
 }
 
@@ -238,4 +205,37 @@ def walk(r, a, path):
         walk(r[0], a[0], path + "[0]")
 walk(rec, act, "$")
 PY
+}
+
+# put_policies [ROLE] — PUTs the generator's definitions, initiative and assignment
+# (policies/rest, in manifest order) moved to the tenant root group, expects 201 each, sets
+# ASSIGNMENT_PRINCIPAL from the assignment's identity, and grants it ROLE (a role definition
+# GUID) at the tenant root group when given.
+put_policies() {
+	python3 - "$TOP/policies/rest" "$ROOT_MG" >"$WORK/puts" <<'PY'
+import json, sys, os
+rest, root = sys.argv[1:3]
+src_mg = "/providers/Microsoft.Management/managementGroups/contoso-landing-zones"
+m = json.load(open(os.path.join(rest, "manifest.json")))
+for i, r in enumerate(m["resources"]):
+    path = "put-%d.json" % i
+    text = open(os.path.join(rest, r["file"])).read().replace(src_mg, root)
+    body = json.loads(text)
+    if r["kind"] == "policyAssignment":
+        body["properties"]["notScopes"] = []
+    json.dump(body, open(path, "w"))
+    print(r["kind"], r["id"].replace(src_mg, root) + "?api-version=" + r["apiVersion"], path)
+PY
+	while read -r kind url file; do
+		arm PUT "$url" "$(cat "$file")"
+		[ "$STATUS" = 201 ] || { cat "$WORK/body" >&2; fail "PUT $kind: $STATUS"; }
+		[ "$kind" = policyAssignment ] &&
+			ASSIGNMENT_PRINCIPAL=$(json "$WORK/body" "d['identity']['principalId']")
+	done <"$WORK/puts"
+	[ -n "${ASSIGNMENT_PRINCIPAL:-}" ] || fail "the assignment has no principalId"
+	if [ -n "${1:-}" ]; then
+		arm PUT "$ROOT_MG/providers/Microsoft.Authorization/roleAssignments/0000aaaa-0000-4000-8000-00000000c0de?api-version=2022-04-01" \
+			"{\"properties\":{\"roleDefinitionId\":\"$ROOT_MG/providers/Microsoft.Authorization/roleDefinitions/$1\",\"principalId\":\"$ASSIGNMENT_PRINCIPAL\",\"principalType\":\"ServicePrincipal\"}}"
+		[ "$STATUS" = 201 ] || { cat "$WORK/body" >&2; fail "role assignment: $STATUS"; }
+	fi
 }

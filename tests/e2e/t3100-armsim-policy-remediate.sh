@@ -1,6 +1,6 @@
 #!/bin/sh
-# The whole rollout on armsim with plain HTTP calls: the generator's definitions, initiative and
-# assignment in the world, the identity granted Website Contributor; scan every subscription,
+# The whole rollout on armsim with plain HTTP calls: PUT the generator's definitions, initiative
+# and assignment, grant the assignment's identity Website Contributor; scan every subscription,
 # remediate every DeployIfNotExists member at the management group, poll to completion. Then
 # every non-locked site has clientCertEnabled true and clientCertMode Required with every other
 # property unchanged, and the locked ones are the failed deployments (ScopeLocked).
@@ -9,10 +9,10 @@
 . "$TOP/tests/e2e/armsim-policy-lib.sh"
 
 policy_world mgs=2,subs=3,rgs=2,sites=8,noncompliant=0.7,slots=0.3,functions=0.4,locked=0.15,http2=0.1,seed=11 \
-	"$WORK/world.json" "Website Contributor"
-policy_resources_into_world "$WORK/world.json"
+	"$WORK/world.json"
 start_armsim --world "$WORK/world.json" --time-scale 20000
 get_token
+put_policies "$WEBSITE_CONTRIBUTOR"
 sites_snapshot "$WORK/before.json"
 
 for sub in $(json "$WORK/world.json" "' '.join(s['subscriptionId'] for s in d['subscriptions'])"); do

@@ -7,9 +7,9 @@
 
 policy_world mgs=1,subs=2,rgs=1,sites=6,noncompliant=0.8,slots=0.3,functions=0.4,locked=0,seed=12 \
 	"$WORK/world.json"
-policy_resources_into_world "$WORK/world.json"
 start_armsim --world "$WORK/world.json" --time-scale 20000
 get_token
+put_policies
 sites_snapshot "$WORK/before.json"
 for sub in $(json "$WORK/world.json" "' '.join(s['subscriptionId'] for s in d['subscriptions'])"); do
 	scan "$sub"
