@@ -81,6 +81,8 @@ struct policy_engine {
 	uint64_t resources_evaluated; /* counters for /_armsim/policy */
 	uint64_t member_evaluations;
 	double evaluation_real_ms;
+	uint64_t assignments_skipped; /* could not be resolved (missing or bad definition) */
+	char *last_skip_reason;       /* why the last one was skipped */
 };
 
 /* ---------- registry ---------- */
@@ -157,6 +159,8 @@ static void engine_clear(struct policy_engine *e)
 	idmap_for_each(&e->strings, free_value, NULL);
 	idmap_clear(&e->strings);
 	e->seen_version = 0;
+	free(e->last_skip_reason);
+	e->last_skip_reason = NULL;
 }
 
 static void free_all_engines(void)
@@ -552,8 +556,14 @@ static void applicable_assignments(struct policy_engine *e, struct world *w, con
 			continue;
 		ALLOC_GROW(set->items, set->nr + 1, set->alloc);
 		if (engine_assignment_resolve(e, w, l->items[i], &set->items[set->nr], &err)) {
-			/* an assignment whose definition vanished evaluates nothing, as in Azure */
+			/*
+			 * an assignment whose definition vanished evaluates nothing, as in Azure;
+			 * /_armsim/policy says so instead of staying silent
+			 */
 			engine_assignment_release(&set->items[set->nr]);
+			e->assignments_skipped++;
+			free(e->last_skip_reason);
+			e->last_skip_reason = xstrdup(err.buf);
 		} else {
 			set->nr++;
 		}
@@ -1534,11 +1544,13 @@ void compliance_stats(struct armsim_request *req, struct armsim_response *resp)
 	struct policy_engine *e = policy_engine_get(req->world);
 	policy_engine_lock(e);
 	armsim_response_json(resp, 200, json_pack(
-		"{s:I, s:I, s:f, s:I}",
+		"{s:I, s:I, s:f, s:I, s:I, s:s?}",
 		"resourcesEvaluated", (json_int_t)e->resources_evaluated,
 		"memberEvaluations", (json_int_t)e->member_evaluations,
 		"evaluationRealMs", e->evaluation_real_ms,
-		"resourcesWithStates", (json_int_t)e->states.nr));
+		"resourcesWithStates", (json_int_t)e->states.nr,
+		"assignmentsSkipped", (json_int_t)e->assignments_skipped,
+		"lastSkipReason", e->last_skip_reason));
 	policy_engine_unlock(e);
 }
 
