@@ -140,3 +140,25 @@ assert_eq 200 "$STATUS" "reevaluate cancel"
 same_shape "$(recording_response $RR 8)" "$WORK/body" "reevaluate cancel"
 assert_eq Cancelling "$(json "$WORK/body" "d['properties']['provisioningState']")" "Cancelling"
 assert_eq Canceled "$(remediation_wait "$retask")" "reevaluate canceled"
+
+# ---- the recorded errors around a remediation: an unknown definition at subscription scope,
+# and the role assignment for a new policy identity (PrincipalNotFound until it replicates) ----
+arm GET "/subscriptions/$SMALL_SUB/providers/Microsoft.Authorization/policyDefinitions/06a78e20-9358-41c9-923c-fb736d382a4d?api-version=2021-06-01"
+expect_code() { assert_eq "$1" "$STATUS" "$3"; assert_eq "$2" "$(error_code)" "$3"; }
+expect_code 404 PolicyDefinitionNotFound "unknown definition"
+same_shape "$(recording_response $MGR 6)" "$WORK/body" "PolicyDefinitionNotFound"
+arm PUT "$SMALL_RG/providers/Microsoft.Authorization/policyAssignments/new-identity?api-version=2021-06-01" \
+	"{\"location\":\"westus\",\"identity\":{\"type\":\"SystemAssigned\"},\"properties\":{\"policyDefinitionId\":\"/subscriptions/$SMALL_SUB/providers/Microsoft.Authorization/policyDefinitions/cc-webapp\",\"enforcementMode\":\"Default\"}}"
+assert_eq 201 "$STATUS" "assignment with identity"
+principal=$(json "$WORK/body" "d['identity']['principalId']")
+ra="$SMALL_RG/providers/Microsoft.Authorization/roleAssignments/88888888-0000-0000-0000-000000000001?api-version=2022-04-01"
+ra_body="{\"properties\":{\"roleDefinitionId\":\"/subscriptions/$SMALL_SUB/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7\",\"principalId\":\"$principal\"}}"
+arm PUT "$ra" "$ra_body"
+expect_code 400 PrincipalNotFound "role assignment before replication"
+same_shape "$(python3 -c "
+import re, sys
+t = open(sys.argv[1]).read()
+print(re.search(r\"string: '(\{\\\"error\\\":\{\\\"code\\\":\\\"PrincipalNotFound\\\".*?\\\"\}\})\", t, re.S).group(1).replace('\n        ', ' '))
+" "$SHARED/arm/recordings/test_resource_policy_identity_systemassigned.roleassignment-excerpt.yaml-fragment")" "$WORK/body" "PrincipalNotFound"
+replicated() { arm PUT "$ra" "$ra_body"; [ "$STATUS" = 201 ]; }
+poll_until 20 replicated
