@@ -192,6 +192,23 @@ const char *arm_strcasestr(const char *hay, const char *needle)
 	return NULL;
 }
 
+int arm_filter_eq(const char *filter, const char *field, struct strbuf *out)
+{
+	const char *p = filter ? arm_strcasestr(filter, field) : NULL, *q;
+	if (!p)
+		return 0;
+	for (p += strlen(field); *p == ' '; p++)
+		;
+	if (strncasecmp(p, "eq", 2))
+		return 0;
+	for (p += 2; *p == ' '; p++)
+		;
+	if (*p != '\'' || !(q = strchr(p + 1, '\'')))
+		return 0;
+	strbuf_add(out, p + 1, (size_t)(q - p - 1));
+	return 1;
+}
+
 void arm_now_iso(char out[40])
 {
 	simclock_format_iso(simclock_now_ms(), out);

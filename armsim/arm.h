@@ -41,6 +41,12 @@ int arm_scope_exists(struct armsim_request *req, struct armsim_response *resp, c
 /* The first occurrence of needle in hay, ASCII case folded (ids are case-insensitive); or NULL. */
 const char *arm_strcasestr(const char *hay, const char *needle);
 
+/*
+ * The quoted value of `field eq 'VALUE'` in an OData $filter (NULL filter is fine), copied into
+ * out. Returns 1 when found, 0 otherwise.
+ */
+int arm_filter_eq(const char *filter, const char *field, struct strbuf *out);
+
 /* The current simulated time as ARM writes it (2025-01-01T00:00:00.0000000Z). */
 void arm_now_iso(char out[40]);
 /* Adds systemData {createdBy, createdByType, createdAt, lastModified*} for the caller. */

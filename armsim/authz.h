@@ -3,7 +3,8 @@
  *
  * A principal may perform an action at a scope when one of its role assignments is at that
  * scope or above it (resource group, subscription, any management group up to the tenant root,
- * or "/") and the assigned built-in role allows the action.
+ * or "/") and the assigned built-in role allows the action. Reading tenant-level
+ * Microsoft.Authorization resources (built-in policy definitions) needs no role, as in Azure.
  */
 #ifndef ARMSIM_AUTHZ_H
 #define ARMSIM_AUTHZ_H

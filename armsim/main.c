@@ -4,6 +4,7 @@
  *   armsim serve (--world FILE | --generate SPEC) [--listen 127.0.0.1:PORT]
  *                [--tls-cert F --tls-key F] [--time-scale X] [--latency MS[:JITTER_MS]]
  *                [--fault-rate P] [--seed N] [--log FILE] [--ready-file F] [--threads N]
+ *                [--builtins DIR]
  *   armsim gen-ca DIR
  *   armsim world --generate SPEC
  *
@@ -13,7 +14,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +37,7 @@ static const char usage_text[] =
 	"usage: armsim serve (--world FILE | --generate SPEC) [--listen 127.0.0.1:PORT]\n"
 	"                    [--tls-cert FILE --tls-key FILE] [--time-scale X]\n"
 	"                    [--latency MS[:JITTER_MS]] [--fault-rate P] [--seed N]\n"
-	"                    [--log FILE] [--ready-file FILE] [--threads N]\n"
+	"                    [--log FILE] [--ready-file FILE] [--threads N] [--builtins DIR]\n"
 	"       armsim gen-ca DIR\n"
 	"       armsim world --generate SPEC\n"
 	"SPEC: mgs=3,subs=20,rgs=2,sites=20,noncompliant=0.6,slots=0.1,functions=0.3,\n"
@@ -122,16 +122,6 @@ static int read_pem(const char *path, char **out)
 	return 0;
 }
 
-/* Making an RSA key takes a good part of a second: do it while the world loads. */
-static void *make_signer(void *arg)
-{
-	struct strbuf err = STRBUF_INIT;
-	struct token_signer *signer = token_signer_new(NULL, &err);
-	(void)arg;
-	strbuf_release(&err);
-	return signer;
-}
-
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -147,20 +137,20 @@ static int cmd_serve(int argc, char **argv)
 		{ "log", required_argument, NULL, 'o' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "builtins", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct armsim_options opt;
 	const char *world_path = NULL, *spec = NULL, *cert_path = NULL, *key_path = NULL;
-	const char *ready_path = NULL;
+	const char *ready_path = NULL, *builtins = NULL;
 	char host[64] = "127.0.0.1";
 	struct strbuf err = STRBUF_INIT;
 	struct world *world = NULL;
 	struct armsim *sim = NULL;
 	json_t *doc = NULL;
 	sigset_t signals;
-	int c, sig, ret = EXIT_USAGE, keygen_started = 0;
+	int c, sig, ret = EXIT_USAGE;
 	unsigned long long n;
-	pthread_t keygen;
 	enum armsim_result res;
 
 	memset(&opt, 0, sizeof(opt));
@@ -235,6 +225,9 @@ static int cmd_serve(int argc, char **argv)
 		case 'r':
 			ready_path = optarg;
 			break;
+		case 'b':
+			builtins = optarg;
+			break;
 		case 'T':
 			if (parse_ulong(optarg, 64, &n) || !n) {
 				ret = usage("option '--threads': expected 1 to 64, got '%s'", optarg);
@@ -262,10 +255,15 @@ static int cmd_serve(int argc, char **argv)
 	if (cert_path && (read_pem(cert_path, &opt.tls_cert_pem) || read_pem(key_path, &opt.tls_key_pem)))
 		goto out;
 	simclock_init(opt.time_scale);
+	/* the key is made while the world loads, and waited for only by the first token */
 	if (!opt.tls_key_pem)
-		keygen_started = !pthread_create(&keygen, NULL, make_signer, NULL);
+		opt.signer = token_signer_new_async();
 	doc = world_path ? jsonutil_load_file(world_path, &err) : generate(spec, &err);
 	if (!doc) {
+		msg_error("%s", err.buf);
+		goto out;
+	}
+	if (builtins && world_doc_add_builtins(doc, builtins, &err)) {
 		msg_error("%s", err.buf);
 		goto out;
 	}
@@ -275,12 +273,6 @@ static int cmd_serve(int argc, char **argv)
 			  world_path ? "': " : ": ");
 		msg_error("%s", err.buf);
 		goto out;
-	}
-	if (keygen_started) {
-		void *signer = NULL;
-		pthread_join(keygen, &signer);
-		keygen_started = 0;
-		opt.signer = signer;
 	}
 	/* signals are taken by sigwait below: no server thread may get them */
 	sigemptyset(&signals);
@@ -311,11 +303,6 @@ static int cmd_serve(int argc, char **argv)
 	sigwait(&signals, &sig);
 	ret = EXIT_OK;
 out:
-	if (keygen_started) {
-		void *signer = NULL;
-		pthread_join(keygen, &signer);
-		token_signer_free(signer);
-	}
 	token_signer_free(opt.signer);
 	armsim_stop(sim);
 	world_free(world);

@@ -140,28 +140,6 @@ void ops_policy_get(struct armsim_request *req, struct armsim_response *resp)
 	strbuf_release(&id);
 }
 
-/* The value of `field eq 'X'` in a $filter, copied into out; 0 when absent. */
-static int filter_value(const char *filter, const char *field, struct strbuf *out)
-{
-	const char *p = filter ? arm_strcasestr(filter, field) : NULL, *q;
-	if (!p)
-		return 0;
-	p += strlen(field);
-	while (*p == ' ')
-		p++;
-	if (strncasecmp(p, "eq", 2))
-		return 0;
-	p += 2;
-	while (*p == ' ')
-		p++;
-	if (*p != '\'')
-		return 0;
-	q = strchr(p + 1, '\'');
-	if (!q)
-		return 0;
-	strbuf_add(out, p + 1, (size_t)(q - p - 1));
-	return 1;
-}
 
 void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 {
@@ -176,9 +154,9 @@ void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 	size_t i;
 	if (check_scope(req, resp, k, scope, 0))
 		goto out;
-	filter_value(filter, "policyDefinitionId", &want_def);
-	filter_value(filter, "policyType", &want_type);
-	filter_value(filter, "category", &want_cat);
+	arm_filter_eq(filter, "policyDefinitionId", &want_def);
+	arm_filter_eq(filter, "policyType", &want_type);
+	arm_filter_eq(filter, "category", &want_cat);
 	items = json_array();
 	for (i = 0; i < all->nr; i++) {
 		const struct world_resource *r = all->items[i];
@@ -524,6 +502,25 @@ static json_t *envelope(struct armsim_request *req, const char *id, const char *
 	return body;
 }
 
+/*
+ * Wraps props (stolen) in the resource envelope, stores it as `type` at scope (an existing
+ * resource keeps the case of its id and name) and answers with it: created_status when it is
+ * new, updated_status when it replaced one.
+ */
+static void store_and_answer(struct armsim_request *req, struct armsim_response *resp,
+			     const char *type, const char *id, const char *name, const char *scope,
+			     json_t *props, const struct world_resource *existing,
+			     unsigned created_status, unsigned updated_status)
+{
+	const char *final_id = existing ? existing->id : id;
+	json_t *body = envelope(req, final_id, type,
+				existing ? json_string_value(json_object_get(existing->body, "name")) : name,
+				props, existing);
+	unsigned status = existing ? updated_status : created_status;
+	world_resource_put(req->world, final_id, type, scope, json_incref(body), NULL);
+	armsim_response_json(resp, status, body);
+}
+
 /* ---- definitions ---------------------------------------------------------------------------- */
 
 void ops_policy_definition_put(struct armsim_request *req, struct armsim_response *resp)
@@ -578,12 +575,7 @@ void ops_policy_definition_put(struct armsim_request *req, struct armsim_respons
 		json_object_set_new(stored, "parameters", json_object());
 	json_object_set_new(stored, "metadata",
 			    stamp_metadata(req, json_object_get(props, "metadata"), existing));
-	stored = envelope(req, existing ? existing->id : id.buf, WT_POLICY_DEFINITION,
-			  existing ? json_string_value(json_object_get(existing->body, "name")) : name,
-			  stored, existing);
-	world_resource_put(req->world, existing ? existing->id : id.buf, WT_POLICY_DEFINITION, scope,
-			   json_incref(stored), NULL);
-	armsim_response_json(resp, 201, stored);
+	store_and_answer(req, resp, WT_POLICY_DEFINITION, id.buf, name, scope, stored, existing, 201, 201);
 	stored = NULL;
 out:
 	json_decref(stored);
@@ -615,7 +607,6 @@ void ops_policy_set_put(struct armsim_request *req, struct armsim_response *resp
 	json_t *props, *members, *m, *stored = NULL, *refs = json_object();
 	struct world_resource *existing;
 	size_t i;
-	int created;
 	if (check_scope(req, resp, k, scope, 1) || check_name(resp, k, name, scope) ||
 	    body_properties(req, resp, &props))
 		goto out;
@@ -683,12 +674,7 @@ void ops_policy_set_put(struct armsim_request *req, struct armsim_response *resp
 		json_object_set_new(stored, "policyDefinitionGroups", json_array());
 	json_object_set_new(stored, "metadata",
 			    stamp_metadata(req, json_object_get(props, "metadata"), existing));
-	stored = envelope(req, existing ? existing->id : id.buf, WT_POLICY_SET,
-			  existing ? json_string_value(json_object_get(existing->body, "name")) : name,
-			  stored, existing);
-	world_resource_put(req->world, existing ? existing->id : id.buf, WT_POLICY_SET, scope,
-			   json_incref(stored), &created);
-	armsim_response_json(resp, created ? 201 : 200, stored);
+	store_and_answer(req, resp, WT_POLICY_SET, id.buf, name, scope, stored, existing, 201, 200);
 	stored = NULL;
 out:
 	json_decref(stored);
@@ -845,7 +831,6 @@ void ops_policy_exemption_put(struct armsim_request *req, struct armsim_response
 	json_t *props, *stored = NULL, *refs;
 	const char *assignment_id, *category, *expires;
 	struct world_resource *existing, *assignment;
-	int created;
 	if (check_scope(req, resp, k, scope, 1) || check_name(resp, k, name, scope) ||
 	    body_properties(req, resp, &props))
 		goto out;
@@ -895,12 +880,7 @@ void ops_policy_exemption_put(struct armsim_request *req, struct armsim_response
 	json_object_set_new(stored, "policyAssignmentId", json_string(assignment->id));
 	if (!json_object_get(stored, "policyDefinitionReferenceIds"))
 		json_object_set_new(stored, "policyDefinitionReferenceIds", json_array());
-	stored = envelope(req, existing ? existing->id : id.buf, WT_POLICY_EXEMPTION,
-			  existing ? json_string_value(json_object_get(existing->body, "name")) : name,
-			  stored, existing);
-	world_resource_put(req->world, existing ? existing->id : id.buf, WT_POLICY_EXEMPTION, scope,
-			   json_incref(stored), &created);
-	armsim_response_json(resp, created ? 201 : 200, stored);
+	store_and_answer(req, resp, WT_POLICY_EXEMPTION, id.buf, name, scope, stored, existing, 201, 200);
 	stored = NULL;
 out:
 	json_decref(stored);

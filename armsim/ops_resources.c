@@ -600,22 +600,16 @@ struct world_resource *web_site_write(struct world *w, const char *id, const cha
 		if (kind)
 			json_object_set_new(body, "kind", json_string(kind));
 	} else {
-		body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:O}", "id",
-				 existing ? existing->id : id, "name", name_part ? name_part : "",
-				 "type", type, "kind",
-				 kind ? kind : existing ? json_string_value(json_object_get(existing->body, "kind")) ? json_string_value(json_object_get(existing->body, "kind")) : "app" : "app",
-				 "location",
-				 location ? location : json_string_value(json_object_get(existing->body, "location")),
-				 "tags", tags ? tags : json_object(), "properties",
-				 props ? props : json_object());
-		if (!tags)
-			json_decref(json_object_get(body, "tags"));
-		if (!props)
-			json_decref(json_object_get(body, "properties"));
-		else {
-			/* stored properties are ours: do not share the request's object */
-			json_object_set_new(body, "properties", json_deep_copy(props));
-		}
+		/* kind and location are kept from the stored site when a PUT leaves them out */
+		const char *old_kind = existing ? json_string_value(json_object_get(existing->body, "kind")) : NULL;
+		const char *old_location = existing ? json_string_value(json_object_get(existing->body, "location")) : NULL;
+		body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", existing ? existing->id : id,
+				 "name", name_part ? name_part : "", "type", type,
+				 "kind", kind ? kind : old_kind ? old_kind : "app",
+				 "location", location ? location : old_location ? old_location : "");
+		json_object_set_new(body, "tags", tags ? json_deep_copy(tags) : json_object());
+		/* stored properties are ours: never share the request's objects */
+		json_object_set_new(body, "properties", props ? json_deep_copy(props) : json_object());
 	}
 	if (write_check && write_check(w, existing ? existing->id : id,
 				       existing ? existing->body : NULL, body, resp, write_check_arg))

@@ -44,24 +44,6 @@ static json_t *role_body(const struct role_definition *role, const char *scope)
 	return j;
 }
 
-/* The quoted value after `field eq` in a $filter, into out; 0 when absent. */
-static int filter_eq(const char *filter, const char *field, struct strbuf *out)
-{
-	const char *p = filter ? arm_strcasestr(filter, field) : NULL, *q;
-	if (!p)
-		return 0;
-	p += strlen(field);
-	while (*p == ' ')
-		p++;
-	if (strncasecmp(p, "eq", 2))
-		return 0;
-	for (p += 2; *p == ' '; p++)
-		;
-	if (*p != '\'' || !(q = strchr(p + 1, '\'')))
-		return 0;
-	strbuf_add(out, p + 1, (size_t)(q - p - 1));
-	return 1;
-}
 
 void ops_role_definition_list(struct armsim_request *req, struct armsim_response *resp)
 {
@@ -72,7 +54,7 @@ void ops_role_definition_list(struct armsim_request *req, struct armsim_response
 	size_t nr, i;
 	if (strcmp(scope, "/") && arm_scope_exists(req, resp, scope))
 		goto out;
-	if (filter && !filter_eq(filter, "roleName", &want)) {
+	if (filter && !arm_filter_eq(filter, "roleName", &want)) {
 		armsim_response_error(resp, 400, "UnsupportedQuery",
 				      "The $filter '%s' is not supported. Use roleName eq '...'.", filter);
 		goto out;
@@ -118,7 +100,7 @@ void ops_role_assignment_list(struct armsim_request *req, struct armsim_response
 	size_t i;
 	if (strcmp(scope, "/") && arm_scope_exists(req, resp, scope))
 		goto out;
-	filter_eq(filter, "principalId", &principal);
+	arm_filter_eq(filter, "principalId", &principal);
 	items = json_array();
 	for (i = 0; i < all->nr; i++) {
 		const struct world_resource *r = all->items[i];

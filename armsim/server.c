@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "armsim/authz.h"
+#include "armsim/rng.h"
 #include "armsim/routes.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"
@@ -86,21 +87,6 @@ struct pending {
 	unsigned status;
 	int drop;                      /* fault: close the connection without an answer */
 };
-
-static uint64_t mix64(uint64_t z)
-{
-	z += 0x9e3779b97f4a7c15ULL;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static void format_guid(uint64_t a, uint64_t b, char out[37])
-{
-	snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
-		 (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
-		 (unsigned)(0x8000 | ((b >> 48) & 0x3fff)), (unsigned long long)(b & 0xffffffffffffULL));
-}
 
 /* ---- timer thread: latency resumes and ticks ------------------------------------------- */
 
@@ -311,10 +297,10 @@ static enum fault_kind pick_fault(struct armsim *sim)
 	if (sim->opt.fault_rate <= 0)
 		return FAULT_NONE;
 	n = atomic_fetch_add(&sim->fault_counter, 1);
-	h = mix64(sim->opt.seed ^ mix64(n));
+	h = rng_mix(sim->opt.seed ^ rng_mix(n));
 	if ((double)(h >> 11) / 9007199254740992.0 >= sim->opt.fault_rate)
 		return FAULT_NONE;
-	return (enum fault_kind)(1 + (mix64(h) % 5));
+	return (enum fault_kind)(1 + (rng_mix(h) % 5));
 }
 
 static int is_loopback(struct MHD_Connection *conn)
@@ -528,7 +514,7 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 	strbuf_addf(&base, "%s://%s", sim->opt.tls_cert_pem ? "https" : "http",
 		    host && *host && !strpbrk(host, "/\"\\ ") ? host : sim->url + (sim->opt.tls_cert_pem ? 8 : 7));
 	req.base_url = base.buf;
-	format_guid(mix64(n ^ 0x5bd1e995), mix64(n + sim->opt.seed), request_id);
+	rng_format_guid(rng_mix(n ^ 0x5bd1e995), rng_mix(n + sim->opt.seed), request_id);
 
 	if (p->too_large) {
 		armsim_response_error(&resp, 413, "RequestEntityTooLarge",
@@ -691,7 +677,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		if (!p->drop && sim->opt.latency_ms + sim->opt.jitter_ms > 0) {
 			int64_t delay = sim->opt.latency_ms;
 			if (sim->opt.jitter_ms)
-				delay += (int64_t)(mix64(sim->opt.seed ^ (uintptr_t)p ^
+				delay += (int64_t)(rng_mix(sim->opt.seed ^ (uintptr_t)p ^
 							 (uint64_t)simclock_real_ms()) %
 						   (sim->opt.jitter_ms + 1));
 			MHD_suspend_connection(conn);

@@ -9,6 +9,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "armsim/token.h"
@@ -19,8 +21,54 @@
 #define MAX_JWT 16384
 
 struct token_signer {
-	EVP_PKEY *key; /* owned */
+	EVP_PKEY *key;            /* owned; NULL until a background key is ready */
+	int async;                /* the key comes from `thread` */
+	atomic_int ready;         /* the thread has been joined: key is final */
+	pthread_t thread;
+	pthread_once_t joined;
 };
+
+static void *make_key(void *arg)
+{
+	(void)arg;
+	return EVP_RSA_gen(2048);
+}
+
+static struct token_signer *wait_signer;
+static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* pthread_once takes no argument: the signer being waited for goes through wait_signer. */
+static void join_key(void)
+{
+	void *key = NULL;
+	pthread_join(wait_signer->thread, &key);
+	wait_signer->key = key;
+	atomic_store(&wait_signer->ready, 1);
+}
+
+static EVP_PKEY *signer_key(const struct token_signer *s)
+{
+	struct token_signer *m = (struct token_signer *)s;
+	if (!m->async || atomic_load(&m->ready))
+		return m->key;
+	pthread_mutex_lock(&wait_lock);
+	wait_signer = m;
+	pthread_once(&m->joined, join_key);
+	pthread_mutex_unlock(&wait_lock);
+	return m->key;
+}
+
+struct token_signer *token_signer_new_async(void)
+{
+	struct token_signer *s = xcalloc(1, sizeof(*s));
+	pthread_once_t once = PTHREAD_ONCE_INIT;
+	s->joined = once;
+	if (pthread_create(&s->thread, NULL, make_key, NULL))
+		s->key = EVP_RSA_gen(2048); /* no thread: make it here */
+	else
+		s->async = 1;
+	return s;
+}
 
 static const char b64url[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -114,6 +162,7 @@ void token_signer_free(struct token_signer *s)
 {
 	if (!s)
 		return;
+	signer_key(s);
 	EVP_PKEY_free(s->key);
 	free(s);
 }
@@ -145,7 +194,7 @@ char *token_sign(const struct token_signer *s, const json_t *claims)
 	json_decref(header);
 	strbuf_release(&part);
 	strbuf_addch(&out, '.');
-	if (rs256_sign(s->key, out.buf, out.len - 1, &out)) {
+	if (!signer_key(s) || rs256_sign(signer_key(s), out.buf, out.len - 1, &out)) {
 		strbuf_release(&out);
 		return NULL;
 	}
@@ -159,8 +208,9 @@ json_t *token_signer_jwks(const struct token_signer *s)
 	unsigned char buf[1024];
 	json_t *jwks = NULL;
 	int len;
-	if (!EVP_PKEY_get_bn_param(s->key, OSSL_PKEY_PARAM_RSA_N, &n) ||
-	    !EVP_PKEY_get_bn_param(s->key, OSSL_PKEY_PARAM_RSA_E, &e))
+	EVP_PKEY *key = signer_key(s);
+	if (!key || !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n) ||
+	    !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e))
 		goto out;
 	if (BN_num_bytes(n) > (int)sizeof(buf))
 		goto out;
@@ -248,7 +298,7 @@ out:
 
 enum token_result token_verify_own(const struct token_signer *s, const char *jwt, json_t **claims)
 {
-	return token_verify(jwt, s->key, NULL, claims);
+	return token_verify(jwt, signer_key(s), NULL, claims);
 }
 
 EVP_PKEY *token_key_from_certificate(const char *pem)

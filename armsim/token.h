@@ -27,6 +27,11 @@ struct token_signer;
  * is NULL. Returns NULL with err set on failure. Free with token_signer_free.
  */
 struct token_signer *token_signer_new(const char *pem, struct strbuf *err);
+/*
+ * A signer whose new RSA key is made on a background thread: making one takes a good part of a
+ * second, which would otherwise delay armsim's start. The first use waits for it. Never NULL.
+ */
+struct token_signer *token_signer_new_async(void);
 void token_signer_free(struct token_signer *signer);
 /* Signs claims (borrowed) as an RS256 JWT with key id kid; returns a new string. */
 char *token_sign(const struct token_signer *signer, const json_t *claims);

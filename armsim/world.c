@@ -6,11 +6,14 @@
  * and "container|type" → list in creation order (plus "|type" for every resource of a type), so
  * both a GET by id and a list of one resource group's sites cost one hash lookup.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "armsim/rng.h"
 #include "armsim/roles.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
@@ -51,21 +54,10 @@ void world_seed(struct world *w, uint64_t seed)
 	w->guid_state = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
 }
 
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL); /* splitmix64 */
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 void world_new_guid(struct world *w, char out[37])
 {
-	uint64_t a = next_random(&w->guid_state), b = next_random(&w->guid_state);
-	snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
-		 (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
-		 (unsigned)(0x8000 | ((b >> 48) & 0x3fff)),
-		 (unsigned long long)(b & 0xffffffffffffULL));
+	uint64_t a = rng_next(&w->guid_state), b = rng_next(&w->guid_state);
+	rng_format_guid(a, b, out);
 }
 
 static void free_resource(struct world_resource *r)
@@ -321,13 +313,19 @@ int world_scope_contains(const struct world *w, const char *outer, const char *i
 
 static struct world_list *list_for(struct world *w, const char *scope, const char *type, int create)
 {
+	char small[512];
 	struct strbuf key = STRBUF_INIT;
+	const char *k = small;
 	struct world_list *l;
-	strbuf_addf(&key, "%s|%s", scope ? scope : "", type);
-	l = idmap_get(&w->lists, key.buf);
+	/* most keys fit on the stack: loading 50,000 sites then makes no allocation here */
+	if ((size_t)snprintf(small, sizeof(small), "%s|%s", scope ? scope : "", type) >= sizeof(small)) {
+		strbuf_addf(&key, "%s|%s", scope ? scope : "", type);
+		k = key.buf;
+	}
+	l = idmap_get(&w->lists, k);
 	if (!l && create) {
 		l = xcalloc(1, sizeof(*l));
-		idmap_put(&w->lists, key.buf, l);
+		idmap_put(&w->lists, k, l);
 	}
 	strbuf_release(&key);
 	return l;
@@ -971,6 +969,76 @@ enum world_result world_load_file(struct world *w, const char *path, struct strb
 	}
 	json_decref(doc);
 	return res;
+}
+
+static int arm_id_is_set(const char *id)
+{
+	const char *p;
+	for (p = id; *p; p++)
+		if (!strncasecmp(p, "/policySetDefinitions/", 22))
+			return 1;
+	return 0;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int world_doc_add_builtins(json_t *doc, const char *dir, struct strbuf *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t nr = 0, alloc = 0, i;
+	json_t *resources;
+	int ret = -1;
+	if (!d) {
+		strbuf_addf(err, "cannot read '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n > 5 && !strcmp(e->d_name + n - 5, ".json")) {
+			ALLOC_GROW(names, nr + 1, alloc);
+			names[nr++] = xstrdup(e->d_name);
+		}
+	}
+	closedir(d);
+	qsort(names, nr, sizeof(*names), cmp_cstr);
+	resources = json_object_get(doc, "resources");
+	if (!resources) {
+		resources = json_array();
+		json_object_set_new(doc, "resources", resources);
+	}
+	for (i = 0; i < nr; i++) {
+		struct strbuf path = STRBUF_INIT;
+		json_t *def;
+		const char *id;
+		strbuf_addf(&path, "%s/%s", dir, names[i]);
+		def = jsonutil_load_file(path.buf, err);
+		id = json_string_value(json_object_get(def, "id"));
+		if (def && (!id || strncasecmp(id, "/providers/Microsoft.Authorization/policy", 41) ||
+			    !json_is_object(json_object_get(def, "properties")))) {
+			strbuf_addf(err, "%s: expected a built-in policy definition with an id "
+				    "'/providers/Microsoft.Authorization/policy...' and properties", path.buf);
+			json_decref(def);
+			def = NULL;
+		}
+		strbuf_release(&path);
+		if (!def)
+			goto out;
+		if (!json_object_get(def, "type"))
+			json_object_set_new(def, "type", json_string(arm_id_is_set(id) ? WT_POLICY_SET
+										: WT_POLICY_DEFINITION));
+		json_array_append_new(resources, def);
+	}
+	ret = 0;
+out:
+	for (i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	return ret;
 }
 
 /* ---- dumping ---------------------------------------------------------------------------- */

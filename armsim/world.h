@@ -132,6 +132,13 @@ void world_knobs_default(struct world_knobs *k);
 enum world_result world_load_json(struct world *w, const json_t *doc, struct strbuf *err);
 /* Empties the world (keeping its lock) and loads doc into it: POST /_armsim/reset. */
 enum world_result world_reload_json(struct world *w, const json_t *doc, struct strbuf *err);
+/*
+ * Adds every *.json file in dir (built-in policy definitions or set definitions as Azure
+ * serves them: {id, name, properties}) to the world document's "resources" (doc borrowed,
+ * changed in place), in file-name order, typed by their id. Returns 0, or -1 with err naming
+ * the file. (armsim serve --builtins DIR)
+ */
+int world_doc_add_builtins(json_t *doc, const char *dir, struct strbuf *err);
 /* Reads and loads a world file. */
 enum world_result world_load_file(struct world *w, const char *path, struct strbuf *err);
 /* The world as a document in the file format (new reference). */

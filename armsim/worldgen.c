@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "armsim/rng.h"
 #include "armsim/worldgen.h"
 #include "lib/banned.h"
 
@@ -119,27 +120,10 @@ out:
 	return ret;
 }
 
-struct rng {
-	unsigned long long state;
-};
-
-static unsigned long long rng_next(struct rng *r)
-{
-	unsigned long long z = (r->state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double rng_unit(struct rng *r)
-{
-	return (double)(rng_next(r) >> 11) / 9007199254740992.0;
-}
-
 static const char *const locations[] = { "westeurope", "northeurope", "eastus", "westus2" };
 
 /* The properties of a site or slot: compliant or one of the ways of not being compliant. */
-static void add_site_props(struct strbuf *out, struct rng *r, const struct worldgen_spec *s)
+static void add_site_props(struct strbuf *out, uint64_t *r, const struct worldgen_spec *s)
 {
 	int http2 = rng_unit(r) < s->http2;
 	int bad = rng_unit(r) < s->noncompliant;
@@ -166,7 +150,7 @@ static void add_site_props(struct strbuf *out, struct rng *r, const struct world
 
 void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 {
-	struct rng r = { s->seed * 0x2545f4914f6cdd1dULL + 1 };
+	uint64_t r = s->seed * 0x2545f4914f6cdd1dULL + 1;
 	unsigned i, j, k;
 	strbuf_addf(out, "{\"tenantId\":\"%s\",\"seed\":%llu,\n", WORLDGEN_TENANT_ID, s->seed);
 	strbuf_addf(out, "\"managedIdentity\":{\"identityHeader\":\"%s\",\"clientId\":\"%s\"},\n",
@@ -177,12 +161,12 @@ void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 			    i ? "," : "", i + 1, i + 1);
 	strbuf_addstr(out, "],\n\"subscriptions\":[");
 	for (i = 0; i < s->subs; i++) {
-		unsigned long long a = rng_next(&r), b = rng_next(&r);
 		char sub[37];
 		unsigned per_rg = s->rgs ? (s->sites + s->rgs - 1) / s->rgs : 0, placed = 0;
-		snprintf(sub, sizeof(sub), "%08llx-%04llx-4%03llx-%04llx-%012llx", a >> 32,
-			 (a >> 16) & 0xffff, a & 0xfff, 0x8000 | ((b >> 48) & 0x3fff),
-			 b & 0xffffffffffffULL);
+		{
+			uint64_t a = rng_next(&r), b = rng_next(&r);
+			rng_format_guid(a, b, sub);
+		}
 		char mg[48];
 		if (s->mgs)
 			snprintf(mg, sizeof(mg), "mg-%u", i % s->mgs + 1);

@@ -246,6 +246,18 @@ def run():
     if s == 200 and not all("children" in c for c in b["properties"]["children"]
                             if c["type"] == "Microsoft.Management/managementGroups"):
         failures.append("ManagementGroups_Get: $recurse gave no grandchildren")
+    # built-in definitions (--builtins): readable by anyone, assignable anywhere
+    builtin = "/providers/Microsoft.Authorization/policyDefinitions/19dd1db6-f442-49cf-a838-b0786b4401ef"
+    s, h, b = call("GET", builtin + "?api-version=2021-06-01", token=tok)
+    check("PolicyDefinitions_GetBuiltIn", s, h, b, 200, json.load(open(os.path.join(os.environ["SHARED"], "policy-refs/builtin/ClientCert_Webapp_Audit.json"))))
+    sub = example("createPolicyAssignmentWithIdentity.json")["parameters"]["scope"]
+    s, h, b = call("GET", "/%s/providers/Microsoft.Authorization/policyDefinitions?api-version=2021-06-01&$filter=policyType%%20eq%%20%%27BuiltIn%%27" % sub, token=tok)
+    builtins = len([f for f in os.listdir(os.path.join(os.environ["SHARED"], "policy-refs/builtin")) if f.endswith(".json")])
+    if s != 200 or len(b["value"]) != builtins:
+        failures.append("built-in list: %s, %d of %d" % (s, len(b.get("value", [])) if b else 0, builtins))
+    s, h, b = call("PUT", "/%s/providers/Microsoft.Authorization/policyAssignments/builtin-cert?api-version=2021-06-01" % sub,
+                   {"properties": {"policyDefinitionId": builtin}}, tok)
+    check("PolicyAssignments_Create of a built-in", s, h, b, 201, None, write=True)
     print("part 2 operations (policyStates, remediations) are checked by part 2's tests")
 
 if mode == "world":
@@ -260,6 +272,6 @@ PY
 TENANT=20000000-0000-0000-0000-000000000000
 export SHARED DEMO_CLIENT DEMO_SECRET TENANT
 python3 contract.py world >world.json
-start_armsim --world world.json --time-scale 1
+start_armsim --world world.json --time-scale 1 --builtins "$SHARED/policy-refs/builtin"
 export ARMSIM_URL
 python3 contract.py run
