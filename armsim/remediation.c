@@ -17,6 +17,7 @@
 #include "armsim/compliance.h"
 #include "armsim/ops_resources.h"
 #include "armsim/remediation.h"
+#include "armsim/rng.h"
 #include "armsim/simclock.h"
 #include "armsim/template.h"
 #include "armsim/world.h"
@@ -322,10 +323,7 @@ static double draw(const char *a, const char *b)
 		h = (h ^ (unsigned char)tolower((unsigned char)*a)) * 1099511628211ULL;
 	for (; *b; b++)
 		h = (h ^ (unsigned char)tolower((unsigned char)*b)) * 1099511628211ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return (double)(h >> 11) / (double)(1ULL << 53);
+	return (double)(rng_mix(h) >> 11) / (double)(1ULL << 53);
 }
 
 /* Applies one template write: sites and slots through web_site_write (PUT semantics). */
