@@ -20,18 +20,13 @@ trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"
 cd "$WORK"
 
 "$BUILD_DIR/armsim" world --generate "subs=$SUBS,sites=$SITES,seed=1" >generated.json
-python3 - generated.json world.json "$SHARED" <<'PY'
-import json, sys, os
+python3 - generated.json world.json <<'PY'
+import json, sys
 d = json.load(open(sys.argv[1]))
 d.setdefault("knobs", {})["scanDurationMs"] = 0
-for f in ["ClientCert_Webapp_Audit", "ClientCert_Webapp_Slot_Audit",
-          "ClientCert_FunctionApp_Audit", "ClientCert_FunctionApp_Slot_Audit"]:
-    b = json.load(open(os.path.join(sys.argv[3], "policy-refs/builtin", f + ".json")))
-    b["type"] = "Microsoft.Authorization/policyDefinitions"
-    d.setdefault("resources", []).append(b)
 json.dump(d, open(sys.argv[2], "w"))
 PY
-"$BUILD_DIR/armsim" serve --world world.json --listen 127.0.0.1:0 --ready-file ready >armsim.out 2>&1 &
+"$BUILD_DIR/armsim" serve --world world.json --builtins "$SHARED/policy-refs/builtin" --listen 127.0.0.1:0 --ready-file ready >armsim.out 2>&1 &
 PID=$!
 i=0
 while [ ! -s ready ]; do i=$((i + 1)); [ $i -lt 400 ] || { cat armsim.out; exit 1; }; sleep 0.05; done

@@ -7,22 +7,11 @@ POLICY_PRINCIPAL=5e1f0000-0000-4000-8000-00000000beef
 ASSIGNMENT_ID=$ROOT_MG/providers/Microsoft.Authorization/policyAssignments/appsvc-client-cert
 WEBSITE_CONTRIBUTOR=de139f84-1756-47ae-9be6-808fbbe84772
 
-# policy_world SPEC OUT — a generated world (SPEC) plus the built-in client-certificate audit
-# definitions the initiative names (armsim serves no built-ins of its own).
+# policy_world SPEC OUT — a generated world (SPEC). Start it with $BUILTINS so that the
+# built-in audit definitions the initiative names exist.
+BUILTINS="--builtins $SHARED/policy-refs/builtin"
 policy_world() {
-	"$ARMSIM" world --generate "$1" >"$WORK/generated.json"
-	python3 - "$WORK/generated.json" "$2" "$SHARED" <<'EOF'
-import json, sys, os
-src, out, shared = sys.argv[1:4]
-d = json.load(open(src))
-res = d.setdefault("resources", [])
-for f in ["ClientCert_Webapp_Audit", "ClientCert_Webapp_Slot_Audit",
-          "ClientCert_FunctionApp_Audit", "ClientCert_FunctionApp_Slot_Audit"]:
-    b = json.load(open(os.path.join(shared, "policy-refs/builtin", f + ".json")))
-    b["type"] = "Microsoft.Authorization/policyDefinitions"
-    res.append(b)
-json.dump(d, open(out, "w"), indent=1)
-EOF
+	"$ARMSIM" world --generate "$1" >"$2"
 }
 
 # scan SUB — triggers a scan of a subscription and polls its Location to 200 Succeeded.

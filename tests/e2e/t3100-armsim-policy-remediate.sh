@@ -10,7 +10,7 @@
 
 policy_world mgs=2,subs=3,rgs=2,sites=8,noncompliant=0.7,slots=0.3,functions=0.4,locked=0.15,http2=0.1,seed=11 \
 	"$WORK/world.json"
-start_armsim --world "$WORK/world.json" --time-scale 20000
+start_armsim --world "$WORK/world.json" --time-scale 20000 $BUILTINS
 get_token
 put_policies "$WEBSITE_CONTRIBUTOR"
 sites_snapshot "$WORK/before.json"

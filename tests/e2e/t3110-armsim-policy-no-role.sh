@@ -7,7 +7,7 @@
 
 policy_world mgs=1,subs=2,rgs=1,sites=6,noncompliant=0.8,slots=0.3,functions=0.4,locked=0,seed=12 \
 	"$WORK/world.json"
-start_armsim --world "$WORK/world.json" --time-scale 20000
+start_armsim --world "$WORK/world.json" --time-scale 20000 $BUILTINS
 get_token
 put_policies
 sites_snapshot "$WORK/before.json"
