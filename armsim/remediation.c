@@ -465,7 +465,10 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 		wr.type = r->type;
 		wr.api_version = (char *)"2024-11-01";
 		wr.body = patched;
-		apply_write(w, &wr, dep);
+		if (apply_write(w, &wr, dep)) {
+			json_decref(patched);
+			goto out;
+		}
 		json_decref(patched);
 	} else {
 		struct deploy_host host_data = { w, a.principal_id, NULL };
