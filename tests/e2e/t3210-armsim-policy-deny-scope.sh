@@ -7,7 +7,7 @@
 . "$TOP/tests/e2e/armsim-lib.sh"
 . "$TOP/tests/e2e/armsim-policy-lib.sh"
 
-small_world "$WORK/world.json" '{"scanDurationMs": 1000, "evaluationDelayMs": 60000}'
+small_world "$WORK/world.json" '{"scanDurationMs": 1000, "evaluationDelayMs": 60000, "pageSize": 3}'
 python3 - "$WORK/world.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -76,6 +76,22 @@ arm POST "$Q&\$filter=ComplianceState%20eq%20'Exempt'"
 assert_eq "app-opt:remediate-rg new-bad:deny-sub" "$(json "$WORK/body" "' '.join(sorted(v['resourceId'].rsplit('/',1)[1] + ':' + v['policyAssignmentName'] for v in d['value']))")" "exempt records"
 arm POST "$Q&\$filter=PolicyAssignmentId%20eq%20'/subscriptions/$SMALL_SUB/resourceGroups/dne-rg/providers/Microsoft.Authorization/policyAssignments/deny-dne'"
 assert_eq "new-bad NonCompliant" "$(json "$WORK/body" "' '.join([d['value'][0]['resourceId'].rsplit('/',1)[1], d['value'][0]['complianceState']])")" "DoNotEnforce still evaluated"
+# pages of pageSize (3), the next one fetched by POST on @odata.nextLink until it is null
+arm POST "$Q"
+pages=1
+cp "$WORK/body" "$WORK/page.json"
+ids=$(json "$WORK/page.json" "' '.join(v['resourceId'] + v['policyAssignmentId'] for v in d['value'])")
+next=$(json "$WORK/page.json" "d['@odata.nextLink'] or ''")
+while [ -n "$next" ]; do
+	STATUS=$(curl -sS -o "$WORK/page.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" "$next")
+	assert_eq 200 "$STATUS" "next page"
+	ids="$ids $(json "$WORK/page.json" "' '.join(v['resourceId'] + v['policyAssignmentId'] for v in d['value'])")"
+	next=$(json "$WORK/page.json" "d['@odata.nextLink'] or ''")
+	pages=$((pages + 1))
+done
+n=$(echo $ids | wc -w)
+[ $pages -ge 3 ] || fail "only $pages pages for $n records"
+assert_eq "$n" "$(echo $ids | tr ' ' '\n' | sort -u | wc -l)" "no record twice across pages"
 arm POST "$Q&\$filter=ComplianceState%20eq%20'NonCompliant'&\$top=2"
 assert_eq 2 "$(json "$WORK/body" "len(d['value'])")" "\$top"
 arm POST "$Q&\$filter=Nonsense%20eq%20'x'"
