@@ -165,3 +165,21 @@ print(re.search(r\"string: '(\{\\\"error\\\":\{\\\"code\\\":\\\"PrincipalNotFoun
 " "$SHARED/arm/recordings/test_resource_policy_identity_systemassigned.roleassignment-excerpt.yaml-fragment")" "$WORK/body" "PrincipalNotFound"
 replicated() { arm PUT "$ra" "$ra_body"; [ "$STATUS" = 201 ]; }
 poll_until 20 replicated
+
+# ---- the whole ReEvaluateCompliance sequence: Accepted → Evaluating → Running → end ----
+full="$SMALL_RG/providers/Microsoft.PolicyInsights/remediations/reevaluate-all"
+arm PUT "$full?$V" "{\"properties\":{\"policyAssignmentId\":\"$SMALL_RG/providers/Microsoft.Authorization/policyAssignments/remediate-rg\",\"resourceDiscoveryMode\":\"ReEvaluateCompliance\"}}"
+assert_eq 201 "$STATUS" "ReEvaluateCompliance task"
+seq=Accepted
+polls=0
+while :; do
+	arm GET "$full?$V"
+	state=$(state_of)
+	case $seq in *"$state") ;; *) seq="$seq $state" ;; esac
+	case $state in Succeeded|Failed|Canceled) break ;; esac
+	polls=$((polls + 1))
+	[ $polls -lt 3000 ] || fail "ReEvaluateCompliance task stuck: $seq"
+	sleep 0.02
+done
+# app-locked fails (ScopeLocked), so the run ends Failed
+assert_eq "Accepted Evaluating Running Failed" "$seq" "ReEvaluateCompliance states"
