@@ -770,3 +770,32 @@ void ops_site_config_get(struct armsim_request *req, struct armsim_response *res
 	json_decref(view);
 	strbuf_release(&id);
 }
+
+void ops_site_publishxml(struct armsim_request *req, struct armsim_response *resp)
+{
+	struct world_resource *r = find_site(req, resp);
+	const char *name;
+	struct strbuf host = STRBUF_INIT;
+	char *dash;
+	if (!r)
+		return;
+	/* a publishing profile without secrets: armsim has no deployment endpoints to log into */
+	name = json_string_value(json_object_get(r->body, "name"));
+	strbuf_addstr(&host, name ? name : "");
+	if ((dash = strchr(host.buf, '/')))
+		*dash = '-';
+	strbuf_addf(&resp->text,
+		    "<publishData><publishProfile profileName=\"%s - Web Deploy\" publishMethod=\"MSDeploy\" "
+		    "publishUrl=\"%s.scm.azurewebsites.net:443\" msdeploySite=\"%s\" userName=\"$%s\" "
+		    "userPWD=\"\" destinationAppUrl=\"https://%s.azurewebsites.net\" SQLServerDBConnectionString=\"\" "
+		    "mySQLDBConnectionString=\"\" hostingProviderForumLink=\"\" controlPanelLink=\"\" webSystem=\"WebSites\">"
+		    "<databases /></publishProfile><publishProfile profileName=\"%s - FTP\" publishMethod=\"FTP\" "
+		    "publishUrl=\"ftps://127.0.0.1/site/wwwroot\" ftpPassiveMode=\"True\" userName=\"%s\\$%s\" "
+		    "userPWD=\"\" destinationAppUrl=\"https://%s.azurewebsites.net\" SQLServerDBConnectionString=\"\" "
+		    "mySQLDBConnectionString=\"\" hostingProviderForumLink=\"\" controlPanelLink=\"\" webSystem=\"WebSites\">"
+		    "<databases /></publishProfile></publishData>",
+		    host.buf, host.buf, host.buf, host.buf, host.buf, host.buf, host.buf, host.buf, host.buf);
+	resp->status = 200;
+	resp->content_type = "application/xml";
+	strbuf_release(&host);
+}

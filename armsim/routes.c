@@ -165,6 +165,11 @@ static const struct route routes[] = {
 	  "WebApps_GetConfiguration", ops_site_config_get },
 	{ "GET", SITE "/slots/{slot}/config/web", API_WEB, "Microsoft.Web/sites/slots/config/read",
 	  0, "WebApps_GetConfigurationSlot", ops_site_config_get },
+	{ "POST", SITE "/publishxml", API_WEB, "Microsoft.Web/sites/publishxml/action", 0,
+	  "WebApps_ListPublishingProfileXmlWithSecrets", ops_site_publishxml },
+	{ "POST", SITE "/slots/{slot}/publishxml", API_WEB,
+	  "Microsoft.Web/sites/slots/publishxml/action", 0,
+	  "WebApps_ListPublishingProfileXmlWithSecretsSlot", ops_site_publishxml },
 
 	/* policy */
 	{ "GET", "{scope*}" AUTHZ "policyDefinitions", API_POLICY,

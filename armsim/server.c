@@ -65,6 +65,7 @@ struct armsim {
 	atomic_int connections;
 	atomic_int peak_connections;
 	atomic_uint_fast64_t request_counter;  /* request ids */
+	uint64_t id_salt;                      /* start time: request ids differ between runs */
 	atomic_uint_fast64_t fault_counter;    /* requests eligible for faults: decides faults */
 
 	pthread_t timer_thread;
@@ -495,7 +496,7 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 	char request_id[37];
 	struct strbuf base = STRBUF_INIT, text = STRBUF_INIT;
 	enum fault_kind fault = FAULT_NONE;
-	int locked = 0, throttled = 0;
+	int locked = 0, throttled = 0, has_body = 0;
 	int64_t started = simclock_real_ms();
 	size_t i;
 	uint64_t n = atomic_fetch_add(&sim->request_counter, 1);
@@ -514,7 +515,8 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 	strbuf_addf(&base, "%s://%s", sim->opt.tls_cert_pem ? "https" : "http",
 		    host && *host && !strpbrk(host, "/\"\\ ") ? host : sim->url + (sim->opt.tls_cert_pem ? 8 : 7));
 	req.base_url = base.buf;
-	rng_format_guid(rng_mix(n ^ 0x5bd1e995), rng_mix(n + sim->opt.seed), request_id);
+	/* request ids are unique across runs too: the start time is mixed in, not only the seed */
+	rng_format_guid(rng_mix(n ^ sim->id_salt), rng_mix(n + sim->opt.seed), request_id);
 
 	if (p->too_large) {
 		armsim_response_error(&resp, 413, "RequestEntityTooLarge",
@@ -594,6 +596,14 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 		armsim_response_error(&resp, 500, "InternalServerError", "the handler gave no answer");
 
 respond:
+	/* the body may share objects with the world: write it out before anyone may change them */
+	if (resp.body)
+		jsonutil_add_compact(&text, resp.body);
+	else
+		strbuf_addstr(&text, resp.text.buf);
+	json_decref(resp.body);
+	resp.body = NULL;
+	has_body = text.len > 0;
 	if (locked)
 		world_unlock(sim->world);
 	corr = armsim_request_header(&req, "x-ms-correlation-request-id");
@@ -601,10 +611,6 @@ respond:
 	armsim_response_header(&resp, "x-ms-correlation-request-id",
 			       corr && *corr && strlen(corr) < 128 ? corr : request_id);
 	armsim_response_header(&resp, "Cache-Control", "no-cache");
-	if (resp.body)
-		jsonutil_add_compact(&text, resp.body);
-	else
-		strbuf_addstr(&text, resp.text.buf);
 	if (fault == FAULT_DROP) {
 		p->drop = 1;
 	} else if (fault == FAULT_TRUNCATE && text.len > 1) {
@@ -626,7 +632,7 @@ respond:
 	}
 	p->status = resp.status;
 	if (p->response) {
-		if (resp.body || resp.text.len)
+		if (has_body)
 			MHD_add_response_header(p->response, "Content-Type",
 						resp.content_type ? resp.content_type
 								  : "application/json; charset=utf-8");
@@ -737,16 +743,17 @@ static void raise_fd_limit(void)
 
 static int open_listener(const struct armsim_options *opt, unsigned *port, struct strbuf *err)
 {
+	const char *host = strcmp(opt->listen_host, "localhost") ? opt->listen_host : "127.0.0.1";
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
 	int fd, one = 1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)opt->port);
-	if (inet_pton(AF_INET, opt->listen_host, &sa.sin_addr) != 1 ||
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
 	    (ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
-		strbuf_addf(err, "cannot listen on '%s': armsim serves loopback addresses only",
-			    opt->listen_host);
+		strbuf_addf(err, "cannot listen on '%s': armsim serves IPv4 loopback addresses only "
+			    "(127.x.x.x or localhost)", opt->listen_host);
 		return -1;
 	}
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -777,6 +784,7 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 	sim->world = world;
 	sim->source = source;
 	sim->listen_fd = -1;
+	sim->id_salt = rng_mix((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
 	sim->stats_ops = json_object();
 	sim->throttle = throttle_new();
 	pthread_mutex_init(&sim->stats_lock, NULL);

@@ -31,6 +31,7 @@ assert_eq 200 "$STATUS" "subscriptions list"
 assert_eq 3 "$(json "$WORK/body" "len(d['value'])")" "subscriptions listed"
 grep -qi '^x-ms-request-id: ' "$WORK/headers" || fail "no x-ms-request-id"
 grep -qi '^x-ms-ratelimit-remaining-tenant-reads: ' "$WORK/headers" || fail "no tenant read counter"
+grep -qi '^Content-Type: application/json' "$WORK/headers" || fail "no JSON content type"
 
 # the correlation id is echoed
 code=$(curl -sS -o /dev/null -D "$WORK/h2" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \

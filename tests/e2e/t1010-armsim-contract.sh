@@ -101,6 +101,59 @@ def same_shape(want, got, where, errors):
         for i, g in enumerate(got):
             same_shape(want[i] if len(want) == len(got) else want[0], g, "%s[%d]" % (where, i), errors)
 
+spec_docs = {}
+
+def spec_doc(name):
+    if name not in spec_docs:
+        with open(os.path.join(shared, "specs", name)) as f:
+            spec_docs[name] = json.load(f)
+    return spec_docs[name]
+
+def to_schema(node, doc_name, seen):
+    """A swagger 2.0 schema as JSON Schema: refs resolved (other repositories' common types
+    accept anything), extensible enums (x-ms-enum modelAsString) opened, x-nullable allowed."""
+    if isinstance(node, list):
+        return [to_schema(v, doc_name, seen) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target, _, frag = node["$ref"].partition("#")
+        target = os.path.normpath(target.lstrip("./")) if target else doc_name
+        if target.startswith("..") or not os.path.exists(os.path.join(shared, "specs", target)):
+            return {}
+        key = (target, frag)
+        if key in seen:
+            return {}
+        obj = spec_doc(target)
+        for part in frag.strip("/").split("/"):
+            obj = obj[part]
+        return to_schema(obj, target, seen | {key})
+    out = {}
+    for k, v in node.items():
+        if k.startswith("x-") or k in ("discriminator", "example", "readOnly", "format"):
+            continue
+        out[k] = to_schema(v, doc_name, seen) if k in ("properties", "items", "allOf", "additionalProperties") or isinstance(v, dict) else v
+    if "properties" in node:
+        out["properties"] = {k: to_schema(v, doc_name, seen) for k, v in node["properties"].items()}
+    if node.get("x-ms-enum", {}).get("modelAsString"):
+        out.pop("enum", None)
+    if node.get("x-nullable") and "type" in out:
+        out["type"] = [out["type"], "null"]
+    return out
+
+def spec_check(name, spec, definition, body):
+    """The response validates against the spec's definition (required fields, types, enums)."""
+    try:
+        import jsonschema
+    except ImportError:
+        print("%-55s skipped (python3-jsonschema absent)" % name)
+        return
+    schema = to_schema(spec_doc(spec)["definitions"][definition], spec, frozenset())
+    errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(body), key=str)
+    for e in errors[:5]:
+        failures.append("%s: %s at %s" % (name, e.message, "/".join(map(str, e.path))))
+    print("%-55s %s" % (name, "ok" if not errors else "FAIL"))
+
 def check(name, status, hdrs, body, want_status, want_body=None, write=False):
     errors = []
     if status != want_status:
@@ -246,6 +299,38 @@ def run():
     if s == 200 and not all("children" in c for c in b["properties"]["children"]
                             if c["type"] == "Microsoft.Management/managementGroups"):
         failures.append("ManagementGroups_Get: $recurse gave no grandchildren")
+    # sites: list has the example's shape per item; a PUT replaces properties, dropping others
+    ex = example("UpdateWebApp.json")
+    p = ex["parameters"]
+    site_path = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Web/sites/%s" % (p["subscriptionId"], p["resourceGroupName"], p["name"])
+    s, h, b = call("GET", "/subscriptions/%s/providers/Microsoft.Web/sites?api-version=2024-11-01" % p["subscriptionId"], token=tok)
+    check("WebApps_List", s, h, b, 200, {"value": [ex["responses"]["200"]["body"]]})
+    s, h, b = call("PUT", site_path + "?api-version=2024-11-01", {"location": "East US", "kind": "app", "properties": {"clientCertEnabled": True, "clientCertMode": "Required"}}, tok)
+    check("WebApps_CreateOrUpdate (replace)", s, h, b, 200, ex["responses"]["200"]["body"], write=True)
+    if s == 200 and (b["properties"]["serverFarmId"] == p["siteEnvelope"]["properties"]["serverFarmId"] or not b["properties"]["clientCertEnabled"]):
+        failures.append("WebApps_CreateOrUpdate: the PUT did not replace the properties")
+    # responses against the specs' definitions
+    sub = example("createPolicyAssignmentWithIdentity.json")["parameters"]["scope"]
+    authz = "/%s/providers/Microsoft.Authorization/" % sub
+    s, h, b = call("GET", authz + "policyDefinitions/ResourceNaming?api-version=2023-04-01", token=tok)
+    spec_check("spec: PolicyDefinition", "policyDefinitions.json", "PolicyDefinition", b)
+    s, h, b = call("GET", authz + "policySetDefinitions/securityInitiative?api-version=2023-04-01", token=tok)
+    spec_check("spec: PolicySetDefinition", "policySetDefinitions.json", "PolicySetDefinition", b)
+    s, h, b = call("GET", authz + "policyAssignments/EnforceNaming?api-version=2023-04-01", token=tok)
+    spec_check("spec: PolicyAssignment", "policyAssignments.json", "PolicyAssignment", b)
+    assignment_id = b["id"]
+    s, h, b = call("PUT", authz + "policyExemptions/naming-waiver?api-version=2022-07-01-preview",
+                   {"properties": {"policyAssignmentId": assignment_id, "exemptionCategory": "Waiver",
+                                   "expiresOn": "2030-12-31T23:59:00.0000000Z", "displayName": "waiver",
+                                   "metadata": {"reason": "contract test"}}}, tok)
+    check("PolicyExemptions_CreateOrUpdate", s, h, b, 201, None, write=True)
+    spec_check("spec: PolicyExemption", "policyExemptions.json", "PolicyExemption", b)
+    s, h, b = call("GET", authz + "policyExemptions?api-version=2024-12-01-preview", token=tok)
+    spec_check("spec: PolicyExemptionListResult", "policyExemptions.json", "PolicyExemptionListResult", b)
+    s, h, b = call("GET", authz + "policyDefinitions?api-version=2025-03-01", token=tok)
+    spec_check("spec: PolicyDefinitionListResult", "policyDefinitions.json", "PolicyDefinitionListResult", b)
+    s, h, b = call("GET", authz + "roleAssignments?api-version=2022-04-01", token=tok)
+    spec_check("spec: RoleAssignmentListResult", "authorization-RoleAssignmentsCalls.json", "RoleAssignmentListResult", b)
     # built-in definitions (--builtins): readable by anyone, assignable anywhere
     builtin = "/providers/Microsoft.Authorization/policyDefinitions/19dd1db6-f442-49cf-a838-b0786b4401ef"
     s, h, b = call("GET", builtin + "?api-version=2021-06-01", token=tok)

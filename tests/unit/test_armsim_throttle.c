@@ -1,0 +1,85 @@
+/*
+ * Unit tests for armsim/throttle (token buckets) and armsim/idmap (case-insensitive map).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "armsim/idmap.h"
+#include "armsim/throttle.h"
+
+static void test_bucket_burst_then_refuse(void **state)
+{
+	struct throttle *t = throttle_new();
+	long remaining, retry;
+	int i;
+	(void)state;
+	/* refill so slow that no token comes back during the test */
+	for (i = 0; i < 3; i++) {
+		assert_true(throttle_take(t, "sub|p|0", 3, 0.001, &remaining, &retry));
+		assert_int_equal(remaining, 2 - i);
+	}
+	assert_false(throttle_take(t, "sub|p|0", 3, 0.001, &remaining, &retry));
+	assert_int_equal(remaining, 0);
+	assert_in_range(retry, 999, 1000);
+	/* other keys are other buckets */
+	assert_true(throttle_take(t, "sub|q|0", 3, 0.001, &remaining, &retry));
+	assert_true(throttle_take(t, "sub|p|1", 3, 0.001, &remaining, &retry));
+	throttle_reset(t);
+	assert_true(throttle_take(t, "sub|p|0", 3, 0.001, &remaining, &retry));
+	throttle_free(t);
+}
+
+static void test_fast_refill_retry_after_is_at_least_one(void **state)
+{
+	struct throttle *t = throttle_new();
+	long remaining, retry;
+	(void)state;
+	assert_true(throttle_take(t, "k", 1, 1000, &remaining, &retry));
+	/* with a high rate a token may be back already; when not, Retry-After is still >= 1 s */
+	if (!throttle_take(t, "k", 1, 1000, &remaining, &retry))
+		assert_int_equal(retry, 1);
+	assert_false(throttle_take(t, "zero", 0, 0, &remaining, &retry));
+	assert_true(retry >= 1);
+	throttle_free(t);
+}
+
+static void test_idmap_case_and_growth(void **state)
+{
+	struct idmap map = IDMAP_INIT;
+	char key[64];
+	int values[2000], i;
+	(void)state;
+	for (i = 0; i < 2000; i++) {
+		snprintf(key, sizeof(key), "/Subscriptions/S%d", i);
+		values[i] = i;
+		assert_null(idmap_put(&map, key, &values[i]));
+	}
+	assert_int_equal(map.nr, 2000);
+	for (i = 0; i < 2000; i += 97) {
+		snprintf(key, sizeof(key), "/subscriptions/s%d", i);
+		assert_ptr_equal(idmap_get(&map, key), &values[i]);
+	}
+	assert_ptr_equal(idmap_put(&map, "/SUBSCRIPTIONS/S5", &values[6]), &values[5]);
+	assert_int_equal(map.nr, 2000);
+	assert_ptr_equal(idmap_remove(&map, "/subscriptions/s6"), &values[6]);
+	assert_null(idmap_get(&map, "/subscriptions/S6"));
+	assert_null(idmap_remove(&map, "/nope"));
+	idmap_clear(&map);
+	assert_null(idmap_get(&map, "/subscriptions/S7"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bucket_burst_then_refuse),
+		cmocka_unit_test(test_fast_refill_retry_after_is_at_least_one),
+		cmocka_unit_test(test_idmap_case_and_growth),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
