@@ -199,17 +199,17 @@ int alias_path_set(json_t *resource, const char *path, json_t *value)
 	if (!json_is_object(node))
 		return -1;
 	{
-		json_t *have = object_get_nocase(node, path, strlen(path));
 		const char *k;
 		json_t *v;
-		if (have) {
-			/* keep the stored spelling of the key */
-			json_object_foreach(node, k, v)
-				if (v == have) {
-					json_object_set(node, k, value);
-					return 0;
-				}
-		}
+		/*
+		 * keep the stored spelling of the key; match by name, never by value: true,
+		 * false and null are shared singletons in jansson
+		 */
+		json_object_foreach(node, k, v)
+			if (!strcasecmp(k, path)) {
+				json_object_set(node, k, value);
+				return 0;
+			}
 	}
 	json_object_set(node, path, value);
 	return 0;

@@ -13,9 +13,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "armsim/alias.h"
 #include "armsim/arm.h"
 #include "armsim/compliance.h"
 #include "armsim/idmap.h"
+#include "armsim/ops_policy.h"
 #include "armsim/ops_resources.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"
@@ -79,6 +81,8 @@ struct policy_engine {
 	uint64_t resources_evaluated; /* counters for /_armsim/policy */
 	uint64_t member_evaluations;
 	double evaluation_real_ms;
+	uint64_t assignments_skipped; /* could not be resolved (missing or bad definition) */
+	char *last_skip_reason;       /* why the last one was skipped */
 };
 
 /* ---------- registry ---------- */
@@ -155,6 +159,8 @@ static void engine_clear(struct policy_engine *e)
 	idmap_for_each(&e->strings, free_value, NULL);
 	idmap_clear(&e->strings);
 	e->seen_version = 0;
+	free(e->last_skip_reason);
+	e->last_skip_reason = NULL;
 }
 
 static void free_all_engines(void)
@@ -550,8 +556,14 @@ static void applicable_assignments(struct policy_engine *e, struct world *w, con
 			continue;
 		ALLOC_GROW(set->items, set->nr + 1, set->alloc);
 		if (engine_assignment_resolve(e, w, l->items[i], &set->items[set->nr], &err)) {
-			/* an assignment whose definition vanished evaluates nothing, as in Azure */
+			/*
+			 * an assignment whose definition vanished evaluates nothing, as in Azure;
+			 * /_armsim/policy says so instead of staying silent
+			 */
 			engine_assignment_release(&set->items[set->nr]);
+			e->assignments_skipped++;
+			free(e->last_skip_reason);
+			e->last_skip_reason = xstrdup(err.buf);
 		} else {
 			set->nr++;
 		}
@@ -804,7 +816,20 @@ static void sweep_changes(struct policy_engine *e, struct world *w)
 		sw.w = w;
 		sw.set = &set;
 		sw.now = simclock_now_ms();
+		/*
+		 * a changed resource is evaluated after the world's delay, and no sooner than the
+		 * evaluationDelay of an IfNotExists member that applies here
+		 */
 		sw.delay = w->knobs.evaluation_delay_ms;
+		{
+			size_t a, k;
+			for (a = 0; a < set.nr; a++)
+				for (k = 0; k < set.items[a].nr_members; k++) {
+					long d = policy_definition_evaluation_delay(set.items[a].members[k].def);
+					if (d * 1000 > sw.delay)
+						sw.delay = (int64_t)d * 1000;
+				}
+		}
 		sw.pending = 0;
 		for_each_site(w, sub_scope, NULL, sweep_one, &sw);
 		pending |= sw.pending;
@@ -854,10 +879,18 @@ static void engine_on_reset(struct armsim *sim, void *arg)
 	policy_engine_reset(armsim_world(sim));
 }
 
+static int alias_known(const char *name)
+{
+	struct alias a;
+	return !alias_lookup(name, &a);
+}
+
 void policy_engine_attach(struct armsim *sim)
 {
 	policy_engine_get(armsim_world(sim));
 	web_set_write_check(compliance_write_check, NULL);
+	policy_set_rule_check(policy_engine_check_definition);
+	policy_set_alias_check(alias_known);
 	armsim_add_tick(sim, 20, engine_tick, NULL);
 	armsim_add_reset_hook(sim, engine_on_reset, NULL);
 }
@@ -1181,47 +1214,96 @@ static const char *last_part(const char *id)
 	return slash ? slash + 1 : id ? id : "";
 }
 
+static const char *json_str_or(const json_t *v, const char *dflt)
+{
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+static json_t *lower_effect(enum policy_effect effect)
+{
+	return lower_string(policy_effect_name(effect));
+}
+
+/* One policyStates record in the shape real traffic has (see the triggerscan recording). */
 static void add_state_item(struct query *q, const struct resource_states *s, const struct record *r)
 {
-	json_t *items = q->arg;
+	json_t *items = q->arg, *item, *groups = json_array();
 	struct world_resource *a = world_resource_get(q->w, r->assignment_id);
+	struct world_resource *def = world_resource_get(q->w, r->definition_id);
+	struct world_resource *set = r->set_id ? world_resource_get(q->w, r->set_id) : NULL;
 	const json_t *aprops = a ? json_object_get(a->body, "properties") : NULL;
+	const json_t *dprops = def ? json_object_get(def->body, "properties") : NULL;
+	const json_t *sprops = set ? json_object_get(set->body, "properties") : NULL;
+	const char *chain[64];
+	size_t n = world_mg_chain(q->w, s->resource_id, chain, ARRAY_SIZE(chain)), i;
+	struct strbuf mgs = STRBUF_INIT;
 	char when[40], *params = NULL;
-	struct strbuf type = STRBUF_INIT;
 
 	simclock_format_iso(s->evaluated_ms, when);
-	params = json_object_get(aprops, "parameters") ?
-		 json_dumps(json_object_get(aprops, "parameters"), JSON_COMPACT | JSON_PRESERVE_ORDER) :
-		 NULL;
-	/* policyStates write resourceType as "/Microsoft.Web/sites" */
-	strbuf_addf(&type, "/%s", s->type);
-	json_array_append_new(items, json_pack(
-		"{s:n, s:s, s:o, s:o, s:o, s:n, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s,"
-		" s:o, s:o, s:o, s:s}",
+	if (json_object_size(json_object_get(aprops, "parameters")))
+		params = json_dumps(json_object_get(aprops, "parameters"),
+				    JSON_COMPACT | JSON_PRESERVE_ORDER);
+	for (i = 0; i < n; i++)
+		strbuf_addf(&mgs, "%s%s", i ? "," : "", chain[i]);
+	/* the member's groups in the initiative, [""] when it has none */
+	if (sprops && r->reference_id) {
+		const json_t *members = json_object_get(sprops, "policyDefinitions"), *m;
+		json_array_foreach(members, i, m) {
+			const char *ref = json_string_value(json_object_get(m, "policyDefinitionReferenceId"));
+			if (ref && !strcasecmp(ref, r->reference_id) &&
+			    json_is_array(json_object_get(m, "groupNames")))
+				json_array_extend(groups, json_object_get(m, "groupNames"));
+		}
+	}
+	if (!json_array_size(groups))
+		json_array_append_new(groups, json_string(""));
+	item = json_pack(
+		"{s:n, s:s, s:o, s:o, s:o, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o,"
+		" s:s, s:o, s:s}",
 		"@odata.id", "timestamp", when,
 		"resourceId", lower_string(s->resource_id),
 		"policyAssignmentId", lower_string(r->assignment_id),
 		"policyDefinitionId", lower_string(r->definition_id),
-		"effectiveParameters",
+		"effectiveParameters", "",
 		"isCompliant", r->state != RECORD_NON_COMPLIANT,
 		"subscriptionId", s->subscription_id ? s->subscription_id : "",
-		"resourceType", type.buf,
+		"resourceType", s->type,
 		"resourceLocation", s->location,
 		"resourceGroup", s->resource_group ? s->resource_group : "",
+		"resourceTags", "tbd",
 		"policyAssignmentName", last_part(r->assignment_id),
-		"policyAssignmentParameters", params ? params : "{}",
-		"policyAssignmentScope", lower_string(aprops && json_is_string(json_object_get(aprops, "scope")) ?
-						       json_string_value(json_object_get(aprops, "scope")) :
-						       (a ? a->scope : "")),
+		"policyAssignmentOwner", "tbd",
+		"policyAssignmentParameters", params ? params : "",
+		"policyAssignmentScope", lower_string(json_str_or(json_object_get(aprops, "scope"),
+								  a ? a->scope : "")),
 		"policyDefinitionName", last_part(r->definition_id),
-		"policyDefinitionAction", policy_effect_name(r->effect),
-		"policySetDefinitionId", r->set_id ? lower_string(r->set_id) : json_string(""),
-		"policySetDefinitionName", json_string(r->set_id ? last_part(r->set_id) : ""),
-		"policyDefinitionReferenceId", r->reference_id ? lower_string(r->reference_id) :
-							     json_string(""),
-		"complianceState", state_name(r->state)));
+		"policyDefinitionAction", lower_effect(r->effect),
+		"policyDefinitionCategory",
+		json_str_or(json_object_get(json_object_get(dprops, "metadata"), "category"), "tbd"));
+	json_object_set_new(item, "policySetDefinitionId",
+			    r->set_id ? lower_string(r->set_id) : json_string(""));
+	json_object_set_new(item, "policySetDefinitionName",
+			    json_string(r->set_id ? last_part(r->set_id) : ""));
+	json_object_set_new(item, "policySetDefinitionOwner", json_string(""));
+	json_object_set_new(item, "policySetDefinitionCategory", json_string(
+		json_str_or(json_object_get(json_object_get(sprops, "metadata"), "category"), "")));
+	json_object_set_new(item, "policySetDefinitionParameters", json_string(""));
+	json_object_set_new(item, "managementGroupIds", json_string(mgs.buf));
+	json_object_set_new(item, "policyDefinitionReferenceId",
+			    r->reference_id ? lower_string(r->reference_id) : json_string(""));
+	json_object_set_new(item, "complianceState", json_string(state_name(r->state)));
+	json_object_set_new(item, "policyDefinitionGroupNames", groups);
+	json_object_set_new(item, "policyDefinitionVersion", json_string(
+		json_str_or(json_object_get(dprops, "version"),
+			    json_str_or(json_object_get(json_object_get(dprops, "metadata"), "version"),
+					""))));
+	json_object_set_new(item, "policySetDefinitionVersion", json_string(
+		json_str_or(json_object_get(sprops, "version"), "")));
+	json_object_set_new(item, "policyAssignmentVersion", json_string(""));
+	json_object_set_new(item, "complianceReasonCode", json_string(""));
+	json_array_append_new(items, item);
 	free(params);
-	strbuf_release(&type);
+	strbuf_release(&mgs);
 }
 
 /* The scope a policyStates route names (with an optional assignment under it). */
@@ -1294,7 +1376,7 @@ void compliance_query_results(struct armsim_request *req, struct armsim_response
 				json_array_remove(items, json_array_size(items) - 1);
 	}
 	strbuf_addf(&context, "%s%s/providers/Microsoft.PolicyInsights/policyStates/$metadata#latest",
-		    req->base_url, scope.len > 1 ? scope.buf : "");
+		    req->base_url, assignment.len ? assignment.buf : scope.len > 1 ? scope.buf : "");
 	for (i = 0; i < json_array_size(items); i++)
 		json_object_set_new(json_array_get(items, i), "@odata.context",
 				    json_sprintf("%s/$entity", context.buf));
@@ -1462,11 +1544,13 @@ void compliance_stats(struct armsim_request *req, struct armsim_response *resp)
 	struct policy_engine *e = policy_engine_get(req->world);
 	policy_engine_lock(e);
 	armsim_response_json(resp, 200, json_pack(
-		"{s:I, s:I, s:f, s:I}",
+		"{s:I, s:I, s:f, s:I, s:I, s:s?}",
 		"resourcesEvaluated", (json_int_t)e->resources_evaluated,
 		"memberEvaluations", (json_int_t)e->member_evaluations,
 		"evaluationRealMs", e->evaluation_real_ms,
-		"resourcesWithStates", (json_int_t)e->states.nr));
+		"resourcesWithStates", (json_int_t)e->states.nr,
+		"assignmentsSkipped", (json_int_t)e->assignments_skipped,
+		"lastSkipReason", e->last_skip_reason));
 	policy_engine_unlock(e);
 }
 

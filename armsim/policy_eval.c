@@ -618,7 +618,7 @@ void policy_definition_free(struct policy_definition *def)
 
 /* ---------- parameters ---------- */
 
-static int type_matches(const char *type, const json_t *v)
+int policy_parameter_type_ok(const char *type, const json_t *v)
 {
 	if (!type)
 		return 1;
@@ -657,7 +657,7 @@ enum policy_result policy_definition_parameters(const struct policy_definition *
 			strbuf_addf(err, "the policy parameter '%s' is missing", name);
 			goto fail;
 		}
-		if (!type_matches(type, value)) {
+		if (!policy_parameter_type_ok(type, value)) {
 			strbuf_addf(err, "the policy parameter '%s' must be of type '%s'", name, type);
 			goto fail;
 		}
@@ -850,25 +850,8 @@ static int loose_equal(const json_t *a, const json_t *b)
 		return json_is_true(a) == json_is_true(b);
 	if ((json_is_number(a) || json_is_number(b)) && !number_of(a, &x) && !number_of(b, &y))
 		return x == y;
-	if (json_is_array(a) && json_is_array(b)) {
-		size_t i;
-		if (json_array_size(a) != json_array_size(b))
-			return 0;
-		for (i = 0; i < json_array_size(a); i++)
-			if (!loose_equal(json_array_get(a, i), json_array_get(b, i)))
-				return 0;
-		return 1;
-	}
-	if (json_is_object(a) && json_is_object(b)) {
-		const char *k;
-		json_t *v;
-		if (json_object_size(a) != json_object_size(b))
-			return 0;
-		json_object_foreach((json_t *)a, k, v)
-			if (!loose_equal(v, template_object_get(b, k)))
-				return 0;
-		return 1;
-	}
+	if ((json_is_array(a) && json_is_array(b)) || (json_is_object(a) && json_is_object(b)))
+		return template_json_equal(a, b, loose_equal);
 	return 0;
 }
 

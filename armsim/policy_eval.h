@@ -65,6 +65,12 @@ enum policy_result policy_definition_parameters(const struct policy_definition *
 						const json_t *given, json_t **out,
 						struct strbuf *err);
 
+/*
+ * Whether value fits a policy parameter type (String, DateTime, Array, Object, Boolean,
+ * Integer, Float; any case). An unknown or NULL type accepts anything.
+ */
+int policy_parameter_type_ok(const char *type, const json_t *value);
+
 /* The effect the definition has with these resolved parameters. */
 enum policy_result policy_definition_effect(const struct policy_definition *def,
 					    const json_t *params, enum policy_effect *out,

@@ -17,6 +17,7 @@
 #include "armsim/compliance.h"
 #include "armsim/ops_resources.h"
 #include "armsim/remediation.h"
+#include "armsim/rng.h"
 #include "armsim/simclock.h"
 #include "armsim/template.h"
 #include "armsim/world.h"
@@ -53,6 +54,7 @@ struct remediation_task {
 	char correlation_id[37];
 	json_t *system_data;
 	int explicit_settings;    /* the request named resourceCount/parallel/threshold */
+	int remediable;           /* the member can deploy (DeployIfNotExists or Modify) */
 };
 
 struct remediation_tasks {
@@ -321,10 +323,7 @@ static double draw(const char *a, const char *b)
 		h = (h ^ (unsigned char)tolower((unsigned char)*a)) * 1099511628211ULL;
 	for (; *b; b++)
 		h = (h ^ (unsigned char)tolower((unsigned char)*b)) * 1099511628211ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return (double)(h >> 11) / (double)(1ULL << 53);
+	return (double)(rng_mix(h) >> 11) / (double)(1ULL << 53);
 }
 
 /* Applies one template write: sites and slots through web_site_write (PUT semantics). */
@@ -466,7 +465,10 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 		wr.type = r->type;
 		wr.api_version = (char *)"2024-11-01";
 		wr.body = patched;
-		apply_write(w, &wr, dep);
+		if (apply_write(w, &wr, dep)) {
+			json_decref(patched);
+			goto out;
+		}
 		json_decref(patched);
 	} else {
 		struct deploy_host host_data = { w, a.principal_id, NULL };
@@ -629,7 +631,8 @@ static void advance_task(struct policy_engine *e, struct world *w, struct remedi
 	if (!strcmp(t->state, "Evaluating") && now >= t->phase_end_ms) {
 		int64_t at = t->phase_end_ms;
 		engine_evaluate_scope(e, w, t->scope);
-		discover(e, w, t, at);
+		if (t->remediable)
+			discover(e, w, t, at);
 		t->updated_ms = at;
 		if (!t->nr) {
 			t->state = "Succeeded";
@@ -688,7 +691,7 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 	const struct engine_member *m = NULL;
 	double count = 500, parallel = 10, threshold = 1.0;
 	size_t i, active = 0, index = 0;
-	int created = 1;
+	int created = 1, remediable;
 
 	memset(&a, 0, sizeof(a));
 	task_id(req, &id, &scope);
@@ -762,7 +765,14 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 		bad_request(resp, name, why.buf);
 		goto unlock;
 	}
-	if (m->effect != POLICY_EFFECT_DEPLOY_IF_NOT_EXISTS && m->effect != POLICY_EFFECT_MODIFY) {
+	/*
+	 * An initiative member that cannot deploy is refused; a plain assignment of an audit
+	 * policy is accepted and has nothing to do (the management-group recording: an Audit
+	 * built-in, 201 Succeeded with no deployments).
+	 */
+	remediable = m->effect == POLICY_EFFECT_DEPLOY_IF_NOT_EXISTS ||
+		     m->effect == POLICY_EFFECT_MODIFY;
+	if (!remediable && a.set_id) {
 		strbuf_addf(&why, "The policy definition '%s' has the effect '%s'; only policies with "
 			    "a deployIfNotExists or modify effect can be remediated.",
 			    m->definition_id, policy_effect_name(m->effect));
@@ -802,10 +812,12 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 		t->system_data = json_incref(json_object_get(tmp, "systemData"));
 		json_decref(tmp);
 	}
+	t->remediable = remediable;
 	if (t->reevaluate) {
 		t->state = "Accepted";
 	} else {
-		discover(e, req->world, t, t->created_ms);
+		if (remediable)
+			discover(e, req->world, t, t->created_ms);
 		/* nothing known to be non-compliant: done before it starts, as Azure answers */
 		t->state = t->nr ? "Accepted" : "Succeeded";
 	}

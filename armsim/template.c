@@ -75,19 +75,16 @@ static const char *kind_name(const json_t *v)
 	}
 }
 
-/* Deep equality with ARM's case-insensitive strings. */
-static int values_equal(const json_t *a, const json_t *b)
+int template_json_equal(const json_t *a, const json_t *b,
+			int (*scalar_equal)(const json_t *a, const json_t *b))
 {
-	if (json_is_string(a) && json_is_string(b))
-		return !strcasecmp(json_string_value(a), json_string_value(b));
-	if (json_is_number(a) && json_is_number(b))
-		return json_number_value(a) == json_number_value(b);
 	if (json_is_array(a) && json_is_array(b)) {
 		size_t i;
 		if (json_array_size(a) != json_array_size(b))
 			return 0;
 		for (i = 0; i < json_array_size(a); i++)
-			if (!values_equal(json_array_get(a, i), json_array_get(b, i)))
+			if (!template_json_equal(json_array_get(a, i), json_array_get(b, i),
+						 scalar_equal))
 				return 0;
 		return 1;
 	}
@@ -98,12 +95,27 @@ static int values_equal(const json_t *a, const json_t *b)
 			return 0;
 		json_object_foreach((json_t *)a, k, v) {
 			json_t *w = template_object_get(b, k);
-			if (!w || !values_equal(v, w))
+			if (!w || !template_json_equal(v, w, scalar_equal))
 				return 0;
 		}
 		return 1;
 	}
+	return scalar_equal(a, b);
+}
+
+/* ARM's equals() on scalars: strings case-insensitive, numbers by value. */
+static int scalar_equal(const json_t *a, const json_t *b)
+{
+	if (json_is_string(a) && json_is_string(b))
+		return !strcasecmp(json_string_value(a), json_string_value(b));
+	if (json_is_number(a) && json_is_number(b))
+		return json_number_value(a) == json_number_value(b);
 	return json_typeof(a) == json_typeof(b) && (json_is_boolean(a) || json_is_null(a));
+}
+
+static int values_equal(const json_t *a, const json_t *b)
+{
+	return template_json_equal(a, b, scalar_equal);
 }
 
 static enum template_result want_string(const char *fname, json_t **args, size_t i,

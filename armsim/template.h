@@ -137,6 +137,15 @@ enum template_result template_resource_id(const char *subscription_id, const cha
 					  const char *type, const char *name, struct strbuf *out,
 					  struct strbuf *err);
 
+/*
+ * Deep equality of two values: arrays element by element, objects key by key (keys matched
+ * case-insensitively), everything else by scalar_equal (which also sees containers of
+ * different kinds, so it decides those mismatches). Policy conditions and template functions
+ * differ only in how they compare scalars.
+ */
+int template_json_equal(const json_t *a, const json_t *b,
+			int (*scalar_equal)(const json_t *a, const json_t *b));
+
 /* Case-insensitive object lookup, as ARM treats parameter and property names (borrowed). */
 json_t *template_object_get(const json_t *object, const char *key);
 
