@@ -22,7 +22,7 @@ select count(*) > 0 from tasks where state = 'planned'
 select count(*) >= 2 from tasks where state not in ('queued', 'planned')
 select count(*) >= 6 from tasks where state in ('Succeeded', 'Failed', 'Complete')
 select count(*) > 0 from runs where phase = 'verify'
-select count(*) > 0 from scans s join runs r on r.id = s.run_id where r.phase = 'verify' and s.state = 'Succeeded'
+select count(*) > 0 from writes w join runs r on r.id = w.run_id where r.phase = 'verify' and w.resource_id like '%triggerEvaluation' and w.intent_ms >= r.updated_ms
 "
 n=0
 while read -r point; do
@@ -45,6 +45,7 @@ EOF
 assert_eq 10 "$n" "kill points reached"
 expect_exit 0 "$POLICYCTL" -c policyctl.ini contain
 assert_eq 0 "$(noncompliant_unlocked)" "non-compliant sites after the resumed run"
+assert_eq 1 "$(sqlite3 "$WORK/policyctl.ledger" "select count(*) from runs")" "runs: every rerun continued the first"
 tasks=$(sqlite3 "$WORK/policyctl.ledger" "select count(*) from tasks")
 assert_eq 12 "$tasks" "tasks in the ledger (3 subscriptions x 4 members)"
 created=$(stats_json | jq '[.operations | to_entries[] | select(.key | test("Remediations_CreateOrUpdate"))
