@@ -28,6 +28,12 @@ rss_subs=${BENCH_RSS_SUBS:-2500}
 command -v jq >/dev/null || { echo "bench: jq is needed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (Debian package time)" >&2; exit 1; }
 
+shared=${SHARED:-$top/../shared}
+builtins="" audits=false
+if [ -d "$shared/policy-refs/builtin" ]; then
+	builtins="$shared/policy-refs/builtin" audits=true
+fi
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/policyctl-bench.XXXXXX")
 pid=""
 stop() {
@@ -43,7 +49,7 @@ start() {
 	"$bin/armsim" world --generate "$spec" >"$dir/world.json"
 	rm -f "$dir/ready"
 	"$bin/armsim" serve --world "$dir/world.json" --listen 127.0.0.1:0 --ready-file "$dir/ready" \
-		--threads 2 "$@" >"$dir/armsim.out" 2>&1 &
+		--threads 2 ${builtins:+--builtins "$builtins"} "$@" >"$dir/armsim.out" 2>&1 &
 	pid=$!
 	deadline=$(( $(date +%s) + 30 ))
 	while [ ! -s "$dir/ready" ]; do
@@ -73,7 +79,7 @@ client_secret_file = $dir/secret
 [scope]
 subscriptions = $list
 [initiative]
-include_builtin_audits = false
+include_builtin_audits = $audits
 [remediation]
 max_concurrent_tasks = 100
 timeout = 30m

@@ -19,6 +19,14 @@ tenant=72f988bf-0000-4000-8000-00000000a125
 client=d3d0c11e-0000-4000-8000-0000000000d1
 secret=armsim-demo-secret-do-not-use-in-azure
 
+# armsim serves Azure's built-in audit definitions when it has them (../shared); without them
+# the initiative leaves those four audit members out
+shared=${SHARED:-$top/../shared}
+builtins="" audits=false
+if [ -d "$shared/policy-refs/builtin" ]; then
+	builtins="$shared/policy-refs/builtin" audits=true
+fi
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/policyctl-demo.XXXXXX")
 armsim_pid=""
 cleanup() {
@@ -40,7 +48,8 @@ echo "== a world: $spec"
 echo "== armsim on a free loopback port (TLS, time x$time_scale)"
 "$bin/armsim" serve --world "$dir/world.json" --listen 127.0.0.1:0 --ready-file "$dir/ready" \
 	--tls-cert "$dir/ca/server.pem" --tls-key "$dir/ca/server-key.pem" \
-	--time-scale "$time_scale" --log "$dir/armsim.log" >"$dir/armsim.out" 2>&1 &
+	--time-scale "$time_scale" --log "$dir/armsim.log" ${builtins:+--builtins "$builtins"} \
+	>"$dir/armsim.out" 2>&1 &
 armsim_pid=$!
 deadline=$(( $(date +%s) + 10 ))
 while [ ! -s "$dir/ready" ]; do
@@ -75,8 +84,7 @@ client_secret_file = $dir/client-secret
 management_group = mg-1
 
 [initiative]
-# armsim does not serve the four built-in audit definitions yet
-include_builtin_audits = false
+include_builtin_audits = $audits
 
 [remediation]
 poll_interval = 250ms

@@ -10,6 +10,16 @@ DEMO_CLIENT=d3d0c11e-0000-4000-8000-0000000000d1
 DEMO_SECRET=armsim-demo-secret-do-not-use-in-azure
 
 command -v jq >/dev/null 2>&1 || skip "jq is not installed"
+
+# armsim serves the four built-in audit definitions the initiative includes when it is given
+# them (--builtins, from ../shared); without them the initiative leaves them out
+if [ -d "$SHARED/policy-refs/builtin" ]; then
+	BUILTINS="--builtins $SHARED/policy-refs/builtin"
+	AUDITS=true
+else
+	BUILTINS=""
+	AUDITS=false
+fi
 [ -x "$ARMSIM" ] || skip "build/armsim is not built"
 
 # orch_world SPEC [JQ-EDIT] — writes $WORK/world.json from a generated spec, optionally edited.
@@ -42,8 +52,7 @@ client_secret_file = $WORK/secret
 $1
 
 [initiative]
-# armsim does not serve the built-in audit definitions yet (notes/orch-needs.md)
-include_builtin_audits = false
+include_builtin_audits = $AUDITS
 
 [remediation]
 ${2:-poll_interval = 200ms}
