@@ -193,6 +193,8 @@ void progress_task_changed(struct progress *p, const struct tracker *tr, size_t 
 		progress_tick(p, tr, now, 0);
 		return;
 	}
+	if (!p->out)
+		return;
 	progress_format_duration(now - p->start_ms, elapsed, sizeof(elapsed));
 	strbuf_addf(&sb, "[%s] %s %s: %s, deployments %ld ok, %ld failed, %ld left\n", elapsed,
 		    scope_label(t->scope), t->name, t->state ? t->state : "queued", t->succeeded,

@@ -16,7 +16,7 @@
 #include "orchestrator/tracker.h"
 
 struct progress {
-	FILE *out;         /* borrowed */
+	FILE *out;         /* borrowed; NULL shows nothing */
 	int live;          /* redraw in place (a terminal) instead of one line per change */
 	int64_t start_ms;  /* when tracking began */
 	int64_t drawn_ms;  /* last redraw, for the rate limit */

@@ -291,6 +291,8 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 					    dep_id ? ")" : "");
 				fprintf(o->out, "  failed deployment %s: %s: %s\n", rid ? rid : "?",
 					code ? code : "error", msg.buf);
+				/* the live block is redrawn below the line, not over it */
+				st->progress.lines = 0;
 				if (o->ledger)
 					ledger_failure_add(o->ledger, o->run.id, "deployment", rid,
 							   code ? code : "DeploymentFailed", msg.buf,
@@ -402,7 +404,8 @@ static enum orch_result drive_loop(struct task_state *st, int until_created, int
 		} else if (tracker_finished(&st->tr) && !st->ph.pending) {
 			return ORCH_OK;
 		}
-		progress_tick(&st->progress, &st->tr, now, 0);
+		if (!until_created)
+			progress_tick(&st->progress, &st->tr, now, 0);
 		wake = tracker_next_wakeup(&st->tr);
 		if (arm_client_pending(o->arm)) {
 			/* come back when the next poll is due, at most 100 ms later (signals) */
@@ -499,6 +502,8 @@ enum orch_result orch_remediate(struct orch *o)
 			tracker_add(&st->tr, st->tasks[i].name, st->tasks[i].scope, NULL, 0, 0, 0, NULL);
 		st->tr.max_active = (long)st->nr_tasks + 1;
 	}
+	st->progress.live = 0;
+	st->progress.out = o->live ? NULL : o->out; /* on a terminal track shows it all */
 	ret = drive(st, 1, o->deadline_ms);
 	for (i = 0; i < st->tr.nr; i++)
 		queued += st->tr.tasks[i].phase == TRACKED_QUEUED;
