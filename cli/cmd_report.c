@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/run_setup.h"
 #include "orchestrator/ledger.h"
 #include "orchestrator/report.h"
 #include "lib/msg.h"
@@ -46,14 +46,8 @@ int cmd_report(int argc, char **argv, struct cli_context *ctx)
 			goto out;
 		}
 	}
-	if (ledger_open_readonly(ctx->config.run_ledger, &l, &err)) {
-		msg_error("%s", err.buf);
+	if (run_setup_open_latest(ctx, &l, &run))
 		goto out;
-	}
-	if (ledger_run_latest(l, &run)) {
-		msg_error("ledger '%s' holds no run yet", ctx->config.run_ledger);
-		goto out;
-	}
 	report = report_build(l, run.id, &err);
 	if (!report) {
 		msg_error("%s", err.buf);

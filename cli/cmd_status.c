@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/run_setup.h"
 #include "orchestrator/ledger.h"
 #include "orchestrator/report.h"
 #include "lib/msg.h"
@@ -29,14 +29,8 @@ int cmd_status(int argc, char **argv, struct cli_context *ctx)
 		msg_error("unexpected argument '%s': status takes no arguments", argv[1]);
 		return EXIT_USAGE;
 	}
-	if (ledger_open_readonly(ctx->config.run_ledger, &l, &err)) {
-		msg_error("%s", err.buf);
+	if (run_setup_open_latest(ctx, &l, &run))
 		goto out;
-	}
-	if (ledger_run_latest(l, &run)) {
-		msg_error("ledger '%s' holds no run yet", ctx->config.run_ledger);
-		goto out;
-	}
 	if (report_status(l, run.id, ctx->output == OUTPUT_JSON, &out, &err)) {
 		msg_error("%s", err.buf);
 		goto out;

@@ -77,6 +77,7 @@ int run_setup_begin(struct run_setup *rs, struct cli_context *ctx, unsigned flag
 	}
 	rs->orch_ready = 1;
 	rs->o.dry_run = !!(flags & RUN_DRY_RUN);
+	rs->o.json = ctx->output == OUTPUT_JSON;
 	rs->o.live = isatty(STDOUT_FILENO) && msg_verbosity() != MSG_QUIET &&
 		     ctx->output == OUTPUT_TABLE;
 	if ((flags & RUN_LEDGER) && !(flags & RUN_DRY_RUN) &&
@@ -106,12 +107,79 @@ int run_setup_end(struct run_setup *rs, enum orch_result result, int final)
 	return (int)result;
 }
 
-long run_setup_parse_timeout(const char *text)
+static int parse_timeout(const char *text, long *ms)
 {
-	long ms;
-	if (config_parse_duration(text, &ms) < 0 || ms <= 0) {
+	if (config_parse_duration(text, ms) < 0 || *ms <= 0) {
 		msg_error("option '--timeout': expected a duration such as 30s, 5m or 4h, got '%s'", text);
-		return -1;
+		return EXIT_USAGE;
 	}
-	return ms;
+	return EXIT_OK;
+}
+
+int run_setup_parse_options(int argc, char **argv, unsigned allowed, struct run_options *opts)
+{
+	int i;
+	memset(opts, 0, sizeof(*opts));
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if ((allowed & RUN_OPT_DRY_RUN) && (!strcmp(arg, "--dry-run") || !strcmp(arg, "-n"))) {
+			opts->dry_run = 1;
+		} else if ((allowed & RUN_OPT_WAIT) && (!strcmp(arg, "--wait") || !strcmp(arg, "-w"))) {
+			opts->wait = 1;
+		} else if ((allowed & RUN_OPT_TIMEOUT) && !strcmp(arg, "--timeout")) {
+			if (i + 1 >= argc) {
+				msg_error("option '--timeout' needs a value");
+				return EXIT_USAGE;
+			}
+			if (parse_timeout(argv[++i], &opts->timeout_ms))
+				return EXIT_USAGE;
+		} else if ((allowed & RUN_OPT_TIMEOUT) && !strncmp(arg, "--timeout=", 10)) {
+			if (parse_timeout(arg + 10, &opts->timeout_ms))
+				return EXIT_USAGE;
+		} else {
+			msg_error("unknown %s '%s': see 'policyctl %s --help'",
+				  arg[0] == '-' ? "option" : "argument", arg, argv[0]);
+			return EXIT_USAGE;
+		}
+	}
+	return EXIT_OK;
+}
+
+int run_setup_command(int argc, char **argv, struct cli_context *ctx, const char *help,
+		      unsigned allowed, unsigned flags, int final, run_phase_fn *phase)
+{
+	struct run_setup rs;
+	struct run_options opts;
+	int ret;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EXIT_OK;
+	}
+	if (run_setup_parse_options(argc, argv, allowed, &opts))
+		return EXIT_USAGE;
+	if (opts.dry_run)
+		flags |= RUN_DRY_RUN;
+	ret = run_setup_begin(&rs, ctx, flags, argv[0]);
+	if (ret) {
+		run_setup_end(&rs, ORCH_USAGE, 0);
+		return ret;
+	}
+	return run_setup_end(&rs, phase(&rs.o, &opts), final);
+}
+
+int run_setup_open_latest(struct cli_context *ctx, struct ledger **l, struct ledger_run *run)
+{
+	struct strbuf err = STRBUF_INIT;
+	int ret = EXIT_OK;
+	memset(run, 0, sizeof(*run));
+	if (ledger_open_readonly(ctx->config.run_ledger, l, &err)) {
+		msg_error("%s", err.buf);
+		ret = EXIT_USAGE;
+	} else if (ledger_run_latest(*l, run)) {
+		msg_error("ledger '%s' holds no run yet", ctx->config.run_ledger);
+		ret = EXIT_USAGE;
+	}
+	strbuf_release(&err);
+	return ret;
 }

@@ -38,7 +38,39 @@ int run_setup_begin(struct run_setup *rs, struct cli_context *ctx, unsigned flag
 /* Records result in the run (final: see orch_finish), frees rs; returns the exit code. */
 int run_setup_end(struct run_setup *rs, enum orch_result result, int final);
 
-/* Parses a --timeout value such as "30m"; -1 with a message on error. */
-long run_setup_parse_timeout(const char *text);
+/* The options the orchestrator commands share. */
+enum run_option {
+	RUN_OPT_DRY_RUN = 1 << 0, /* --dry-run, -n */
+	RUN_OPT_WAIT = 1 << 1,    /* --wait, -w */
+	RUN_OPT_TIMEOUT = 1 << 2, /* --timeout DUR, --timeout=DUR */
+};
+
+struct run_options {
+	int dry_run;
+	int wait;
+	long timeout_ms; /* 0 when not given */
+};
+
+/*
+ * Parses argv[1..] for the options in allowed (enum run_option) into opts. Returns EXIT_OK,
+ * or EXIT_USAGE with a message naming the option and 'policyctl COMMAND --help'.
+ */
+int run_setup_parse_options(int argc, char **argv, unsigned allowed, struct run_options *opts);
+
+/* A phase run by run_setup_command; opts borrowed. */
+typedef enum orch_result run_phase_fn(struct orch *o, const struct run_options *opts);
+
+/*
+ * The body of most commands: parse options, set up, run phase, record and tear down. help
+ * is printed for -h/--help. final: see orch_finish. Returns the exit code.
+ */
+int run_setup_command(int argc, char **argv, struct cli_context *ctx, const char *help,
+		      unsigned allowed, unsigned flags, int final, run_phase_fn *phase);
+
+/*
+ * Opens the ledger read-only and reads its newest run (status, report). Returns EXIT_OK, or
+ * EXIT_USAGE with the message printed. *l is new (ledger_close), run owned.
+ */
+int run_setup_open_latest(struct cli_context *ctx, struct ledger **l, struct ledger_run *run);
 
 #endif

@@ -79,6 +79,7 @@ struct orch {
 	int dry_run;
 	FILE *out;                    /* progress and plan output (borrowed) */
 	int live;                     /* redraw progress in place (a terminal) */
+	int json;                     /* --output json: reports as JSON */
 	struct string_list subscriptions;   /* subscriptions in scope, resolved by orch_scope */
 	struct string_list assignment_ids;  /* one per assignment scope */
 	struct string_list assignment_scopes;

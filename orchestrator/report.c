@@ -296,18 +296,13 @@ static void render_text(const json_t *r, int md, struct strbuf *sb)
 		strbuf_addstr(sb, "\nfailures:\n");
 	json_array_foreach(json_object_get(r, "failures"), i, row) {
 		if (md) {
-			strbuf_addstr(sb, "| ");
-			add_cell(sb, gets_(row, "kind"), 1);
-			strbuf_addstr(sb, " | ");
-			add_cell(sb, gets_(row, "resource"), 1);
-			strbuf_addstr(sb, " | ");
-			add_cell(sb, gets_(row, "code"), 1);
-			strbuf_addstr(sb, " | ");
-			add_cell(sb, gets_(row, "message"), 1);
-			strbuf_addstr(sb, " | ");
-			add_cell(sb, gets_(row, "requestId"), 1);
-			strbuf_addstr(sb, " | ");
-			add_cell(sb, gets_(row, "correlationId"), 1);
+			static const char *const columns[] = { "kind", "resource", "code", "message",
+							       "requestId", "correlationId" };
+			size_t c;
+			for (c = 0; c < ARRAY_SIZE(columns); c++) {
+				strbuf_addstr(sb, c ? " | " : "| ");
+				add_cell(sb, gets_(row, columns[c]), 1);
+			}
 			strbuf_addstr(sb, " |\n");
 		} else {
 			strbuf_addf(sb, "  %s %s\n    %s: ", gets_(row, "kind"), gets_(row, "resource"),
