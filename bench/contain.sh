@@ -28,11 +28,8 @@ rss_subs=${BENCH_RSS_SUBS:-2500}
 command -v jq >/dev/null || { echo "bench: jq is needed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (Debian package time)" >&2; exit 1; }
 
-shared=${SHARED:-$top/../shared}
-builtins="" audits=false
-if [ -d "$shared/policy-refs/builtin" ]; then
-	builtins="$shared/policy-refs/builtin" audits=true
-fi
+. "$top/examples/armsim-config.sh"
+armsim_builtins "${SHARED:-$top/../shared}"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/policyctl-bench.XXXXXX")
 pid=""
@@ -49,7 +46,7 @@ start() {
 	"$bin/armsim" world --generate "$spec" >"$dir/world.json"
 	rm -f "$dir/ready"
 	"$bin/armsim" serve --world "$dir/world.json" --listen 127.0.0.1:0 --ready-file "$dir/ready" \
-		--threads 2 ${builtins:+--builtins "$builtins"} "$@" >"$dir/armsim.out" 2>&1 &
+		--threads 2 ${ARMSIM_BUILTINS:+--builtins "$ARMSIM_BUILTINS"} "$@" >"$dir/armsim.out" 2>&1 &
 	pid=$!
 	deadline=$(( $(date +%s) + 30 ))
 	while [ ! -s "$dir/ready" ]; do
@@ -60,34 +57,12 @@ start() {
 	url=$(cat "$dir/ready")
 }
 
-# ini EXTRA-REMEDIATION — a subscription-scope config for every subscription of the world
+# ini REMEDIATION-LINES — a subscription-scope config for every subscription of the world
 ini() {
-	printf '%s' armsim-demo-secret-do-not-use-in-azure >"$dir/secret"
-	chmod 600 "$dir/secret"
 	list=$(jq -r '[.subscriptions[].subscriptionId] | join(",\n  ")' "$dir/world.json")
-	rm -f "$dir/ledger"*
-	cat >"$dir/policyctl.ini" <<INI
-[cloud]
-name = custom
-arm_endpoint = $url
-authority_host = $url
-tenant_id = 72f988bf-0000-4000-8000-00000000a125
-[auth]
-method = client-secret
-client_id = d3d0c11e-0000-4000-8000-0000000000d1
-client_secret_file = $dir/secret
-[scope]
-subscriptions = $list
-[initiative]
-include_builtin_audits = $audits
-[remediation]
-max_concurrent_tasks = 100
-timeout = 30m
-$1
-[run]
-ledger = $dir/ledger
-concurrency = 256
-INI
+	rm -f "$dir/policyctl.ledger"*
+	armsim_ini "$dir" "$url" "subscriptions = $list" "max_concurrent_tasks = 100
+$1" "concurrency = 256"
 }
 
 echo "== contain: $subs subscriptions x $sites sites, --latency $latency, --time-scale $scale"
@@ -149,7 +124,7 @@ if [ "$rss_subs" -gt 0 ]; then
 		printf '%s exit %s; peak RSS %.1f MB; %s s\n' "$step" "$rc" "$(echo "$kb / 1024" | bc -l)" "$secs"
 		[ "$kb" -gt "$peak" ] && peak=$kb
 	done
-	tracked=$(sqlite3 "$dir/ledger" "select count(*) from tasks where state in
+	tracked=$(sqlite3 "$dir/policyctl.ledger" "select count(*) from tasks where state in
 		('Succeeded', 'Failed', 'Canceled', 'Complete')" 2>/dev/null || echo "?")
 	printf 'tasks tracked to the end %s of %s; peak RSS %.1f MB (bound 64 MB)\n' "$tracked" \
 		"$tasks" "$(echo "$peak / 1024" | bc -l)"

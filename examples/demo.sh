@@ -15,17 +15,8 @@ spec=${DEMO_SPEC:-mgs=1,subs=20,sites=20,noncompliant=0.6,slots=0.1,functions=0.
 # armsim's simulated scans take minutes and deployments seconds, as in Azure: run its clock
 # fast so the whole containment fits in well under a minute.
 time_scale=${DEMO_TIME_SCALE:-200}
-tenant=72f988bf-0000-4000-8000-00000000a125
-client=d3d0c11e-0000-4000-8000-0000000000d1
-secret=armsim-demo-secret-do-not-use-in-azure
-
-# armsim serves Azure's built-in audit definitions when it has them (../shared); without them
-# the initiative leaves those four audit members out
-shared=${SHARED:-$top/../shared}
-builtins="" audits=false
-if [ -d "$shared/policy-refs/builtin" ]; then
-	builtins="$shared/policy-refs/builtin" audits=true
-fi
+. "$top/examples/armsim-config.sh"
+armsim_builtins "${SHARED:-$top/../shared}"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/policyctl-demo.XXXXXX")
 armsim_pid=""
@@ -48,7 +39,7 @@ echo "== a world: $spec"
 echo "== armsim on a free loopback port (TLS, time x$time_scale)"
 "$bin/armsim" serve --world "$dir/world.json" --listen 127.0.0.1:0 --ready-file "$dir/ready" \
 	--tls-cert "$dir/ca/server.pem" --tls-key "$dir/ca/server-key.pem" \
-	--time-scale "$time_scale" --log "$dir/armsim.log" ${builtins:+--builtins "$builtins"} \
+	--time-scale "$time_scale" --log "$dir/armsim.log" ${ARMSIM_BUILTINS:+--builtins "$ARMSIM_BUILTINS"} \
 	>"$dir/armsim.out" 2>&1 &
 armsim_pid=$!
 deadline=$(( $(date +%s) + 10 ))
@@ -63,36 +54,8 @@ done
 url=$(cat "$dir/ready")
 echo "   $url"
 
-umask 077
-printf '%s' "$secret" >"$dir/client-secret"
-umask 022
-cat >"$dir/policyctl.ini" <<INI
-# written by examples/demo.sh for armsim at $url
-[cloud]
-name = custom
-arm_endpoint = $url
-authority_host = $url
-tenant_id = $tenant
-ca_file = $dir/ca/ca.pem
-
-[auth]
-method = client-secret
-client_id = $client
-client_secret_file = $dir/client-secret
-
-[scope]
-management_group = mg-1
-
-[initiative]
-include_builtin_audits = $audits
-
-[remediation]
-poll_interval = 250ms
-timeout = 5m
-
-[run]
-ledger = $dir/policyctl.ledger
-INI
+armsim_ini "$dir" "$url" "management_group = mg-1" "poll_interval = 250ms" "" \
+	"ca_file = $dir/ca/ca.pem"
 
 echo "== policyctl contain"
 start=$(date +%s)

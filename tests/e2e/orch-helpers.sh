@@ -5,21 +5,12 @@
 # with its secret in a 0600 file, and checks outcomes through armsim's own /_armsim/world and
 # /_armsim/stats, never through policyctl.
 
-DEMO_TENANT=72f988bf-0000-4000-8000-00000000a125
-DEMO_CLIENT=d3d0c11e-0000-4000-8000-0000000000d1
-DEMO_SECRET=armsim-demo-secret-do-not-use-in-azure
+. "$TOP/examples/armsim-config.sh"
 
 command -v jq >/dev/null 2>&1 || skip "jq is not installed"
 
-# armsim serves the four built-in audit definitions the initiative includes when it is given
-# them (--builtins, from ../shared); without them the initiative leaves them out
-if [ -d "$SHARED/policy-refs/builtin" ]; then
-	BUILTINS="--builtins $SHARED/policy-refs/builtin"
-	AUDITS=true
-else
-	BUILTINS=""
-	AUDITS=false
-fi
+armsim_builtins "$SHARED"
+BUILTINS=${ARMSIM_BUILTINS:+--builtins $ARMSIM_BUILTINS}
 [ -x "$ARMSIM" ] || skip "build/armsim is not built"
 
 # orch_world SPEC [JQ-EDIT] — writes $WORK/world.json from a generated spec, optionally edited.
@@ -31,37 +22,10 @@ orch_world() {
 }
 
 # orch_ini SCOPE-LINES [REMEDIATION-LINES] [RUN-LINES] — writes $WORK/policyctl.ini for the
-# running armsim (extra lines go into their sections, and override the defaults given here).
+# running armsim (extra lines go into their sections and override the defaults here).
 orch_ini() {
-	umask 077
-	printf '%s' "$DEMO_SECRET" >"$WORK/secret"
-	umask 022
-	cat >"$WORK/policyctl.ini" <<INI
-[cloud]
-name = custom
-arm_endpoint = $ARMSIM_URL
-authority_host = $ARMSIM_URL
-tenant_id = $DEMO_TENANT
-
-[auth]
-method = client-secret
-client_id = $DEMO_CLIENT
-client_secret_file = $WORK/secret
-
-[scope]
-$1
-
-[initiative]
-include_builtin_audits = $AUDITS
-
-[remediation]
-${2:-poll_interval = 200ms}
-timeout = 5m
-
-[run]
-ledger = $WORK/policyctl.ledger
-${3:-principal_timeout = 30s}
-INI
+	armsim_ini "$WORK" "$ARMSIM_URL" "$1" "${2:-poll_interval = 200ms}" \
+		"${3:-principal_timeout = 30s}"
 }
 
 # world_json — the current world from armsim.
