@@ -77,6 +77,7 @@ struct policy_engine {
 	struct idmap scans;           /* scope -> struct scan */
 	unsigned pass;
 	uint64_t seen_version;        /* world version at the last change sweep */
+	int64_t next_due_ms;          /* when the earliest pending change falls due, 0 if none */
 	void *remediations;           /* remediation.c's */
 	uint64_t resources_evaluated; /* counters for /_armsim/policy */
 	uint64_t member_evaluations;
@@ -159,6 +160,7 @@ static void engine_clear(struct policy_engine *e)
 	idmap_for_each(&e->strings, free_value, NULL);
 	idmap_clear(&e->strings);
 	e->seen_version = 0;
+	e->next_due_ms = 0;
 	free(e->last_skip_reason);
 	e->last_skip_reason = NULL;
 }
@@ -764,22 +766,49 @@ void engine_evaluate_scope(struct policy_engine *e, struct world *w, const char 
 struct sweep {
 	struct policy_engine *e;
 	struct world *w;
-	struct assignment_set *set;
+	const char *sub_scope;
+	struct assignment_set set;   /* resolved on the first changed resource of the sub */
+	int have_set;
 	int64_t now, delay;
-	int pending;   /* something changed but is not due yet */
+	int64_t next_due;            /* earliest change not due yet, 0 when none */
 };
+
+/*
+ * A changed resource is evaluated after the world's delay, and no sooner than the
+ * evaluationDelay of an IfNotExists member that applies to its subscription.
+ */
+static void sweep_prepare(struct sweep *sw)
+{
+	size_t a, k;
+	if (sw->have_set)
+		return;
+	applicable_assignments(sw->e, sw->w, sw->sub_scope, &sw->set);
+	sw->delay = sw->w->knobs.evaluation_delay_ms;
+	for (a = 0; a < sw->set.nr; a++)
+		for (k = 0; k < sw->set.items[a].nr_members; k++) {
+			long d = policy_definition_evaluation_delay(sw->set.items[a].members[k].def);
+			if (d * 1000 > sw->delay)
+				sw->delay = (int64_t)d * 1000;
+		}
+	sw->have_set = 1;
+}
 
 static void sweep_one(const struct world_resource *r, void *arg)
 {
 	struct sweep *sw = arg;
 	struct resource_states *s = idmap_get(&sw->e->states, r->id);
+	int64_t due;
+
 	if (s && s->changed_ms == r->changed_ms)
 		return;
-	if (sw->now < r->changed_ms + sw->delay) {
-		sw->pending = 1;
+	sweep_prepare(sw);
+	due = r->changed_ms + sw->delay;
+	if (sw->now < due) {
+		if (!sw->next_due || due < sw->next_due)
+			sw->next_due = due;
 		return;
 	}
-	evaluate_resource(sw->e, sw->w, sw->set, r, sw->now);
+	evaluate_resource(sw->e, sw->w, &sw->set, r, sw->now);
 }
 
 struct sweep_subs {
@@ -795,49 +824,37 @@ static void collect_sub(const char *key, void *value, void *arg)
 	subs->ids[subs->nr++] = key;
 }
 
+/*
+ * Runs when the world changed since the last sweep or a pending change fell due; otherwise
+ * it costs nothing, so the 20 ms tick does not keep a large world's lock busy.
+ */
 static void sweep_changes(struct policy_engine *e, struct world *w)
 {
 	struct sweep_subs subs = { NULL, 0, 0 };
-	size_t i;
-	int pending = 0;
 	uint64_t version = w->version;
+	int64_t now = simclock_now_ms(), next_due = 0;
+	size_t i;
 
-	if (version == e->seen_version)
+	if (version == e->seen_version && (!e->next_due_ms || now < e->next_due_ms))
 		return;
 	idmap_for_each(&e->subs, collect_sub, &subs);
 	for (i = 0; i < subs.nr; i++) {
 		struct sweep sw;
-		struct assignment_set set;
 		char sub_scope[128];
-		memset(&set, 0, sizeof(set));
+		memset(&sw, 0, sizeof(sw));
 		snprintf(sub_scope, sizeof(sub_scope), "/subscriptions/%s", subs.ids[i]);
-		applicable_assignments(e, w, sub_scope, &set);
 		sw.e = e;
 		sw.w = w;
-		sw.set = &set;
-		sw.now = simclock_now_ms();
-		/*
-		 * a changed resource is evaluated after the world's delay, and no sooner than the
-		 * evaluationDelay of an IfNotExists member that applies here
-		 */
-		sw.delay = w->knobs.evaluation_delay_ms;
-		{
-			size_t a, k;
-			for (a = 0; a < set.nr; a++)
-				for (k = 0; k < set.items[a].nr_members; k++) {
-					long d = policy_definition_evaluation_delay(set.items[a].members[k].def);
-					if (d * 1000 > sw.delay)
-						sw.delay = (int64_t)d * 1000;
-				}
-		}
-		sw.pending = 0;
+		sw.sub_scope = sub_scope;
+		sw.now = now;
 		for_each_site(w, sub_scope, NULL, sweep_one, &sw);
-		pending |= sw.pending;
-		assignment_set_release(&set);
+		if (sw.next_due && (!next_due || sw.next_due < next_due))
+			next_due = sw.next_due;
+		assignment_set_release(&sw.set);
 	}
 	free(subs.ids);
-	if (!pending)
-		e->seen_version = version;
+	e->seen_version = version;
+	e->next_due_ms = next_due;
 }
 
 /* ---------- scans ---------- */
