@@ -444,6 +444,15 @@ json_t *web_site_view(const struct world_resource *r)
 	json_object_set_new(props, "defaultHostName", json_string(host.buf));
 	json_object_set_new(props, "resourceGroup", json_string(rg.buf));
 	json_object_set_new(props, "lastModifiedTimeUtc", json_string(when));
+	if (!strncasecmp(r->id, "/subscriptions/", 15) && rg.len) {
+		/* every site has a plan; one the world does not name is its resource group's */
+		struct strbuf farm = STRBUF_INIT;
+		const char *sub = r->id + 15;
+		strbuf_addf(&farm, "/subscriptions/%.*s/resourceGroups/%s/providers/Microsoft.Web/serverfarms/%s-plan",
+			    (int)strcspn(sub, "/"), sub, rg.buf, rg.buf);
+		json_object_set_new(props, "serverFarmId", json_string(farm.buf));
+		strbuf_release(&farm);
+	}
 	config = json_object_get(props, "siteConfig");
 	json_object_foreach(stored, key, value)
 		if (strcmp(key, "siteConfig"))

@@ -142,6 +142,7 @@ static void add_site_props(struct strbuf *out, uint64_t *r, const struct worldge
 			break;
 		}
 	}
+	/* the properties policies look at; GET adds App Service's defaults (serverFarmId too) */
 	strbuf_addf(out, "\"properties\":{\"clientCertEnabled\":%s,\"clientCertMode\":\"%s\","
 		    "\"clientCertExclusionPaths\":\"\",\"publicNetworkAccess\":\"Enabled\","
 		    "\"httpsOnly\":true,\"siteConfig\":{\"http20Enabled\":%s}",
@@ -189,8 +190,7 @@ void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 					    func ? "functionapp" : "app", loc,
 					    placed % 2 ? "prod" : "test", locked ? "true" : "false");
 				add_site_props(out, &r, s);
-				strbuf_addf(out, ",\"serverFarmId\":\"/subscriptions/%s/resourceGroups/rg-%u/providers/Microsoft.Web/serverfarms/plan-%u\"}",
-					    sub, j + 1, j + 1);
+				strbuf_addch(out, '}');
 				if (slot) {
 					strbuf_addstr(out, ",\"slots\":[{\"name\":\"staging\",\"kind\":");
 					strbuf_addf(out, "\"%s\",\"locked\":false,", func ? "functionapp" : "app");
