@@ -77,10 +77,12 @@ struct policy_engine {
 	struct idmap scans;           /* scope -> struct scan */
 	unsigned pass;
 	uint64_t seen_version;        /* world version at the last change sweep */
+	int64_t next_due_ms;          /* when the earliest pending change falls due, 0 if none */
 	void *remediations;           /* remediation.c's */
 	uint64_t resources_evaluated; /* counters for /_armsim/policy */
 	uint64_t member_evaluations;
 	double evaluation_real_ms;
+	double evaluation_cpu_ms;     /* the same in thread CPU time (steadier on a busy machine) */
 	uint64_t assignments_skipped; /* could not be resolved (missing or bad definition) */
 	char *last_skip_reason;       /* why the last one was skipped */
 };
@@ -159,6 +161,7 @@ static void engine_clear(struct policy_engine *e)
 	idmap_for_each(&e->strings, free_value, NULL);
 	idmap_clear(&e->strings);
 	e->seen_version = 0;
+	e->next_due_ms = 0;
 	free(e->last_skip_reason);
 	e->last_skip_reason = NULL;
 }
@@ -367,7 +370,7 @@ int engine_assignment_resolve(struct policy_engine *e, struct world *w,
 
 	memset(out, 0, sizeof(*out));
 	out->resource = assignment;
-	out->id = assignment->id;
+	out->id = intern(e, assignment->id);
 	out->name = json_string_value(json_object_get(assignment->body, "name"));
 	out->scope = json_string_value(json_object_get(props, "scope"));
 	if (!out->scope)
@@ -452,10 +455,20 @@ int engine_assignment_covers(struct world *w, const struct engine_assignment *a,
 	return 1;
 }
 
+static int exempt_in(struct world *w, const struct world_list *l, const char *assignment_id,
+		     const char *reference_id, const char *resource_id, int64_t now_ms);
+
 int engine_exempt(struct world *w, const char *assignment_id, const char *reference_id,
 		  const char *resource_id, int64_t now_ms)
 {
-	const struct world_list *l = world_resource_list(w, NULL, WT_POLICY_EXEMPTION);
+	return exempt_in(w, world_resource_list(w, NULL, WT_POLICY_EXEMPTION), assignment_id,
+			 reference_id, resource_id, now_ms);
+}
+
+/* engine_exempt over a list fetched once per pass (looking the list up formats a key). */
+static int exempt_in(struct world *w, const struct world_list *l, const char *assignment_id,
+		     const char *reference_id, const char *resource_id, int64_t now_ms)
+{
 	size_t i, k;
 
 	for (i = 0; i < l->nr; i++) {
@@ -518,8 +531,8 @@ enum policy_result engine_evaluate(struct world *w, const struct engine_member *
 				   const json_t *resource, struct policy_outcome *out,
 				   struct strbuf *err)
 {
-	return policy_evaluate(m->def, m->params, resource, world_related, w, "2024-11-01", out,
-			       err);
+	return policy_evaluate_as(m->def, m->params, m->effect, resource, world_related, w,
+				  "2024-11-01", out, err);
 }
 
 /* ---------- evaluation passes ---------- */
@@ -528,6 +541,7 @@ enum policy_result engine_evaluate(struct world *w, const struct engine_member *
 struct assignment_set {
 	struct engine_assignment *items;
 	size_t nr, alloc;
+	const struct world_list *exemptions; /* every exemption of the world (borrowed) */
 };
 
 static void assignment_set_release(struct assignment_set *set)
@@ -545,6 +559,7 @@ static void applicable_assignments(struct policy_engine *e, struct world *w, con
 	const struct world_list *l = world_resource_list(w, NULL, WT_POLICY_ASSIGNMENT);
 	size_t i;
 
+	set->exemptions = world_resource_list(w, NULL, WT_POLICY_EXEMPTION);
 	for (i = 0; i < l->nr; i++) {
 		const json_t *props = json_object_get(l->items[i]->body, "properties");
 		const char *scope = json_string_value(json_object_get(props, "scope"));
@@ -646,14 +661,15 @@ static void evaluate_resource(struct policy_engine *e, struct world *w,
 			strbuf_release(&err);
 			ALLOC_GROW(s->records, s->nr + 1, s->alloc);
 			rec = &s->records[s->nr++];
-			rec->assignment_id = intern(e, a->id);
+			rec->assignment_id = a->id; /* interned by engine_assignment_resolve */
 			rec->reference_id = m->reference_id;
 			rec->definition_id = m->definition_id;
 			rec->set_id = a->set_id;
 			rec->effect = out.effect;
 			rec->state = out.compliance == POLICY_COMPLIANT ? RECORD_COMPLIANT :
 				     RECORD_NON_COMPLIANT;
-			if (engine_exempt(w, a->id, m->reference_id, r->id, now))
+			if (set->exemptions->nr &&
+			    exempt_in(w, set->exemptions, a->id, m->reference_id, r->id, now))
 				rec->state = RECORD_EXEMPT;
 		}
 	}
@@ -694,6 +710,14 @@ static void pass_one(const struct world_resource *r, void *arg)
 	evaluate_resource(p->e, p->w, &p->set, r, p->now);
 }
 
+static double thread_cpu_ms(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
 /* Scope: "/subscriptions/S" or "/subscriptions/S/resourceGroups/RG". */
 static void evaluate_subscription_scope(struct policy_engine *e, struct world *w,
 					const char *sub, const char *rg_scope)
@@ -702,6 +726,7 @@ static void evaluate_subscription_scope(struct policy_engine *e, struct world *w
 	struct strbuf sub_scope = STRBUF_INIT;
 	struct sub_index *x;
 	int64_t start = simclock_real_ms();
+	double cpu_start = thread_cpu_ms();
 	size_t i;
 
 	strbuf_addf(&sub_scope, "/subscriptions/%s", sub);
@@ -729,6 +754,7 @@ static void evaluate_subscription_scope(struct policy_engine *e, struct world *w
 	assignment_set_release(&p.set);
 	strbuf_release(&sub_scope);
 	e->evaluation_real_ms += (double)(simclock_real_ms() - start);
+	e->evaluation_cpu_ms += thread_cpu_ms() - cpu_start;
 }
 
 void engine_evaluate_scope(struct policy_engine *e, struct world *w, const char *scope)
@@ -764,22 +790,49 @@ void engine_evaluate_scope(struct policy_engine *e, struct world *w, const char 
 struct sweep {
 	struct policy_engine *e;
 	struct world *w;
-	struct assignment_set *set;
+	const char *sub_scope;
+	struct assignment_set set;   /* resolved on the first changed resource of the sub */
+	int have_set;
 	int64_t now, delay;
-	int pending;   /* something changed but is not due yet */
+	int64_t next_due;            /* earliest change not due yet, 0 when none */
 };
+
+/*
+ * A changed resource is evaluated after the world's delay, and no sooner than the
+ * evaluationDelay of an IfNotExists member that applies to its subscription.
+ */
+static void sweep_prepare(struct sweep *sw)
+{
+	size_t a, k;
+	if (sw->have_set)
+		return;
+	applicable_assignments(sw->e, sw->w, sw->sub_scope, &sw->set);
+	sw->delay = sw->w->knobs.evaluation_delay_ms;
+	for (a = 0; a < sw->set.nr; a++)
+		for (k = 0; k < sw->set.items[a].nr_members; k++) {
+			long d = policy_definition_evaluation_delay(sw->set.items[a].members[k].def);
+			if (d * 1000 > sw->delay)
+				sw->delay = (int64_t)d * 1000;
+		}
+	sw->have_set = 1;
+}
 
 static void sweep_one(const struct world_resource *r, void *arg)
 {
 	struct sweep *sw = arg;
 	struct resource_states *s = idmap_get(&sw->e->states, r->id);
+	int64_t due;
+
 	if (s && s->changed_ms == r->changed_ms)
 		return;
-	if (sw->now < r->changed_ms + sw->delay) {
-		sw->pending = 1;
+	sweep_prepare(sw);
+	due = r->changed_ms + sw->delay;
+	if (sw->now < due) {
+		if (!sw->next_due || due < sw->next_due)
+			sw->next_due = due;
 		return;
 	}
-	evaluate_resource(sw->e, sw->w, sw->set, r, sw->now);
+	evaluate_resource(sw->e, sw->w, &sw->set, r, sw->now);
 }
 
 struct sweep_subs {
@@ -795,49 +848,37 @@ static void collect_sub(const char *key, void *value, void *arg)
 	subs->ids[subs->nr++] = key;
 }
 
+/*
+ * Runs when the world changed since the last sweep or a pending change fell due; otherwise
+ * it costs nothing, so the 20 ms tick does not keep a large world's lock busy.
+ */
 static void sweep_changes(struct policy_engine *e, struct world *w)
 {
 	struct sweep_subs subs = { NULL, 0, 0 };
-	size_t i;
-	int pending = 0;
 	uint64_t version = w->version;
+	int64_t now = simclock_now_ms(), next_due = 0;
+	size_t i;
 
-	if (version == e->seen_version)
+	if (version == e->seen_version && (!e->next_due_ms || now < e->next_due_ms))
 		return;
 	idmap_for_each(&e->subs, collect_sub, &subs);
 	for (i = 0; i < subs.nr; i++) {
 		struct sweep sw;
-		struct assignment_set set;
 		char sub_scope[128];
-		memset(&set, 0, sizeof(set));
+		memset(&sw, 0, sizeof(sw));
 		snprintf(sub_scope, sizeof(sub_scope), "/subscriptions/%s", subs.ids[i]);
-		applicable_assignments(e, w, sub_scope, &set);
 		sw.e = e;
 		sw.w = w;
-		sw.set = &set;
-		sw.now = simclock_now_ms();
-		/*
-		 * a changed resource is evaluated after the world's delay, and no sooner than the
-		 * evaluationDelay of an IfNotExists member that applies here
-		 */
-		sw.delay = w->knobs.evaluation_delay_ms;
-		{
-			size_t a, k;
-			for (a = 0; a < set.nr; a++)
-				for (k = 0; k < set.items[a].nr_members; k++) {
-					long d = policy_definition_evaluation_delay(set.items[a].members[k].def);
-					if (d * 1000 > sw.delay)
-						sw.delay = (int64_t)d * 1000;
-				}
-		}
-		sw.pending = 0;
+		sw.sub_scope = sub_scope;
+		sw.now = now;
 		for_each_site(w, sub_scope, NULL, sweep_one, &sw);
-		pending |= sw.pending;
-		assignment_set_release(&set);
+		if (sw.next_due && (!next_due || sw.next_due < next_due))
+			next_due = sw.next_due;
+		assignment_set_release(&sw.set);
 	}
 	free(subs.ids);
-	if (!pending)
-		e->seen_version = version;
+	e->seen_version = version;
+	e->next_due_ms = next_due;
 }
 
 /* ---------- scans ---------- */
@@ -1544,10 +1585,11 @@ void compliance_stats(struct armsim_request *req, struct armsim_response *resp)
 	struct policy_engine *e = policy_engine_get(req->world);
 	policy_engine_lock(e);
 	armsim_response_json(resp, 200, json_pack(
-		"{s:I, s:I, s:f, s:I, s:I, s:s?}",
+		"{s:I, s:I, s:f, s:f, s:I, s:I, s:s?}",
 		"resourcesEvaluated", (json_int_t)e->resources_evaluated,
 		"memberEvaluations", (json_int_t)e->member_evaluations,
 		"evaluationRealMs", e->evaluation_real_ms,
+		"evaluationCpuMs", e->evaluation_cpu_ms,
 		"resourcesWithStates", (json_int_t)e->states.nr,
 		"assignmentsSkipped", (json_int_t)e->assignments_skipped,
 		"lastSkipReason", e->last_skip_reason));

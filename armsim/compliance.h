@@ -59,7 +59,7 @@ struct engine_member {
 
 struct engine_assignment {
 	const struct world_resource *resource; /* borrowed */
-	const char *id;                    /* borrowed from resource */
+	const char *id;                    /* interned by the engine (valid until a reset) */
 	const char *name;
 	const char *scope;                 /* where it is assigned */
 	const json_t *not_scopes;          /* borrowed, may be NULL */

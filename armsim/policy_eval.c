@@ -1200,14 +1200,30 @@ enum policy_result policy_evaluate(const struct policy_definition *def, const js
 				   void *related_data, const char *api_version,
 				   struct policy_outcome *out, struct strbuf *err)
 {
+	enum policy_result res;
+
+	out->compliance = POLICY_NOT_APPLICABLE;
+	res = policy_definition_effect(def, params, &out->effect, err);
+	if (res)
+		return res;
+	return policy_evaluate_as(def, params, out->effect, resource, related, related_data,
+				  api_version, out, err);
+}
+
+enum policy_result policy_evaluate_as(const struct policy_definition *def, const json_t *params,
+				      enum policy_effect effect, const json_t *resource,
+				      policy_related_fn related, void *related_data,
+				      const char *api_version, struct policy_outcome *out,
+				      struct strbuf *err)
+{
 	struct eval_ctx ctx;
 	enum policy_result res;
 	int r;
 
+	out->effect = effect;
 	out->compliance = POLICY_NOT_APPLICABLE;
-	res = policy_definition_effect(def, params, &out->effect, err);
-	if (res || out->effect == POLICY_EFFECT_DISABLED)
-		return res;
+	if (effect == POLICY_EFFECT_DISABLED)
+		return POLICY_OK;
 	ctx_init(&ctx, params, resource, api_version, err);
 	r = node_eval(&ctx, def->rule_if, 0);
 	if (ctx.failed)

@@ -109,6 +109,16 @@ enum policy_result policy_evaluate(const struct policy_definition *def, const js
 				   void *related_data, const char *api_version,
 				   struct policy_outcome *out, struct strbuf *err);
 
+/*
+ * The same with the effect already known (from policy_definition_effect with the same
+ * params): a scan resolves it once per assignment instead of once per resource.
+ */
+enum policy_result policy_evaluate_as(const struct policy_definition *def, const json_t *params,
+				      enum policy_effect effect, const json_t *resource,
+				      policy_related_fn related, void *related_data,
+				      const char *api_version, struct policy_outcome *out,
+				      struct strbuf *err);
+
 /* IfNotExists details (borrowed, valid while def lives); NULL or 0 when absent. */
 const json_t *policy_definition_role_ids(const struct policy_definition *def);
 const char *policy_definition_details_type(const struct policy_definition *def);

@@ -537,7 +537,8 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 	char request_id[37];
 	struct strbuf base = STRBUF_INIT, text = STRBUF_INIT;
 	enum fault_kind fault = FAULT_NONE;
-	int locked = 0, throttled = 0, has_body = 0;
+	int locked = 0, throttled = 0, has_body = 0, open_route;
+	enum route_match_result match;
 	int64_t started = simclock_real_ms();
 	size_t i;
 	uint64_t n = atomic_fetch_add(&sim->request_counter, 1);
@@ -564,21 +565,45 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 				      "The request content size exceeds the maximum allowed size.");
 		goto respond;
 	}
-	switch (route_find(method, url, &req, &route)) {
-	case ROUTE_NO_PATH:
+	match = route_find(method, url, &req, &route);
+	open_route = match == ROUTE_MATCHED && (route->flags & ROUTE_OPEN);
+	if (match == ROUTE_MATCHED) {
+		req.route_name = route->name;
+		if ((route->flags & ROUTE_LOOPBACK) && !is_loopback(conn)) {
+			armsim_response_error(&resp, 403, "Forbidden",
+					      "introspection is served to loopback only");
+			goto respond;
+		}
+	}
+	if (req.raw_len) {
+		req.body = json_loadb(req.raw_body, req.raw_len, 0, NULL);
+		req.body_invalid = req.body == NULL;
+	}
+	if (match == ROUTE_MATCHED && (route->flags & ROUTE_WRITE))
+		world_lock_write(sim->world);
+	else
+		world_lock_read(sim->world);
+	locked = 1;
+	/*
+	 * Everything but the token endpoints and introspection is ARM: signed in first, then
+	 * counted against the caller's bucket, so even a refused request (unknown path, bad
+	 * api-version) carries the x-ms-ratelimit-remaining-* counters, as ARM's answers do.
+	 */
+	if (!open_route) {
+		if (authenticate(sim, &req, &resp))
+			goto respond;
+		if (!(match == ROUTE_MATCHED && (route->flags & ROUTE_NO_THROTTLE)) &&
+		    throttle_request(sim, &req, &resp, &throttled))
+			goto respond;
+	}
+	if (match == ROUTE_NO_PATH) {
 		armsim_response_error(&resp, 404, "InvalidResourceType",
 				      "The resource type could not be found for path '%s'.", url);
 		goto respond;
-	case ROUTE_WRONG_METHOD:
+	}
+	if (match == ROUTE_WRONG_METHOD) {
 		armsim_response_error(&resp, 405, "MethodNotAllowed",
 				      "The requested method '%s' is not allowed for path '%s'.", method, url);
-		goto respond;
-	case ROUTE_MATCHED:
-		break;
-	}
-	req.route_name = route->name;
-	if ((route->flags & ROUTE_LOOPBACK) && !is_loopback(conn)) {
-		armsim_response_error(&resp, 403, "Forbidden", "introspection is served to loopback only");
 		goto respond;
 	}
 	if (route->api != API_NONE) {
@@ -608,21 +633,7 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 			armsim_response_header(&resp, "Retry-After", "1");
 		goto respond;
 	}
-	if (req.raw_len) {
-		req.body = json_loadb(req.raw_body, req.raw_len, 0, NULL);
-		req.body_invalid = req.body == NULL;
-	}
-	if (route->flags & ROUTE_WRITE)
-		world_lock_write(sim->world);
-	else
-		world_lock_read(sim->world);
-	locked = 1;
-	if (!(route->flags & ROUTE_OPEN)) {
-		if (authenticate(sim, &req, &resp))
-			goto respond;
-		if (!(route->flags & ROUTE_NO_THROTTLE) &&
-		    throttle_request(sim, &req, &resp, &throttled))
-			goto respond;
+	if (!open_route) {
 		if (unknown_subscription(&req, &resp))
 			goto respond;
 		if (route->action && !authz_allowed(sim->world, req.caller->object_id, url, route->action)) {
