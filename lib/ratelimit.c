@@ -26,7 +26,7 @@
 #define RESERVE_FRACTION 0.1
 #define MIN_RATE 0.2
 /* Rate samples span at least this long, so that late-processed responses average out. */
-#define LEARN_WINDOW_MS 2000
+#define LEARN_WINDOW_MS 1000
 
 enum bucket_state {
 	BUCKET_UNKNOWN,  /* no response yet: one probe at a time */
