@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "armsim/compliance.h"
 #include "armsim/gen_ca.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"
@@ -254,9 +255,6 @@ static int cmd_serve(int argc, char **argv)
 	if (cert_path && (read_pem(cert_path, &opt.tls_cert_pem) || read_pem(key_path, &opt.tls_key_pem)))
 		goto out;
 	simclock_init(opt.time_scale);
-	/* the key is made while the world loads, and waited for only by the first token */
-	if (!opt.tls_key_pem)
-		opt.signer = token_signer_new_async();
 	doc = world_path ? jsonutil_load_file(world_path, &err) : generate(spec, &err);
 	if (!doc) {
 		msg_error("%s", err.buf);
@@ -273,11 +271,14 @@ static int cmd_serve(int argc, char **argv)
 		msg_error("%s", err.buf);
 		goto out;
 	}
-	/* signals are taken by sigwait below: no server thread may get them */
+	/* signals are taken by sigwait below: no other thread may get them */
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGINT);
 	sigaddset(&signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	/* the token key is made on its own thread, waited for only by the first token */
+	if (!opt.tls_key_pem)
+		opt.signer = token_signer_new_async();
 	signal(SIGPIPE, SIG_IGN);
 	res = armsim_start(&opt, world, doc, &sim, &err);
 	opt.signer = NULL; /* armsim_start took it */
@@ -285,6 +286,7 @@ static int cmd_serve(int argc, char **argv)
 	case ARMSIM_OK:
 		world = NULL;
 		doc = NULL;
+		policy_engine_attach(sim);
 		break;
 	case ARMSIM_TLS_FAILED:
 	case ARMSIM_LISTEN_FAILED:

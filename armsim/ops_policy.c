@@ -12,6 +12,7 @@
 
 #include "armsim/arm.h"
 #include "armsim/ops_policy.h"
+#include "armsim/policy_eval.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
 #include "lib/xalloc.h"
@@ -302,23 +303,6 @@ static const char *json_type_name(const json_t *v)
 	}
 }
 
-static int value_matches_type(const json_t *v, const char *type)
-{
-	if (!strcasecmp(type, "String") || !strcasecmp(type, "DateTime"))
-		return json_is_string(v);
-	if (!strcasecmp(type, "Array"))
-		return json_is_array(v);
-	if (!strcasecmp(type, "Object"))
-		return json_is_object(v);
-	if (!strcasecmp(type, "Boolean"))
-		return json_is_boolean(v);
-	if (!strcasecmp(type, "Integer"))
-		return json_is_integer(v);
-	if (!strcasecmp(type, "Float"))
-		return json_is_number(v);
-	return 1;
-}
-
 static int is_expression(const json_t *v)
 {
 	const char *s = json_string_value(v);
@@ -359,7 +343,7 @@ static int check_parameters(struct armsim_response *resp, const json_t *decls, c
 		type = json_string_value(json_object_get(decl, "type"));
 		if (allow_expressions && is_expression(value))
 			continue;
-		if (type && !value_matches_type(value, type)) {
+		if (type && !policy_parameter_type_ok(type, value)) {
 			armsim_response_error(resp, 400, "InvalidPolicyParameterType",
 					      "The policy parameter '%s' does not match the expected parameter type defined in the %s '%s'. Details 'The expected policy parameter type: '%s'. The actual policy parameter type '%s'.'.",
 					      key, def_kind, def_name, type, json_type_name(value));
@@ -460,7 +444,7 @@ static int check_declarations(struct armsim_response *resp, const json_t *decls,
 			return -1;
 		}
 		if (json_object_get(decl, "defaultValue") &&
-		    !value_matches_type(json_object_get(decl, "defaultValue"), type)) {
+		    !policy_parameter_type_ok(type, json_object_get(decl, "defaultValue"))) {
 			armsim_response_error(resp, 400, "InvalidPolicyParameterType",
 					      "The default value of the parameter '%s' of the %s '%s' does not match its type '%s'.",
 					      key, noun, name, type);

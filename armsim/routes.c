@@ -10,11 +10,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "armsim/compliance.h"
 #include "armsim/ops_armsim.h"
 #include "armsim/ops_identity.h"
 #include "armsim/ops_policy.h"
 #include "armsim/ops_resources.h"
 #include "armsim/ops_roles.h"
+#include "armsim/remediation.h"
 #include "armsim/routes.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
@@ -52,6 +54,7 @@ static const char *const api_supported[API__COUNT] = {
 #define MG "/providers/Microsoft.Management/managementGroups"
 #define RG "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
 #define SITE RG "/providers/Microsoft.Web/sites/{name}"
+#define PI "/providers/Microsoft.PolicyInsights/"
 #define OPEN (ROUTE_OPEN | ROUTE_NO_THROTTLE | ROUTE_NO_FAULTS)
 #define INTROSPECT (OPEN | ROUTE_LOOPBACK)
 
@@ -101,6 +104,40 @@ static const struct route routes[] = {
 	{ "DELETE", RG, API_RESOURCE_GROUP,
 	  "Microsoft.Resources/subscriptions/resourceGroups/delete", ROUTE_WRITE,
 	  "ResourceGroups_Delete", ops_rg_delete },
+
+	/* policy engine (issue 5): compliance scans, policy states, remediation tasks */
+	{ "GET", "/_armsim/policy", API_NONE, NULL, INTROSPECT, "Armsim_Policy", compliance_stats },
+	{ "POST", "/subscriptions/{subscriptionId}" PI "policyStates/latest/triggerEvaluation",
+	  API_POLICY_STATES, "Microsoft.PolicyInsights/policyStates/triggerEvaluation/action", 0,
+	  "PolicyStates_TriggerSubscriptionEvaluation", compliance_trigger_evaluation },
+	{ "POST", RG PI "policyStates/latest/triggerEvaluation", API_POLICY_STATES,
+	  "Microsoft.PolicyInsights/policyStates/triggerEvaluation/action", 0,
+	  "PolicyStates_TriggerResourceGroupEvaluation", compliance_trigger_evaluation },
+	{ "GET", "/subscriptions/{subscriptionId}" PI "asyncOperationResults/{operationId}",
+	  API_POLICY_STATES, NULL, 0, "PolicyStates_AsyncOperationResult",
+	  compliance_operation_result },
+	{ "POST", "{scope*}" PI "policyStates/{policyStatesResource}/queryResults", API_POLICY_STATES,
+	  "Microsoft.PolicyInsights/policyStates/queryResults/action", 0, "PolicyStates_List",
+	  compliance_query_results },
+	{ "POST", "{scope*}" PI "policyStates/{policyStatesResource}/summarize", API_POLICY_STATES,
+	  "Microsoft.PolicyInsights/policyStates/summarize/action", 0, "PolicyStates_Summarize",
+	  compliance_summarize },
+	{ "GET", "{scope*}" PI "remediations", API_REMEDIATION,
+	  "Microsoft.PolicyInsights/remediations/read", 0, "Remediations_List", remediation_list },
+	{ "GET", "{scope*}" PI "remediations/{remediationName}", API_REMEDIATION,
+	  "Microsoft.PolicyInsights/remediations/read", 0, "Remediations_Get", remediation_get },
+	{ "PUT", "{scope*}" PI "remediations/{remediationName}", API_REMEDIATION,
+	  "Microsoft.PolicyInsights/remediations/write", ROUTE_WRITE, "Remediations_CreateOrUpdate",
+	  remediation_put },
+	{ "DELETE", "{scope*}" PI "remediations/{remediationName}", API_REMEDIATION,
+	  "Microsoft.PolicyInsights/remediations/delete", ROUTE_WRITE, "Remediations_Delete",
+	  remediation_delete },
+	{ "POST", "{scope*}" PI "remediations/{remediationName}/cancel", API_REMEDIATION,
+	  "Microsoft.PolicyInsights/remediations/cancel/action", ROUTE_WRITE, "Remediations_Cancel",
+	  remediation_cancel },
+	{ "POST", "{scope*}" PI "remediations/{remediationName}/listDeployments", API_REMEDIATION,
+	  "Microsoft.PolicyInsights/remediations/listDeployments/read", 0,
+	  "Remediations_ListDeployments", remediation_list_deployments },
 
 	/* App Service sites and slots */
 	{ "GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Web/sites", API_WEB,

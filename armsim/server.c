@@ -35,6 +35,7 @@
 
 #define MAX_BODY (8u << 20)  /* ARM refuses request bodies over 4 MiB; we allow some slack */
 #define MAX_TICKS 16
+#define TOKEN_CACHE 16  /* verified tokens remembered: clients reuse one token for an hour */
 
 struct timer_entry {
 	int64_t deadline_ms;           /* real monotonic time */
@@ -67,6 +68,11 @@ struct armsim {
 	atomic_uint_fast64_t request_counter;  /* request ids */
 	uint64_t id_salt;                      /* start time: request ids differ between runs */
 	atomic_uint_fast64_t fault_counter;    /* requests eligible for faults: decides faults */
+
+	pthread_mutex_t token_lock;
+	char *token_cache[TOKEN_CACHE];  /* tokens whose signature verified (owned) */
+	json_t *token_claims[TOKEN_CACHE]; /* their claims (owned) */
+	unsigned token_next;             /* round-robin replacement */
 
 	pthread_t timer_thread;
 	int timer_started;
@@ -331,6 +337,37 @@ static void unauthorized(struct armsim *sim, struct armsim_request *req,
 	strbuf_release(&hdr);
 }
 
+/*
+ * An RSA signature check costs more than the rest of a request: a token seen before is looked
+ * up instead. Only the signature check is skipped; expiry, audience, tenant and principal are
+ * checked on every request. Returns new claims, or NULL when the token is not cached.
+ */
+static json_t *token_cache_get(struct armsim *sim, const char *token)
+{
+	json_t *claims = NULL;
+	size_t i;
+	pthread_mutex_lock(&sim->token_lock);
+	for (i = 0; i < TOKEN_CACHE; i++)
+		if (sim->token_cache[i] && !strcmp(sim->token_cache[i], token)) {
+			claims = json_incref(sim->token_claims[i]);
+			break;
+		}
+	pthread_mutex_unlock(&sim->token_lock);
+	return claims;
+}
+
+static void token_cache_put(struct armsim *sim, const char *token, json_t *claims)
+{
+	unsigned slot;
+	pthread_mutex_lock(&sim->token_lock);
+	slot = sim->token_next++ % TOKEN_CACHE;
+	free(sim->token_cache[slot]);
+	json_decref(sim->token_claims[slot]);
+	sim->token_cache[slot] = xstrdup(token);
+	sim->token_claims[slot] = json_incref(claims);
+	pthread_mutex_unlock(&sim->token_lock);
+}
+
 /* Checks the bearer token; sets req->caller or fills a 401. Returns 0 when authenticated. */
 static int authenticate(struct armsim *sim, struct armsim_request *req,
 			struct armsim_response *resp)
@@ -345,10 +382,14 @@ static int authenticate(struct armsim *sim, struct armsim_request *req,
 			     "Authentication failed. The 'Authorization' header is missing.");
 		goto out;
 	}
-	if (token_verify_own(sim->signer, auth + 7, &claims) != TOKEN_OK) {
-		unauthorized(sim, req, resp, "InvalidAuthenticationToken", "invalid_token",
-			     "The access token is invalid.");
-		goto out;
+	claims = token_cache_get(sim, auth + 7);
+	if (!claims) {
+		if (token_verify_own(sim->signer, auth + 7, &claims) != TOKEN_OK) {
+			unauthorized(sim, req, resp, "InvalidAuthenticationToken", "invalid_token",
+				     "The access token is invalid.");
+			goto out;
+		}
+		token_cache_put(sim, auth + 7, claims);
 	}
 	if (json_unpack(claims, "{s:s, s:s, s:s, s:I}", "oid", &oid, "aud", &aud, "tid", &tid,
 			"exp", &exp)) {
@@ -496,7 +537,8 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 	char request_id[37];
 	struct strbuf base = STRBUF_INIT, text = STRBUF_INIT;
 	enum fault_kind fault = FAULT_NONE;
-	int locked = 0, throttled = 0, has_body = 0;
+	int locked = 0, throttled = 0, has_body = 0, open_route;
+	enum route_match_result match;
 	int64_t started = simclock_real_ms();
 	size_t i;
 	uint64_t n = atomic_fetch_add(&sim->request_counter, 1);
@@ -523,21 +565,45 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 				      "The request content size exceeds the maximum allowed size.");
 		goto respond;
 	}
-	switch (route_find(method, url, &req, &route)) {
-	case ROUTE_NO_PATH:
+	match = route_find(method, url, &req, &route);
+	open_route = match == ROUTE_MATCHED && (route->flags & ROUTE_OPEN);
+	if (match == ROUTE_MATCHED) {
+		req.route_name = route->name;
+		if ((route->flags & ROUTE_LOOPBACK) && !is_loopback(conn)) {
+			armsim_response_error(&resp, 403, "Forbidden",
+					      "introspection is served to loopback only");
+			goto respond;
+		}
+	}
+	if (req.raw_len) {
+		req.body = json_loadb(req.raw_body, req.raw_len, 0, NULL);
+		req.body_invalid = req.body == NULL;
+	}
+	if (match == ROUTE_MATCHED && (route->flags & ROUTE_WRITE))
+		world_lock_write(sim->world);
+	else
+		world_lock_read(sim->world);
+	locked = 1;
+	/*
+	 * Everything but the token endpoints and introspection is ARM: signed in first, then
+	 * counted against the caller's bucket, so even a refused request (unknown path, bad
+	 * api-version) carries the x-ms-ratelimit-remaining-* counters, as ARM's answers do.
+	 */
+	if (!open_route) {
+		if (authenticate(sim, &req, &resp))
+			goto respond;
+		if (!(match == ROUTE_MATCHED && (route->flags & ROUTE_NO_THROTTLE)) &&
+		    throttle_request(sim, &req, &resp, &throttled))
+			goto respond;
+	}
+	if (match == ROUTE_NO_PATH) {
 		armsim_response_error(&resp, 404, "InvalidResourceType",
 				      "The resource type could not be found for path '%s'.", url);
 		goto respond;
-	case ROUTE_WRONG_METHOD:
+	}
+	if (match == ROUTE_WRONG_METHOD) {
 		armsim_response_error(&resp, 405, "MethodNotAllowed",
 				      "The requested method '%s' is not allowed for path '%s'.", method, url);
-		goto respond;
-	case ROUTE_MATCHED:
-		break;
-	}
-	req.route_name = route->name;
-	if ((route->flags & ROUTE_LOOPBACK) && !is_loopback(conn)) {
-		armsim_response_error(&resp, 403, "Forbidden", "introspection is served to loopback only");
 		goto respond;
 	}
 	if (route->api != API_NONE) {
@@ -567,21 +633,7 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 			armsim_response_header(&resp, "Retry-After", "1");
 		goto respond;
 	}
-	if (req.raw_len) {
-		req.body = json_loadb(req.raw_body, req.raw_len, 0, NULL);
-		req.body_invalid = req.body == NULL;
-	}
-	if (route->flags & ROUTE_WRITE)
-		world_lock_write(sim->world);
-	else
-		world_lock_read(sim->world);
-	locked = 1;
-	if (!(route->flags & ROUTE_OPEN)) {
-		if (authenticate(sim, &req, &resp))
-			goto respond;
-		if (!(route->flags & ROUTE_NO_THROTTLE) &&
-		    throttle_request(sim, &req, &resp, &throttled))
-			goto respond;
+	if (!open_route) {
 		if (unknown_subscription(&req, &resp))
 			goto respond;
 		if (route->action && !authz_allowed(sim->world, req.caller->object_id, url, route->action)) {
@@ -788,6 +840,7 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 	sim->stats_ops = json_object();
 	sim->throttle = throttle_new();
 	pthread_mutex_init(&sim->stats_lock, NULL);
+	pthread_mutex_init(&sim->token_lock, NULL);
 	pthread_mutex_init(&sim->timer_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -854,6 +907,7 @@ fail:
 
 void armsim_stop(struct armsim *sim)
 {
+	size_t i;
 	if (!sim)
 		return;
 	if (sim->timer_started) {
@@ -875,6 +929,11 @@ void armsim_stop(struct armsim *sim)
 	json_decref(sim->source);
 	json_decref(sim->stats_ops);
 	free(sim->heap);
+	for (i = 0; i < TOKEN_CACHE; i++) {
+		free(sim->token_cache[i]);
+		json_decref(sim->token_claims[i]);
+	}
+	pthread_mutex_destroy(&sim->token_lock);
 	pthread_mutex_destroy(&sim->stats_lock);
 	pthread_mutex_destroy(&sim->timer_lock);
 	pthread_cond_destroy(&sim->timer_cond);

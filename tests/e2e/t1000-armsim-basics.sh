@@ -51,8 +51,11 @@ assert_eq MissingApiVersionParameter "$(error_code)" "missing api-version code"
 arm GET "/subscriptions/$SUB/resourceGroups/rg-1/providers/Microsoft.Web/sites/$SITE?api-version=2015-08-01"
 assert_eq 400 "$STATUS" "unknown api-version"
 assert_eq InvalidApiVersionParameter "$(error_code)" "unknown api-version code"
+grep -qi '^x-ms-ratelimit-remaining-subscription-reads: ' "$WORK/headers" || fail "no read counter on a refused request"
 arm GET "/subscriptions/$SUB/providers/Microsoft.Nothing/things?api-version=2024-11-01"
 assert_eq 404 "$STATUS" "unknown path"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$ARMSIM_URL/subscriptions/$SUB/providers/Microsoft.Nothing/things?api-version=2024-11-01")
+assert_eq 401 "$code" "unknown path without a token"
 
 # no token: 401 with WWW-Authenticate
 code=$(curl -sS -o "$WORK/body" -D "$WORK/h3" -w '%{http_code}' "$ARMSIM_URL/subscriptions?api-version=2022-12-01")

@@ -1,0 +1,125 @@
+#!/bin/sh
+# Deny on site writes (403 RequestDisallowedByPolicy with PolicyViolation info), and what
+# limits an assignment: notScopes, enforcementMode DoNotEnforce, exemptions (expired ones do
+# not count); compliance records show exempt resources as Exempt; a changed site is evaluated
+# again after the world's evaluation delay, without a scan.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/e2e/armsim-lib.sh"
+. "$TOP/tests/e2e/armsim-policy-lib.sh"
+
+small_world "$WORK/world.json" '{"scanDurationMs": 1000, "evaluationDelayMs": 60000, "pageSize": 3}'
+python3 - "$WORK/world.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+sub = d["subscriptions"][0]
+sid = "/subscriptions/" + sub["subscriptionId"]
+for name in ("dne-rg", "exempt-rg", "expired-rg"):
+    sub["resourceGroups"].append({"name": name, "location": "westeurope", "sites": []})
+deny = sid + "/providers/Microsoft.Authorization/policyDefinitions/cc-deny"
+def assignment(scope, name, mode="Default", not_scopes=()):
+    return {"id": scope + "/providers/Microsoft.Authorization/policyAssignments/" + name,
+            "name": name, "type": "Microsoft.Authorization/policyAssignments",
+            "properties": {"policyDefinitionId": deny, "scope": scope, "enforcementMode": mode,
+                           "notScopes": list(not_scopes), "displayName": "deny " + name,
+                           "parameters": {"effect": {"value": "Deny"}}}}
+d["resources"].append(assignment(sid, "deny-sub", not_scopes=[sid + "/resourceGroups/other-rg",
+                                                               sid + "/resourceGroups/dne-rg"]))
+d["resources"].append(assignment(sid + "/resourceGroups/dne-rg", "deny-dne", mode="DoNotEnforce"))
+def exemption(scope, name, assignment, expires):
+    return {"id": scope + "/providers/Microsoft.Authorization/policyExemptions/" + name,
+            "name": name, "type": "Microsoft.Authorization/policyExemptions",
+            "properties": {"policyAssignmentId": assignment, "exemptionCategory": "Waiver",
+                           "expiresOn": expires}}
+a = sid + "/providers/Microsoft.Authorization/policyAssignments/deny-sub"
+d["resources"].append(exemption(sid + "/resourceGroups/exempt-rg", "waive", a, "2999-01-01T00:00:00Z"))
+d["resources"].append(exemption(sid + "/resourceGroups/expired-rg", "old", a, "2001-01-01T00:00:00Z"))
+rg = sid + "/resourceGroups/az-cli-policy-insights-test"
+d["resources"].append(exemption(rg + "/providers/Microsoft.Web/sites/app-opt", "opt-waived",
+    rg + "/providers/Microsoft.Authorization/policyAssignments/remediate-rg", "2999-01-01T00:00:00Z"))
+json.dump(d, open(sys.argv[1], "w"), indent=1)
+PY
+start_armsim --world "$WORK/world.json" --time-scale 100
+get_token
+W=api-version=2024-11-01
+site() { echo "/subscriptions/$SMALL_SUB/resourceGroups/$1/providers/Microsoft.Web/sites/$2?$W"; }
+BAD='{"location":"westeurope","kind":"app","properties":{"clientCertEnabled":false}}'
+GOOD='{"location":"westeurope","kind":"app","properties":{"clientCertEnabled":true,"clientCertMode":"Required"}}'
+
+# Deny: a site without client certificates required is refused, with the policy named
+arm PUT "$(site az-cli-policy-insights-test new-bad)" "$BAD"
+assert_eq 403 "$STATUS" "deny on PUT"
+assert_eq RequestDisallowedByPolicy "$(error_code)" "deny code"
+assert_eq "PolicyViolation deny-sub Deny" "$(json "$WORK/body" "' '.join([d['error']['additionalInfo'][0]['type'], d['error']['additionalInfo'][0]['info']['policyAssignmentName'], d['error']['additionalInfo'][0]['info']['policyDefinitionEffect']])")" "violation info"
+assert_contains "$WORK/body" "was disallowed by policy"
+arm PUT "$(site az-cli-policy-insights-test new-good)" "$GOOD"
+assert_eq 200 "$STATUS" "compliant PUT"
+arm PATCH "$(site az-cli-policy-insights-test app-ok)" '{"properties":{"clientCertMode":"Optional"}}'
+assert_eq 403 "$STATUS" "deny on PATCH to Optional"
+arm GET "$(site az-cli-policy-insights-test app-ok)"
+assert_eq Required "$(json "$WORK/body" "d['properties']['clientCertMode']")" "denied PATCH changed nothing"
+
+# notScopes, DoNotEnforce, a live exemption: allowed; an expired exemption: denied
+arm PUT "$(site other-rg new-bad)" "$BAD"
+assert_eq 200 "$STATUS" "notScopes"
+arm PUT "$(site dne-rg new-bad)" "$BAD"
+assert_eq 200 "$STATUS" "DoNotEnforce"
+arm PUT "$(site exempt-rg new-bad)" "$BAD"
+assert_eq 200 "$STATUS" "exempted"
+arm PUT "$(site expired-rg new-bad)" "$BAD"
+assert_eq 403 "$STATUS" "expired exemption"
+
+# compliance: DoNotEnforce still reports; the exempted site is Exempt for its assignment
+scan "$SMALL_SUB"
+Q="/subscriptions/$SMALL_SUB/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults?api-version=2019-10-01"
+arm POST "$Q&\$filter=ComplianceState%20eq%20'Exempt'"
+# app-opt (waived from remediate-rg) and the site created in exempt-rg (waived from deny-sub)
+assert_eq "app-opt:remediate-rg new-bad:deny-sub" "$(json "$WORK/body" "' '.join(sorted(v['resourceId'].rsplit('/',1)[1] + ':' + v['policyAssignmentName'] for v in d['value']))")" "exempt records"
+arm POST "$Q&\$filter=PolicyAssignmentId%20eq%20'/subscriptions/$SMALL_SUB/resourceGroups/dne-rg/providers/Microsoft.Authorization/policyAssignments/deny-dne'"
+assert_eq "new-bad NonCompliant" "$(json "$WORK/body" "' '.join([d['value'][0]['resourceId'].rsplit('/',1)[1], d['value'][0]['complianceState']])")" "DoNotEnforce still evaluated"
+# pages of pageSize (3), the next one fetched by POST on @odata.nextLink until it is null
+arm POST "$Q"
+pages=1
+cp "$WORK/body" "$WORK/page.json"
+ids=$(json "$WORK/page.json" "' '.join(v['resourceId'] + v['policyAssignmentId'] for v in d['value'])")
+next=$(json "$WORK/page.json" "d['@odata.nextLink'] or ''")
+while [ -n "$next" ]; do
+	STATUS=$(curl -sS -o "$WORK/page.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" "$next")
+	assert_eq 200 "$STATUS" "next page"
+	ids="$ids $(json "$WORK/page.json" "' '.join(v['resourceId'] + v['policyAssignmentId'] for v in d['value'])")"
+	next=$(json "$WORK/page.json" "d['@odata.nextLink'] or ''")
+	pages=$((pages + 1))
+done
+n=$(echo $ids | wc -w)
+[ $pages -ge 3 ] || fail "only $pages pages for $n records"
+assert_eq "$n" "$(echo $ids | tr ' ' '\n' | sort -u | wc -l)" "no record twice across pages"
+arm POST "$Q&\$filter=ComplianceState%20eq%20'NonCompliant'&\$top=2"
+assert_eq 2 "$(json "$WORK/body" "len(d['value'])")" "\$top"
+arm POST "$Q&\$filter=Nonsense%20eq%20'x'"
+assert_eq 400 "$STATUS" "bad filter"
+arm POST "/subscriptions/$SMALL_SUB/providers/Microsoft.PolicyInsights/policyStates/latest/summarize?api-version=2019-10-01"
+assert_eq 200 "$STATUS" "summarize"
+python3 - "$WORK/body" <<'PY' || fail "summarize counts are wrong"
+import json, sys
+s = json.load(open(sys.argv[1]))["value"][0]
+by = {a["policyAssignmentId"].rsplit("/", 1)[1]: a for a in s["policyAssignments"]}
+r = by["remediate-rg"]["results"]
+counts = {x["complianceState"]: x["count"] for x in r["resourceDetails"]}
+# app-off and app-locked non-compliant, app-ok and new-good compliant, app-opt exempt
+assert (counts["noncompliant"], counts["compliant"], counts["exempt"]) == (2, 2, 1), counts
+assert r["nonCompliantResources"] == 2, r
+assert s["results"]["nonCompliantResources"] >= 2
+PY
+
+# a change is evaluated again after the evaluation delay (60 s simulated), not at once
+north="$(site other-rg app-north)"
+arm POST "$Q&\$filter=ResourceId%20eq%20'/subscriptions/$SMALL_SUB/resourceGroups/other-rg/providers/Microsoft.Web/sites/app-north'"
+assert_eq NonCompliant "$(json "$WORK/body" "d['value'][0]['complianceState']")" "before the change"
+arm PATCH "$north" '{"properties":{"clientCertEnabled":true,"clientCertMode":"Required"}}'
+assert_eq 200 "$STATUS" "patch app-north"
+arm POST "$Q&\$filter=ResourceId%20eq%20'/subscriptions/$SMALL_SUB/resourceGroups/other-rg/providers/Microsoft.Web/sites/app-north'"
+assert_eq NonCompliant "$(json "$WORK/body" "d['value'][0]['complianceState']")" "right after the change"
+compliant_now() {
+	arm POST "$Q&\$filter=ResourceId%20eq%20'/subscriptions/$SMALL_SUB/resourceGroups/other-rg/providers/Microsoft.Web/sites/app-north'"
+	[ "$(json "$WORK/body" "d['value'][0]['complianceState']")" = Compliant ]
+}
+poll_until 15 compliant_now
