@@ -372,14 +372,22 @@ static int is_write(const struct arm_call *call)
 	return 1;
 }
 
-/* Pacing bucket: per subscription, else the tenant; per kind of request. */
-static void choose_bucket(struct arm_call *call, const char *url)
+/*
+ * Pacing bucket of one request: per subscription, else the tenant; per kind of request, as
+ * ARM counts them (an LRO poll is a read even when the call was a write).
+ */
+static void choose_bucket(struct arm_call *call, const char *method, const char *url)
 {
-	const char *kind = !is_write(call) ? "reads" : !strcmp(call->method, "DELETE") ? "deletes" : "writes";
+	const char *kind = !strcmp(method, "GET") || !strcmp(method, "HEAD") ||
+			   (!strcmp(method, "POST") && (call->opts.flags & ARM_READ)) ? "reads" :
+			   !strcmp(method, "DELETE") ? "deletes" : "writes";
 	const char *path = strstr(url, "://");
 	struct strbuf sb = STRBUF_INIT;
 
+	free(call->bucket);
+	free(call->ratelimit_header);
 	path = path ? strchr(path + 3, '/') : url;
+	call->ratelimit_header = xmalloc(64);
 	if (path && !strncasecmp(path, "/subscriptions/", 15) && path[15] && path[15] != '/') {
 		const char *id = path + 15;
 		size_t n = strcspn(id, "/?"), i;
@@ -387,11 +395,9 @@ static void choose_bucket(struct arm_call *call, const char *url)
 		for (i = 0; i < n; i++)
 			strbuf_addch(&sb, (char)tolower((unsigned char)id[i]));
 		strbuf_addf(&sb, "/%s", kind);
-		call->ratelimit_header = xmalloc(64);
 		snprintf(call->ratelimit_header, 64, "x-ms-ratelimit-remaining-subscription-%s", kind);
 	} else {
 		strbuf_addf(&sb, "tenant/%s", kind);
-		call->ratelimit_header = xmalloc(64);
 		snprintf(call->ratelimit_header, 64, "x-ms-ratelimit-remaining-tenant-%s", kind);
 	}
 	call->bucket = strbuf_detach(&sb, NULL);
@@ -492,6 +498,7 @@ static void send_step(struct arm_call *call, const char *method, const char *url
 		req.flags |= HTTP_NO_RETRY;
 	req.timeout_ms = left > 1 ? (long)left : 1;
 	req.delay_ms = delay_ms;
+	choose_bucket(call, method, url);
 	req.bucket = call->bucket;
 	req.ratelimit_header = call->ratelimit_header;
 	http_engine_submit(c->engine, &req, on_http_done, call);
@@ -751,7 +758,6 @@ static struct arm_call *call_new(struct arm_client *c, const char *method, const
 		call->resp.error.message = strbuf_detach(&err, NULL);
 		call->resp.result = ARM_ERR_INVALID;
 	}
-	choose_bucket(call, call->url);
 	strbuf_release(&err);
 	return call;
 }
@@ -804,9 +810,6 @@ void arm_submit_list(struct arm_client *c, const char *method, const char *path,
 	call->items = json_array();
 	if (!strcmp(method, "POST"))
 		call->opts.flags |= ARM_READ | ARM_IDEMPOTENT; /* a list only reads */
-	free(call->bucket);
-	free(call->ratelimit_header);
-	choose_bucket(call, call->url);
 	call_start(call);
 }
 

@@ -50,6 +50,7 @@ struct credential {
 	char *token;                 /* cached access token */
 	char *token_resource;
 	long long expires_at;        /* Unix seconds */
+	long long refresh_at;        /* fetch a new one from here on */
 	struct http_engine *engine;  /* for token requests, created on first use */
 };
 
@@ -103,6 +104,7 @@ void credential_invalidate(struct credential *cred)
 	free(cred->token);
 	cred->token = NULL;
 	cred->expires_at = 0;
+	cred->refresh_at = 0;
 }
 
 /* Tenant and client id, which the app-registration kinds all need. */
@@ -853,7 +855,7 @@ enum credential_result credential_get_token(struct credential *cred, const char 
 	long long now = (long long)time(NULL);
 
 	if (cred->token && cred->token_resource && !strcmp(cred->token_resource, resource) &&
-	    cred->expires_at - REFRESH_MARGIN_S > now) {
+	    now < cred->refresh_at) {
 		*token = cred->token;
 		return CREDENTIAL_OK;
 	}
@@ -873,6 +875,10 @@ enum credential_result credential_get_token(struct credential *cred, const char 
 		return ret;
 	free(cred->token_resource);
 	cred->token_resource = xstrdup(resource);
+	/* five minutes early, or halfway for a token that lives less than ten minutes */
+	cred->refresh_at = cred->expires_at - REFRESH_MARGIN_S;
+	if (cred->expires_at - now < 2 * REFRESH_MARGIN_S)
+		cred->refresh_at = now + (cred->expires_at - now) / 2;
 	msg_debug("%s: got a token for '%s', valid %lld s", kind_names[cred->kind], resource,
 		  cred->expires_at - now);
 	*token = cred->token;

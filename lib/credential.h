@@ -11,9 +11,9 @@
  * environment (secret, then certificate), workload identity, managed identity, Azure CLI; the
  * first one that is configured is used, and its failure is reported (not masked by the next).
  *
- * Tokens are cached in memory and refreshed five minutes before they expire; every secret,
- * assertion and token is registered with msg_add_secret the moment it is read or received,
- * so no message can show it.
+ * Tokens are cached in memory and refreshed five minutes before they expire (halfway through
+ * a shorter life); every secret, assertion and token is registered with msg_add_secret the
+ * moment it is read or received, so no message can show it.
  *
  * Token requests are synchronous (one short request per hour per credential); they use their
  * own curl handle with the same TLS rules as the engine (verification on, ca_file added,

@@ -26,7 +26,7 @@
 #define RESERVE_FRACTION 0.1
 #define MIN_RATE 0.2
 /* Rate samples span at least this long, so that late-processed responses average out. */
-#define LEARN_WINDOW_MS 2000
+#define LEARN_WINDOW_MS 1000
 
 enum bucket_state {
 	BUCKET_UNKNOWN,  /* no response yet: one probe at a time */
@@ -154,11 +154,17 @@ static void learn_rate(struct ratelimit_bucket *b, long long now_ms, long remain
 		double served = (double)(b->served - b->sample_served);
 		double observed = ((double)remaining - (double)b->sample_remaining + served) * 1000.0 /
 				  (double)(now_ms - b->sample_time);
-		/* below the cap the count moves by refill minus use; at the cap refill is hidden */
-		if (observed > 0 && (double)remaining < b->capacity * 0.9)
-			b->rate = 0.7 * b->rate + 0.3 * observed;
-		else if (observed > b->rate)
-			b->rate = observed;
+		if ((double)remaining < b->capacity * 0.9) {
+			/* below the cap the count moves by refill minus use: average it in, but
+			 * damp a spike (responses handled in a bunch make a window look short) */
+			if (observed > b->rate * 2.0)
+				observed = b->rate * 2.0;
+			if (observed > 0)
+				b->rate = 0.5 * b->rate + 0.5 * observed;
+		} else {
+			/* back at the cap: refill is hidden, and we waited longer than we needed */
+			b->rate = observed > b->rate * 2.0 ? observed : b->rate * 2.0;
+		}
 	}
 	if (!b->sample_time || now_ms - b->sample_time >= LEARN_WINDOW_MS) {
 		b->sample_time = now_ms;
