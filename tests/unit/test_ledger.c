@@ -20,26 +20,7 @@
 #include "lib/msg.h"
 #include "lib/strbuf.h"
 
-static char dir[64];
-static char path[128];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_ledger.XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(path, sizeof(path), "%s/run.ledger", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[160];
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "tests/unit/ledger_fixture.h"
 
 static struct ledger *open_ok(void)
 {

@@ -16,25 +16,7 @@
 #include "orchestrator/report.h"
 #include "lib/strbuf.h"
 
-static char dir[64], path[128];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_report.XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(path, sizeof(path), "%s/l", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[160];
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "tests/unit/ledger_fixture.h"
 
 static void plan(struct ledger *l, struct ledger_run *run, const char *sub, const char *ref,
 		 const char *state, long total, long ok, long failed)
