@@ -43,7 +43,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
 
 .SECONDARY:
-.PHONY: all check asan demo install clean bench render-policies check-policies docs
+.PHONY: all check asan demo deps install clean bench render-policies check-policies docs
 # armsim/main.c arrives with the armsim issue; until then `all` is policyctl alone.
 ARMSIM_BIN := $(if $(wildcard armsim/main.c),$(BUILD)/armsim)
 all: $(BUILD)/policyctl $(ARMSIM_BIN)
@@ -94,6 +94,9 @@ asan:
 
 bench: all $(TOOL_BINS)
 	@for b in bench/*.sh; do echo "== $$b"; BUILD=$(BUILD) sh $$b || exit 1; done
+
+deps:
+	sh scripts/install-deps.sh
 
 demo: all
 	BUILD=$(BUILD) sh examples/demo.sh

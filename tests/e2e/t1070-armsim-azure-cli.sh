@@ -2,7 +2,8 @@
 # A standard client against armsim: the Azure CLI registers armsim as a custom cloud with an
 # ADFS-style authority, signs in as the demo service principal over HTTPS (armsim's CA in
 # REQUESTS_CA_BUNDLE, nothing else trusted), and runs its policy, role and webapp commands.
-# Skipped when az is not installed (Debian: apt-get install azure-cli; not in CI's packages).
+# Skipped when az is not installed (Debian: apt-get install azure-cli; CI installs it through
+# scripts/install-deps.sh --ci).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/armsim-lib.sh"
 command -v az >/dev/null || skip "the Azure CLI (az) is not installed"
