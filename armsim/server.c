@@ -228,9 +228,10 @@ json_t *armsim_stats_json(struct armsim *sim)
 {
 	json_t *j;
 	pthread_mutex_lock(&sim->stats_lock);
-	j = json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:O}", "requests",
+	j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:O}", "requests",
 		      (json_int_t)sim->stat_requests, "writes", (json_int_t)sim->stat_writes,
-		      "throttled", (json_int_t)sim->stat_throttled, "faults",
+		      "throttled", (json_int_t)sim->stat_throttled, "earlyRetries",
+		      (json_int_t)throttle_early_retries(sim->throttle), "faults",
 		      (json_int_t)sim->stat_faults, "connections", atomic_load(&sim->connections),
 		      "peakConnections", atomic_load(&sim->peak_connections), "operations",
 		      sim->stats_ops);

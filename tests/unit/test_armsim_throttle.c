@@ -49,6 +49,43 @@ static void test_fast_refill_retry_after_is_at_least_one(void **state)
 	throttle_free(t);
 }
 
+/*
+ * One token per 2.5 s, so a 429 announces Retry-After 3 s while a token is back after 2.5 s:
+ * a request in between is early (the client did not wait as told) although it is served.
+ */
+static void test_early_retries_against_announced_instant(void **state)
+{
+	struct throttle *t = throttle_new();
+	long remaining, retry;
+	(void)state;
+	assert_true(throttle_take_at(t, "b", 1000, 2, 0.4, &remaining, &retry));
+	assert_true(throttle_take_at(t, "b", 1000, 2, 0.4, &remaining, &retry));
+	assert_false(throttle_take_at(t, "b", 1000, 2, 0.4, &remaining, &retry));
+	assert_int_equal(retry, 3); /* come back at 4000 */
+	assert_int_equal(throttle_early_retries(t), 0);
+	/* other buckets are not bound by b's 429 */
+	assert_true(throttle_take_at(t, "other", 1001, 2, 0.4, &remaining, &retry));
+	assert_int_equal(throttle_early_retries(t), 0);
+	/* a token is back at 3500, but 3600 is before the announced 4000 */
+	assert_true(throttle_take_at(t, "b", 3600, 2, 0.4, &remaining, &retry));
+	assert_int_equal(throttle_early_retries(t), 1);
+	/* at the announced instant: on time, though refused (0.2 tokens) and told 2 s more */
+	assert_false(throttle_take_at(t, "b", 4000, 2, 0.4, &remaining, &retry));
+	assert_int_equal(retry, 2);
+	assert_int_equal(throttle_early_retries(t), 1);
+	assert_false(throttle_take_at(t, "b", 5999, 2, 0.4, &remaining, &retry));
+	assert_int_equal(throttle_early_retries(t), 2);
+	/* 5999 announced 1 s more: the latest announcement (6999) is what counts */
+	assert_int_equal(retry, 1);
+	assert_true(throttle_take_at(t, "b", 6998, 2, 0.4, &remaining, &retry));
+	assert_int_equal(throttle_early_retries(t), 3);
+	assert_true(throttle_take_at(t, "b", 9500, 2, 0.4, &remaining, &retry));
+	assert_int_equal(throttle_early_retries(t), 3);
+	throttle_reset(t);
+	assert_int_equal(throttle_early_retries(t), 0);
+	throttle_free(t);
+}
+
 static void test_idmap_case_and_growth(void **state)
 {
 	struct idmap map = IDMAP_INIT;
@@ -79,6 +116,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bucket_burst_then_refuse),
 		cmocka_unit_test(test_fast_refill_retry_after_is_at_least_one),
+		cmocka_unit_test(test_early_retries_against_announced_instant),
 		cmocka_unit_test(test_idmap_case_and_growth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
