@@ -63,6 +63,7 @@ struct armsim {
 	pthread_mutex_t stats_lock;
 	json_t *stats_ops;               /* {"Operation": {"200": n}} */
 	uint64_t stat_requests, stat_writes, stat_throttled, stat_faults;
+	uint64_t stat_fault_500, stat_fault_503, stat_fault_dropped, stat_fault_truncated; /* by kind */
 	atomic_int connections;
 	atomic_int peak_connections;
 	atomic_uint_fast64_t request_counter;  /* request ids */
@@ -228,11 +229,16 @@ json_t *armsim_stats_json(struct armsim *sim)
 {
 	json_t *j;
 	pthread_mutex_lock(&sim->stats_lock);
-	j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:O}", "requests",
+	j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:i, s:i, s:O}", "requests",
 		      (json_int_t)sim->stat_requests, "writes", (json_int_t)sim->stat_writes,
 		      "throttled", (json_int_t)sim->stat_throttled, "earlyRetries",
 		      (json_int_t)throttle_early_retries(sim->throttle), "faults",
-		      (json_int_t)sim->stat_faults, "connections", atomic_load(&sim->connections),
+		      (json_int_t)sim->stat_faults, "faultsByKind",
+		      "status500", (json_int_t)sim->stat_fault_500,
+		      "status503", (json_int_t)sim->stat_fault_503,
+		      "dropped", (json_int_t)sim->stat_fault_dropped,
+		      "truncated", (json_int_t)sim->stat_fault_truncated,
+		      "connections", atomic_load(&sim->connections),
 		      "peakConnections", atomic_load(&sim->peak_connections), "operations",
 		      sim->stats_ops);
 	pthread_mutex_unlock(&sim->stats_lock);
@@ -248,6 +254,8 @@ int armsim_reset(struct armsim *sim, struct strbuf *err)
 	pthread_mutex_lock(&sim->stats_lock);
 	json_object_clear(sim->stats_ops);
 	sim->stat_requests = sim->stat_writes = sim->stat_throttled = sim->stat_faults = 0;
+	sim->stat_fault_500 = sim->stat_fault_503 = 0;
+	sim->stat_fault_dropped = sim->stat_fault_truncated = 0;
 	atomic_store(&sim->peak_connections, atomic_load(&sim->connections));
 	pthread_mutex_unlock(&sim->stats_lock);
 	for (i = 0; i < sim->nr_reset_hooks; i++)
@@ -664,9 +672,12 @@ respond:
 	armsim_response_header(&resp, "x-ms-correlation-request-id",
 			       corr && *corr && strlen(corr) < 128 ? corr : request_id);
 	armsim_response_header(&resp, "Cache-Control", "no-cache");
+	/* an empty answer has nothing to cut: it goes out whole, so no fault is counted */
+	if (fault == FAULT_TRUNCATE && text.len <= 1)
+		fault = FAULT_NONE;
 	if (fault == FAULT_DROP) {
 		p->drop = 1;
-	} else if (fault == FAULT_TRUNCATE && text.len > 1) {
+	} else if (fault == FAULT_TRUNCATE) {
 		struct truncated *t = xmalloc(sizeof(*t));
 		t->len = text.len;
 		t->cut = text.len / 2;
@@ -681,6 +692,10 @@ respond:
 	if (fault != FAULT_NONE) {
 		pthread_mutex_lock(&sim->stats_lock);
 		sim->stat_faults++;
+		sim->stat_fault_500 += fault == FAULT_500;
+		sim->stat_fault_503 += fault == FAULT_503 || fault == FAULT_503_RETRY;
+		sim->stat_fault_dropped += fault == FAULT_DROP;
+		sim->stat_fault_truncated += fault == FAULT_TRUNCATE;
 		pthread_mutex_unlock(&sim->stats_lock);
 	}
 	p->status = resp.status;
