@@ -227,12 +227,15 @@ static void stats_count(struct armsim *sim, const char *op, unsigned status, int
 
 json_t *armsim_stats_json(struct armsim *sim)
 {
+	struct throttle_stats early;
 	json_t *j;
+	throttle_stats(sim->throttle, &early);
 	pthread_mutex_lock(&sim->stats_lock);
-	j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:i, s:i, s:O}", "requests",
-		      (json_int_t)sim->stat_requests, "writes", (json_int_t)sim->stat_writes,
-		      "throttled", (json_int_t)sim->stat_throttled, "earlyRetries",
-		      (json_int_t)throttle_early_retries(sim->throttle), "faults",
+	j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:i, s:i, s:O}",
+		      "requests", (json_int_t)sim->stat_requests, "writes",
+		      (json_int_t)sim->stat_writes, "throttled", (json_int_t)sim->stat_throttled,
+		      "earlyRetries", (json_int_t)early.early_retries, "earlyRequests",
+		      (json_int_t)early.early_requests, "faults",
 		      (json_int_t)sim->stat_faults, "faultsByKind",
 		      "status500", (json_int_t)sim->stat_fault_500,
 		      "status503", (json_int_t)sim->stat_fault_503,
@@ -466,9 +469,11 @@ static int throttle_request(struct armsim *sim, struct armsim_request *req,
 	enum route_class cls = route_class_of(req->method);
 	static const char *const class_names[] = { "reads", "writes", "deletes" };
 	char sub[64] = "", key[256], header[80], value[32];
+	struct strbuf identity = STRBUF_INIT;
+	const char *request_id;
 	double burst, refill;
 	long remaining, retry;
-	int tenant;
+	int tenant, served;
 	if (!strncasecmp(req->path, "/subscriptions/", 15)) {
 		size_t n = strcspn(req->path + 15, "/");
 		if (n && n < sizeof(sub)) {
@@ -495,7 +500,18 @@ static int throttle_request(struct armsim *sim, struct armsim_request *req,
 		 (int)cls);
 	snprintf(header, sizeof(header), "x-ms-ratelimit-remaining-%s-%s",
 		 tenant ? "tenant" : "subscription", class_names[cls]);
-	if (throttle_take(sim->throttle, key, burst, refill, &remaining, &retry)) {
+	/*
+	 * A retry repeats its x-ms-client-request-id (as Azure's SDKs and our client do); without
+	 * one, the method and path stand for the request.
+	 */
+	request_id = armsim_request_header(req, "x-ms-client-request-id");
+	if (request_id && *request_id && strlen(request_id) < 128)
+		strbuf_addstr(&identity, request_id);
+	else
+		strbuf_addf(&identity, "%s %s", req->method, req->path);
+	served = throttle_take(sim->throttle, key, identity.buf, burst, refill, &remaining, &retry);
+	strbuf_release(&identity);
+	if (served) {
 		snprintf(value, sizeof(value), "%ld", remaining);
 		armsim_response_header(resp, header, value);
 		return 0;

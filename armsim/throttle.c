@@ -7,10 +7,12 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "armsim/idmap.h"
 #include "armsim/simclock.h"
 #include "armsim/throttle.h"
+#include "lib/strbuf.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -23,7 +25,8 @@ struct bucket {
 struct throttle {
 	pthread_mutex_t lock;
 	struct idmap buckets;    /* key → struct bucket */
-	uint64_t early_retries;  /* requests that came before their bucket's retry_at_ms */
+	struct idmap refused;    /* "key|request id" → int64_t announced retry instant (ms) */
+	struct throttle_stats stats;
 };
 
 struct throttle *throttle_new(void)
@@ -33,6 +36,7 @@ struct throttle *throttle_new(void)
 	return t;
 }
 
+/* Frees a map value (a bucket or a refused request's instant). */
 static void free_bucket(const char *key, void *value, void *arg)
 {
 	(void)key;
@@ -45,7 +49,9 @@ void throttle_reset(struct throttle *t)
 	pthread_mutex_lock(&t->lock);
 	idmap_for_each(&t->buckets, free_bucket, NULL);
 	idmap_clear(&t->buckets);
-	t->early_retries = 0;
+	idmap_for_each(&t->refused, free_bucket, NULL);
+	idmap_clear(&t->refused);
+	memset(&t->stats, 0, sizeof(t->stats));
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -58,23 +64,50 @@ void throttle_free(struct throttle *t)
 	free(t);
 }
 
-uint64_t throttle_early_retries(struct throttle *t)
+void throttle_stats(struct throttle *t, struct throttle_stats *out)
 {
-	uint64_t n;
 	pthread_mutex_lock(&t->lock);
-	n = t->early_retries;
+	*out = t->stats;
 	pthread_mutex_unlock(&t->lock);
-	return n;
+}
+
+/* A retry of a refused request is early when before the instant its own 429 announced. */
+static void check_retry(struct throttle *t, const char *refused_key, int64_t now)
+{
+	int64_t *at = idmap_get(&t->refused, refused_key);
+	if (at && now < *at)
+		t->stats.early_retries++;
+}
+
+/*
+ * A refused request is remembered with its instant until it is served, so the map holds only
+ * 429s whose retry has not succeeded (yet).
+ */
+static void remember_refused(struct throttle *t, const char *refused_key, int served,
+			     int64_t retry_at)
+{
+	int64_t *at = idmap_get(&t->refused, refused_key);
+	if (served) {
+		if (at)
+			free(idmap_remove(&t->refused, refused_key));
+		return;
+	}
+	if (!at) {
+		at = xmalloc(sizeof(*at));
+		idmap_put(&t->refused, refused_key, at);
+	}
+	*at = retry_at;
 }
 
 /*
  * The bucket arithmetic, under t->lock. throttle_take reads the clock under the lock too, so
  * that of two requests racing for one bucket the one served second never sees an earlier time.
  */
-static int take_locked(struct throttle *t, const char *key, int64_t now, double burst,
-		       double refill, long *remaining, long *retry_after_s)
+static int take_locked(struct throttle *t, const char *key, const char *request_id, int64_t now,
+		       double burst, double refill, long *remaining, long *retry_after_s)
 {
 	struct bucket *b = idmap_get(&t->buckets, key);
+	struct strbuf refused_key = STRBUF_INIT;
 	int served;
 	if (!b) {
 		b = xmalloc(sizeof(*b));
@@ -84,7 +117,11 @@ static int take_locked(struct throttle *t, const char *key, int64_t now, double 
 		idmap_put(&t->buckets, key, b);
 	}
 	if (now < b->retry_at_ms)
-		t->early_retries++;
+		t->stats.early_requests++;
+	if (request_id) {
+		strbuf_addf(&refused_key, "%s|%s", key, request_id);
+		check_retry(t, refused_key.buf, now);
+	}
 	if (now > b->last_ms) {
 		b->tokens += (double)(now - b->last_ms) * refill / 1000.0;
 		b->last_ms = now;
@@ -108,25 +145,29 @@ static int take_locked(struct throttle *t, const char *key, int64_t now, double 
 	 */
 	if (!served && now + *retry_after_s * 1000 > b->retry_at_ms)
 		b->retry_at_ms = now + *retry_after_s * 1000;
+	if (request_id)
+		remember_refused(t, refused_key.buf, served, now + *retry_after_s * 1000);
+	strbuf_release(&refused_key);
 	return served;
 }
 
-int throttle_take(struct throttle *t, const char *key, double burst, double refill,
-		  long *remaining, long *retry_after_s)
+int throttle_take(struct throttle *t, const char *key, const char *request_id, double burst,
+		  double refill, long *remaining, long *retry_after_s)
 {
 	int served;
 	pthread_mutex_lock(&t->lock);
-	served = take_locked(t, key, simclock_real_ms(), burst, refill, remaining, retry_after_s);
+	served = take_locked(t, key, request_id, simclock_real_ms(), burst, refill, remaining,
+			     retry_after_s);
 	pthread_mutex_unlock(&t->lock);
 	return served;
 }
 
-int throttle_take_at(struct throttle *t, const char *key, int64_t now, double burst,
-		     double refill, long *remaining, long *retry_after_s)
+int throttle_take_at(struct throttle *t, const char *key, const char *request_id, int64_t now,
+		     double burst, double refill, long *remaining, long *retry_after_s)
 {
 	int served;
 	pthread_mutex_lock(&t->lock);
-	served = take_locked(t, key, now, burst, refill, remaining, retry_after_s);
+	served = take_locked(t, key, request_id, now, burst, refill, remaining, retry_after_s);
 	pthread_mutex_unlock(&t->lock);
 	return served;
 }
