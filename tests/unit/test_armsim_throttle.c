@@ -63,19 +63,27 @@ static uint64_t early_requests(struct throttle *t)
 	return st.early_requests;
 }
 
+/* Bucket "b" (burst 2, 0.4 a second) emptied at 1000 by r1, r2; r3 refused, told 3 s: 4000. */
+static struct throttle *new_refused_r3(void)
+{
+	struct throttle *t = throttle_new();
+	long remaining, retry;
+	assert_true(throttle_take_at(t, "b", "r1", 1000, 2, 0.4, &remaining, &retry));
+	assert_true(throttle_take_at(t, "b", "r2", 1000, 2, 0.4, &remaining, &retry));
+	assert_false(throttle_take_at(t, "b", "r3", 1000, 2, 0.4, &remaining, &retry));
+	assert_int_equal(retry, 3);
+	return t;
+}
+
 /*
  * One token per 2.5 s, so a 429 announces Retry-After 3 s while a token is back after 2.5 s:
  * a retry in between is early (it did not wait as told) although it is served.
  */
 static void test_early_retry_against_announced_instant(void **state)
 {
-	struct throttle *t = throttle_new();
+	struct throttle *t = new_refused_r3();
 	long remaining, retry;
 	(void)state;
-	assert_true(throttle_take_at(t, "b", "r1", 1000, 2, 0.4, &remaining, &retry));
-	assert_true(throttle_take_at(t, "b", "r2", 1000, 2, 0.4, &remaining, &retry));
-	assert_false(throttle_take_at(t, "b", "r3", 1000, 2, 0.4, &remaining, &retry));
-	assert_int_equal(retry, 3); /* r3: come back at 4000 */
 	/* a token is back at 3500, but 3600 is before the announced 4000 */
 	assert_true(throttle_take_at(t, "b", "r3", 3600, 2, 0.4, &remaining, &retry));
 	assert_int_equal(early_retries(t), 1);
@@ -94,13 +102,9 @@ static void test_early_retry_against_announced_instant(void **state)
  */
 static void test_early_retry_per_request_and_bucket(void **state)
 {
-	struct throttle *t = throttle_new();
+	struct throttle *t = new_refused_r3();
 	long remaining, retry;
 	(void)state;
-	assert_true(throttle_take_at(t, "b", "r1", 1000, 2, 0.4, &remaining, &retry));
-	assert_true(throttle_take_at(t, "b", "r2", 1000, 2, 0.4, &remaining, &retry));
-	assert_false(throttle_take_at(t, "b", "r3", 1000, 2, 0.4, &remaining, &retry));
-	assert_int_equal(retry, 3); /* r3 at 4000 */
 	/* r4 was in flight: refused at the same instant, told 3 s too */
 	assert_false(throttle_take_at(t, "b", "r4", 1000, 2, 0.4, &remaining, &retry));
 	assert_int_equal(early_requests(t), 1);
