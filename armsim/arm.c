@@ -27,53 +27,75 @@ static void add_path(struct strbuf *sb, const char *path)
 	}
 }
 
-void arm_respond_page(struct armsim_request *req, struct armsim_response *resp, json_t *items,
-		      const char *next_key)
+int arm_page_window(struct armsim_request *req, struct armsim_response *resp,
+		    struct arm_page *page)
 {
 	const char *skip = armsim_request_query(req, "$skipToken");
 	const char *top_s = armsim_request_query(req, "$top");
-	size_t total = json_array_size(items), start = 0, size = (size_t)req->world->knobs.page_size;
-	size_t i;
-	json_t *page = json_array(), *body;
 	char *end;
+	page->start = 0;
+	page->size = (size_t)req->world->knobs.page_size;
 	if (skip) {
 		unsigned long v = strtoul(skip, &end, 10);
 		if (*end || !*skip) {
-			json_decref(page);
-			json_decref(items);
 			armsim_response_error(resp, 400, "InvalidSkipToken",
 					      "The skip token '%s' is not valid.", skip);
-			return;
+			return -1;
 		}
-		start = v;
+		page->start = v;
 	}
 	if (top_s) {
 		unsigned long v = strtoul(top_s, &end, 10);
 		if (*end || !*top_s || !v) {
-			json_decref(page);
-			json_decref(items);
 			armsim_response_error(resp, 400, "InvalidTopParameter",
 					      "The $top value '%s' is not valid.", top_s);
-			return;
+			return -1;
 		}
-		if (v < size)
-			size = v;
+		if (v < page->size)
+			page->size = v;
 	}
-	for (i = start; i < total && i < start + size; i++)
-		json_array_append(page, json_array_get(items, i));
-	body = json_pack("{s:o}", "value", page);
-	if (start + size < total) {
+	return 0;
+}
+
+int arm_page_has(const struct arm_page *page, size_t i)
+{
+	return i >= page->start && i - page->start < page->size;
+}
+
+void arm_respond_window(struct armsim_request *req, struct armsim_response *resp,
+			const struct arm_page *page, json_t *page_items, size_t total,
+			const char *next_key)
+{
+	json_t *body = json_pack("{s:o}", "value", page_items);
+	/* written so that a huge $skipToken cannot wrap around */
+	if (page->start < total && total - page->start > page->size) {
 		struct strbuf next = STRBUF_INIT;
 		strbuf_addf(&next, "%s", req->base_url);
 		add_path(&next, req->path);
 		armsim_request_add_query(req, &next, "$skipToken");
 		strbuf_addf(&next, "%s$skipToken=%zu", strchr(next.buf, '?') ? "&" : "?",
-			    start + size);
+			    page->start + page->size);
 		json_object_set_new(body, next_key, json_string(next.buf));
 		strbuf_release(&next);
 	}
-	json_decref(items);
 	armsim_response_json(resp, 200, body);
+}
+
+void arm_respond_page(struct armsim_request *req, struct armsim_response *resp, json_t *items,
+		      const char *next_key)
+{
+	struct arm_page page;
+	size_t i, total = json_array_size(items);
+	json_t *slice;
+	if (arm_page_window(req, resp, &page)) {
+		json_decref(items);
+		return;
+	}
+	slice = json_array();
+	for (i = page.start; i < total && arm_page_has(&page, i); i++)
+		json_array_append(slice, json_array_get(items, i));
+	json_decref(items);
+	arm_respond_window(req, resp, &page, slice, total, next_key);
 }
 
 const char *arm_policy_name_problem(const char *name, size_t max_len)

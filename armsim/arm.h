@@ -11,10 +11,33 @@
  * Answers 200 with one page of items (stolen array): {"value":[...], "nextLink": URL|absent}.
  * The page size is the world's pageSize knob (or $top when smaller); the next page is asked for
  * with $skipToken, every other query argument kept. `next_key` is "nextLink" for ARM lists and
- * "@odata.nextLink" for policyStates.
+ * "@odata.nextLink" for policyStates. Costs O(all items) in the caller, who built them all:
+ * lists that can be long use arm_page_window + arm_respond_window instead.
  */
 void arm_respond_page(struct armsim_request *req, struct armsim_response *resp, json_t *items,
 		      const char *next_key);
+
+/* Which items of a list one page holds: indexes [start, start + size). */
+struct arm_page {
+	size_t start; /* from $skipToken (0 without it) */
+	size_t size;  /* the world's pageSize, or $top when smaller */
+};
+/*
+ * Reads $skipToken and $top into *page. Returns 0, or -1 with a 400 (InvalidSkipToken,
+ * InvalidTopParameter) in resp when either is malformed.
+ */
+int arm_page_window(struct armsim_request *req, struct armsim_response *resp,
+		    struct arm_page *page);
+/* Whether the item at index i of the list is on the page. */
+int arm_page_has(const struct arm_page *page, size_t i);
+/*
+ * Answers 200 with the page's items only (stolen array, built by the caller for the indexes
+ * arm_page_has accepts) out of `total` items; nextLink exactly as arm_respond_page writes it.
+ * So a page of a 10,000-item list costs a walk over pointers plus JSON for one page.
+ */
+void arm_respond_window(struct armsim_request *req, struct armsim_response *resp,
+			const struct arm_page *page, json_t *page_items, size_t total,
+			const char *next_key);
 
 /*
  * Checks a policy resource name against ARM's rules: non-empty, at most max_len characters, none

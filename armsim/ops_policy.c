@@ -151,9 +151,10 @@ void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 	int at_scope = filter && arm_strcasestr(filter, "atScope()");
 	int exact = filter && arm_strcasestr(filter, "atExactScope()");
 	int is_definition = k->which == PK_DEFINITION || k->which == PK_SET;
+	struct arm_page page;
 	json_t *items;
-	size_t i;
-	if (check_scope(req, resp, k, scope, 0))
+	size_t i, total = 0;
+	if (check_scope(req, resp, k, scope, 0) || arm_page_window(req, resp, &page))
 		goto out;
 	arm_filter_eq(filter, "policyDefinitionId", &want_def);
 	arm_filter_eq(filter, "policyType", &want_type);
@@ -184,10 +185,10 @@ void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 				json_object_get(props, "metadata"), "category"));
 			keep = c && !strcasecmp(c, want_cat.buf);
 		}
-		if (keep)
+		if (keep && arm_page_has(&page, total++))
 			json_array_append(items, r->body);
 	}
-	arm_respond_page(req, resp, items, "nextLink");
+	arm_respond_window(req, resp, &page, items, total, "nextLink");
 out:
 	strbuf_release(&want_def);
 	strbuf_release(&want_type);

@@ -84,13 +84,18 @@ static json_t *mg_body(const struct world *w, const struct world_mg *mg, int exp
 
 void ops_mg_list(struct armsim_request *req, struct armsim_response *resp)
 {
-	json_t *items = json_array();
-	size_t i;
+	struct arm_page page;
+	json_t *items;
+	size_t i, total = 0;
+	if (arm_page_window(req, resp, &page))
+		return;
+	items = json_array();
 	for (i = 0; i < req->world->nr_mgs; i++) {
 		struct strbuf id = STRBUF_INIT;
 		strbuf_addf(&id, MG_PREFIX "%s", req->world->mgs[i]->name);
 		if (authz_allowed(req->world, req->caller->object_id, id.buf,
-				  "Microsoft.Management/managementGroups/read"))
+				  "Microsoft.Management/managementGroups/read") &&
+		    arm_page_has(&page, total++))
 			json_array_append_new(items, json_pack(
 				"{s:s, s:s, s:s, s:{s:s, s:s}}", "id", id.buf, "type",
 				"Microsoft.Management/managementGroups", "name",
@@ -98,7 +103,7 @@ void ops_mg_list(struct armsim_request *req, struct armsim_response *resp)
 				req->world->tenant_id, "displayName", req->world->mgs[i]->display_name));
 		strbuf_release(&id);
 	}
-	arm_respond_page(req, resp, items, "nextLink");
+	arm_respond_window(req, resp, &page, items, total, "nextLink");
 }
 
 static const struct world_mg *find_mg(struct armsim_request *req, struct armsim_response *resp)
@@ -195,17 +200,22 @@ static json_t *sub_body(const struct world *w, const struct world_subscription *
 
 void ops_sub_list(struct armsim_request *req, struct armsim_response *resp)
 {
-	json_t *items = json_array();
-	size_t i;
+	struct arm_page page;
+	json_t *items;
+	size_t i, total = 0;
+	if (arm_page_window(req, resp, &page))
+		return;
+	items = json_array();
 	for (i = 0; i < req->world->nr_subs; i++) {
 		struct strbuf id = STRBUF_INIT;
 		strbuf_addf(&id, "/subscriptions/%s", req->world->subs[i]->id);
 		if (authz_allowed(req->world, req->caller->object_id, id.buf,
-				  "Microsoft.Resources/subscriptions/read"))
+				  "Microsoft.Resources/subscriptions/read") &&
+		    arm_page_has(&page, total++))
 			json_array_append_new(items, sub_body(req->world, req->world->subs[i]));
 		strbuf_release(&id);
 	}
-	arm_respond_page(req, resp, items, "nextLink");
+	arm_respond_window(req, resp, &page, items, total, "nextLink");
 }
 
 void ops_sub_get(struct armsim_request *req, struct armsim_response *resp)
@@ -245,15 +255,17 @@ void ops_rg_list(struct armsim_request *req, struct armsim_response *resp)
 {
 	struct strbuf scope = STRBUF_INIT;
 	const struct world_list *l;
+	struct arm_page page;
 	json_t *items;
 	size_t i;
-	if (check_sub(req, resp, &scope))
+	if (check_sub(req, resp, &scope) || arm_page_window(req, resp, &page))
 		goto out;
 	l = world_resource_list(req->world, scope.buf, WT_RESOURCE_GROUP);
 	items = json_array();
 	for (i = 0; i < l->nr; i++)
-		json_array_append(items, l->items[i]->body);
-	arm_respond_page(req, resp, items, "nextLink");
+		if (arm_page_has(&page, i))
+			json_array_append(items, l->items[i]->body);
+	arm_respond_window(req, resp, &page, items, l->nr, "nextLink");
 out:
 	strbuf_release(&scope);
 }
@@ -639,8 +651,9 @@ void ops_site_list(struct armsim_request *req, struct armsim_response *resp)
 	const char *rg_name = armsim_request_param(req, "resourceGroupName");
 	const char *site = armsim_request_param(req, "name");
 	struct strbuf scope = STRBUF_INIT;
-	json_t *items = json_array();
-	size_t i, j;
+	json_t *items = NULL;
+	struct arm_page page;
+	size_t i, j, total = 0;
 	if (!world_subscription_get(req->world, sub)) {
 		armsim_response_error(resp, 404, "SubscriptionNotFound",
 				      "The subscription '%s' could not be found.", sub);
@@ -648,7 +661,6 @@ void ops_site_list(struct armsim_request *req, struct armsim_response *resp)
 	}
 	strbuf_addf(&scope, "/subscriptions/%s", sub);
 	if (rg_name) {
-		const struct world_list *l;
 		strbuf_addf(&scope, "/resourceGroups/%s", rg_name);
 		if (!world_resource_get(req->world, scope.buf)) {
 			armsim_response_error(resp, 404, "ResourceGroupNotFound",
@@ -664,20 +676,29 @@ void ops_site_list(struct armsim_request *req, struct armsim_response *resp)
 				goto out;
 			}
 		}
-		l = world_resource_list(req->world, scope.buf, site ? WT_SLOT : WT_SITE);
-		for (i = 0; i < l->nr; i++)
-			json_array_append_new(items, web_site_view(l->items[i]));
+	}
+	/* only the page's sites get a view built: a list of 10,000 in pages of 7 stays cheap */
+	if (arm_page_window(req, resp, &page))
+		goto out;
+	items = json_array();
+	if (rg_name) {
+		const struct world_list *l = world_resource_list(req->world, scope.buf,
+								 site ? WT_SLOT : WT_SITE);
+		for (i = 0; i < l->nr; i++, total++)
+			if (arm_page_has(&page, total))
+				json_array_append_new(items, web_site_view(l->items[i]));
 	} else {
 		const struct world_list *rgs = world_resource_list(req->world, scope.buf,
 								   WT_RESOURCE_GROUP);
 		for (i = 0; i < rgs->nr; i++) {
 			const struct world_list *l = world_resource_list(req->world, rgs->items[i]->id,
 									 WT_SITE);
-			for (j = 0; j < l->nr; j++)
-				json_array_append_new(items, web_site_view(l->items[j]));
+			for (j = 0; j < l->nr; j++, total++)
+				if (arm_page_has(&page, total))
+					json_array_append_new(items, web_site_view(l->items[j]));
 		}
 	}
-	arm_respond_page(req, resp, items, "nextLink");
+	arm_respond_window(req, resp, &page, items, total, "nextLink");
 	items = NULL;
 out:
 	json_decref(items);

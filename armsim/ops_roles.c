@@ -96,9 +96,12 @@ void ops_role_assignment_list(struct armsim_request *req, struct armsim_response
 	const struct world_list *all = world_resource_list(req->world, NULL, WT_ROLE_ASSIGNMENT);
 	struct strbuf principal = STRBUF_INIT;
 	int at_scope = filter && arm_strcasestr(filter, "atScope()");
+	struct arm_page page;
 	json_t *items;
-	size_t i;
+	size_t i, total = 0;
 	if (strcmp(scope, "/") && arm_scope_exists(req, resp, scope))
+		goto out;
+	if (arm_page_window(req, resp, &page))
 		goto out;
 	arm_filter_eq(filter, "principalId", &principal);
 	items = json_array();
@@ -110,10 +113,10 @@ void ops_role_assignment_list(struct armsim_request *req, struct armsim_response
 			   (!at_scope && world_scope_contains(req->world, scope, r->scope));
 		if (keep && principal.len)
 			keep = pid && !strcasecmp(pid, principal.buf);
-		if (keep)
+		if (keep && arm_page_has(&page, total++))
 			json_array_append(items, r->body);
 	}
-	arm_respond_page(req, resp, items, "nextLink");
+	arm_respond_window(req, resp, &page, items, total, "nextLink");
 out:
 	strbuf_release(&principal);
 }

@@ -870,19 +870,22 @@ void remediation_list(struct armsim_request *req, struct armsim_response *resp)
 	struct policy_engine *e = policy_engine_get(req->world);
 	struct remediation_tasks *tasks;
 	const char *scope = armsim_request_param(req, "scope");
+	struct arm_page page;
 	json_t *items;
-	size_t i;
+	size_t i, total = 0;
 
-	if (arm_scope_exists(req, resp, scope && *scope ? scope : "/"))
+	if (arm_scope_exists(req, resp, scope && *scope ? scope : "/") ||
+	    arm_page_window(req, resp, &page))
 		return;
 	items = json_array();
 	policy_engine_lock(e);
 	tasks = tasks_of(e);
 	for (i = tasks->nr; i-- > 0;)  /* newest first, as the recording lists them */
-		if (!strcasecmp(tasks->items[i]->scope, scope && *scope ? scope : "/"))
+		if (!strcasecmp(tasks->items[i]->scope, scope && *scope ? scope : "/") &&
+		    arm_page_has(&page, total++))
 			json_array_append_new(items, task_json(tasks->items[i]));
 	policy_engine_unlock(e);
-	arm_respond_page(req, resp, items, "nextLink");
+	arm_respond_window(req, resp, &page, items, total, "nextLink");
 }
 
 void remediation_delete(struct armsim_request *req, struct armsim_response *resp)
@@ -959,12 +962,13 @@ void remediation_list_deployments(struct armsim_request *req, struct armsim_resp
 {
 	struct policy_engine *e = policy_engine_get(req->world);
 	struct remediation_task *t;
+	struct arm_page page;
 	json_t *items;
-	size_t i;
+	size_t i, total = 0;
 
 	policy_engine_lock(e);
 	t = lookup(req, resp, e, NULL);
-	if (!t) {
+	if (!t || arm_page_window(req, resp, &page)) {
 		policy_engine_unlock(e);
 		return;
 	}
@@ -975,6 +979,8 @@ void remediation_list_deployments(struct armsim_request *req, struct armsim_resp
 		json_t *item;
 		if (!d->deployment_id)
 			continue; /* not created yet (Accepted, Evaluating, or canceled before) */
+		if (!arm_page_has(&page, total++))
+			continue; /* a task over 10,000 sites: build JSON for this page only */
 		simclock_format_iso(d->created_ms, created);
 		simclock_format_iso(d->updated_ms, updated);
 		item = json_pack("{s:o, s:s, s:s, s:s, s:s}",
@@ -990,5 +996,5 @@ void remediation_list_deployments(struct armsim_request *req, struct armsim_resp
 		json_array_append_new(items, item);
 	}
 	policy_engine_unlock(e);
-	arm_respond_page(req, resp, items, "nextLink");
+	arm_respond_window(req, resp, &page, items, total, "nextLink");
 }

@@ -63,6 +63,7 @@ struct armsim {
 	pthread_mutex_t stats_lock;
 	json_t *stats_ops;               /* {"Operation": {"200": n}} */
 	uint64_t stat_requests, stat_writes, stat_throttled, stat_faults;
+	uint64_t stat_fault_500, stat_fault_503, stat_fault_dropped, stat_fault_truncated; /* by kind */
 	atomic_int connections;
 	atomic_int peak_connections;
 	atomic_uint_fast64_t request_counter;  /* request ids */
@@ -226,12 +227,21 @@ static void stats_count(struct armsim *sim, const char *op, unsigned status, int
 
 json_t *armsim_stats_json(struct armsim *sim)
 {
+	struct throttle_stats early;
 	json_t *j;
+	throttle_stats(sim->throttle, &early);
 	pthread_mutex_lock(&sim->stats_lock);
-	j = json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:O}", "requests",
-		      (json_int_t)sim->stat_requests, "writes", (json_int_t)sim->stat_writes,
-		      "throttled", (json_int_t)sim->stat_throttled, "faults",
-		      (json_int_t)sim->stat_faults, "connections", atomic_load(&sim->connections),
+	j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:i, s:i, s:O}",
+		      "requests", (json_int_t)sim->stat_requests, "writes",
+		      (json_int_t)sim->stat_writes, "throttled", (json_int_t)sim->stat_throttled,
+		      "earlyRetries", (json_int_t)early.early_retries, "earlyRequests",
+		      (json_int_t)early.early_requests, "faults",
+		      (json_int_t)sim->stat_faults, "faultsByKind",
+		      "status500", (json_int_t)sim->stat_fault_500,
+		      "status503", (json_int_t)sim->stat_fault_503,
+		      "dropped", (json_int_t)sim->stat_fault_dropped,
+		      "truncated", (json_int_t)sim->stat_fault_truncated,
+		      "connections", atomic_load(&sim->connections),
 		      "peakConnections", atomic_load(&sim->peak_connections), "operations",
 		      sim->stats_ops);
 	pthread_mutex_unlock(&sim->stats_lock);
@@ -247,6 +257,8 @@ int armsim_reset(struct armsim *sim, struct strbuf *err)
 	pthread_mutex_lock(&sim->stats_lock);
 	json_object_clear(sim->stats_ops);
 	sim->stat_requests = sim->stat_writes = sim->stat_throttled = sim->stat_faults = 0;
+	sim->stat_fault_500 = sim->stat_fault_503 = 0;
+	sim->stat_fault_dropped = sim->stat_fault_truncated = 0;
 	atomic_store(&sim->peak_connections, atomic_load(&sim->connections));
 	pthread_mutex_unlock(&sim->stats_lock);
 	for (i = 0; i < sim->nr_reset_hooks; i++)
@@ -457,9 +469,11 @@ static int throttle_request(struct armsim *sim, struct armsim_request *req,
 	enum route_class cls = route_class_of(req->method);
 	static const char *const class_names[] = { "reads", "writes", "deletes" };
 	char sub[64] = "", key[256], header[80], value[32];
+	struct strbuf identity = STRBUF_INIT;
+	const char *request_id;
 	double burst, refill;
 	long remaining, retry;
-	int tenant;
+	int tenant, served;
 	if (!strncasecmp(req->path, "/subscriptions/", 15)) {
 		size_t n = strcspn(req->path + 15, "/");
 		if (n && n < sizeof(sub)) {
@@ -486,7 +500,18 @@ static int throttle_request(struct armsim *sim, struct armsim_request *req,
 		 (int)cls);
 	snprintf(header, sizeof(header), "x-ms-ratelimit-remaining-%s-%s",
 		 tenant ? "tenant" : "subscription", class_names[cls]);
-	if (throttle_take(sim->throttle, key, burst, refill, &remaining, &retry)) {
+	/*
+	 * A retry repeats its x-ms-client-request-id (as Azure's SDKs and our client do); without
+	 * one, the method and path stand for the request.
+	 */
+	request_id = armsim_request_header(req, "x-ms-client-request-id");
+	if (request_id && *request_id && strlen(request_id) < 128)
+		strbuf_addstr(&identity, request_id);
+	else
+		strbuf_addf(&identity, "%s %s", req->method, req->path);
+	served = throttle_take(sim->throttle, key, identity.buf, burst, refill, &remaining, &retry);
+	strbuf_release(&identity);
+	if (served) {
 		snprintf(value, sizeof(value), "%ld", remaining);
 		armsim_response_header(resp, header, value);
 		return 0;
@@ -663,9 +688,12 @@ respond:
 	armsim_response_header(&resp, "x-ms-correlation-request-id",
 			       corr && *corr && strlen(corr) < 128 ? corr : request_id);
 	armsim_response_header(&resp, "Cache-Control", "no-cache");
+	/* an empty answer has nothing to cut: it goes out whole, so no fault is counted */
+	if (fault == FAULT_TRUNCATE && text.len <= 1)
+		fault = FAULT_NONE;
 	if (fault == FAULT_DROP) {
 		p->drop = 1;
-	} else if (fault == FAULT_TRUNCATE && text.len > 1) {
+	} else if (fault == FAULT_TRUNCATE) {
 		struct truncated *t = xmalloc(sizeof(*t));
 		t->len = text.len;
 		t->cut = text.len / 2;
@@ -680,6 +708,10 @@ respond:
 	if (fault != FAULT_NONE) {
 		pthread_mutex_lock(&sim->stats_lock);
 		sim->stat_faults++;
+		sim->stat_fault_500 += fault == FAULT_500;
+		sim->stat_fault_503 += fault == FAULT_503 || fault == FAULT_503_RETRY;
+		sim->stat_fault_dropped += fault == FAULT_DROP;
+		sim->stat_fault_truncated += fault == FAULT_TRUNCATE;
 		pthread_mutex_unlock(&sim->stats_lock);
 	}
 	p->status = resp.status;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # armsim throttling: a burst beyond the subscription read bucket gets 429 with Retry-After and
-# the counter at 0; honouring Retry-After is served again. Writes at management-group scope
-# draw from the tenant bucket, and buckets are per principal.
+# the counter at 0; honouring Retry-After is served again, and only the retry that did not wait
+# is counted in earlyRetries. Writes at management-group scope draw from the tenant bucket, and
+# buckets are per principal.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/armsim-lib.sh"
 
@@ -41,6 +42,8 @@ assert_eq 200 "$STATUS" "read after Retry-After"
 
 curl -sS -o stats.json "$ARMSIM_URL/_armsim/stats"
 [ "$(json stats.json "d['throttled']")" -ge 2 ] || fail "429s not counted in stats"
+# the retry sent at once came before the announced Retry-After; the one that waited did not
+assert_eq 1 "$(json stats.json "d['earlyRetries']")" "early retries in stats"
 
 # management-group writes draw from the tenant bucket
 MG=/providers/Microsoft.Management/managementGroups/mg-1

@@ -32,6 +32,13 @@ retries=$(summary retries)
 faults=$(stat "s['faults']")
 echo "armsim injected $faults faults; the client retried $retries times"
 [ "$faults" -gt 200 ] || fail "only $faults faults injected: the test did not exercise retries"
+# every kind of fault happened, so the client recovered from each of them
+for kind in status500 status503 dropped truncated; do
+	n=$(stat "s['faultsByKind']['$kind']")
+	echo "armsim: $n faults of kind $kind"
+	[ "$n" -gt 0 ] || fail "no fault of kind $kind was injected"
+done
+assert_eq "$faults" "$(stat "sum(s['faultsByKind'].values())")" "faults by kind add up"
 # a connection dropped while idle in curl's pool is reopened by curl itself, unseen by the
 # engine; every other fault costs one retry
 [ "$retries" -ge $((faults / 2)) ] || fail "$faults faults but only $retries retries"
