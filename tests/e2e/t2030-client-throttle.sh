@@ -27,3 +27,32 @@ assert_eq "$throttled" "$(summary throttled)" "429s seen by the client"
 # reach the bucket before the instant (ms) their 429 announced (docs/armsim.md, Throttling)
 echo "armsim: $(stat "s['earlyRequests']") requests reached a bucket inside a Retry-After (in flight included)"
 assert_eq 0 "$(stat "s['earlyRetries']")" "requests retried before their Retry-After"
+
+# The same proof where 429s are certain: just before the client starts, another caller with
+# the same principal (curl; each request its own x-ms-client-request-id, so none counts as a
+# retry) empties the subscription's bucket (3, refilled one token every 2 s). The client's
+# pacing cannot know, so its first read gets a 429; every read still completes, and none of
+# its retries reaches armsim before the instant its 429 announced.
+stop_armsim
+make_world subs=1,sites=4 3:0.5
+start_armsim --world "$WORK/world.json"
+write_config client-secret "client_id = $DEMO_CLIENT"
+sites >"$WORK/sites.txt"
+awk 'NR == FNR { site[n++] = $0; next } END { for (i = 0; i < 5; i++) print "GET " site[i % n] " 200" }' \
+	"$WORK/sites.txt" /dev/null >"$WORK/requests.txt"
+token=$(curl -sS -d grant_type=client_credentials -d "client_id=$DEMO_CLIENT" \
+	-d "client_secret=$DEMO_SECRET" -d "scope=$ARMSIM_URL/.default" \
+	"$ARMSIM_URL/$DEMO_TENANT/oauth2/v2.0/token" |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+site=$(head -n 1 "$WORK/sites.txt")
+for i in 1 2 3 4 5 6; do
+	curl -sS -o /dev/null -H "Authorization: Bearer $token" \
+		-H "x-ms-client-request-id: drain-$i" "$ARMSIM_URL$site?api-version=2022-03-01"
+done
+expect_exit 0 "$ARMLOAD" -c "$WORK/policyctl.ini" run "$WORK/requests.txt"
+cat "$WORK/out"
+assert_eq 5 "$(summary ok)" "reads that completed after the bucket was emptied"
+client_throttled=$(summary throttled)
+echo "client: $client_throttled of its attempts answered 429"
+[ "$client_throttled" -gt 0 ] || fail "the client was never throttled: the test proves nothing"
+assert_eq 0 "$(stat "s['earlyRetries']")" "client retries sent before their Retry-After"
