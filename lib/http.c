@@ -362,9 +362,25 @@ static void queue_advance(struct http_engine *e, struct bucket_queue *q, struct 
 		ready_push_front(e, q->head);
 }
 
+/*
+ * now_ms() truncates, so a not-before of start + delay is reached up to 1 ms before delay has
+ * really passed. A task is therefore due only once the clock is strictly past its not-before:
+ * a Retry-After (which ARM measures to the millisecond) is never undercut.
+ */
+static int is_due(const struct task *t, long long now)
+{
+	return t->not_before < now;
+}
+
+/* The not-before of a task delayed by delay_ms from now; 0 (always due) for no delay. */
+static long long not_before_after(long long now, long delay_ms)
+{
+	return delay_ms > 0 ? now + delay_ms : 0;
+}
+
 static void schedule(struct http_engine *e, struct task *t, long long now)
 {
-	if (t->not_before > now)
+	if (!is_due(t, now))
 		heap_push(e, t);
 	else
 		ready_push(e, t);
@@ -605,7 +621,7 @@ void http_engine_submit(struct http_engine *e, const struct http_request *req,
 	t->seq = ++e->seq;
 	t->submitted = now;
 	t->deadline = now + (req->timeout_ms > 0 ? req->timeout_ms : e->request_timeout_ms);
-	t->not_before = now + (req->delay_ms > 0 ? req->delay_ms : 0);
+	t->not_before = not_before_after(now, req->delay_ms);
 	t->method = xstrdup(req->method ? req->method : "GET");
 	t->url = xstrdup(req->url ? req->url : "");
 	for (i = 0; req->headers && req->headers[i]; i++)
@@ -632,7 +648,7 @@ void http_engine_submit(struct http_engine *e, const struct http_request *req,
 	strbuf_init(&t->error, 0);
 	if (http_check_url(t->url, &t->error) < 0) {
 		t->preset = HTTP_ERR_INSECURE;
-		t->not_before = now;
+		t->not_before = 0;
 	}
 	e->pending++;
 	e->stats.requests++;
@@ -648,7 +664,7 @@ void http_engine_add_timer(struct http_engine *e, long delay_ms, void (*fn)(void
 	t->engine = e;
 	t->seq = ++e->seq;
 	t->submitted = now;
-	t->not_before = now + (delay_ms > 0 ? delay_ms : 0);
+	t->not_before = not_before_after(now, delay_ms);
 	t->timer_fn = fn;
 	t->data = data;
 	e->pending++;
@@ -1024,7 +1040,7 @@ static void fill(struct http_engine *e, long long now)
 
 static void promote_due(struct http_engine *e, long long now)
 {
-	while (e->heap_nr && e->heap[0]->not_before <= now)
+	while (e->heap_nr && is_due(e->heap[0], now))
 		ready_push(e, heap_pop(e));
 }
 
@@ -1064,8 +1080,8 @@ size_t http_engine_run(struct http_engine *e, long timeout_ms)
 		if (e->ready_head && e->in_flight < e->concurrency)
 			continue; /* callbacks queued more work that can start now */
 		wait = end - now;
-		if (e->heap_nr && e->heap[0]->not_before - now < wait)
-			wait = e->heap[0]->not_before - now;
+		if (e->heap_nr && e->heap[0]->not_before + 1 - now < wait)
+			wait = e->heap[0]->not_before + 1 - now;
 		if (wait > 1000)
 			wait = 1000;
 		if (wait > 0)
