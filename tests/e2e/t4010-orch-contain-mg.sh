@@ -28,3 +28,19 @@ before=$(writes_sent)
 expect_exit 0 "$POLICYCTL" -c policyctl.ini apply
 assert_eq "$before" "$(writes_sent)" "writes sent by a second apply"
 assert_contains "$WORK/err" "0 to create, 0 to update"
+
+# The run with -v (every request and response line) and the ledger it leaves hold neither the
+# client secret nor any token (a JWT always starts with "eyJ", the encoded '{"').
+expect_exit 0 "$POLICYCTL" -v -c policyctl.ini plan
+cat "$WORK/out" "$WORK/err" >"$WORK/verbose.txt"
+assert_contains "$WORK/verbose.txt" "> GET http"
+ledger=$(ls "$WORK"/*/policyctl.ledger "$WORK"/policyctl.ledger 2>/dev/null | head -n 1)
+[ -n "$ledger" ] || fail "no ledger file found"
+for f in "$WORK/verbose.txt" "$ledger"*; do
+	assert_not_contains "$f" "$ARMSIM_DEMO_SECRET"
+	assert_not_contains "$f" "eyJ"
+done
+sqlite3 "$ledger" .dump >"$WORK/ledger.sql"
+[ -s "$WORK/ledger.sql" ] || fail "the ledger dump is empty"
+assert_not_contains "$WORK/ledger.sql" "$ARMSIM_DEMO_SECRET"
+assert_not_contains "$WORK/ledger.sql" "eyJ"
