@@ -20,7 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"

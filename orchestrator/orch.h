@@ -88,25 +88,7 @@ struct orch {
 	long principal_timeout_ms;
 };
 
-/*
- * The state of a phase's asynchronous calls. A phase that returns early (signal, deadline)
- * leaves calls queued on the client; their callbacks still run later (at the latest with
- * ARM_ERR_CANCELLED when the client is freed). So phase state lives on the heap, embeds this
- * as its first member, and every callback starts with `if (!orch_phase_arrive(ph)) return;`:
- * once the phase has left, callbacks only count down, and the last one frees the state.
- */
-struct orch_phase {
-	size_t pending; /* calls and timers queued whose callbacks have not yet run */
-	int abandoned;  /* the phase has returned */
-	void (*free_fn)(struct orch_phase *ph);
-};
-/* Counts a callback in: 1 to go on, 0 when the phase has left (state may be freed). */
-int orch_phase_arrive(struct orch_phase *ph);
-/* The phase returns: frees now when nothing is pending, else when the last callback arrives. */
-void orch_phase_leave(struct orch_phase *ph);
 
-/* Monotonic milliseconds. */
-int64_t orch_now_ms(void);
 
 /*
  * Prepares o for cfg: the scope key and the assignment scopes and ids (from set's assignments
@@ -123,8 +105,6 @@ void orch_release(struct orch *o);
  */
 enum orch_result orch_attach_run(struct orch *o, const char *command, int resume_only);
 
-/* Resolves the subscriptions in scope (listing the management group's descendants). */
-enum orch_result orch_resolve_subscriptions(struct orch *o);
 
 /*
  * Records where the command left the run. final (contain, track, cancel): succeeded or
@@ -144,22 +124,5 @@ enum orch_result orch_cancel(struct orch *o);
 /* apply → scan → remediate → track → verify; resumes the phases a killed run had not done. */
 enum orch_result orch_contain(struct orch *o, long timeout_ms);
 
-/*
- * Pumps the ARM client until *pending reaches 0, the deadline passes or a signal arrives.
- * Returns ORCH_OK, ORCH_TIMEOUT or ORCH_INTERRUPTED.
- */
-enum orch_result orch_pump(struct orch *o, const size_t *pending, int64_t deadline_ms);
-
-/* Records a failed ARM call in the ledger (kind, subject) and prints it. */
-void orch_record_failure(struct orch *o, const char *kind, const char *subject,
-			 const struct arm_error *err);
-
-/* Compares desired (borrowed) against live (borrowed): 1 when live already holds every
- * value of desired (ids compared case-insensitively, [] and {} equal to absent), else 0;
- * the first few differing paths are appended to diff (comma separated) when not NULL. */
-int orch_json_contains(const json_t *desired, const json_t *live, struct strbuf *diff);
-
-/* The deterministic role assignment name (a UUID) for scope, principal and role (new). */
-char *orch_role_assignment_name(const char *scope, const char *principal_id, const char *role_id);
 
 #endif

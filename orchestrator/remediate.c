@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
 #include "orchestrator/progress.h"
 #include "orchestrator/tracker.h"
 #include "lib/jsonutil.h"

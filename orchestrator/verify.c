@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
 #include "lib/jsonutil.h"
 
 static json_t *parse(const char *text)
