@@ -14,13 +14,13 @@
  * and the final message says whether the principal was ever seen (by another role assignment
  * of this run), which tells lagging replication from a wrong identity.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "orchestrator/phase.h"
+#include "lib/digest.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
@@ -116,14 +116,10 @@ static void send_put(struct deploy_item *it, const json_t *body, const char *pat
 	it->write_id = 0;
 	if (o->ledger && !o->dry_run) {
 		struct strbuf text = STRBUF_INIT;
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int md_len = 0, i;
-		char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
+		char hex[DIGEST_SHA256_HEX_SIZE];
 		/* a digest, not the body: the ledger says what was sent without copying it */
 		jsonutil_add_compact(&text, body);
-		EVP_Digest(text.buf, text.len, md, &md_len, EVP_sha256(), NULL);
-		for (i = 0; i < md_len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		digest_sha256_hex(text.buf, text.len, hex);
 		ledger_write_intent(o->ledger, o->run.id, "PUT", path, hex, &it->write_id);
 		strbuf_release(&text);
 	}

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "orchestrator/ledger.h"
+#include "lib/digest.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
@@ -452,8 +452,7 @@ enum ledger_result ledger_write_stats(struct ledger *l, int64_t run_id,
 
 char *ledger_task_name(const char *run_uid, const char *scope, const char *reference_id)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0, i;
+	char hex[DIGEST_SHA256_HEX_SIZE];
 	struct strbuf key = STRBUF_INIT, name = STRBUF_INIT;
 	const char *p;
 
@@ -462,10 +461,8 @@ char *ledger_task_name(const char *run_uid, const char *scope, const char *refer
 		strbuf_addch(&key, *p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 	strbuf_addch(&key, '\n');
 	strbuf_addstr(&key, reference_id);
-	EVP_Digest(key.buf, key.len, md, &md_len, EVP_sha256(), NULL);
-	strbuf_addf(&name, "policyctl-%s-", run_uid);
-	for (i = 0; i < 6 && i < md_len; i++)
-		strbuf_addf(&name, "%02x", md[i]);
+	digest_sha256_hex(key.buf, key.len, hex);
+	strbuf_addf(&name, "policyctl-%s-%.12s", run_uid, hex);
 	strbuf_release(&key);
 	return strbuf_detach(&name, NULL);
 }

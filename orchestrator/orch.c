@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <malloc.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

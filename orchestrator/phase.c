@@ -3,7 +3,6 @@
  * comparison, role assignment names (see phase.h).
  */
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <time.h>
 
 #include "orchestrator/phase.h"
+#include "lib/digest.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
@@ -227,8 +227,7 @@ int orch_json_contains(const json_t *desired, const json_t *live, struct strbuf 
 
 char *orch_role_assignment_name(const char *scope, const char *principal_id, const char *role_id)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
+	unsigned char md[DIGEST_SHA256_SIZE];
 	struct strbuf key = STRBUF_INIT;
 	char uuid[37];
 	const char *p;
@@ -241,7 +240,7 @@ char *orch_role_assignment_name(const char *scope, const char *principal_id, con
 	strbuf_addch(&key, '|');
 	for (p = role_id; *p; p++)
 		strbuf_addch(&key, tolower((unsigned char)*p));
-	EVP_Digest(key.buf, key.len, md, &md_len, EVP_sha256(), NULL);
+	digest_sha256(key.buf, key.len, md);
 	/* A name-based UUID (version 5 layout, SHA-256 instead of SHA-1): same inputs, same name. */
 	md[6] = (md[6] & 0x0f) | 0x50;
 	md[8] = (md[8] & 0x3f) | 0x80;

@@ -24,6 +24,7 @@
 #include "orchestrator/tracker.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -189,15 +190,6 @@ static void count_per_subscription(json_t *per_sub, const char *resource_id, con
 			   json_integer(json_integer_value(json_array_get(counts, (size_t)failed)) + 1));
 }
 
-static int contains_ci(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (!strncasecmp(hay, needle, n))
-			return 1;
-	return 0;
-}
-
 static int is_busy_refusal(const struct arm_response *resp)
 {
 	const char *code = resp->error.code ? resp->error.code : "";
@@ -206,9 +198,9 @@ static int is_busy_refusal(const struct arm_response *resp)
 	 * throttling that outlived the client's retries, or a server that did not answer: all
 	 * worth another try later */
 	return resp->result != ARM_ERR_HTTP || resp->status == 429 || resp->status >= 500 ||
-	       contains_ci(code, "limit") || contains_ci(code, "TooMany") || contains_ci(code, "Quota") ||
-	       (contains_ci(message, "remediation tasks") &&
-		(contains_ci(message, "most allowed") || contains_ci(message, "limit")));
+	       http_code_is_throttling(code) ||
+	       (strcase_contains(message, "remediation tasks") &&
+		(strcase_contains(message, "most allowed") || strcase_contains(message, "limit")));
 }
 
 static void on_call(struct arm_client *client, struct arm_response *resp, void *data)
@@ -251,7 +243,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 			take_answer(st, task, resp->body);
 		} else if (resp->result == ARM_ERR_HTTP &&
 			   (resp->status == 409 ||
-			    contains_ci(resp->error.code ? resp->error.code : "", "InvalidUpdateRemediation"))) {
+			    strcase_contains(resp->error.code ? resp->error.code : "", "InvalidUpdateRemediation"))) {
 			/* "an active task with the same name cannot be re-sent": our create got
 			 * through before (a retry after a dropped answer, a previous process): adopt it */
 			st->tr.tasks[task].maybe_exists = 1;
