@@ -40,7 +40,7 @@ int cmd_render(int argc, char **argv, struct cli_context *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct rendered_set set = RENDERED_SET_INIT;
+	struct deploy_set set = DEPLOY_SET_INIT;
 	struct strbuf err = STRBUF_INIT;
 	enum render_format format = RENDER_FORMAT_REST;
 	const char *out_dir = "rendered";
@@ -100,7 +100,7 @@ int cmd_render(int argc, char **argv, struct cli_context *ctx)
 	msg_note("wrote %zu resources to '%s'", set.nr, out_dir);
 	ret = EXIT_OK;
 out:
-	rendered_set_release(&set);
+	deploy_set_release(&set);
 	strbuf_release(&err);
 	return ret;
 }

@@ -10,42 +10,15 @@
 #include "lib/msg.h"
 #include "lib/banned.h"
 
-static enum deploy_kind kind_of(enum render_kind kind)
+static int render_into(const struct config *cfg, struct deploy_set *set, int refs_only)
 {
-	switch (kind) {
-	case RENDER_POLICY_DEFINITION: return DEPLOY_POLICY_DEFINITION;
-	case RENDER_POLICY_SET_DEFINITION: return DEPLOY_POLICY_SET_DEFINITION;
-	default: return DEPLOY_POLICY_ASSIGNMENT;
-	}
-}
-
-static int render_into(struct config *cfg, struct deploy_set *set, int refs_only)
-{
-	struct rendered_set rendered = RENDERED_SET_INIT;
 	struct strbuf err = STRBUF_INIT;
-	size_t i, subs = cfg->scope_subscriptions.nr;
-	int ret = EXIT_OK, failed;
+	int ret = EXIT_OK;
 
-	/* The reference and role ids do not depend on the scope: one subscription renders them. */
-	if (refs_only && subs > 1)
-		cfg->scope_subscriptions.nr = 1;
-	failed = render_policy_set(cfg, &rendered, &err) != RENDER_OK;
-	cfg->scope_subscriptions.nr = subs;
-	if (failed) {
+	if ((refs_only ? render_policy_refs(cfg, set, &err) : render_policy_set(cfg, set, &err))) {
 		msg_error("%s", err.buf);
 		ret = EXIT_USAGE;
-		goto out;
 	}
-	for (i = 0; !refs_only && i < rendered.nr; i++) {
-		struct rendered_resource *r = &rendered.resources[i];
-		deploy_set_add(set, kind_of(r->kind), r->scope, r->id, json_incref(r->body));
-	}
-	for (i = 0; i < rendered.role_definition_ids.nr; i++)
-		string_list_append(&set->role_definition_ids, rendered.role_definition_ids.items[i]);
-	for (i = 0; i < rendered.remediation_reference_ids.nr; i++)
-		string_list_append(&set->reference_ids, rendered.remediation_reference_ids.items[i]);
-out:
-	rendered_set_release(&rendered);
 	strbuf_release(&err);
 	return ret;
 }

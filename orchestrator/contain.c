@@ -48,7 +48,7 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 		enter_phase(o, "apply");
 	if (!phase_done(o, "apply")) {
 		msg_note("apply: definitions, initiative, assignment%s and role assignments",
-			 o->assignment_ids.nr > 1 ? "s" : "");
+			 o->assignment_ids->nr > 1 ? "s" : "");
 		ret = orch_apply(o);
 		if (ret)
 			return ret; /* nothing later can work without the assignment */

@@ -65,7 +65,7 @@ static void free_state(struct orch_phase *ph)
 	}
 	free(st->items);
 	if (st->principals) {
-		for (i = 0; i < st->o->assignment_ids.nr; i++)
+		for (i = 0; i < st->o->assignment_ids->nr; i++)
 			free(st->principals[i]);
 	}
 	free(st->principals);
@@ -85,8 +85,8 @@ static const char *kind_word(enum deploy_kind kind)
 static size_t assignment_index(struct orch *o, const char *id)
 {
 	size_t i;
-	for (i = 0; i < o->assignment_ids.nr; i++)
-		if (!strcasecmp(o->assignment_ids.items[i], id))
+	for (i = 0; i < o->assignment_ids->nr; i++)
+		if (!strcasecmp(o->assignment_ids->items[i], id))
 			return i;
 	return 0;
 }
@@ -167,7 +167,7 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 			snprintf(t, sizeof(t), "%lds", o->principal_timeout_ms / 1000);
 			strbuf_addf(&msg, "principal '%s' of assignment '%s' was still not found after %s "
 				    "of retries; %s", st->principals[it->assignment],
-				    o->assignment_ids.items[it->assignment], t,
+				    o->assignment_ids->items[it->assignment], t,
 				    st->principal_seen
 				    ? "it was seen by another role assignment of this run, so replication "
 				      "is lagging: rerun 'policyctl apply' later"
@@ -196,8 +196,8 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 		return;
 	}
 	/* an assignment's 201 carries its new identity's principal id */
-	if (!resp->dry_run && resp->body && it->assignment < o->assignment_ids.nr &&
-	    !strcasecmp(it->id, o->assignment_ids.items[it->assignment])) {
+	if (!resp->dry_run && resp->body && it->assignment < o->assignment_ids->nr &&
+	    !strcasecmp(it->id, o->assignment_ids->items[it->assignment])) {
 		keep_principal(st, it->assignment, resp->body);
 		st->principal_fresh[it->assignment] = it->needs_write == 2;
 	}
@@ -231,8 +231,8 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 				fprintf(o->out, "  unchanged %s\n", id);
 			goto out;
 		}
-		if (it->assignment < o->assignment_ids.nr &&
-		    !strcasecmp(it->id, o->assignment_ids.items[it->assignment]))
+		if (it->assignment < o->assignment_ids->nr &&
+		    !strcasecmp(it->id, o->assignment_ids->items[it->assignment]))
 			keep_principal(st, it->assignment, resp->body);
 		if (orch_json_contains(desired, resp->body, &diff)) {
 			st->unchanged++;
@@ -322,10 +322,10 @@ static enum orch_result run_roles(struct deploy_state *st)
 	size_t a, r, base = st->nr_items;
 	const struct string_list *roles = &o->set->role_definition_ids;
 
-	st->items = xrealloc(st->items, (base + o->assignment_ids.nr * roles->nr + 1) * sizeof(*st->items));
-	for (a = 0; a < o->assignment_ids.nr; a++) {
+	st->items = xrealloc(st->items, (base + o->assignment_ids->nr * roles->nr + 1) * sizeof(*st->items));
+	for (a = 0; a < o->assignment_ids->nr; a++) {
 		const char *principal = st->principals[a];
-		const char *scope = o->assignment_scopes.items[a];
+		const char *scope = o->assignment_scopes->items[a];
 		if (!principal) {
 			if (st->plan_only || o->dry_run)
 				fprintf(o->out, "  create    role assignments at %s for the assignment's new "
@@ -384,8 +384,8 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 	st->ph.free_fn = free_state;
 	st->o = o;
 	st->plan_only = plan_only;
-	st->principals = xcalloc(o->assignment_ids.nr + 1, sizeof(*st->principals));
-	st->principal_fresh = xcalloc(o->assignment_ids.nr + 1, sizeof(*st->principal_fresh));
+	st->principals = xcalloc(o->assignment_ids->nr + 1, sizeof(*st->principals));
+	st->principal_fresh = xcalloc(o->assignment_ids->nr + 1, sizeof(*st->principal_fresh));
 	st->items = xcalloc(o->set->nr + 1, sizeof(*st->items));
 	st->nr_items = o->set->nr;
 	for (i = 0; i < o->set->nr; i++) {
@@ -415,9 +415,9 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 			 plan_only ? "plan" : o->dry_run ? "apply (dry run)" : "apply",
 			 st->created, st->updated, st->unchanged, st->failed);
 	if (o->ledger && !plan_only && !o->dry_run)
-		for (i = 0; i < o->assignment_ids.nr; i++)
+		for (i = 0; i < o->assignment_ids->nr; i++)
 			if (st->principals[i])
-				ledger_note_set(o->ledger, o->run.id, o->assignment_ids.items[i],
+				ledger_note_set(o->ledger, o->run.id, o->assignment_ids->items[i],
 						st->principals[i]);
 	orch_phase_leave(&st->ph);
 	return ret;

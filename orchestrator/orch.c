@@ -5,7 +5,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,40 +36,7 @@ void orch_install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-void deploy_set_add(struct deploy_set *set, enum deploy_kind kind, const char *scope,
-		    const char *id, json_t *body)
-{
-	struct deploy_resource *r;
-	ALLOC_GROW(set->resources, set->nr + 1, set->alloc);
-	r = &set->resources[set->nr++];
-	r->kind = kind;
-	r->scope = xstrdup(scope);
-	r->id = xstrdup(id);
-	r->body = body;
-}
-
-void deploy_set_drop_resources(struct deploy_set *set)
-{
-	size_t i;
-	for (i = 0; i < set->nr; i++) {
-		free(set->resources[i].scope);
-		free(set->resources[i].id);
-		json_decref(set->resources[i].body);
-	}
-	free(set->resources);
-	set->resources = NULL;
-	set->nr = set->alloc = 0;
-	/* thousands of rendered bodies leave free heap behind: give it back before tracking */
-	malloc_trim(0);
-}
-
-void deploy_set_release(struct deploy_set *set)
-{
-	deploy_set_drop_resources(set);
-	string_list_clear(&set->role_definition_ids);
-	string_list_clear(&set->reference_ids);
-	memset(set, 0, sizeof(*set));
-}
+static const struct string_list no_assignments = STRING_LIST_INIT;
 
 enum orch_result orch_init(struct orch *o, const struct config *cfg, struct arm_client *arm,
 			   struct deploy_set *set)
@@ -97,32 +63,8 @@ enum orch_result orch_init(struct orch *o, const struct config *cfg, struct arm_
 		return ORCH_USAGE;
 	}
 	o->scope_key = strbuf_detach(&sb, NULL);
-	if (set && set->nr) {
-		for (i = 0; i < set->nr; i++)
-			if (set->resources[i].kind == DEPLOY_POLICY_ASSIGNMENT) {
-				string_list_append(&o->assignment_scopes, set->resources[i].scope);
-				string_list_append(&o->assignment_ids, set->resources[i].id);
-			}
-	} else {
-		/* The same ids the generator renders: scope + assignment name. */
-		if (cfg->scope_management_group) {
-			strbuf_addf(&sb, "/providers/Microsoft.Management/managementGroups/%s",
-				    cfg->scope_management_group);
-			string_list_append(&o->assignment_scopes, sb.buf);
-		} else {
-			for (i = 0; i < cfg->scope_subscriptions.nr; i++) {
-				strbuf_reset(&sb);
-				strbuf_addf(&sb, "/subscriptions/%s", cfg->scope_subscriptions.items[i]);
-				string_list_append(&o->assignment_scopes, sb.buf);
-			}
-		}
-		for (i = 0; i < o->assignment_scopes.nr; i++) {
-			strbuf_reset(&sb);
-			strbuf_addf(&sb, "%s/providers/Microsoft.Authorization/policyAssignments/%s",
-				    o->assignment_scopes.items[i], cfg->assignment_name);
-			string_list_append(&o->assignment_ids, sb.buf);
-		}
-	}
+	o->assignment_ids = set ? &set->assignment_ids : &no_assignments;
+	o->assignment_scopes = set ? &set->assignment_scopes : &no_assignments;
 	if (cfg->scope_subscriptions.nr && !cfg->scope_management_group)
 		for (i = 0; i < cfg->scope_subscriptions.nr; i++)
 			string_list_append(&o->subscriptions, cfg->scope_subscriptions.items[i]);
@@ -136,8 +78,6 @@ void orch_release(struct orch *o)
 		ledger_run_release(&o->run);
 	ledger_close(o->ledger);
 	string_list_clear(&o->subscriptions);
-	string_list_clear(&o->assignment_ids);
-	string_list_clear(&o->assignment_scopes);
 	free(o->scope_key);
 	memset(o, 0, sizeof(*o));
 }

@@ -3,8 +3,9 @@
  * remediate, track, verify, cancel, and `contain`, which runs them in order.
  *
  * The orchestrator never includes generator/ headers: what to deploy comes in as a
- * struct deploy_set (resource ids and exact PUT bodies, role definition ids, the
- * DeployIfNotExists reference ids), which cli/ builds from the generator's rendering. Every
+ * struct deploy_set (lib/deploy_set.h: resource ids and exact PUT bodies, role definition
+ * ids, the DeployIfNotExists reference ids, the assignments' scopes and ids), which the
+ * generator renders and cli/ hands over. Every
  * phase queues its requests on the ARM client's event loop and pumps it, so hundreds of
  * subscriptions progress at once within the client's concurrency cap and pacing; no phase
  * waits on one request at a time.
@@ -24,6 +25,7 @@
 
 #include "lib/arm.h"
 #include "lib/config.h"
+#include "lib/deploy_set.h"
 #include "orchestrator/ledger.h"
 
 enum orch_result {
@@ -33,36 +35,6 @@ enum orch_result {
 	ORCH_TIMEOUT = 3,
 	ORCH_INTERRUPTED = 4,
 };
-
-enum deploy_kind {
-	DEPLOY_POLICY_DEFINITION,
-	DEPLOY_POLICY_SET_DEFINITION,
-	DEPLOY_POLICY_ASSIGNMENT,
-};
-
-struct deploy_resource {
-	enum deploy_kind kind;
-	char *scope; /* owned: "/providers/Microsoft.Management/managementGroups/x" or "/subscriptions/x" */
-	char *id;    /* owned: full resource id */
-	json_t *body; /* owned reference: the exact PUT body */
-};
-
-/* What to deploy, in creation order (definitions, set definitions, assignments). */
-struct deploy_set {
-	struct deploy_resource *resources; /* owned */
-	size_t nr, alloc;
-	struct string_list role_definition_ids; /* "/providers/Microsoft.Authorization/roleDefinitions/<guid>" */
-	struct string_list reference_ids;       /* DeployIfNotExists policyDefinitionReferenceIds */
-};
-
-#define DEPLOY_SET_INIT { NULL, 0, 0, { NULL, 0, 0 }, { NULL, 0, 0 } }
-
-/* Appends a resource (scope, id copied; body stolen). */
-void deploy_set_add(struct deploy_set *set, enum deploy_kind kind, const char *scope,
-		    const char *id, json_t *body);
-/* Frees the resources (ids and bodies) and keeps the reference and role ids. */
-void deploy_set_drop_resources(struct deploy_set *set);
-void deploy_set_release(struct deploy_set *set);
 
 /* Set by the signal handler that orch_install_signals installs. */
 extern volatile sig_atomic_t orch_interrupted;
@@ -81,8 +53,8 @@ struct orch {
 	int live;                     /* redraw progress in place (a terminal) */
 	int json;                     /* --output json: reports as JSON */
 	struct string_list subscriptions;   /* subscriptions in scope, resolved by orch_scope */
-	struct string_list assignment_ids;  /* one per assignment scope */
-	struct string_list assignment_scopes;
+	const struct string_list *assignment_ids;    /* one per assignment scope: set's, or empty */
+	const struct string_list *assignment_scopes; /* borrowed, index for index with the ids */
 	char *scope_key;              /* "mg:<id>" or "subs:<id>,..." (owned) */
 	int64_t deadline_ms;          /* monotonic; 0 = none (track, verify) */
 	long principal_timeout_ms;
@@ -91,8 +63,9 @@ struct orch {
 
 
 /*
- * Prepares o for cfg: the scope key and the assignment scopes and ids (from set's assignments
- * when it holds resources, else from the config, as the generator names them). Returns ORCH_OK or ORCH_USAGE (message printed).
+ * Prepares o for cfg: the scope key, and the assignment scopes and ids of set (borrowed; NULL
+ * for the phases that deploy nothing and create no task: none then). Returns ORCH_OK or
+ * ORCH_USAGE (message printed).
  */
 enum orch_result orch_init(struct orch *o, const struct config *cfg, struct arm_client *arm,
 			   struct deploy_set *set);

@@ -459,13 +459,13 @@ enum orch_result orch_remediate(struct orch *o)
 	}
 	if (o->ledger) {
 		ledger_scan_list(o->ledger, o->run.id, &scans, &nr_scans);
-		for (a = 0; a < o->assignment_scopes.nr; a++) {
+		for (a = 0; a < o->assignment_scopes->nr; a++) {
 			for (r = 0; r < refs->nr; r++) {
 				struct ledger_task t = { 0 };
-				const char *scope = o->assignment_scopes.items[a];
+				const char *scope = o->assignment_scopes->items[a];
 				t.name = ledger_task_name(o->run.uid, scope, refs->items[r]);
 				t.scope = (char *)scope;
-				t.assignment_id = o->assignment_ids.items[a];
+				t.assignment_id = o->assignment_ids->items[a];
 				t.reference_id = refs->items[r];
 				t.discovery = (char *)discovery_for(o, scope, scans, nr_scans);
 				if (ledger_task_plan(o->ledger, o->run.id, &t))
@@ -478,14 +478,14 @@ enum orch_result orch_remediate(struct orch *o)
 	} else {
 		/* dry run: the same tasks, shown and not recorded */
 		st = load(o);
-		st->tasks = xcalloc(o->assignment_scopes.nr * refs->nr + 1, sizeof(*st->tasks));
-		for (a = 0; a < o->assignment_scopes.nr; a++)
+		st->tasks = xcalloc(o->assignment_scopes->nr * refs->nr + 1, sizeof(*st->tasks));
+		for (a = 0; a < o->assignment_scopes->nr; a++)
 			for (r = 0; r < refs->nr; r++) {
 				struct ledger_task *t = &st->tasks[st->nr_tasks++];
-				t->name = ledger_task_name("dryrun0000000000", o->assignment_scopes.items[a],
+				t->name = ledger_task_name("dryrun0000000000", o->assignment_scopes->items[a],
 							   refs->items[r]);
-				t->scope = xstrdup(o->assignment_scopes.items[a]);
-				t->assignment_id = xstrdup(o->assignment_ids.items[a]);
+				t->scope = xstrdup(o->assignment_scopes->items[a]);
+				t->assignment_id = xstrdup(o->assignment_ids->items[a]);
 				t->reference_id = xstrdup(refs->items[r]);
 				t->discovery = xstrdup(discovery_for(o, t->scope, NULL, 0));
 				t->state = xstrdup("queued");

@@ -90,12 +90,12 @@ enum orch_result orch_verify(struct orch *o)
 	st->o = o;
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = ARM_READ;
-	for (a = 0; a < o->assignment_ids.nr; a++) {
+	for (a = 0; a < o->assignment_ids->nr; a++) {
 		struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
 		strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults",
-			    o->assignment_scopes.items[a]);
+			    o->assignment_scopes->items[a]);
 		strbuf_addf(&filter, "ComplianceState eq 'NonCompliant' and PolicyAssignmentId eq '%s'",
-			    o->assignment_ids.items[a]);
+			    o->assignment_ids->items[a]);
 		strbuf_addstr(&query, "$filter=");
 		strbuf_add_urlencoded(&query, filter.buf);
 		opts.query = query.buf;
