@@ -7,35 +7,26 @@
 
 #include "orchestrator/phase.h"
 #include "lib/msg.h"
-#include "lib/xalloc.h"
 #include "lib/banned.h"
 
-static int phase_done(struct orch *o, const char *phase)
+/* 1 when the run has moved past phase (enum ledger_phase is in the order contain runs them). */
+static int phase_done(const struct orch *o, enum ledger_phase phase)
 {
-	static const char *const order[] = { "start", "apply", "scan", "remediate", "track",
-					     "verify", "done" };
-	size_t i, have = 0, want = 0;
-	for (i = 0; i < ARRAY_SIZE(order); i++) {
-		if (!strcmp(o->run.phase, order[i]))
-			have = i;
-		if (!strcmp(phase, order[i]))
-			want = i;
-	}
-	return have > want;
+	return o->run.phase > phase;
 }
 
-static void enter_phase(struct orch *o, const char *phase)
+static void enter_phase(struct orch *o, enum ledger_phase phase)
 {
-	free(o->run.phase);
-	o->run.phase = xstrdup(phase);
+	o->run.phase = phase;
 	if (o->ledger)
 		ledger_run_set_phase(o->ledger, o->run.id, phase);
 }
 
 /* The phase that finished: the run's phase names the next one to do. */
-static void leave_phase(struct orch *o, const char *next, int64_t started)
+static void leave_phase(struct orch *o, enum ledger_phase next, int64_t started)
 {
-	msg_note("%s done in %.1fs", o->run.phase, (double)(orch_now_ms() - started) / 1000.0);
+	msg_note("%s done in %.1fs", ledger_phase_name(o->run.phase),
+		 (double)(orch_now_ms() - started) / 1000.0);
 	enter_phase(o, next);
 }
 
@@ -44,15 +35,15 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 	enum orch_result ret, worst = ORCH_OK;
 	int64_t t = orch_now_ms();
 
-	if (!phase_done(o, "start") && !strcmp(o->run.phase, "start"))
-		enter_phase(o, "apply");
-	if (!phase_done(o, "apply")) {
+	if (o->run.phase == LEDGER_PHASE_START)
+		enter_phase(o, LEDGER_PHASE_APPLY);
+	if (!phase_done(o, LEDGER_PHASE_APPLY)) {
 		msg_note("apply: definitions, initiative, assignment%s and role assignments",
 			 o->assignment_ids->nr > 1 ? "s" : "");
 		ret = orch_apply(o);
 		if (ret)
 			return ret; /* nothing later can work without the assignment */
-		leave_phase(o, "scan", t);
+		leave_phase(o, LEDGER_PHASE_SCAN, t);
 		t = orch_now_ms();
 	}
 	if (o->set)
@@ -60,40 +51,40 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 	ret = orch_resolve_subscriptions(o);
 	if (ret)
 		return ret;
-	if (!phase_done(o, "scan")) {
+	if (!phase_done(o, LEDGER_PHASE_SCAN)) {
 		msg_note("scan: compliance evaluation of %zu subscriptions", o->subscriptions.nr);
 		ret = orch_scan(o, 1);
 		if (ret == ORCH_TIMEOUT || ret == ORCH_INTERRUPTED)
 			return ret;
 		if (ret)
 			worst = ORCH_FAILED;
-		leave_phase(o, "remediate", t);
+		leave_phase(o, LEDGER_PHASE_REMEDIATE, t);
 		t = orch_now_ms();
 	}
-	if (!phase_done(o, "remediate")) {
+	if (!phase_done(o, LEDGER_PHASE_REMEDIATE)) {
 		ret = orch_remediate(o);
 		if (ret)
 			return ret;
-		leave_phase(o, "track", t);
+		leave_phase(o, LEDGER_PHASE_TRACK, t);
 		t = orch_now_ms();
 	}
-	if (!phase_done(o, "track")) {
+	if (!phase_done(o, LEDGER_PHASE_TRACK)) {
 		ret = orch_track(o, timeout_ms);
 		if (ret == ORCH_TIMEOUT || ret == ORCH_INTERRUPTED)
 			return ret;
 		if (ret)
 			worst = ORCH_FAILED;
-		leave_phase(o, "verify", t);
+		leave_phase(o, LEDGER_PHASE_VERIFY, t);
 		t = orch_now_ms();
 	}
-	if (!phase_done(o, "verify")) {
+	if (!phase_done(o, LEDGER_PHASE_VERIFY)) {
 		msg_note("verify: a fresh scan, then the resources still non-compliant");
 		ret = orch_verify(o);
 		if (ret == ORCH_TIMEOUT || ret == ORCH_INTERRUPTED)
 			return ret;
 		if (ret)
 			worst = ORCH_FAILED;
-		leave_phase(o, "done", t);
+		leave_phase(o, LEDGER_PHASE_DONE, t);
 		t = orch_now_ms();
 	}
 	/* A resumed run that had failures earlier still reports them. */

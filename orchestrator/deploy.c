@@ -174,7 +174,7 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 				    : "it was never seen: the assignment's identity may be wrong or "
 				      "deleted (check the assignment's identity.principalId)");
 			err.message = msg.buf;
-			orch_record_failure(o, "write", it->role_path, &err);
+			orch_record_failure(o, LEDGER_FAILURE_WRITE, it->role_path, &err);
 			strbuf_release(&msg);
 			st->failed++;
 			return;
@@ -184,7 +184,7 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 		if (it->write_id)
 			ledger_write_outcome(o->ledger, it->write_id, 0, (int)resp->status,
 					     resp->error.request_id, code, resp->error.message);
-		orch_record_failure(o, "write", it->is_role ? it->role_path : it->id, &resp->error);
+		orch_record_failure(o, LEDGER_FAILURE_WRITE, it->is_role ? it->role_path : it->id, &resp->error);
 		st->failed++;
 		return;
 	}
@@ -219,7 +219,7 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 	if (resp->result == ARM_ERR_HTTP && resp->status == 404) {
 		create = 1;
 	} else if (resp->result != ARM_OK) {
-		orch_record_failure(o, "write", id, &resp->error);
+		orch_record_failure(o, LEDGER_FAILURE_WRITE, id, &resp->error);
 		st->failed++;
 		goto out;
 	} else {

@@ -97,7 +97,7 @@ enum orch_result orch_attach_run(struct orch *o, const char *command, int resume
 	lr = ledger_run_resumable(o->ledger, o->scope_key, &o->run);
 	if (lr == LEDGER_OK) {
 		msg_note("continuing run %s (%s, phase %s) from ledger '%s'", o->run.uid,
-			 o->run.command, o->run.phase, o->cfg->run_ledger);
+			 o->run.command, ledger_phase_name(o->run.phase), o->cfg->run_ledger);
 		ledger_run_resume(o->ledger, o->run.id);
 	} else if (lr == LEDGER_ERR_NOT_FOUND && resume_only) {
 		/* track and cancel work on the newest run, whatever its state */
@@ -145,17 +145,28 @@ out:
 	return ret;
 }
 
+/* The state a command leaves the run in, for its result. */
+static enum ledger_run_state run_state_for(enum orch_result result, int final)
+{
+	switch (result) {
+	case ORCH_OK:
+		return final ? LEDGER_RUN_SUCCEEDED : LEDGER_RUN_OPEN;
+	case ORCH_FAILED:
+	case ORCH_USAGE:
+		return final ? LEDGER_RUN_FAILED : LEDGER_RUN_OPEN;
+	case ORCH_TIMEOUT:
+		return LEDGER_RUN_TIMEOUT;
+	case ORCH_INTERRUPTED:
+		return LEDGER_RUN_INTERRUPTED;
+	}
+	return LEDGER_RUN_FAILED;
+}
+
 void orch_finish(struct orch *o, enum orch_result result, int final)
 {
-	static const char *const states[] = {
-		[ORCH_OK] = "succeeded", [ORCH_FAILED] = "failed", [ORCH_USAGE] = "failed",
-		[ORCH_TIMEOUT] = "timeout", [ORCH_INTERRUPTED] = "interrupted",
-	};
 	if (!o->ledger)
 		return;
-	if (!final && (result == ORCH_OK || result == ORCH_FAILED || result == ORCH_USAGE))
-		ledger_run_set_state(o->ledger, o->run.id, "open");
-	else
-		ledger_run_set_state(o->ledger, o->run.id, states[result]);
+	o->run.state = run_state_for(result, final);
+	ledger_run_set_state(o->ledger, o->run.id, o->run.state);
 }
 

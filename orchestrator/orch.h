@@ -82,7 +82,8 @@ enum orch_result orch_attach_run(struct orch *o, const char *command, int resume
 /*
  * Records where the command left the run. final (contain, track, cancel): succeeded or
  * failed end it. Otherwise (apply, scan, remediate) it stays "open", so the next command of
- * the same scope continues it. Timeout and interrupted always leave it resumable.
+ * the same scope continues it. Timeout and interrupted always leave it resumable. Called once
+ * per command, after its phase (cli/run_setup.c does), and before a report reads the run.
  */
 void orch_finish(struct orch *o, enum orch_result result, int final);
 

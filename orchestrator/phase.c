@@ -36,7 +36,7 @@ enum orch_result orch_pump(struct orch *o, const size_t *pending, int64_t deadli
 	return orch_interrupted ? ORCH_INTERRUPTED : ORCH_OK;
 }
 
-void orch_record_failure(struct orch *o, const char *kind, const char *subject,
+void orch_record_failure(struct orch *o, enum ledger_failure_kind kind, const char *subject,
 			 const struct arm_error *err)
 {
 	struct strbuf line = STRBUF_INIT;
@@ -89,7 +89,7 @@ static void on_descendants(struct arm_client *client, struct arm_response *resp,
 	if (!orch_phase_arrive(&rs->ph))
 		return;
 	if (resp->result != ARM_OK) {
-		orch_record_failure(rs->o, "scope", rs->o->scope_key, &resp->error);
+		orch_record_failure(rs->o, LEDGER_FAILURE_SCOPE, rs->o->scope_key, &resp->error);
 		rs->failed = 1;
 		return;
 	}

@@ -41,7 +41,7 @@ enum orch_result orch_resolve_subscriptions(struct orch *o);
 enum orch_result orch_pump(struct orch *o, const size_t *pending, int64_t deadline_ms);
 
 /* Records a failed ARM call in the ledger (kind, subject) and prints it. */
-void orch_record_failure(struct orch *o, const char *kind, const char *subject,
+void orch_record_failure(struct orch *o, enum ledger_failure_kind kind, const char *subject,
 			 const struct arm_error *err);
 
 /* Compares desired (borrowed) against live (borrowed): 1 when live already holds every

@@ -156,7 +156,7 @@ static void take_answer(struct task_state *st, size_t task, const json_t *body)
 			task_path(&subject, &st->tasks[task]);
 			strbuf_addf(&msg, "remediation task ended %s: %ld of %ld deployments failed",
 				    state, failed, total);
-			ledger_failure_add(st->o->ledger, st->o->run.id, "task", subject.buf, state,
+			ledger_failure_add(st->o->ledger, st->o->run.id, LEDGER_FAILURE_TASK, subject.buf, state,
 					   msg.buf, NULL, NULL);
 			strbuf_release(&subject);
 			strbuf_release(&msg);
@@ -255,7 +255,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		} else {
 			struct strbuf subject = STRBUF_INIT;
 			task_path(&subject, &st->tasks[task]);
-			orch_record_failure(o, "task", subject.buf, &resp->error);
+			orch_record_failure(o, LEDGER_FAILURE_TASK, subject.buf, &resp->error);
 			strbuf_release(&subject);
 			tracker_give_up(&st->tr, task, "CreateFailed");
 			st->create_failed++;
@@ -286,7 +286,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 				/* the live block is redrawn below the line, not over it */
 				st->progress.lines = 0;
 				if (o->ledger)
-					ledger_failure_add(o->ledger, o->run.id, "deployment", rid,
+					ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_DEPLOYMENT, rid,
 							   code ? code : "DeploymentFailed", msg.buf,
 							   resp->request_id, arm_client_correlation_id(o->arm));
 				strbuf_release(&msg);
@@ -301,7 +301,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		} else {
 			struct strbuf subject = STRBUF_INIT;
 			task_path(&subject, &st->tasks[task]);
-			orch_record_failure(o, "task", subject.buf, &resp->error);
+			orch_record_failure(o, LEDGER_FAILURE_TASK, subject.buf, &resp->error);
 			strbuf_release(&subject);
 		}
 		record_state(st, task);
@@ -313,7 +313,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		} else {
 			struct strbuf subject = STRBUF_INIT;
 			task_path(&subject, &st->tasks[task]);
-			orch_record_failure(o, "task", subject.buf, &resp->error);
+			orch_record_failure(o, LEDGER_FAILURE_TASK, subject.buf, &resp->error);
 			strbuf_release(&subject);
 		}
 		break;
@@ -343,7 +343,7 @@ static void start_due(struct task_state *st, int64_t now)
 				/* the name is fixed; now say the PUT may have left */
 				if (st->o->ledger && !st->o->dry_run)
 					ledger_task_update(st->o->ledger, st->o->run.id, t->name,
-							   "planned", 0, 0, 0);
+							   ledger_task_state_name(LEDGER_TASK_PLANNED), 0, 0, 0);
 				submit(st, task, CALL_CREATE, "PUT", "", body, 0);
 				json_decref(body);
 			}
@@ -488,7 +488,7 @@ enum orch_result orch_remediate(struct orch *o)
 				t->assignment_id = xstrdup(o->assignment_ids->items[a]);
 				t->reference_id = xstrdup(refs->items[r]);
 				t->discovery = xstrdup(discovery_for(o, t->scope, NULL, 0));
-				t->state = xstrdup("queued");
+				t->state = xstrdup(ledger_task_state_name(LEDGER_TASK_QUEUED));
 			}
 		for (i = 0; i < st->nr_tasks; i++)
 			tracker_add(&st->tr, st->tasks[i].name, st->tasks[i].scope, NULL, 0, 0, 0, NULL);

@@ -49,7 +49,7 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 		return;
 	o = st->o;
 	if (resp->result != ARM_OK) {
-		orch_record_failure(o, "verify", resp->error.url ? resp->error.url : o->scope_key,
+		orch_record_failure(o, LEDGER_FAILURE_VERIFY, resp->error.url ? resp->error.url : o->scope_key,
 				    &resp->error);
 		st->failed++;
 		return;
@@ -64,7 +64,7 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 		strbuf_addf(&msg, "still non-compliant with '%s' after remediation", ref ? ref : "?");
 		fprintf(o->out, "  non-compliant %s (%s)\n", rid, ref ? ref : "?");
 		if (o->ledger)
-			ledger_failure_add(o->ledger, o->run.id, "verify", rid, "NonCompliant", msg.buf,
+			ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY, rid, "NonCompliant", msg.buf,
 					   resp->request_id, arm_client_correlation_id(o->arm));
 		strbuf_release(&msg);
 	}
@@ -80,7 +80,7 @@ enum orch_result orch_verify(struct orch *o)
 	if (o->ledger) {
 		/* this verification replaces any earlier one of the run */
 		ledger_scan_clear(o->ledger, o->run.id);
-		ledger_failure_clear(o->ledger, o->run.id, "verify");
+		ledger_failure_clear(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY);
 	}
 	ret = orch_scan(o, 1);
 	if (ret)
