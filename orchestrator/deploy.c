@@ -228,7 +228,7 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 			/* the name derives from scope, principal and role: if it exists, it is ours */
 			st->unchanged++;
 			if (st->plan_only)
-				fprintf(o->out, "  unchanged %s\n", id);
+				msg_print(o->out, "  unchanged %s\n", id);
 			goto out;
 		}
 		if (it->assignment < o->assignment_ids->nr &&
@@ -237,15 +237,15 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 		if (orch_json_contains(desired, resp->body, &diff)) {
 			st->unchanged++;
 			if (st->plan_only)
-				fprintf(o->out, "  unchanged %s\n", id);
+				msg_print(o->out, "  unchanged %s\n", id);
 			goto out;
 		}
 	}
 	if (st->plan_only) {
 		if (create)
-			fprintf(o->out, "  create    %s\n", id);
+			msg_print(o->out, "  create    %s\n", id);
 		else
-			fprintf(o->out, "  update    %s\n            differs: %s\n", id, diff.buf);
+			msg_print(o->out, "  update    %s\n            differs: %s\n", id, diff.buf);
 		if (create)
 			st->created++;
 		else
@@ -328,8 +328,8 @@ static enum orch_result run_roles(struct deploy_state *st)
 		const char *scope = o->assignment_scopes->items[a];
 		if (!principal) {
 			if (st->plan_only || o->dry_run)
-				fprintf(o->out, "  create    role assignments at %s for the assignment's new "
-					"identity (its principal id is known once it exists)\n", scope);
+				msg_print(o->out, "  create    role assignments at %s for the assignment's "
+					  "new identity (its principal id is known once it exists)\n", scope);
 			continue;
 		}
 		for (r = 0; r < roles->nr; r++) {

@@ -274,17 +274,23 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 				const char *code = jsonutil_path_string(dep, "error.code");
 				const char *message = jsonutil_path_string(dep, "error.message");
 				const char *dep_id = json_string_value(json_object_get(dep, "deploymentId"));
-				struct strbuf msg = STRBUF_INIT;
+				struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
 				count_per_subscription(per_sub, rid, status);
 				if (!status || strcasecmp(status, "Failed"))
 					continue;
 				strbuf_addf(&msg, "%s%s%s%s", message ? message : "deployment failed",
 					    dep_id ? " (deployment " : "", dep_id ? dep_id : "",
 					    dep_id ? ")" : "");
-				fprintf(o->out, "  failed deployment %s: %s: %s\n", rid ? rid : "?",
-					code ? code : "error", msg.buf);
-				/* the live block is redrawn below the line, not over it */
-				st->progress.lines = 0;
+				/* rid, code and message come from the network: no escape sequence
+				 * of theirs reaches the terminal */
+				strbuf_addstr(&line, "  failed deployment ");
+				msg_escape_into(&line, rid ? rid : "?");
+				strbuf_addstr(&line, ": ");
+				msg_escape_into(&line, code ? code : "error");
+				strbuf_addstr(&line, ": ");
+				msg_escape_into(&line, msg.buf);
+				progress_print_line(&st->progress, o->out, line.buf);
+				strbuf_release(&line);
 				if (o->ledger)
 					ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_DEPLOYMENT, rid,
 							   code ? code : "DeploymentFailed", msg.buf,
@@ -494,8 +500,8 @@ enum orch_result orch_remediate(struct orch *o)
 			tracker_add(&st->tr, st->tasks[i].name, st->tasks[i].scope, NULL, 0, 0, 0, NULL);
 		st->tr.max_active = (long)st->nr_tasks + 1;
 	}
-	st->progress.live = 0;
-	st->progress.out = o->live ? NULL : o->out; /* on a terminal track shows it all */
+	/* creating prints one line per task in a pipe; on a terminal track shows it all */
+	progress_set_output(&st->progress, o->live ? NULL : o->out, 0);
 	ret = drive(st, 1, o->deadline_ms);
 	for (i = 0; i < st->tr.nr; i++)
 		queued += st->tr.tasks[i].phase == TRACKED_QUEUED;

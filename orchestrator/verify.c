@@ -57,12 +57,17 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 	json_array_foreach(resp->body, i, item) {
 		const char *rid = json_string_value(json_object_get(item, "resourceId"));
 		const char *ref = json_string_value(json_object_get(item, "policyDefinitionReferenceId"));
-		struct strbuf msg = STRBUF_INIT;
+		struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
 		if (!rid || !is_remediating(o, ref))
 			continue;
 		st->noncompliant++;
 		strbuf_addf(&msg, "still non-compliant with '%s' after remediation", ref ? ref : "?");
-		fprintf(o->out, "  non-compliant %s (%s)\n", rid, ref ? ref : "?");
+		strbuf_addstr(&line, "  non-compliant ");
+		msg_escape_into(&line, rid);
+		strbuf_addstr(&line, " (");
+		msg_escape_into(&line, ref ? ref : "?");
+		msg_print(o->out, "%s)\n", line.buf);
+		strbuf_release(&line);
 		if (o->ledger)
 			ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY, rid, "NonCompliant", msg.buf,
 					   resp->request_id, arm_client_correlation_id(o->arm));
