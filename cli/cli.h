@@ -90,8 +90,15 @@ struct command {
 /* The table, in main.c; ends with a row whose name is NULL. */
 extern const struct command commands[];
 
-/* Maps an orchestrator result to its exit code. */
+/* Maps an orchestrator result to its exit code (cli/options.c). */
 int cli_exit_code(enum orch_result result);
+/*
+ * Parses argv[1..] (argv[0] is the command name) for the options cmd (borrowed) allows into
+ * opts, with getopt_long (cli/options.c): -h/--help are handled before, by main. Values and
+ * positional arguments stay borrowed from argv. Returns EXIT_OK, or EXIT_USAGE with a message
+ * naming the option or argument.
+ */
+int cli_parse_options(const struct command *cmd, int argc, char **argv, struct cli_options *opts);
 
 command_fn cmd_help;
 command_fn cmd_version;
