@@ -232,6 +232,52 @@ static void test_subscriptions_and_user_identity(void **state)
 	config_release(&cfg);
 }
 
+/* remediate's rendering: the ids of every scope, no bodies, the same refs as a full render */
+static void test_refs_only(void **state)
+{
+	static const char *const subs[] = {
+		"00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b",
+		"00000000-0000-0000-0000-00000000000c",
+	};
+	struct config cfg;
+	struct deploy_set full = DEPLOY_SET_INIT, refs = DEPLOY_SET_INIT;
+	struct strbuf err = STRBUF_INIT;
+	size_t i;
+	(void)state;
+	config_init_defaults(&cfg);
+	for (i = 0; i < 3; i++)
+		string_list_append(&cfg.scope_subscriptions, subs[i]);
+	render_ok(&cfg, &full);
+	assert_int_equal(render_policy_refs(&cfg, &refs, &err), RENDER_OK);
+	assert_int_equal(refs.nr, 0);
+	assert_int_equal(full.assignment_ids.nr, 3);
+	assert_int_equal(refs.assignment_ids.nr, 3);
+	assert_int_equal(refs.assignment_scopes.nr, 3);
+	for (i = 0; i < 3; i++) {
+		/* the ids apply PUTs are the ids remediate names its tasks after */
+		assert_string_equal(refs.assignment_ids.items[i], full.assignment_ids.items[i]);
+		assert_string_equal(refs.assignment_ids.items[i], full.resources[i * 7 + 6].id);
+		assert_string_equal(refs.assignment_scopes.items[i], full.resources[i * 7 + 6].scope);
+	}
+	assert_int_equal(refs.reference_ids.nr, full.reference_ids.nr);
+	for (i = 0; i < full.reference_ids.nr; i++)
+		assert_string_equal(refs.reference_ids.items[i], full.reference_ids.items[i]);
+	assert_int_equal(refs.role_definition_ids.nr, full.role_definition_ids.nr);
+	assert_int_equal(cfg.scope_subscriptions.nr, 3); /* the config is left as it was */
+	deploy_set_release(&full);
+	deploy_set_release(&refs);
+	config_release(&cfg);
+	/* a management group: one scope */
+	config_for_mg(&cfg);
+	assert_int_equal(render_policy_refs(&cfg, &refs, &err), RENDER_OK);
+	assert_int_equal(refs.assignment_ids.nr, 1);
+	assert_non_null(strstr(refs.assignment_ids.items[0],
+			       "/providers/Microsoft.Management/managementGroups/"));
+	deploy_set_release(&refs);
+	config_release(&cfg);
+	strbuf_release(&err);
+}
+
 static void test_hostile_strings_round_trip(void **state)
 {
 	static const char hostile[] = "line one\nline \"two\" \\ \t\xf0\x9f\x94\x90 \xe8\xaf\x81 ${display_name} [x]";
@@ -318,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_dine_definitions),
 		cmocka_unit_test(test_enabled_only_without_builtins),
 		cmocka_unit_test(test_subscriptions_and_user_identity),
+		cmocka_unit_test(test_refs_only),
 		cmocka_unit_test(test_hostile_strings_round_trip),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_name_too_long),
