@@ -163,26 +163,26 @@ static const char usage_text[] =
 static void print_usage(FILE *out)
 {
 	size_t i;
-	fputs(usage_text, out);
-	fputs("\nglobal options:\n"
-	      "  -c, --config FILE    landing-zone config (default: ./policyctl.ini)\n"
+	msg_print(out, "%s", usage_text);
+	msg_print(out, "%s", "\nglobal options:\n"
+		  "  -c, --config FILE    landing-zone config (default: ./policyctl.ini)\n"
 	      "  -v, --verbose        also print debug lines (each request, with timing)\n"
 	      "  -q, --quiet          print only errors, warnings and results\n"
 	      "      --output FORMAT  table (default) or json\n"
 	      "  -h, --help           this help\n"
 	      "      --version        print the version\n"
-	      "\ncommands:\n", out);
+	      "\ncommands:\n");
 	for (i = 0; commands[i].name; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs("\n'policyctl help COMMAND' or 'policyctl COMMAND --help' describes a command;\n"
+		msg_print(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	msg_print(out, "%s", "\n'policyctl help COMMAND' or 'policyctl COMMAND --help' describes a command;\n"
 	      "'policyctl help config' lists every config key.\n"
 	      "\nexit codes: 0 ok, 1 the work failed, 2 usage or config error, 3 timeout,\n"
-	      "4 interrupted (resumable)\n", out);
+	      "4 interrupted (resumable)\n");
 }
 
 static void print_command_help(const struct command *cmd)
 {
-	printf("%s\n\n%s", cmd->usage, cmd->help);
+	msg_out("%s\n\n%s", cmd->usage, cmd->help);
 }
 
 /* True when argv holds -h or --help before "--": help wins over any other mistake. */
@@ -221,8 +221,7 @@ int cmd_help(struct cli_context *ctx)
 	if (!strcmp(ctx->opts.argv[0], "config")) {
 		struct strbuf sb = STRBUF_INIT;
 		config_describe(&sb);
-		fputs("config keys (policyctl.ini):\n\n", stdout);
-		fputs(sb.buf, stdout);
+		msg_out("config keys (policyctl.ini):\n\n%s", sb.buf);
 		strbuf_release(&sb);
 		return EXIT_OK;
 	}
@@ -238,7 +237,7 @@ int cmd_help(struct cli_context *ctx)
 int cmd_version(struct cli_context *ctx)
 {
 	(void)ctx;
-	printf("policyctl %s\n", POLICYCTL_VERSION);
+	msg_out("policyctl %s\n", POLICYCTL_VERSION);
 	return EXIT_OK;
 }
 
@@ -284,15 +283,15 @@ static int parse_global(int argc, char **argv, struct cli_context *ctx)
 			print_usage(stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("policyctl %s\n", POLICYCTL_VERSION);
+			msg_out("policyctl %s\n", POLICYCTL_VERSION);
 			return EXIT_OK;
 		case ':':
 			msg_error("option '%s' needs a value", argv[optind - 1]);
-			fputs(usage_text, stderr);
+			msg_print(stderr, "%s", usage_text);
 			return EXIT_USAGE;
 		default:
 			msg_error("unknown option '%s'", argv[optind - 1]);
-			fputs(usage_text, stderr);
+			msg_print(stderr, "%s", usage_text);
 			return EXIT_USAGE;
 		}
 	}
