@@ -3,8 +3,9 @@
  * remediate.c, verify.c, contain.c and their unit tests include it; cli/ uses orch.h).
  *
  * Heap phase state that outlives an early return, the pump over the ARM client's event loop,
- * failures recorded in the ledger and printed, the run's phase bookkeeping, the subscriptions
- * in scope, the live-vs-desired comparison and the deterministic role assignment names.
+ * failures recorded in the ledger and printed, the subscriptions in scope, the live-vs-desired
+ * comparison and the deterministic role assignment names. A new phase is a new file that
+ * includes this header and adds its orch_* function to orch.h.
  */
 #ifndef ORCH_PHASE_H
 #define ORCH_PHASE_H
