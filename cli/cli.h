@@ -23,6 +23,8 @@ enum exit_code {
 	EXIT_USAGE = 2,       /* bad command line or configuration */
 	EXIT_TIMEOUT = 3,     /* a deadline passed before the work finished */
 	EXIT_INTERRUPTED = 4, /* stopped by a signal; the run can be resumed */
+	EXIT_LEDGER = 5,      /* the ledger could not record or read the run: stopped there,
+			       * nothing unrecorded was sent; rerun once the ledger is writable */
 };
 
 enum output_format {

@@ -15,17 +15,21 @@ int cmd_report(struct cli_context *ctx)
 	enum report_format format = ctx->output == OUTPUT_JSON ? REPORT_JSON : REPORT_TABLE;
 	json_t *report = NULL;
 	int ret = EXIT_USAGE;
+	int rc;
 
 	if (ctx->opts.format && report_parse_format(ctx->opts.format, &format)) {
 		msg_error("option '--format': expected one of table|json|markdown, got '%s'",
 			  ctx->opts.format);
 		goto out;
 	}
-	if (run_setup_open_latest(ctx, &l, &run))
+	if ((rc = run_setup_open_latest(ctx, &l, &run))) {
+		ret = rc;
 		goto out;
+	}
 	report = report_build(l, run.id, &err);
 	if (!report) {
 		msg_error("%s", err.buf);
+		ret = EXIT_LEDGER;
 		goto out;
 	}
 	report_render(report, format, &out);

@@ -31,6 +31,7 @@ int cli_exit_code(enum orch_result result)
 	case ORCH_USAGE: return EXIT_USAGE;
 	case ORCH_TIMEOUT: return EXIT_TIMEOUT;
 	case ORCH_INTERRUPTED: return EXIT_INTERRUPTED;
+	case ORCH_LEDGER: return EXIT_LEDGER;
 	}
 	return EXIT_FAILED;
 }

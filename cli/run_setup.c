@@ -59,30 +59,32 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 	rs->o.live = isatty(STDOUT_FILENO) && msg_verbosity() != MSG_QUIET &&
 		     ctx->output == OUTPUT_TABLE;
 	if ((cmd->flags & CMD_LEDGER) && !dry_run &&
-	    orch_attach_run(&rs->o, cmd->name, !!(cmd->flags & CMD_RESUME_ONLY))) {
-		ret = EXIT_USAGE;
+	    (ret = cli_exit_code(orch_attach_run(&rs->o, cmd->name,
+						 !!(cmd->flags & CMD_RESUME_ONLY)))))
 		goto out;
-	}
 	orch_install_signals();
 out:
 	strbuf_release(&err);
 	return ret;
 }
 
-/* The run's report from the ledger, once its outcome is recorded. */
-static void print_report(struct orch *o)
+/* The run's report from the ledger, once its outcome is recorded; -1 when it cannot be read. */
+static int print_report(struct orch *o)
 {
 	struct strbuf err = STRBUF_INIT, text = STRBUF_INIT;
 	json_t *report = report_build(o->ledger, o->run.id, &err);
+	int ret = 0;
 	if (report) {
 		report_render(report, o->json ? REPORT_JSON : REPORT_TABLE, &text);
 		msg_out("\n%s", text.buf);
 		json_decref(report);
 	} else {
 		msg_error("%s", err.buf);
+		ret = -1;
 	}
 	strbuf_release(&err);
 	strbuf_release(&text);
+	return ret;
 }
 
 int run_setup_command(const struct command *cmd, struct cli_context *ctx)
@@ -94,11 +96,12 @@ int run_setup_command(const struct command *cmd, struct cli_context *ctx)
 	if (begin(&rs, cmd, ctx))
 		goto out;
 	result = cmd->run(&rs.o, &ctx->opts);
-	orch_finish(&rs.o, result, !!(cmd->flags & CMD_FINAL));
+	result = orch_finish(&rs.o, result, !!(cmd->flags & CMD_FINAL));
 	if (result == ORCH_INTERRUPTED)
 		msg_error("interrupted: the ledger has the run; rerun the command to continue");
-	else if ((cmd->flags & CMD_REPORT) && result != ORCH_USAGE)
-		print_report(&rs.o);
+	else if ((cmd->flags & CMD_REPORT) && result != ORCH_USAGE && result != ORCH_LEDGER &&
+		 print_report(&rs.o))
+		result = ORCH_LEDGER; /* a run whose record cannot be read did not succeed */
 out:
 	/* the client first: its cancelled callbacks still find their phase state */
 	arm_client_free(rs.arm);
@@ -123,7 +126,7 @@ int run_setup_open_latest(struct cli_context *ctx, struct ledger **l, struct led
 		ret = EXIT_USAGE;
 	} else if (lr) {
 		msg_error("cannot read ledger '%s': %s", ctx->config.run_ledger, ledger_errmsg(*l));
-		ret = EXIT_USAGE;
+		ret = EXIT_LEDGER;
 	}
 	strbuf_release(&err);
 	return ret;

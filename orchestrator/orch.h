@@ -12,7 +12,8 @@
  *
  * Results map one to one onto the exit codes: 0 all done and compliant, 1 something failed,
  * 2 usage or configuration, 3 a deadline passed, 4 interrupted (the ledger lets a rerun
- * continue). A SIGINT or SIGTERM sets orch_interrupted; each pump returns within ~100 ms,
+ * continue), 5 the ledger could not record (or read) the run: the command stopped there and
+ * sent nothing it had not recorded first. A SIGINT or SIGTERM sets orch_interrupted; each pump returns within ~100 ms,
  * records the run as interrupted and the phase returns ORCH_INTERRUPTED.
  */
 #ifndef ORCH_H
@@ -34,6 +35,7 @@ enum orch_result {
 	ORCH_USAGE = 2,       /* configuration or usage problem found while running */
 	ORCH_TIMEOUT = 3,
 	ORCH_INTERRUPTED = 4,
+	ORCH_LEDGER = 5,      /* the ledger refused a write or a read: stopped, nothing unrecorded sent */
 };
 
 /* Set by the signal handler that orch_install_signals installs. */
@@ -58,6 +60,10 @@ struct orch {
 	char *scope_key;              /* "mg:<id>" or "subs:<id>,..." (owned) */
 	int64_t deadline_ms;          /* monotonic; 0 = none (track, verify) */
 	long principal_timeout_ms;
+	int run_finished;             /* attached to a finished run (track, cancel): its state
+				       * is left as it is */
+	int ledger_failed;            /* a ledger call failed: every phase stops, nothing more is
+				       * sent (set by orch_ledger_check) */
 };
 
 
@@ -84,8 +90,19 @@ enum orch_result orch_attach_run(struct orch *o, const char *command, int resume
  * failed end it. Otherwise (apply, scan, remediate) it stays "open", so the next command of
  * the same scope continues it. Timeout and interrupted always leave it resumable. Called once
  * per command, after its phase (cli/run_setup.c does), and before a report reads the run.
+ * A run that was already finished when the command attached to it (track, cancel of a
+ * succeeded or failed run) keeps its state: nothing reopens a finished run. Returns result,
+ * or ORCH_LEDGER when the state could not be recorded.
  */
-void orch_finish(struct orch *o, enum orch_result result, int final);
+enum orch_result orch_finish(struct orch *o, enum orch_result result, int final);
+
+/*
+ * Checks the result of a ledger call made for o (what: "the intent of PUT <id>", for the
+ * message). LEDGER_OK returns 1. Anything else prints the error (once per command), sets
+ * o->ledger_failed so the pump and every phase stop with ORCH_LEDGER, and returns 0: the
+ * caller must then not send the request the record was for.
+ */
+int orch_ledger_check(struct orch *o, enum ledger_result lr, const char *what);
 
 /* The phases. */
 enum orch_result orch_plan(struct orch *o);
