@@ -71,6 +71,10 @@ enum command_flags {
 	CMD_RESUME_ONLY = 1 << 4,  /* with CMD_LEDGER: never begin a run (track, cancel) */
 	CMD_FINAL = 1 << 5,        /* the command ends the run (see orch_finish) */
 	CMD_REPORT = 1 << 6,       /* print the run's report once its outcome is recorded */
+	/* with CMD_LEDGER: the rendered desired state is digested and compared with the run's
+	 * (orchestrator/desired.h); when the config renders differently, */
+	CMD_DESIRED_NEW_RUN = 1 << 7, /* the run is closed and a new attempt begins (contain, apply) */
+	CMD_DESIRED_REFUSE = 1 << 8,  /* the command refuses, exit 2 (remediate, track) */
 };
 
 /* A command that needs no orchestrator (help, render, status...): returns an enum exit_code. */

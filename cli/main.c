@@ -55,7 +55,7 @@ const struct command commands[] = {
 		"\nexit codes: 0 planned, 1 a read failed, 2 usage or config error, 4 interrupted\n",
 	},
 	{
-		"apply", NULL, cmd_apply, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER,
+		"apply", NULL, cmd_apply, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_DESIRED_NEW_RUN,
 		OPT_DRY_RUN,
 		"deploy definitions, initiative, assignment and role assignments",
 		"usage: policyctl [-c FILE] apply [--dry-run]",
@@ -81,7 +81,8 @@ const struct command commands[] = {
 		"3 timeout, 4 interrupted\n",
 	},
 	{
-		"remediate", NULL, cmd_remediate, CMD_NEEDS_CONFIG | CMD_RENDER_REFS | CMD_LEDGER,
+		"remediate", NULL, cmd_remediate,
+		CMD_NEEDS_CONFIG | CMD_RENDER_REFS | CMD_LEDGER | CMD_DESIRED_REFUSE,
 		OPT_DRY_RUN,
 		"create one remediation task per member and scope",
 		"usage: policyctl [-c FILE] remediate [--dry-run]",
@@ -97,7 +98,8 @@ const struct command commands[] = {
 		"4 interrupted\n",
 	},
 	{
-		"track", NULL, cmd_track, CMD_NEEDS_CONFIG | CMD_LEDGER | CMD_RESUME_ONLY | CMD_FINAL,
+		"track", NULL, cmd_track,
+		CMD_NEEDS_CONFIG | CMD_LEDGER | CMD_RESUME_ONLY | CMD_FINAL | CMD_DESIRED_REFUSE,
 		OPT_TIMEOUT,
 		"follow the run's remediation tasks to completion",
 		"usage: policyctl [-c FILE] track [--timeout DUR]",
@@ -112,7 +114,8 @@ const struct command commands[] = {
 		"3 timeout (rerun to continue), 4 interrupted (rerun to continue)\n",
 	},
 	{
-		"contain", NULL, cmd_contain, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_FINAL | CMD_REPORT,
+		"contain", NULL, cmd_contain,
+		CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_FINAL | CMD_REPORT | CMD_DESIRED_NEW_RUN,
 		OPT_TIMEOUT,
 		"apply, scan, remediate, track, verify and report in one go",
 		"usage: policyctl [-c FILE] contain [--timeout DUR]",

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "orchestrator/orch.h"
+#include "orchestrator/desired.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
@@ -176,6 +177,112 @@ static enum orch_result attach_or_begin(struct orch *o, const char *command)
 	return ORCH_OK;
 }
 
+/* The run's tasks that were sent and have not ended (planned or running in Azure). */
+static enum ledger_result count_unfinished_tasks(struct orch *o, size_t *nr_unfinished)
+{
+	struct ledger_task *tasks = NULL;
+	size_t nr = 0, i;
+	enum ledger_result lr = ledger_task_list(o->ledger, o->run.id, &tasks, &nr);
+	*nr_unfinished = 0;
+	for (i = 0; !lr && i < nr; i++) {
+		enum ledger_task_state state = ledger_task_state_of(tasks[i].state);
+		*nr_unfinished += state == LEDGER_TASK_PLANNED || state == LEDGER_TASK_RUNNING;
+	}
+	ledger_tasks_free(tasks, nr);
+	return lr;
+}
+
+/* Closes the attached run (its config changed) and begins a new attempt of command. */
+static enum orch_result begin_new_attempt(struct orch *o, const char *command, const char *changed)
+{
+	size_t unfinished = 0;
+	char *old_uid = xstrdup(o->run.uid);
+	enum orch_result ret = ORCH_LEDGER;
+
+	if (!orch_ledger_check(o, count_unfinished_tasks(o, &unfinished), "(read) the run's tasks"))
+		goto out;
+	msg_warning("config '%s' renders differently from run %s (changed: %s): that run is "
+		    "closed and a new attempt starts from apply", o->cfg->path ? o->cfg->path
+		    : "policyctl.ini", old_uid, changed);
+	if (unfinished)
+		msg_warning("%zu remediation task%s of run %s %s sent under the old config and may "
+			    "still run in Azure; this run does not follow %s (cancel %s in the "
+			    "portal if the old settings must not apply)", unfinished,
+			    unfinished > 1 ? "s" : "", old_uid, unfinished > 1 ? "were" : "was",
+			    unfinished > 1 ? "them" : "it", unfinished > 1 ? "them" : "it");
+	if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "superseded", "config changed"),
+			       "that the run is superseded") ||
+	    !orch_ledger_check(o, ledger_run_set_state(o->ledger, o->run.id, LEDGER_RUN_FAILED),
+			       "that the run is closed"))
+		goto out;
+	ledger_run_release(&o->run);
+	if (ledger_run_begin(o->ledger, command, o->scope_key, &o->run)) {
+		msg_error("cannot record a new run in '%s': %s", o->cfg->run_ledger,
+			  ledger_errmsg(o->ledger));
+		goto out;
+	}
+	if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "desired", o->desired),
+			       "the run's desired state"))
+		goto out;
+	msg_note("run %s begins (the previous run was %s)", o->run.uid, old_uid);
+	ret = ORCH_OK;
+out:
+	free(old_uid);
+	return ret;
+}
+
+/*
+ * Compares the desired state recorded with the attached run with o->desired (see
+ * orch_attach_run): the same, or none recorded (a run just begun, or begun by a version that
+ * recorded none), continues and records it.
+ */
+static enum orch_result check_desired(struct orch *o, const char *command)
+{
+	struct desired_digest was, now;
+	struct strbuf changed = STRBUF_INIT;
+	char *stored = NULL;
+	enum ledger_result lr;
+	enum orch_result ret = ORCH_OK;
+
+	if (!o->desired || o->desired_policy == ORCH_DESIRED_IGNORE)
+		return ORCH_OK;
+	lr = ledger_note_get(o->ledger, o->run.id, "desired", &stored);
+	if (lr == LEDGER_ERR_NOT_FOUND || (lr == LEDGER_OK && !stored)) {
+		if (!o->run_finished &&
+		    !orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "desired", o->desired),
+				       "the run's desired state"))
+			ret = ORCH_LEDGER;
+		goto out;
+	}
+	if (!orch_ledger_check(o, lr, "(read) the run's desired state")) {
+		ret = ORCH_LEDGER;
+		goto out;
+	}
+	if (desired_digest_parse(o->desired, &now)) {
+		msg_error("internal error: the desired state digest '%s' does not parse", o->desired);
+		ret = ORCH_USAGE;
+		goto out;
+	}
+	if (desired_digest_parse(stored, &was))
+		strbuf_addstr(&changed, "unreadable record of the run's desired state");
+	else if (!desired_digest_diff(&was, &now, &changed))
+		goto out;
+	if (o->desired_policy == ORCH_DESIRED_REFUSE) {
+		msg_error("config '%s' renders differently from run %s (changed: %s): '%s' would act "
+			  "on what the config no longer asks for; run 'policyctl contain' to start a "
+			  "new attempt with this config, or restore the config to continue run %s",
+			  o->cfg->path ? o->cfg->path : "policyctl.ini", o->run.uid, changed.buf,
+			  command, o->run.uid);
+		ret = ORCH_USAGE;
+	} else {
+		ret = begin_new_attempt(o, command, changed.buf);
+	}
+out:
+	free(stored);
+	strbuf_release(&changed);
+	return ret;
+}
+
 enum orch_result orch_attach_run(struct orch *o, const char *command, int resume_only)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -187,6 +294,8 @@ enum orch_result orch_attach_run(struct orch *o, const char *command, int resume
 		goto out;
 	}
 	ret = resume_only ? attach_existing(o, command) : attach_or_begin(o, command);
+	if (!ret)
+		ret = check_desired(o, command);
 	if (!ret && !orch_ledger_check(o, load_subscriptions(o), "(read) the run's subscriptions"))
 		ret = ORCH_LEDGER;
 out:

@@ -43,6 +43,13 @@ extern volatile sig_atomic_t orch_interrupted;
 /* SIGINT and SIGTERM set orch_interrupted instead of killing the process. */
 void orch_install_signals(void);
 
+/* What orch_attach_run does when the config renders differently from the run it would continue. */
+enum orch_desired_policy {
+	ORCH_DESIRED_IGNORE,    /* no check (scan, cancel: they act on no desired state) */
+	ORCH_DESIRED_NEW_RUN,   /* close that run, begin a new attempt from apply (contain, apply) */
+	ORCH_DESIRED_REFUSE,    /* refuse, ORCH_USAGE, saying the way forward (remediate, track) */
+};
+
 struct orch {
 	const struct config *cfg;     /* borrowed */
 	struct arm_client *arm;       /* borrowed */
@@ -60,6 +67,9 @@ struct orch {
 	char *scope_key;              /* "mg:<id>" or "subs:<id>,..." (owned) */
 	int64_t deadline_ms;          /* monotonic; 0 = none (track, verify) */
 	long principal_timeout_ms;
+	const char *desired;          /* borrowed: desired_digest_format text of the rendered
+				       * state, recorded with the run; NULL: not rendered */
+	enum orch_desired_policy desired_policy;
 	int run_finished;             /* attached to a finished run (track, cancel): its state
 				       * is left as it is */
 	int ledger_failed;            /* a ledger call failed: every phase stops, nothing more is
@@ -79,8 +89,10 @@ void orch_release(struct orch *o);
 
 /*
  * Opens the ledger (o->cfg->run_ledger) and attaches to the run to continue for this scope,
- * or begins one for command. Returns ORCH_OK, ORCH_USAGE when the ledger is busy or unusable.
- * The ledger is closed by orch_release.
+ * or begins one for command (resume_only: never begins; the scope's newest run, a finished
+ * one left as it is). A run whose recorded desired state differs from o->desired is handled
+ * per o->desired_policy, saying which parts changed. Returns ORCH_OK, ORCH_USAGE (ledger
+ * busy, no run, changed config refused) or ORCH_LEDGER. The ledger is closed by orch_release.
  */
 enum orch_result orch_attach_run(struct orch *o, const char *command, int resume_only);
 
