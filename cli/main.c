@@ -63,10 +63,12 @@ const struct command commands[] = {
 		"management group or at each listed subscription, then a role assignment for each\n"
 		"role the DeployIfNotExists members need, for the assignment's managed identity;\n"
 		"resources equal to the desired state are not rewritten; PrincipalNotFound is\n"
-		"retried until [run] principal_timeout\n"
+		"retried until [run] principal_timeout. A run begun for another config (its\n"
+		"desired state changed) is closed and a new attempt begins\n"
 		"\noptions:\n"
 		"  -n, --dry-run   print each write (method, URL, body) instead of sending it\n"
-		"\nexit codes: 0 applied, 1 a write failed, 2 usage or config error, 4 interrupted\n",
+		"\nexit codes: 0 applied, 1 a write failed, 2 usage or config error, 4 interrupted,\n"
+		"5 ledger error\n",
 	},
 	{
 		"scan", NULL, cmd_scan, CMD_NEEDS_CONFIG | CMD_LEDGER,
@@ -78,7 +80,7 @@ const struct command commands[] = {
 		"\noptions:\n"
 		"  -w, --wait   wait until every evaluation has finished\n"
 		"\nexit codes: 0 triggered (or finished), 1 a scan failed, 2 usage or config error,\n"
-		"3 timeout, 4 interrupted\n",
+		"3 timeout, 4 interrupted, 5 ledger error\n",
 	},
 	{
 		"remediate", NULL, cmd_remediate,
@@ -91,11 +93,12 @@ const struct command commands[] = {
 		"max_concurrent_tasks are active at once, the rest wait for 'policyctl track'.\n"
 		"Task names are fixed in the ledger before they are sent: a rerun never makes a\n"
 		"second task. resource_discovery = auto uses ExistingNonCompliant at a management\n"
-		"group and after a scan of this run, else ReEvaluateCompliance\n"
+		"group and after a scan of this run, else ReEvaluateCompliance. A run begun for\n"
+		"another config (its desired state changed) is refused (exit 2)\n"
 		"\noptions:\n"
 		"  -n, --dry-run   print each task's PUT instead of sending it\n"
-		"\nexit codes: 0 created, 1 a task could not be created, 2 usage or config error,\n"
-		"4 interrupted\n",
+		"\nexit codes: 0 created, 1 a task could not be created, 2 usage or config error\n"
+		"(or the config changed since the run began), 4 interrupted, 5 ledger error\n",
 	},
 	{
 		"track", NULL, cmd_track,
@@ -107,11 +110,13 @@ const struct command commands[] = {
 		"state counts as running), creating queued tasks as slots free. On a terminal it\n"
 		"redraws progress per scope and in total (deployments succeeded / failed /\n"
 		"remaining, elapsed, estimated time left); in a pipe it prints one line per\n"
-		"state change. A failed task lists its failed deployments\n"
+		"state change. A failed task lists its failed deployments. Only the run of this\n"
+		"config's scope is tracked; one begun for another config is refused\n"
 		"\noptions:\n"
 		"  --timeout DUR   give up after DUR (default: [remediation] timeout)\n"
-		"\nexit codes: 0 all succeeded, 1 some failed, 2 usage or config error,\n"
-		"3 timeout (rerun to continue), 4 interrupted (rerun to continue)\n",
+		"\nexit codes: 0 all succeeded, 1 some failed, 2 usage or config error (no run of\n"
+		"this scope, or the config changed since the run began), 3 timeout (rerun to\n"
+		"continue), 4 interrupted (rerun to continue), 5 ledger error\n",
 	},
 	{
 		"contain", NULL, cmd_contain,
@@ -122,11 +127,13 @@ const struct command commands[] = {
 		"the whole job in one command: apply (definitions, initiative, assignment, role\n"
 		"assignments) -> scan every subscription -> remediate -> track to the end ->\n"
 		"verify with a fresh scan -> report. Killed or interrupted, the same command\n"
-		"continues the run from the ledger without creating anything twice\n"
+		"continues the run from the ledger without creating anything twice; after a config\n"
+		"change it says what changed and starts a new attempt from apply\n"
 		"\noptions:\n"
 		"  --timeout DUR   deadline for tracking (default: [remediation] timeout)\n"
 		"\nexit codes: 0 every site compliant, 1 some deployments, tasks or sites failed,\n"
-		"2 usage or config error, 3 timeout, 4 interrupted (rerun to continue)\n",
+		"2 usage or config error, 3 timeout, 4 interrupted (rerun to continue),\n"
+		"5 the ledger could not record the run (nothing unrecorded was sent)\n",
 	},
 	{
 		"cancel", NULL, cmd_cancel, CMD_NEEDS_CONFIG | CMD_LEDGER | CMD_RESUME_ONLY,
@@ -134,8 +141,10 @@ const struct command commands[] = {
 		"cancel the run's active remediation tasks",
 		"usage: policyctl [-c FILE] cancel",
 		"asks Azure to cancel every active remediation task of the run (queued ones are\n"
-		"simply dropped); 'policyctl track' then follows them to Canceled\n"
-		"\nexit codes: 0 cancel sent, 1 a cancel failed, 2 usage or config error\n",
+		"simply dropped); 'policyctl track' then follows them to Canceled. Only the run\n"
+		"of this config's scope; a finished run stays finished\n"
+		"\nexit codes: 0 cancel sent, 1 a cancel failed, 2 usage or config error (or no\n"
+		"run of this scope), 5 ledger error\n",
 	},
 	{
 		"status", cmd_status, NULL, CMD_NEEDS_CONFIG, 0,
@@ -144,7 +153,8 @@ const struct command commands[] = {
 		"prints what the ledger ([run] ledger) knows of the latest run: its phase and\n"
 		"state, writes sent and unanswered, scans, tasks by state; reads no network and\n"
 		"works while another policyctl is running\n"
-		"\nexit codes: 0 printed, 2 no ledger or no run, or usage error\n",
+		"\nexit codes: 0 printed, 2 no ledger or no run, or usage error, 5 the run\n"
+		"cannot be read from the ledger\n",
 	},
 	{
 		"report", cmd_report, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT,
@@ -155,7 +165,8 @@ const struct command commands[] = {
 		"verification, and every failure with its error code and request ids\n"
 		"\noptions:\n"
 		"  --format FORMAT   table (default), json or markdown\n"
-		"\nexit codes: 0 printed, 2 no ledger or no run, or usage error\n",
+		"\nexit codes: 0 printed, 2 no ledger or no run, or usage error, 5 the run\n"
+		"cannot be read from the ledger\n",
 	},
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL },
 };
@@ -180,7 +191,7 @@ static void print_usage(FILE *out)
 	msg_print(out, "%s", "\n'policyctl help COMMAND' or 'policyctl COMMAND --help' describes a command;\n"
 	      "'policyctl help config' lists every config key.\n"
 	      "\nexit codes: 0 ok, 1 the work failed, 2 usage or config error, 3 timeout,\n"
-	      "4 interrupted (resumable)\n");
+	      "4 interrupted (resumable), 5 the ledger could not record the run\n");
 }
 
 static void print_command_help(const struct command *cmd)
