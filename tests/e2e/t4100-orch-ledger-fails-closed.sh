@@ -38,3 +38,8 @@ comm -23 "$WORK/sent" "$WORK/recorded" >"$WORK/unrecorded"
 # status says what the ledger knows, and the run is resumable
 expect_exit 0 "$POLICYCTL" -c policyctl.ini status
 assert_contains "$WORK/out" "state interrupted"
+# a run the ledger cannot read back fails status and report (exit 5), never "exit 0"
+sqlite3 -cmd '.timeout 5000' policyctl.ledger "update runs set phase = 'warp'"
+expect_exit 5 "$POLICYCTL" -c policyctl.ini status
+assert_contains "$WORK/err" "unknown run phase 'warp'"
+expect_exit 5 "$POLICYCTL" -c policyctl.ini report
