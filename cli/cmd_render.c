@@ -12,7 +12,7 @@
 #include "lib/banned.h"
 
 static const char render_usage[] =
-	"usage: policyctl [-c FILE] render [--format rest|arm-template|epac] [--out DIR]\n";
+	"usage: policyctl [-c FILE] render [--format " RENDER_FORMAT_NAMES "] [--out DIR]\n";
 
 static void print_render_help(void)
 {
@@ -25,10 +25,13 @@ static void print_render_help(void)
 	      "                       ARM's PUT, under SCOPE/COLLECTION/NAME.json, and manifest.json\n"
 	      "                       listing file, method, id and api-version in creation order;\n"
 	      "                       arm-template: one deployment template per scope;\n"
-	      "                       epac: Enterprise Policy as Code's folder layout\n"
+	      "                       epac: Enterprise Policy as Code's folder layout;\n"
+	      "                       terraform: main.tf, variables.tf, outputs.tf (azurerm);\n"
+	      "                       alz: an Azure Landing Zones library (management group only)\n"
 	      "  -o, --out DIR        folder to write to, created when missing (default: rendered)\n"
 	      "  -h, --help           this help\n"
-	      "\nexit codes: 0 written, 1 a file could not be written, 2 usage or config error\n",
+	      "\nexit codes: 0 written, 1 a file could not be written, 2 usage or config error\n"
+	      "(also: a format that cannot express the config, such as alz of subscriptions)\n",
 	      stdout);
 }
 
@@ -92,7 +95,13 @@ int cmd_render(int argc, char **argv, struct cli_context *ctx)
 		ret = EXIT_FAILED;
 		goto out;
 	}
-	if (render_write(&set, format, out_dir, &err) != OUTPUT_OK) {
+	switch (render_write(&set, format, out_dir, &err)) {
+	case OUTPUT_OK:
+		break;
+	case OUTPUT_ERR_UNSUPPORTED:
+		msg_error("%s", err.buf);
+		goto out;
+	case OUTPUT_ERR_IO:
 		msg_error("%s", err.buf);
 		ret = EXIT_FAILED;
 		goto out;

@@ -67,6 +67,7 @@ void rendered_set_release(struct rendered_set *out)
 	out->nr = out->alloc = 0;
 	string_list_clear(&out->role_definition_ids);
 	string_list_clear(&out->remediation_reference_ids);
+	memset(&out->terraform, 0, sizeof(out->terraform));
 }
 
 /* Appends a resource; steals body. */
@@ -444,6 +445,14 @@ enum render_result render_policy_set(const struct config *cfg, struct rendered_s
 			goto out;
 	}
 	collect_roles(out);
+	out->terraform.remediations = cfg->render_terraform_remediations;
+	out->terraform.parallel_deployments = cfg->remediation_parallel_deployments;
+	out->terraform.resource_count = cfg->remediation_resource_count;
+	out->terraform.failure_threshold = cfg->remediation_failure_threshold;
+	/* auto means ReEvaluateCompliance at a subscription (see [remediation] resource_discovery) */
+	out->terraform.resource_discovery =
+		!strcmp(cfg->remediation_resource_discovery, "ExistingNonCompliant") ?
+		"ExistingNonCompliant" : "ReEvaluateCompliance";
 	ret = RENDER_OK;
 out:
 	if (ret != RENDER_OK)

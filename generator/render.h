@@ -56,9 +56,17 @@ struct rendered_set {
 	   initiative order: one remediation task per id and assignment. Listed whatever the
 	   configured effect; a remediation only deploys while it is DeployIfNotExists. */
 	struct string_list remediation_reference_ids;
+	/* What the terraform format writes into its remediation resources, from the config */
+	struct {
+		int remediations;               /* [render] terraform_remediations */
+		int parallel_deployments;       /* [remediation] parallel_deployments */
+		int resource_count;             /* [remediation] resource_count */
+		double failure_threshold;       /* [remediation] failure_threshold */
+		const char *resource_discovery; /* subscription tasks' mode (static string) */
+	} terraform;
 };
 
-#define RENDERED_SET_INIT { NULL, 0, 0, { NULL, 0, 0 }, { NULL, 0, 0 } }
+#define RENDERED_SET_INIT { NULL, 0, 0, { NULL, 0, 0 }, { NULL, 0, 0 }, { 0, 0, 0, 0.0, NULL } }
 
 enum render_result {
 	RENDER_OK = 0,
