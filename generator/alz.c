@@ -46,7 +46,7 @@ static json_t *placeholder_id(const char *id, const char *scope)
 	return out;
 }
 
-static json_t *definition_file(const struct rendered_resource *r)
+static json_t *definition_file(const struct deploy_resource *r)
 {
 	json_t *props = json_deep_copy(json_object_get(r->body, "properties"));
 	json_object_del(props, "version");
@@ -54,7 +54,7 @@ static json_t *definition_file(const struct rendered_resource *r)
 			 "properties", props);
 }
 
-static json_t *set_file(const struct rendered_resource *r)
+static json_t *set_file(const struct deploy_resource *r)
 {
 	json_t *props = json_deep_copy(json_object_get(r->body, "properties")), *member;
 	size_t i;
@@ -68,7 +68,7 @@ static json_t *set_file(const struct rendered_resource *r)
 			 "properties", props);
 }
 
-static json_t *assignment_file(const struct rendered_resource *r)
+static json_t *assignment_file(const struct deploy_resource *r)
 {
 	const json_t *p = json_object_get(r->body, "properties");
 	const char *set_id = json_string_value(json_object_get(p, "policyDefinitionId"));
@@ -94,7 +94,7 @@ static json_t *assignment_file(const struct rendered_resource *r)
 			 "identity", json_object_get(r->body, "identity"), "properties", props);
 }
 
-enum alz_result alz_build(const struct rendered_set *set, struct alz_library *lib,
+enum alz_result alz_build(const struct deploy_set *set, struct alz_library *lib,
 			  struct strbuf *err)
 {
 	json_t *definitions = json_array(), *sets = json_array(), *assignments = json_array();
@@ -102,7 +102,7 @@ enum alz_result alz_build(const struct rendered_set *set, struct alz_library *li
 	size_t i;
 
 	for (i = 0; i < set->nr; i++) {
-		const struct rendered_resource *r = &set->resources[i];
+		const struct deploy_resource *r = &set->resources[i];
 		if (strncmp(r->scope, MG_PREFIX, strlen(MG_PREFIX))) {
 			strbuf_addstr(err, "format 'alz' needs [scope] management_group: Azure Landing "
 				      "Zones assign archetypes to management groups, not to a list of "
@@ -114,12 +114,12 @@ enum alz_result alz_build(const struct rendered_set *set, struct alz_library *li
 			return ALZ_ERR_SCOPE;
 		}
 		switch (r->kind) {
-		case RENDER_POLICY_DEFINITION:
+		case DEPLOY_POLICY_DEFINITION:
 			add_file(lib, "policy_definitions", r->name, ".alz_policy_definition.json",
 				 definition_file(r));
 			json_array_append_new(definitions, json_string(r->name));
 			break;
-		case RENDER_POLICY_SET_DEFINITION:
+		case DEPLOY_POLICY_SET_DEFINITION:
 			add_file(lib, "policy_set_definitions", r->name,
 				 ".alz_policy_set_definition.json", set_file(r));
 			json_array_append_new(sets, json_string(r->name));
@@ -127,7 +127,7 @@ enum alz_result alz_build(const struct rendered_set *set, struct alz_library *li
 			set_display = json_string_value(json_object_get(
 				json_object_get(r->body, "properties"), "displayName"));
 			break;
-		case RENDER_POLICY_ASSIGNMENT:
+		case DEPLOY_POLICY_ASSIGNMENT:
 			add_file(lib, "policy_assignments", r->name, ".alz_policy_assignment.json",
 				 assignment_file(r));
 			json_array_append_new(assignments, json_string(r->name));

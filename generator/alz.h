@@ -41,7 +41,7 @@ enum alz_result {
 };
 
 /* Builds the library of set (borrowed) into lib (ALZ_LIBRARY_INIT or released). */
-enum alz_result alz_build(const struct rendered_set *set, struct alz_library *lib,
+enum alz_result alz_build(const struct deploy_set *set, struct alz_library *lib,
 			  struct strbuf *err);
 void alz_library_release(struct alz_library *lib);
 

@@ -19,6 +19,7 @@
 #define OUTPUT_H
 
 #include "generator/render.h"
+#include "lib/config.h"
 #include "lib/strbuf.h"
 
 enum render_format {
@@ -45,8 +46,12 @@ enum output_result {
  * files of the same names are replaced atomically, others are left alone). On failure
  * returns OUTPUT_ERR_IO or OUTPUT_ERR_UNSUPPORTED (nothing written) with one line in err.
  */
-enum output_result render_write(const struct rendered_set *set, enum render_format format,
+enum output_result render_write(const struct deploy_set *set, enum render_format format,
 				const char *dir, struct strbuf *err);
+/* As render_write, with the settings of cfg (borrowed; NULL for the defaults) that a format
+   takes: [render] terraform_remediations and [remediation] for the terraform format. */
+enum output_result render_write_config(const struct deploy_set *set, enum render_format format,
+				       const struct config *cfg, const char *dir, struct strbuf *err);
 
 /*
  * The arm-template form of a policy resource body: every string that starts with '[' and ends

@@ -24,7 +24,8 @@
 
 /* One scope of the set: its resources are set->resources[first .. end). */
 struct tf_scope {
-	const struct rendered_set *set;
+	const struct deploy_set *set;
+	const struct terraform_options *opts;
 	size_t first, end;
 	int is_mg;
 	size_t number;            /* 1-based position among the subscriptions (0 for a management group) */
@@ -185,8 +186,8 @@ static int definition_address(struct strbuf *sb, const struct tf_scope *sc, cons
 {
 	size_t i;
 	for (i = sc->first; i < sc->end; i++) {
-		const struct rendered_resource *r = &sc->set->resources[i];
-		if (r->kind == RENDER_POLICY_DEFINITION && !strcmp(r->id, id)) {
+		const struct deploy_resource *r = &sc->set->resources[i];
+		if (r->kind == DEPLOY_POLICY_DEFINITION && !strcmp(r->id, id)) {
 			strbuf_addstr(sb, "azurerm_policy_definition.");
 			add_label(sb, r->name, sc);
 			return 1;
@@ -196,7 +197,7 @@ static int definition_address(struct strbuf *sb, const struct tf_scope *sc, cons
 }
 
 static void write_definition(struct strbuf *sb, const struct tf_scope *sc,
-			     const struct rendered_resource *r)
+			     const struct deploy_resource *r)
 {
 	const json_t *p = json_object_get(r->body, "properties");
 	begin_resource(sb, "azurerm_policy_definition", r->name, sc);
@@ -217,7 +218,7 @@ static void write_definition(struct strbuf *sb, const struct tf_scope *sc,
 }
 
 static void write_set(struct strbuf *sb, const struct tf_scope *sc,
-		      const struct rendered_resource *r)
+		      const struct deploy_resource *r)
 {
 	const json_t *p = json_object_get(r->body, "properties"), *item, *names;
 	size_t i;
@@ -300,7 +301,7 @@ static const char *user_identity(const json_t *body)
 
 /* The address of the assignment of the scope, e.g. azurerm_management_group_policy_assignment.x */
 static void assignment_address(struct strbuf *sb, const struct tf_scope *sc,
-			       const struct rendered_resource *a)
+			       const struct deploy_resource *a)
 {
 	strbuf_addf(sb, "%s.", assignment_type(sc));
 	add_label(sb, a->name, sc);
@@ -308,7 +309,7 @@ static void assignment_address(struct strbuf *sb, const struct tf_scope *sc,
 
 /* The principal id expression of the assignment's identity. */
 static void principal_expr(struct strbuf *sb, const struct tf_scope *sc,
-			   const struct rendered_resource *a)
+			   const struct deploy_resource *a)
 {
 	if (user_identity(a->body)) {
 		strbuf_addstr(sb, "var.user_assigned_identity_principal_id");
@@ -319,7 +320,7 @@ static void principal_expr(struct strbuf *sb, const struct tf_scope *sc,
 }
 
 static void write_assignment(struct strbuf *sb, const struct tf_scope *sc,
-			     const struct rendered_resource *a)
+			     const struct deploy_resource *a)
 {
 	const json_t *p = json_object_get(a->body, "properties"), *item;
 	const char *set_id = json_string_value(json_object_get(p, "policyDefinitionId"));
@@ -334,8 +335,8 @@ static void write_assignment(struct strbuf *sb, const struct tf_scope *sc,
 		    sc->scope_expr.buf);
 	strbuf_addstr(sb, "  policy_definition_id = ");
 	for (i = sc->first; i < sc->end; i++) {
-		const struct rendered_resource *r = &sc->set->resources[i];
-		if (r->kind == RENDER_POLICY_SET_DEFINITION && set_id && !strcmp(r->id, set_id)) {
+		const struct deploy_resource *r = &sc->set->resources[i];
+		if (r->kind == DEPLOY_POLICY_SET_DEFINITION && set_id && !strcmp(r->id, set_id)) {
 			strbuf_addstr(sb, "azurerm_policy_set_definition.");
 			add_label(sb, r->name, sc);
 			strbuf_addstr(sb, ".id");
@@ -385,7 +386,7 @@ static void role_label_name(struct strbuf *sb, const char *assignment, const cha
 }
 
 static void write_roles(struct strbuf *sb, const struct tf_scope *sc,
-			const struct rendered_resource *a)
+			const struct deploy_resource *a)
 {
 	const struct string_list *roles = &sc->set->role_definition_ids;
 	struct strbuf name = STRBUF_INIT;
@@ -417,14 +418,16 @@ static void write_roles(struct strbuf *sb, const struct tf_scope *sc,
 }
 
 static void write_remediations(struct strbuf *sb, const struct tf_scope *sc,
-			       const struct rendered_resource *a)
+			       const struct deploy_resource *a)
 {
-	const struct rendered_set *set = sc->set;
-	const struct string_list *refs = &set->remediation_reference_ids;
+	const struct deploy_set *set = sc->set;
+	const struct string_list *refs = &set->reference_ids;
 	struct strbuf name = STRBUF_INIT;
 	size_t i, k;
 
-	if (!set->terraform.remediations)
+	const struct terraform_options *opts = sc->opts;
+
+	if (!opts->remediations)
 		return;
 	for (i = 0; i < refs->nr; i++) {
 		strbuf_reset(&name);
@@ -440,12 +443,11 @@ static void write_remediations(struct strbuf *sb, const struct tf_scope *sc,
 		strbuf_addstr(sb, ".id\n  policy_definition_reference_id = ");
 		add_str(sb, refs->items[i]);
 		strbuf_addch(sb, '\n');
-		if (!sc->is_mg && set->terraform.resource_discovery)
-			strbuf_addf(sb, "  resource_discovery_mode = \"%s\"\n",
-				    set->terraform.resource_discovery);
-		strbuf_addf(sb, "  parallel_deployments = %d\n  resource_count = %d\n"
-			    "  failure_percentage = %g\n", set->terraform.parallel_deployments,
-			    set->terraform.resource_count, set->terraform.failure_threshold);
+		if (!sc->is_mg && opts->resource_discovery)
+			strbuf_addf(sb, "  resource_discovery_mode = \"%s\"\n", opts->resource_discovery);
+		strbuf_addf(sb, "  parallel_deployments = %ld\n  resource_count = %ld\n"
+			    "  failure_percentage = %g\n", opts->parallel_deployments,
+			    opts->resource_count, opts->failure_threshold);
 		/* the identity must hold its roles before a deployment runs */
 		strbuf_addstr(sb, "  depends_on = [");
 		for (k = 0; k < set->role_definition_ids.nr; k++) {
@@ -461,7 +463,7 @@ static void write_remediations(struct strbuf *sb, const struct tf_scope *sc,
 }
 
 static void write_variables(struct strbuf *sb, const struct tf_scope *sc,
-			    const struct rendered_resource *a)
+			    const struct deploy_resource *a)
 {
 	const char *scope = sc->set->resources[sc->first].scope;
 	if (sc->is_mg) {
@@ -494,7 +496,7 @@ static void write_variables(struct strbuf *sb, const struct tf_scope *sc,
 }
 
 static void write_outputs(struct strbuf *sb, const struct tf_scope *sc,
-			  const struct rendered_resource *a)
+			  const struct deploy_resource *a)
 {
 	struct strbuf suffix = STRBUF_INIT;
 	if (!sc->is_mg)
@@ -513,7 +515,7 @@ static void write_outputs(struct strbuf *sb, const struct tf_scope *sc,
 static void write_scope(struct terraform_files *files, struct tf_scope *sc)
 {
 	struct strbuf *sb = &files->main_tf;
-	const struct rendered_resource *assignment = NULL;
+	const struct deploy_resource *assignment = NULL;
 	size_t i;
 
 	if (!sc->is_mg) {
@@ -522,15 +524,15 @@ static void write_scope(struct terraform_files *files, struct tf_scope *sc)
 			    sc->number, sc->number);
 	}
 	for (i = sc->first; i < sc->end; i++) {
-		const struct rendered_resource *r = &sc->set->resources[i];
+		const struct deploy_resource *r = &sc->set->resources[i];
 		switch (r->kind) {
-		case RENDER_POLICY_DEFINITION:
+		case DEPLOY_POLICY_DEFINITION:
 			write_definition(sb, sc, r);
 			break;
-		case RENDER_POLICY_SET_DEFINITION:
+		case DEPLOY_POLICY_SET_DEFINITION:
 			write_set(sb, sc, r);
 			break;
-		case RENDER_POLICY_ASSIGNMENT:
+		case DEPLOY_POLICY_ASSIGNMENT:
 			write_assignment(sb, sc, r);
 			assignment = r;
 			break;
@@ -544,7 +546,20 @@ static void write_scope(struct terraform_files *files, struct tf_scope *sc)
 	write_outputs(&files->outputs_tf, sc, assignment);
 }
 
-void terraform_render(const struct rendered_set *set, struct terraform_files *files)
+void terraform_options_from_config(const struct config *cfg, struct terraform_options *opts)
+{
+	opts->remediations = cfg->render_terraform_remediations;
+	opts->parallel_deployments = cfg->remediation_parallel_deployments;
+	opts->resource_count = cfg->remediation_resource_count;
+	opts->failure_threshold = cfg->remediation_failure_threshold;
+	opts->resource_discovery =
+		cfg->remediation_resource_discovery &&
+		!strcmp(cfg->remediation_resource_discovery, "ExistingNonCompliant") ?
+		"ExistingNonCompliant" : "ReEvaluateCompliance";
+}
+
+void terraform_render(const struct deploy_set *set, const struct terraform_options *opts,
+		      struct terraform_files *files)
 {
 	size_t i = 0, subscriptions = 0;
 	int any_mg = 0;
@@ -561,7 +576,7 @@ void terraform_render(const struct rendered_set *set, struct terraform_files *fi
 	strbuf_addstr(&files->outputs_tf, NOTE);
 	i = 0;
 	while (i < set->nr) {
-		struct tf_scope sc = { set, i, i, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+		struct tf_scope sc = { set, opts, i, i, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
 		const char *scope = set->resources[i].scope;
 		while (sc.end < set->nr && !strcmp(set->resources[sc.end].scope, scope))
 			sc.end++;

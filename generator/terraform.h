@@ -20,7 +20,23 @@
 #define TERRAFORM_H
 
 #include "generator/render.h"
+#include "lib/config.h"
 #include "lib/strbuf.h"
+
+/* What the remediation resources take; written only when remediations is set. */
+struct terraform_options {
+	int remediations;               /* [render] terraform_remediations */
+	long parallel_deployments;      /* [remediation] parallel_deployments */
+	long resource_count;            /* [remediation] resource_count */
+	double failure_threshold;       /* [remediation] failure_threshold */
+	const char *resource_discovery; /* subscription remediations' mode (static string) */
+};
+
+#define TERRAFORM_OPTIONS_INIT { 0, 10, 500, 1.0, "ReEvaluateCompliance" }
+
+/* Fills opts from cfg (borrowed): [render] and [remediation]; "auto" discovery is
+   ReEvaluateCompliance at a subscription, as the orchestrator does. */
+void terraform_options_from_config(const struct config *cfg, struct terraform_options *opts);
 
 /* The files of one configuration; each buffer is one file's text. Release with the function below. */
 struct terraform_files {
@@ -31,8 +47,9 @@ struct terraform_files {
 
 #define TERRAFORM_FILES_INIT { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT }
 
-/* Writes set (borrowed) as Terraform into files (appended). Cannot fail. */
-void terraform_render(const struct rendered_set *set, struct terraform_files *files);
+/* Writes set and opts (borrowed) as Terraform into files (appended). Cannot fail. */
+void terraform_render(const struct deploy_set *set, const struct terraform_options *opts,
+		      struct terraform_files *files);
 void terraform_files_release(struct terraform_files *files);
 
 /*

@@ -54,7 +54,7 @@ static size_t count(const char *haystack, const char *needle)
 static void render(const char *ini, struct terraform_files *files)
 {
 	struct config cfg;
-	struct rendered_set set = RENDERED_SET_INIT;
+	struct deploy_set set = DEPLOY_SET_INIT;
 	struct strbuf err = STRBUF_INIT;
 	char file[] = "/tmp/policyctl-terraform-XXXXXX";
 	int fd = mkstemp(file);
@@ -66,9 +66,11 @@ static void render(const char *ini, struct terraform_files *files)
 	fclose(f);
 	assert_int_equal(config_load(&cfg, file, &err), CONFIG_OK);
 	unlink(file);
+	struct terraform_options opts = TERRAFORM_OPTIONS_INIT;
 	assert_int_equal(render_policy_set(&cfg, &set, &err), RENDER_OK);
-	terraform_render(&set, files);
-	rendered_set_release(&set);
+	terraform_options_from_config(&cfg, &opts);
+	terraform_render(&set, &opts, files);
+	deploy_set_release(&set);
 	config_release(&cfg);
 	strbuf_release(&err);
 }
