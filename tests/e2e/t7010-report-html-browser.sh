@@ -59,7 +59,7 @@ done
 
 # the browser: nothing may leave the machine (no proxy reachable, no name resolves)
 chrome() {
-	"$browser" --headless --no-sandbox --disable-gpu --no-first-run --disable-extensions \
+	timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run --disable-extensions \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--disable-default-apps --no-pings --user-data-dir="$WORK/profile" \
 		--proxy-server=127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" "$@" 2>>"$WORK/chrome.err"
