@@ -40,6 +40,7 @@ enum cli_option {
 	OPT_FORMAT = 1 << 3,  /* -f, --format FORMAT (the command checks the value) */
 	OPT_OUT = 1 << 4,     /* -o, --out DIR */
 	OPT_ARGS = 1 << 5,    /* positional arguments (else one is a usage error) */
+	OPT_WITHIN = 1 << 6,  /* --within DUR (a positive duration: 30d, 12h) */
 };
 
 /* A command's parsed options; strings borrowed from argv. */
@@ -49,6 +50,7 @@ struct cli_options {
 	long timeout_ms;    /* 0 when not given */
 	const char *format; /* NULL when not given */
 	const char *out;    /* NULL when not given */
+	long within_ms;     /* 0 when not given */
 	int argc;           /* positional arguments after the options */
 	char **argv;
 };
@@ -75,6 +77,10 @@ enum command_flags {
 	 * (orchestrator/desired.h); when the config renders differently, */
 	CMD_DESIRED_NEW_RUN = 1 << 7, /* the run is closed and a new attempt begins (contain, apply) */
 	CMD_DESIRED_REFUSE = 1 << 8,  /* the command refuses, exit 2 (remediate, track) */
+	/* with CMD_RENDER: read and check the [exemptions] file before anything is sent (exit 2
+	 * on a bad entry); an expired entry is an error, or a warning for a row without
+	 * CMD_LEDGER (plan) */
+	CMD_EXEMPTIONS = 1 << 9,
 };
 
 /* A command that needs no orchestrator (help, render, status...): returns an enum exit_code. */
@@ -118,5 +124,6 @@ command_run_fn cmd_remediate;
 command_run_fn cmd_track;
 command_run_fn cmd_contain;
 command_run_fn cmd_cancel;
+command_run_fn cmd_exemptions;
 
 #endif

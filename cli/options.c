@@ -21,6 +21,7 @@ static const struct {
 	{ { "timeout", required_argument, NULL, 'T' }, OPT_TIMEOUT, 0 },
 	{ { "format", required_argument, NULL, 'f' }, OPT_FORMAT, 'f' },
 	{ { "out", required_argument, NULL, 'o' }, OPT_OUT, 'o' },
+	{ { "within", required_argument, NULL, 'W' }, OPT_WITHIN, 0 },
 };
 
 int cli_exit_code(enum orch_result result)
@@ -70,6 +71,13 @@ int cli_parse_options(const struct command *cmd, int argc, char **argv, struct c
 		case 'T':
 			if (config_parse_duration(optarg, &opts->timeout_ms) < 0 || opts->timeout_ms <= 0) {
 				msg_error("option '--timeout': expected a duration such as 30s, 5m or 4h, "
+					  "got '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'W':
+			if (config_parse_duration(optarg, &opts->within_ms) < 0 || opts->within_ms <= 0) {
+				msg_error("option '--within': expected a duration such as 30d, 12h or 90m, "
 					  "got '%s'", optarg);
 				goto out;
 			}

@@ -444,10 +444,20 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 
 enum orch_result orch_plan(struct orch *o)
 {
-	return deploy(o, 1);
+	enum orch_result ret = deploy(o, 1);
+	enum orch_result ex;
+	/* the exemptions' plan is shown even when a policy read failed: it reads apart */
+	if (ret == ORCH_INTERRUPTED || ret == ORCH_TIMEOUT || ret == ORCH_LEDGER)
+		return ret;
+	ex = orch_exemptions_sync(o, 1);
+	return ret ? ret : ex;
 }
 
 enum orch_result orch_apply(struct orch *o)
 {
-	return deploy(o, 0);
+	enum orch_result ret = deploy(o, 0);
+	/* exemptions name the assignment: only once it is in place */
+	if (!ret)
+		ret = orch_exemptions_sync(o, 0);
+	return ret;
 }
