@@ -174,7 +174,11 @@ static void problem(struct loader *ld, const json_t *entry, size_t index, const 
 	ld->errors++;
 }
 
-/* The entry's string key, or NULL (absent or empty; a non-string is a problem). */
+/* What entry_string returns for a value of the wrong type (already reported). */
+static const char wrong_type[] = "";
+#define GIVEN(s) ((s) && (s) != wrong_type)
+
+/* The entry's string key; NULL when absent or empty; wrong_type (reported) for a non-string. */
 static const char *entry_string(struct loader *ld, const json_t *entry, size_t index,
 				const char *key)
 {
@@ -183,7 +187,7 @@ static const char *entry_string(struct loader *ld, const json_t *entry, size_t i
 		return NULL;
 	if (!json_is_string(v)) {
 		problem(ld, entry, index, "'%s' must be a string", key);
-		return NULL;
+		return wrong_type;
 	}
 	return *json_string_value(v) ? json_string_value(v) : NULL;
 }
@@ -380,7 +384,7 @@ static void load_entry(struct loader *ld, const json_t *list, const json_t *entr
 
 	if (!name)
 		problem(ld, entry, index, "'name' is required: the exemption's name in Azure");
-	else if (!valid_name(name))
+	else if (GIVEN(name) && !valid_name(name))
 		problem(ld, entry, index, "'name' must be 1 to %d letters, digits and -_.() "
 			"(not ending in '.')", NAME_MAX_LEN);
 	else
@@ -400,11 +404,13 @@ static void load_entry(struct loader *ld, const json_t *list, const json_t *entr
 		problem(ld, entry, index, "'reason' is required: why the control cannot apply here");
 	if (!ticket && cfg->exemptions_require_ticket)
 		problem(ld, entry, index, "'ticket' is required ([exemptions] require_ticket = true)");
-	if (category && strcmp(category, "Waiver") && strcmp(category, "Mitigated"))
+	if (GIVEN(category) && strcmp(category, "Waiver") && strcmp(category, "Mitigated"))
 		problem(ld, entry, index, "'category' must be Waiver or Mitigated, got '%s'", category);
 	if (!expires) {
 		problem(ld, entry, index, "'expires' is required: a date (2027-03-31) or a UTC "
 			"date-time (2027-03-31T12:00:00Z)");
+	} else if (!GIVEN(expires)) {
+		/* reported */
 	} else if (exemptions_parse_time(expires, &expires_ms)) {
 		problem(ld, entry, index, "'expires' must be a date (2027-03-31) or a UTC date-time "
 			"(2027-03-31T12:00:00Z), got '%s'", expires);
@@ -431,7 +437,9 @@ static void load_entry(struct loader *ld, const json_t *list, const json_t *entr
 			"selectors)");
 
 	/* the scopes: one, or one per resource */
-	if (scope && resources && !json_is_null(resources)) {
+	if (scope == wrong_type) {
+		/* reported */
+	} else if (scope && resources && !json_is_null(resources)) {
 		problem(ld, entry, index, "expected 'scope' or 'resources', not both");
 	} else if (scope) {
 		string_list_append(&scopes, scope);
