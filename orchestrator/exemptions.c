@@ -259,13 +259,14 @@ static void collect_reference_ids(struct loader *ld)
 	}
 }
 
-static int known_reference(struct loader *ld, const char *ref)
+/* The initiative's spelling of ref (borrowed), or NULL when it has no such member. */
+static const char *known_reference(struct loader *ld, const char *ref)
 {
 	size_t i;
 	for (i = 0; i < ld->reference_ids.nr; i++)
 		if (!strcasecmp(ld->reference_ids.items[i], ref))
-			return 1;
-	return 0;
+			return ld->reference_ids.items[i];
+	return NULL;
 }
 
 /* The entry's members as a new array (empty: all), or NULL after a problem. */
@@ -294,7 +295,7 @@ static json_t *entry_members(struct loader *ld, const json_t *entry, size_t inde
 			strbuf_release(&known);
 			goto bad;
 		}
-		json_array_append_new(out, json_string(ref));
+		json_array_append_new(out, json_string(known_reference(ld, ref)));
 	}
 	return out;
 bad:
