@@ -459,5 +459,7 @@ enum orch_result orch_apply(struct orch *o)
 	/* exemptions name the assignment: only once it is in place */
 	if (!ret)
 		ret = orch_exemptions_sync(o, 0);
+	if (!ret)
+		ret = orch_exemptions_record(o);
 	return ret;
 }

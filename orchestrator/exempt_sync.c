@@ -493,6 +493,39 @@ out:
 	return ret;
 }
 
+enum orch_result orch_exemptions_record(struct orch *o)
+{
+	json_t *list = NULL, *ex, *kept = json_array();
+	struct strbuf text = STRBUF_INIT;
+	enum orch_result ret;
+	size_t i;
+
+	if (!o->ledger || o->dry_run)
+		goto done;
+	ret = orch_exemptions_list(o, orch_wall_ms(), o->cfg->exemptions_within, &list);
+	if (ret)
+		goto out;
+	/* what the report shows: who, until when, in what state, and over which resources */
+	json_array_foreach(list, i, ex)
+		json_array_append_new(kept, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}",
+			"name", json_object_get(ex, "name"), "scope", json_object_get(ex, "scope"),
+			"owner", json_object_get(ex, "owner"), "expiresOn", json_object_get(ex, "expiresOn"),
+			"status", json_object_get(ex, "status"), "managed", json_object_get(ex, "managed"),
+			"resources", json_object_get(ex, "resources")));
+	jsonutil_add_compact(&text, kept);
+	if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "exemptions", text.buf),
+			       "the exemptions of the assignment"))
+		ret = ORCH_LEDGER;
+	goto out;
+done:
+	ret = ORCH_OK;
+out:
+	json_decref(list);
+	json_decref(kept);
+	strbuf_release(&text);
+	return ret;
+}
+
 int64_t orch_wall_ms(void)
 {
 	struct timespec ts;

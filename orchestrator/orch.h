@@ -152,6 +152,13 @@ enum orch_result orch_exemptions_sync(struct orch *o, int plan_only);
  */
 enum orch_result orch_exemptions_list(struct orch *o, int64_t now_ms, int64_t within_ms,
 				      json_t **out);
+/*
+ * Records orch_exemptions_list's view (name, scope, owner, expiresOn, status, managed,
+ * resources) in the run as note "exemptions", for `report`: after apply and after verify.
+ * Nothing without a ledger or in a dry run. Returns ORCH_OK, ORCH_FAILED (the list could
+ * not be read), ORCH_LEDGER, ORCH_INTERRUPTED, ORCH_TIMEOUT.
+ */
+enum orch_result orch_exemptions_record(struct orch *o);
 /* Wall-clock Unix milliseconds (UTC), what expiries are judged against. */
 int64_t orch_wall_ms(void);
 
