@@ -25,7 +25,7 @@ enum orch_result cmd_exemptions(struct orch *o, const struct cli_options *opts)
 			  opts->format);
 		return ORCH_USAGE;
 	}
-	ret = orch_exemptions_list(o, orch_wall_ms(), within, &list);
+	ret = orch_exemptions_list(o, within, &list);
 	if (ret)
 		goto out;
 	exemptions_render(list, format, &out);

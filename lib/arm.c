@@ -534,6 +534,14 @@ static void set_header_copy(char **dst, const struct http_response *hr, const ch
 	*dst = v ? xstrdup(v) : NULL;
 }
 
+/* The response's Date as Unix seconds, 0 when absent or unreadable. */
+static long long server_time_of(const struct http_response *hr)
+{
+	const char *date = http_response_header(hr, "Date");
+	long long s;
+	return date && !http_parse_date(date, &s) ? s : 0;
+}
+
 /* A list page arrived: hand its items over and go on to the next link. */
 static void on_page(struct arm_call *call, json_t *body)
 {
@@ -670,6 +678,7 @@ static void on_http_done(struct http_response *hr, void *data)
 	call->resp.status = hr->status;
 	set_header_copy(&call->resp.request_id, hr, "x-ms-request-id");
 	set_header_copy(&call->resp.location, hr, "Location");
+	call->resp.server_time_s = server_time_of(hr);
 	free(call->resp.error.request_id);
 	call->resp.error.request_id = call->resp.request_id ? xstrdup(call->resp.request_id) : NULL;
 	set_header_copy(&call->resp.error.correlation_id, hr, "x-ms-correlation-request-id");

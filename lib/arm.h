@@ -96,6 +96,8 @@ struct arm_response {
 	struct arm_error error;  /* filled when result != ARM_OK */
 	char *request_id;        /* x-ms-request-id of the final response (owned) */
 	char *location;          /* Location header of the final response (owned) */
+	long long server_time_s; /* the final response's Date header as Unix seconds (the
+				  * server's clock: Azure judges expiries by it); 0 when absent */
 	unsigned tries;          /* HTTP attempts spent, all pages and polls included */
 	unsigned pages;          /* pages fetched (lists) or polls made (LROs) */
 	long elapsed_ms;

@@ -203,6 +203,20 @@ int http_parse_retry_after(const char *value, long long now_s, long *ms)
 	return 0;
 }
 
+int http_parse_date(const char *value, long long *unix_s)
+{
+	time_t when;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (!isalpha((unsigned char)*value))
+		return -1; /* the three forms start with a weekday name */
+	when = curl_getdate(value, NULL);
+	if (when == (time_t)-1)
+		return -1;
+	*unix_s = (long long)when;
+	return 0;
+}
+
 static int host_is_loopback(const char *host)
 {
 	if (!strcasecmp(host, "localhost") || !strcmp(host, "[::1]") || !strcmp(host, "::1"))

@@ -185,6 +185,9 @@ void http_engine_stats(const struct http_engine *engine, struct http_stats *out)
  */
 int http_parse_retry_after(const char *value, long long now_s, long *ms);
 
+/* Parses an HTTP-date (IMF-fixdate, RFC 850 or asctime) into Unix seconds: 0, or -1. */
+int http_parse_date(const char *value, long long *unix_s);
+
 /* 0 when url may be used (https://, or http:// to loopback/IMDS), else -1 with err set. */
 int http_check_url(const char *url, struct strbuf *err);
 

@@ -45,6 +45,7 @@ struct sync_state {
 	struct sync_write *writes;   /* owned */
 	size_t nr_writes;
 	long failed;
+	long long server_time_s;     /* the latest Date of the lists (Azure's clock), 0: none */
 };
 
 static void free_state(struct orch_phase *ph)
@@ -108,6 +109,8 @@ static void on_list(struct arm_client *client, struct arm_response *resp, void *
 		st->failed++;
 		return;
 	}
+	if (resp->server_time_s > st->server_time_s)
+		st->server_time_s = resp->server_time_s;
 	json_array_foreach(resp->body, i, ex) {
 		const char *id = json_string_value(json_object_get(ex, "id"));
 		/* the filter asks for our assignment; checked again in case a server ignores it */
@@ -440,11 +443,11 @@ static json_t *string_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-enum orch_result orch_exemptions_list(struct orch *o, int64_t now_ms, int64_t within_ms,
-				      json_t **out)
+enum orch_result orch_exemptions_list(struct orch *o, int64_t within_ms, json_t **out)
 {
 	struct sync_state *st = state_new(o);
 	enum orch_result ret;
+	int64_t now_ms;
 	json_t *ex;
 	size_t i;
 
@@ -454,6 +457,8 @@ enum orch_result orch_exemptions_list(struct orch *o, int64_t now_ms, int64_t wi
 		ret = ORCH_FAILED;
 	if (ret)
 		goto out;
+	/* Azure's clock decides when an exemption stops exempting: judge by it, not by ours */
+	now_ms = st->server_time_s ? (int64_t)st->server_time_s * 1000 : orch_wall_ms();
 	*out = json_array();
 	json_array_foreach(st->live, i, ex) {
 		const json_t *props = json_object_get(ex, "properties");
@@ -502,7 +507,7 @@ enum orch_result orch_exemptions_record(struct orch *o)
 
 	if (!o->ledger || o->dry_run)
 		goto done;
-	ret = orch_exemptions_list(o, orch_wall_ms(), o->cfg->exemptions_within, &list);
+	ret = orch_exemptions_list(o, o->cfg->exemptions_within, &list);
 	if (ret)
 		goto out;
 	/* what the report shows: who, until when, in what state, and over which resources */

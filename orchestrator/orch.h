@@ -144,14 +144,14 @@ enum orch_result orch_exemptions_sync(struct orch *o, int plan_only);
 /*
  * Every exemption of o's assignments, managed or not, as a new JSON array in *out (NULL on
  * failure): objects with name, id, scope, assignmentId, managed, owner, expiresOn, status
- * ("active", "expiring" within within_ms of now_ms, "expired", "no expiry", "no owner"),
+ * ("active", "expiring" within within_ms, "expired", "no expiry", "no owner": judged by the
+ * server's clock, its responses' Date, else this machine's),
  * category, reason, ticket, entry, members and resources (the ids the last evaluation found
  * exempt under it). For `exemptions`, and for `inventory` and `report` to show exempt
  * resources apart from non-compliant ones. Returns ORCH_OK or ORCH_FAILED (message printed),
  * ORCH_INTERRUPTED, ORCH_TIMEOUT.
  */
-enum orch_result orch_exemptions_list(struct orch *o, int64_t now_ms, int64_t within_ms,
-				      json_t **out);
+enum orch_result orch_exemptions_list(struct orch *o, int64_t within_ms, json_t **out);
 /*
  * Records orch_exemptions_list's view (name, scope, owner, expiresOn, status, managed,
  * resources) in the run as note "exemptions", for `report`: after apply and after verify.
