@@ -55,6 +55,19 @@ static void test_retry_after_dates(void **state)
 	assert_int_equal(ms, 0);
 }
 
+/* The Date header as Unix seconds (the server's clock, for exemption expiries) */
+static void test_parse_date(void **state)
+{
+	long long s = -1;
+	(void)state;
+	assert_int_equal(http_parse_date("Sun, 06 Nov 1994 08:49:37 GMT", &s), 0);
+	assert_int_equal(s, 784111777);
+	assert_int_equal(http_parse_date(" Sun Nov  6 08:49:37 1994", &s), 0);
+	assert_int_equal(s, 784111777);
+	assert_int_equal(http_parse_date("784111777", &s), -1);
+	assert_int_equal(http_parse_date("", &s), -1);
+}
+
 static void test_backoff_full_jitter_bounds(void **state)
 {
 	unsigned long rng = 12345;
@@ -444,6 +457,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_retry_after_seconds),
 		cmocka_unit_test(test_retry_after_dates),
+		cmocka_unit_test(test_parse_date),
 		cmocka_unit_test(test_backoff_full_jitter_bounds),
 		cmocka_unit_test(test_url_rules),
 		cmocka_unit_test(test_retries_5xx_until_success),
