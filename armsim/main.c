@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "armsim/compliance.h"
+#include "armsim/policy_engine.h"
 #include "armsim/gen_ca.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"

@@ -94,6 +94,34 @@ struct world_list {
 	size_t nr, alloc;
 };
 
+struct world;
+struct policy_engine;
+struct armsim_response;
+
+/*
+ * Checks run before a site or slot write is stored (policy Deny). `before` is the stored body
+ * or NULL on create, `after` the body about to be stored (both borrowed). Return 0 to allow;
+ * to refuse, fill resp (e.g. 403 RequestDisallowedByPolicy) and return -1.
+ */
+typedef int world_write_check_fn(struct world *w, const char *id, const json_t *before,
+				 const json_t *after, struct armsim_response *resp, void *arg);
+/*
+ * Checks a definition's properties (borrowed) before it is stored. Return 0 to accept; to
+ * refuse, append the reason to err and return -1 (answered as 400 InvalidPolicyRule).
+ */
+typedef int world_rule_check_fn(const json_t *properties, struct strbuf *err);
+/* Whether `alias` (e.g. "Microsoft.Web/sites/clientCertEnabled") exists. */
+typedef int world_alias_known_fn(const char *alias);
+
+/* What the policy engine plugs into the handlers that serve this world (all NULL: none). */
+struct world_policy_hooks {
+	struct policy_engine *engine;       /* borrowed (the server owns it), or NULL */
+	world_write_check_fn *write_check;  /* every site/slot write (web_site_write); NULL allows */
+	void *write_check_arg;
+	world_rule_check_fn *rule_check;    /* definition PUTs; NULL accepts */
+	world_alias_known_fn *alias_known;  /* aliases of definition PUTs; NULL checks none */
+};
+
 struct world {
 	char *tenant_id;
 	struct world_knobs knobs;
@@ -110,6 +138,7 @@ struct world {
 	uint64_t guid_state;           /* deterministic GUIDs for new principals and ids */
 	uint64_t version;              /* bumped on every write (caches may key on it) */
 	pthread_rwlock_t lock;
+	struct world_policy_hooks policy;   /* kept across world_reload_json */
 };
 
 enum world_result {
