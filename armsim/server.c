@@ -272,11 +272,15 @@ int armsim_reset(struct armsim *sim, struct strbuf *err)
 
 const char *armsim_request_query(const struct armsim_request *req, const char *key)
 {
+	if (!req->connection)
+		return NULL; /* a request built in-process (unit tests) has no query */
 	return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, key);
 }
 
 const char *armsim_request_header(const struct armsim_request *req, const char *name)
 {
+	if (!req->connection)
+		return NULL;
 	return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
 }
 
