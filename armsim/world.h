@@ -187,6 +187,8 @@ struct world_principal *world_principal_by_client_id(const struct world *w, cons
  * Creates a principal (e.g. a policy assignment's system-assigned identity) with new GUIDs,
  * created now (simulated). Returns it (borrowed, owned by the world).
  */
+/* Adds p (stolen) to the world's principals and their indexes (loading, creation). */
+void world_principal_add(struct world *w, struct world_principal *p);
 struct world_principal *world_principal_create(struct world *w, const char *display_name,
 					       int managed);
 /* Removes a principal (its role assignments stay, as in Azure, pointing at nobody). */
