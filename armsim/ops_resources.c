@@ -18,7 +18,6 @@
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
-#define MG_PREFIX "/providers/Microsoft.Management/managementGroups/"
 
 /* ---- management groups ------------------------------------------------------------------ */
 
@@ -27,7 +26,7 @@ static json_t *mg_ref(const struct world *w, const char *name)
 	const struct world_mg *mg = world_mg_get(w, name);
 	struct strbuf id = STRBUF_INIT;
 	json_t *j;
-	strbuf_addf(&id, MG_PREFIX "%s", name);
+	strbuf_addf(&id, WORLD_MG_PREFIX "%s", name);
 	j = json_pack("{s:s, s:s, s:s}", "id", id.buf, "name", name, "displayName",
 		      mg ? mg->display_name : name);
 	strbuf_release(&id);
@@ -69,7 +68,7 @@ static json_t *mg_body(const struct world *w, const struct world_mg *mg, int exp
 	char now[40];
 	json_t *props, *body;
 	armsim_now_iso(now);
-	strbuf_addf(&id, MG_PREFIX "%s", mg->name);
+	strbuf_addf(&id, WORLD_MG_PREFIX "%s", mg->name);
 	props = json_pack("{s:s, s:s, s:{s:i, s:s, s:s, s:o}}", "tenantId", w->tenant_id,
 			  "displayName", mg->display_name, "details", "version", 1, "updatedTime",
 			  now, "updatedBy", "armsim", "parent",
@@ -92,7 +91,7 @@ void ops_mg_list(struct armsim_request *req, struct armsim_response *resp)
 	items = json_array();
 	for (i = 0; i < req->world->nr_mgs; i++) {
 		struct strbuf id = STRBUF_INIT;
-		strbuf_addf(&id, MG_PREFIX "%s", req->world->mgs[i]->name);
+		strbuf_addf(&id, WORLD_MG_PREFIX "%s", req->world->mgs[i]->name);
 		if (authz_allowed(req->world, req->caller->object_id, id.buf,
 				  "Microsoft.Management/managementGroups/read") &&
 		    armsim_page_has(&page, total++))
@@ -138,13 +137,13 @@ static void add_descendants(const struct world *w, const char *name, json_t *out
 {
 	size_t i;
 	struct strbuf parent = STRBUF_INIT;
-	strbuf_addf(&parent, MG_PREFIX "%s", name);
+	strbuf_addf(&parent, WORLD_MG_PREFIX "%s", name);
 	for (i = 1; i < w->nr_mgs; i++) {
 		const struct world_mg *c = w->mgs[i];
 		struct strbuf id = STRBUF_INIT;
 		if (strcasecmp(c->parent, name))
 			continue;
-		strbuf_addf(&id, MG_PREFIX "%s", c->name);
+		strbuf_addf(&id, WORLD_MG_PREFIX "%s", c->name);
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:{s:s, s:{s:s}}}", "id", id.buf,
 						     "type", "Microsoft.Management/managementGroups",
 						     "name", c->name, "properties", "displayName",

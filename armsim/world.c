@@ -257,7 +257,6 @@ static int id_has_prefix(const char *id, const char *prefix)
 	return id[n] == '\0' || id[n] == '/';
 }
 
-#define MG_PREFIX "/providers/Microsoft.Management/managementGroups/"
 
 /* Copies the segment after prefix in id into out (cap bytes); 0 when id lacks the prefix. */
 static int segment_after(const char *id, const char *prefix, char *out, size_t cap)
@@ -283,7 +282,7 @@ size_t world_mg_chain(const struct world *w, const char *scope, const char **nam
 	if (segment_after(scope, "/subscriptions/", seg, sizeof(seg))) {
 		struct world_subscription *s = world_subscription_get(w, seg);
 		mg = s ? world_mg_get(w, s->mg) : NULL;
-	} else if (segment_after(scope, MG_PREFIX, seg, sizeof(seg))) {
+	} else if (segment_after(scope, WORLD_MG_PREFIX, seg, sizeof(seg))) {
 		mg = world_mg_get(w, seg);
 	}
 	/* a depth bound guards against a cycle a hand-written world file might contain */
@@ -303,7 +302,7 @@ int world_scope_contains(const struct world *w, const char *outer, const char *i
 		return 1;
 	if (id_has_prefix(inner, outer))
 		return 1;
-	if (!segment_after(outer, MG_PREFIX, seg, sizeof(seg)) || strchr(outer + strlen(MG_PREFIX), '/'))
+	if (!segment_after(outer, WORLD_MG_PREFIX, seg, sizeof(seg)) || strchr(outer + strlen(WORLD_MG_PREFIX), '/'))
 		return 0;
 	n = world_mg_chain(w, inner, chain, ARRAY_SIZE(chain));
 	for (i = 0; i < n; i++)

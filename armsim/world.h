@@ -25,6 +25,8 @@
 #include "lib/strbuf.h"
 
 /* Resource types armsim stores (ARM spelling; compared case-insensitively). */
+/* The id prefix of a management group ("..." + name). */
+#define WORLD_MG_PREFIX "/providers/Microsoft.Management/managementGroups/"
 #define WT_RESOURCE_GROUP "Microsoft.Resources/resourceGroups"
 #define WT_SITE "Microsoft.Web/sites"
 #define WT_SLOT "Microsoft.Web/sites/slots"

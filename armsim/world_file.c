@@ -180,7 +180,7 @@ static int load_mgs(struct loader *ld, const json_t *mgs)
 		const char *chain[65];
 		struct strbuf id = STRBUF_INIT;
 		size_t n;
-		strbuf_addf(&id, MG_PREFIX "%s", ld->w->mgs[i]->name);
+		strbuf_addf(&id, WORLD_MG_PREFIX "%s", ld->w->mgs[i]->name);
 		n = world_mg_chain(ld->w, id.buf, chain, ARRAY_SIZE(chain));
 		strbuf_release(&id);
 		strbuf_reset(&ld->where);
