@@ -9,8 +9,9 @@
  *   armsim world --generate SPEC
  *
  * Exit codes: 0 success, 1 runtime failure (cannot listen, TLS unusable), 2 usage or bad input
- * (options, world file, spec). This file parses options and calls the library; the work is in
- * server.c, world.c, worldgen.c and gen_ca.c.
+ * (options, world file, spec). Commands are rows of one table (`commands` below), as in
+ * policyctl's cli/main.c; each parses its options and calls the library: the work is in
+ * server.c, world_file.c, worldgen.c and gen_ca.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -352,20 +353,34 @@ out:
 	return ret;
 }
 
+/* armsim's commands: each parses its own options and calls the library. */
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv); /* argv[0] is the command's name */
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "serve", cmd_serve, "serve a world (ARM and Entra ID) on loopback" },
+	{ "gen-ca", cmd_gen_ca, "write a CA and a loopback server certificate into DIR" },
+	{ "world", cmd_world, "print a generated world document" },
+};
+
 int main(int argc, char **argv)
 {
+	size_t i;
 	msg_set_program("armsim");
 	if (argc < 2)
 		return usage(NULL, NULL);
-	if (!strcmp(argv[1], "serve"))
-		return cmd_serve(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "gen-ca"))
-		return cmd_gen_ca(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "world"))
-		return cmd_world(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage_text, stdout);
+		fputs("commands:\n", stdout);
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			printf("  %-8s %s\n", commands[i].name, commands[i].summary);
 		return EXIT_OK;
 	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
 	return usage("unknown command '%s'", argv[1]);
 }
