@@ -104,9 +104,42 @@ static int query_states(const struct resource_states *s, void *arg)
 	return q->failed;
 }
 
-static void query_run(struct query *q)
+/*
+ * Runs a policyStates query for req: its $filter over the records of scope (or of the
+ * assignment, when the route names one), fn called for each record that passes. Returns 0, or
+ * -1 with a 400 InvalidFilterInQueryString in resp.
+ */
+static int query_request(struct armsim_request *req, struct armsim_response *resp,
+			 struct policy_engine *e, const char *scope, const char *assignment_id,
+			 void (*fn)(struct query *q, const struct resource_states *s,
+				    const struct record *r),
+			 void *arg)
 {
-	compliance_walk(q->e, q->w, q->scope, query_states, q);
+	struct strbuf err = STRBUF_INIT;
+	struct armsim_filter filter;
+	struct query q;
+	int ret = -1;
+
+	if (armsim_filter_parse(armsim_request_query(req, "$filter"), &filter, &err))
+		goto out;
+	memset(&q, 0, sizeof(q));
+	q.e = e;
+	q.w = req->world;
+	q.scope = assignment_id ? "/" : scope;
+	q.assignment_id = assignment_id;
+	q.filter = &filter;
+	q.err = &err;
+	q.fn = fn;
+	q.arg = arg;
+	policy_engine_lock(e);
+	compliance_walk(e, req->world, q.scope, query_states, &q);
+	policy_engine_unlock(e);
+	ret = q.failed ? -1 : 0;
+out:
+	if (ret)
+		armsim_response_error(resp, 400, "InvalidFilterInQueryString", "%s", err.buf);
+	strbuf_release(&err);
+	return ret;
 }
 
 static void lower_into(struct strbuf *sb, const char *s)
@@ -266,36 +299,17 @@ static int states_scope(struct armsim_request *req, struct armsim_response *resp
 void ops_policy_states_query(struct armsim_request *req, struct armsim_response *resp)
 {
 	struct policy_engine *e = policy_engine_of(req->world);
-	struct strbuf scope = STRBUF_INIT, assignment = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf scope = STRBUF_INIT, assignment = STRBUF_INIT;
 	struct strbuf context = STRBUF_INIT;
-	struct armsim_filter filter;
-	struct query q;
 	json_t *items = json_array();
 	const char *top = armsim_request_query(req, "$top");
 	size_t i;
 
 	if (states_scope(req, resp, &scope, &assignment))
 		goto out;
-	if (armsim_filter_parse(armsim_request_query(req, "$filter"), &filter, &err)) {
-		armsim_response_error(resp, 400, "InvalidFilterInQueryString", "%s", err.buf);
+	if (query_request(req, resp, e, scope.buf, assignment.len ? assignment.buf : NULL,
+			  add_state_item, items))
 		goto out;
-	}
-	memset(&q, 0, sizeof(q));
-	q.e = e;
-	q.w = req->world;
-	q.scope = assignment.len ? "/" : scope.buf;
-	q.assignment_id = assignment.len ? assignment.buf : NULL;
-	q.filter = &filter;
-	q.err = &err;
-	q.fn = add_state_item;
-	q.arg = items;
-	policy_engine_lock(e);
-	query_run(&q);
-	policy_engine_unlock(e);
-	if (q.failed) {
-		armsim_response_error(resp, 400, "InvalidFilterInQueryString", "%s", err.buf);
-		goto out;
-	}
 	/* $top bounds the whole result; pages then follow the world's page size */
 	if (top) {
 		char *end;
@@ -324,7 +338,6 @@ out:
 	json_decref(items);
 	strbuf_release(&scope);
 	strbuf_release(&assignment);
-	strbuf_release(&err);
 	strbuf_release(&context);
 }
 
@@ -379,10 +392,8 @@ static json_t *summary_results(const char *query_uri, size_t nc_resources, size_
 void ops_policy_states_summarize(struct armsim_request *req, struct armsim_response *resp)
 {
 	struct policy_engine *e = policy_engine_of(req->world);
-	struct strbuf scope = STRBUF_INIT, assignment = STRBUF_INIT, err = STRBUF_INIT, uri = STRBUF_INIT;
+	struct strbuf scope = STRBUF_INIT, assignment = STRBUF_INIT, uri = STRBUF_INIT;
 	struct summary_counts counts;
-	struct armsim_filter filter;
-	struct query q;
 	json_t *list = json_array(), *a;
 	const char *aid;
 	size_t total_nc_policies = 0, c_all = 0, nc_all = 0, ex_all = 0;
@@ -391,26 +402,9 @@ void ops_policy_states_summarize(struct armsim_request *req, struct armsim_respo
 	counts.assignments = json_object();
 	if (states_scope(req, resp, &scope, &assignment))
 		goto out;
-	if (armsim_filter_parse(armsim_request_query(req, "$filter"), &filter, &err)) {
-		armsim_response_error(resp, 400, "InvalidFilterInQueryString", "%s", err.buf);
+	if (query_request(req, resp, e, scope.buf, assignment.len ? assignment.buf : NULL,
+			  count_record, &counts))
 		goto out;
-	}
-	memset(&q, 0, sizeof(q));
-	q.e = e;
-	q.w = req->world;
-	q.scope = assignment.len ? "/" : scope.buf;
-	q.assignment_id = assignment.len ? assignment.buf : NULL;
-	q.filter = &filter;
-	q.err = &err;
-	q.fn = count_record;
-	q.arg = &counts;
-	policy_engine_lock(e);
-	query_run(&q);
-	policy_engine_unlock(e);
-	if (q.failed) {
-		armsim_response_error(resp, 400, "InvalidFilterInQueryString", "%s", err.buf);
-		goto out;
-	}
 	strbuf_addf(&uri, "%s%s/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults"
 		    "?api-version=%s&$filter=IsCompliant eq false", req->base_url,
 		    scope.len > 1 ? scope.buf : "", req->api_version ? req->api_version : "2019-10-01");
@@ -464,7 +458,6 @@ out:
 	idmap_clear(&counts.noncompliant_resources);
 	strbuf_release(&scope);
 	strbuf_release(&assignment);
-	strbuf_release(&err);
 	strbuf_release(&uri);
 }
 
