@@ -106,7 +106,7 @@ static const struct route routes[] = {
 	  "Microsoft.Resources/subscriptions/resourceGroups/delete", ROUTE_WRITE,
 	  "ResourceGroups_Delete", ops_rg_delete },
 
-	/* policy engine (issue 5): compliance scans, policy states, remediation tasks */
+	/* policy engine: compliance scans, policy states, remediation tasks */
 	{ "GET", "/_armsim/policy", API_NONE, NULL, INTROSPECT, "Armsim_Policy", ops_policy_engine_stats },
 	{ "POST", "/subscriptions/{subscriptionId}" PI "policyStates/latest/triggerEvaluation",
 	  API_POLICY_STATES, "Microsoft.PolicyInsights/policyStates/triggerEvaluation/action", 0,

@@ -3,7 +3,7 @@
  *
  * A world is a tenant with a management-group tree under the tenant root group, subscriptions
  * placed in it, and ARM resources (resource groups, sites, slots, policy definitions, set
- * definitions, assignments, exemptions, role assignments — and whatever part 2 adds) stored
+ * definitions, assignments, exemptions, role assignments) stored
  * generically as their ARM JSON bodies, indexed by id (case-insensitively) and by container.
  * Principals (service principals and managed identities) live beside them, and knobs say how
  * the simulated Azure behaves (replication delay, durations, failure rates, paging, throttling).
@@ -75,13 +75,13 @@ struct world_principal {
 struct world_knobs {
 	int64_t replication_delay_ms;    /* new principal → visible to role assignments */
 	int principal_type_skips_wait;   /* principalType in a role assignment skips the delay */
-	int64_t scan_duration_ms;        /* compliance scan length (part 2) */
-	int64_t deployment_duration_ms;  /* one remediation deployment (part 2) */
-	int64_t evaluation_delay_ms;     /* new/changed resource → evaluated (part 2) */
+	int64_t scan_duration_ms;        /* compliance scan length */
+	int64_t deployment_duration_ms;  /* one remediation deployment */
+	int64_t evaluation_delay_ms;     /* new/changed resource → evaluated */
 	double deployment_failure_probability; /* a deployment fails with a deployment error */
 	int page_size;                   /* items per page of every list */
 	int token_lifetime_s;            /* access token lifetime (real seconds) */
-	int max_remediations;            /* concurrent remediation tasks per tenant (part 2) */
+	int max_remediations;            /* concurrent remediation tasks per tenant */
 	double read_burst, read_refill;     /* per subscription+principal token buckets: size, */
 	double write_burst, write_refill;   /* refill per second */
 	double delete_burst, delete_refill;
