@@ -208,6 +208,8 @@ int armsim_scope_exists(struct armsim_request *req, struct armsim_response *resp
 const char *armsim_strcasestr(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
+	if (!n)
+		return hay; /* as strstr: the empty needle is found at the start */
 	for (; *hay; hay++)
 		if (!strncasecmp(hay, needle, n))
 			return hay;

@@ -64,7 +64,10 @@ enum armsim_scope_kind armsim_scope_kind(const char *scope);
  */
 int armsim_scope_exists(struct armsim_request *req, struct armsim_response *resp, const char *scope);
 
-/* The first occurrence of needle in hay, ASCII case folded (ids are case-insensitive); or NULL. */
+/*
+ * The first occurrence of needle in hay, ASCII case folded (ids are case-insensitive); or NULL.
+ * An empty needle is found at hay, as with strstr.
+ */
 const char *armsim_strcasestr(const char *hay, const char *needle);
 
 /*

@@ -160,16 +160,6 @@ static json_t *lower_string(const char *s)
 	return v;
 }
 
-/* strcasestr is a GNU extension */
-static const char *find_nocase(const char *haystack, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *haystack; haystack++)
-		if (!strncasecmp(haystack, needle, n))
-			return haystack;
-	return NULL;
-}
-
 static const char *last_part(const char *id)
 {
 	const char *slash = id ? strrchr(id, '/') : NULL;
@@ -273,7 +263,7 @@ static int states_scope(struct armsim_request *req, struct armsim_response *resp
 			struct strbuf *scope, struct strbuf *assignment)
 {
 	const char *raw = armsim_request_param(req, "scope");
-	const char *marker = raw ? find_nocase(raw, "/providers/Microsoft.Authorization/policyAssignments/") : NULL;
+	const char *marker = raw ? armsim_strcasestr(raw, "/providers/Microsoft.Authorization/policyAssignments/") : NULL;
 	const char *resource = armsim_request_param(req, "policyStatesResource");
 
 	if (resource && strcasecmp(resource, "latest") && strcasecmp(resource, "default")) {
