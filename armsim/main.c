@@ -147,6 +147,7 @@ static int cmd_serve(int argc, char **argv)
 	char host[64] = "127.0.0.1";
 	struct strbuf err = STRBUF_INIT;
 	struct world *world = NULL;
+	struct policy_engine *engine = NULL; /* owned until the server takes it */
 	struct armsim *sim = NULL;
 	json_t *doc = NULL;
 	sigset_t signals;
@@ -266,6 +267,7 @@ static int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	world = world_new();
+	engine = policy_engine_new(world);
 	if (world_load_json(world, doc, &err)) {
 		msg_error("invalid world %s%s%s", world_path ? "'" : "", world_path ? world_path : "",
 			  world_path ? "': " : ": ");
@@ -287,7 +289,8 @@ static int cmd_serve(int argc, char **argv)
 	case ARMSIM_OK:
 		world = NULL;
 		doc = NULL;
-		policy_engine_attach(sim);
+		policy_engine_attach(sim, engine);
+		engine = NULL;
 		break;
 	case ARMSIM_TLS_FAILED:
 	case ARMSIM_LISTEN_FAILED:
@@ -306,6 +309,7 @@ static int cmd_serve(int argc, char **argv)
 out:
 	token_signer_free(opt.signer);
 	armsim_stop(sim);
+	policy_engine_free(engine);
 	world_free(world);
 	json_decref(doc);
 	free(opt.tls_cert_pem);

@@ -169,9 +169,8 @@ static void engine_on_reset(struct armsim *sim, void *arg)
 	policy_engine_reset(arg);
 }
 
-void policy_engine_attach(struct armsim *sim)
+void policy_engine_attach(struct armsim *sim, struct policy_engine *e)
 {
-	struct policy_engine *e = policy_engine_new(armsim_world(sim));
 	armsim_set_policy_engine(sim, e);
 	armsim_add_tick(sim, 20, engine_tick, e);
 	armsim_add_reset_hook(sim, engine_on_reset, e);

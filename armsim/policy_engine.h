@@ -5,7 +5,8 @@
  * in flight and the remediation tasks; assignment resolution into compiled members; and the
  * engine's place in the server (attach, tick, reset).
  *
- * One engine per `struct armsim`: policy_engine_attach makes it, the server owns it and frees
+ * One engine per `struct armsim`: made over the world before the server starts, handed to the
+ * server by policy_engine_attach; the server owns it and frees
  * it at armsim_stop; the world points at it (world->policy.engine) so handlers reach it from
  * their request. Engine state has its own mutex, because GET handlers run under the world's
  * read lock and still finish scans that are due; anything that writes the world (deployments)
@@ -110,10 +111,11 @@ struct policy_engine *policy_engine_new(struct world *w);
 /* Frees the engine and its tasks and unhooks it from its world. NULL is fine. */
 void policy_engine_free(struct policy_engine *engine);
 /*
- * Makes the engine of a started server (owned by the server from then on) and registers its
- * tick and reset hook.
+ * Gives a started server its engine (stolen; made with policy_engine_new over the world the
+ * server took, before it served, so no request ever meets a world without its engine) and
+ * registers the engine's tick and reset hook.
  */
-void policy_engine_attach(struct armsim *sim);
+void policy_engine_attach(struct armsim *sim, struct policy_engine *engine);
 /* The engine serving w (borrowed), or NULL when none is attached. */
 struct policy_engine *policy_engine_of(struct world *w);
 /* One tick at the current simulated time: due scans, remediation, change sweep. Takes the locks. */
