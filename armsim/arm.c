@@ -205,17 +205,6 @@ int armsim_scope_exists(struct armsim_request *req, struct armsim_response *resp
 	return -1;
 }
 
-const char *armsim_strcasestr(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	if (!n)
-		return hay; /* as strstr: the empty needle is found at the start */
-	for (; *hay; hay++)
-		if (!strncasecmp(hay, needle, n))
-			return hay;
-	return NULL;
-}
-
 /* Copies one clause's field: a name, or a whole call with its (possibly quoted) arguments. */
 static const char *filter_field(const char *p, struct armsim_filter_clause *c, int *is_call)
 {

@@ -65,12 +65,6 @@ enum armsim_scope_kind armsim_scope_kind(const char *scope);
 int armsim_scope_exists(struct armsim_request *req, struct armsim_response *resp, const char *scope);
 
 /*
- * The first occurrence of needle in hay, ASCII case folded (ids are case-insensitive); or NULL.
- * An empty needle is found at hay, as with strstr.
- */
-const char *armsim_strcasestr(const char *hay, const char *needle);
-
-/*
  * An OData $filter as ARM lists take it: clauses joined by "and", each either
  * `Field eq 'value'` / `Field ne value` or a function call such as `atScope()` or
  * `assignedTo('id')` (kept whole in field, with no operator). Doubled quotes in a quoted

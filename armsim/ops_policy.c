@@ -15,6 +15,7 @@
 #include "armsim/policy_eval.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -43,12 +44,12 @@ static const struct policy_kind kinds[] = {
 static const struct policy_kind *kind_of(const struct armsim_request *req)
 {
 	size_t i;
-	const char *p = armsim_strcasestr(req->path, AUTHZ_PROVIDER);
+	const char *p = strcase_find(req->path, AUTHZ_PROVIDER);
 	const char *last = NULL;
 	/* the last Microsoft.Authorization segment is the one the route is about */
 	while (p) {
 		last = p;
-		p = armsim_strcasestr(p + 1, AUTHZ_PROVIDER);
+		p = strcase_find(p + 1, AUTHZ_PROVIDER);
 	}
 	if (!last)
 		return &kinds[0];
@@ -652,7 +653,7 @@ void ops_policy_assignment_put(struct armsim_request *req, struct armsim_respons
 				      "The policy assignment '%s' needs a 'policyDefinitionId'.", name);
 		goto out;
 	}
-	is_set = armsim_strcasestr(def_id, "/policySetDefinitions/") != NULL;
+	is_set = strcase_find(def_id, "/policySetDefinitions/") != NULL;
 	def = visible_definition(req->world, def_id, is_set ? WT_POLICY_SET : WT_POLICY_DEFINITION,
 				 strcmp(scope, "/") ? scope : "");
 	if (!def) {

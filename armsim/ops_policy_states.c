@@ -16,6 +16,7 @@
 #include "armsim/policy_engine.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -263,7 +264,7 @@ static int states_scope(struct armsim_request *req, struct armsim_response *resp
 			struct strbuf *scope, struct strbuf *assignment)
 {
 	const char *raw = armsim_request_param(req, "scope");
-	const char *marker = raw ? armsim_strcasestr(raw, "/providers/Microsoft.Authorization/policyAssignments/") : NULL;
+	const char *marker = raw ? strcase_find(raw, "/providers/Microsoft.Authorization/policyAssignments/") : NULL;
 	const char *resource = armsim_request_param(req, "policyStatesResource");
 
 	if (resource && strcasecmp(resource, "latest") && strcasecmp(resource, "default")) {

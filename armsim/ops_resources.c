@@ -15,6 +15,7 @@
 #include "armsim/ops_resources.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -414,7 +415,7 @@ static void load_site_defaults(void)
 /* The resource group name in a site id (/subscriptions/S/resourceGroups/RG/...). */
 static void id_resource_group(const char *id, struct strbuf *out)
 {
-	const char *p = armsim_strcasestr(id, "/resourceGroups/");
+	const char *p = strcase_find(id, "/resourceGroups/");
 	if (p) {
 		p += strlen("/resourceGroups/");
 		strbuf_add(out, p, strcspn(p, "/"));
@@ -501,8 +502,8 @@ static void request_site_id(struct armsim_request *req, struct strbuf *id, struc
 /* The site's container: a slot's site, a site's resource group. */
 static int site_container(const char *id, const char *type, struct strbuf *out)
 {
-	const char *cut = !strcasecmp(type, WT_SLOT) ? armsim_strcasestr(id, "/slots/")
-						      : armsim_strcasestr(id, "/providers/Microsoft.Web/sites/");
+	const char *cut = !strcasecmp(type, WT_SLOT) ? strcase_find(id, "/slots/")
+						      : strcase_find(id, "/providers/Microsoft.Web/sites/");
 	if (!cut)
 		return -1;
 	strbuf_add(out, id, (size_t)(cut - id));

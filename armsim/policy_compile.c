@@ -15,6 +15,7 @@
 #include "armsim/policy_eval.h"
 #include "armsim/policy_rule.h"
 #include "armsim/template.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -504,7 +505,7 @@ enum policy_result policy_definition_compile(const json_t *definition,
 		char needle[256];
 		snprintf(needle, sizeof(needle), "parameters('%s')", name);
 		if (def->effect.expr && json_is_string(dflt) &&
-		    armsim_strcasestr(json_string_value(def->effect.literal), needle) &&
+		    strcase_find(json_string_value(def->effect.literal), needle) &&
 		    policy_effect_from_name(json_string_value(dflt), &effect)) {
 			strbuf_addf(err, "unsupported effect '%s' (default of parameter '%s')",
 				    json_string_value(dflt), name);

@@ -16,6 +16,7 @@
 #include "armsim/policy_eval.h"
 #include "armsim/policy_rule.h"
 #include "armsim/template.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -353,7 +354,7 @@ static int apply_op(enum op op, const json_t *lhs, const json_t *rhs)
 			for (i = 0; i < json_array_size(lhs) && !r; i++)
 				r = loose_equal(json_array_get(lhs, i), rhs);
 		} else if (lhs && !text_of(lhs, &a) && !text_of(rhs, &b)) {
-			r = armsim_strcasestr(a.buf, b.buf) != NULL;
+			r = strcase_find(a.buf, b.buf) != NULL;
 		}
 		strbuf_release(&a);
 		strbuf_release(&b);
