@@ -24,6 +24,7 @@ const struct command commands[] = {
 	{ "status", cmd_status, CMD_NEEDS_CONFIG, "what the ledger knows of the latest run (no network)" },
 	{ "cancel", cmd_cancel, CMD_NEEDS_CONFIG, "cancel the run's active remediation tasks" },
 	{ "report", cmd_report, CMD_NEEDS_CONFIG, "the latest run's outcome: table, json or markdown" },
+	{ "check", cmd_check, 0, "check ARM templates and Terraform plans before they deploy (CI)" },
 	{ NULL, NULL, 0, NULL },
 };
 
