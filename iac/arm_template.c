@@ -84,7 +84,8 @@ static json_t *given_value(const json_t *entry)
 	return armexpr_unknown("the parameter entry has neither value nor reference");
 }
 
-/* Sets v from a resolved value (borrowed): absent for NULL, unknown for a marker. */
+/* Sets v from a resolved value (borrowed): absent for NULL, unknown for a marker (why
+ * prefixed with what, when not NULL). */
 static void set_value(struct iac_value *v, json_t *resolved, const char *what)
 {
 	const char *why = armexpr_unknown_why(resolved);
@@ -92,7 +93,9 @@ static void set_value(struct iac_value *v, json_t *resolved, const char *what)
 		return;
 	if (why) {
 		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "%s: %s", what, why);
+		if (what)
+			strbuf_addf(&sb, "%s: ", what);
+		strbuf_addstr(&sb, why);
 		iac_value_set_unknown(v, sb.buf);
 		strbuf_release(&sb);
 	} else {
@@ -176,20 +179,20 @@ static void read_site(struct reader *r, json_t *res, struct armexpr_scope *scope
 		/* no properties at all: every value is absent (App Service's defaults) */
 	} else {
 		v = resolve_member(scope, props, "clientCertEnabled");
-		set_value(&site->enabled, v, "properties.clientCertEnabled");
+		set_value(&site->enabled, v, NULL);
 		json_decref(v);
 		v = resolve_member(scope, props, "clientCertMode");
-		set_value(&site->mode, v, "properties.clientCertMode");
+		set_value(&site->mode, v, NULL);
 		json_decref(v);
 		v = resolve_member(scope, props, "clientCertExclusionPaths");
-		set_value(&site->exclusion_paths, v, "properties.clientCertExclusionPaths");
+		set_value(&site->exclusion_paths, v, NULL);
 		json_decref(v);
 		site_config = resolve_member(scope, props, "siteConfig");
 		v = resolve_member(scope, site_config, "http20Enabled");
-		set_value(&site->http2, v, "properties.siteConfig.http20Enabled");
+		set_value(&site->http2, v, NULL);
 		json_decref(v);
 		v = resolve_member(scope, site_config, "minTlsVersion");
-		set_value(&site->min_tls, v, "properties.siteConfig.minTlsVersion");
+		set_value(&site->min_tls, v, NULL);
 		json_decref(v);
 	}
 	add_markers(scope, site, json_object_get(res, "metadata"));

@@ -371,9 +371,26 @@ static json_t *parse_call(struct parser *p, int skip)
 	json_t **args = NULL, *result = NULL;
 	size_t n = 0, alloc = 0, i, start = p->pos;
 
-	while (p->pos < p->len && (isalnum((unsigned char)p->text[p->pos]) || p->text[p->pos] == '_'))
+	while (p->pos < p->len && (isalnum((unsigned char)p->text[p->pos]) || p->text[p->pos] == '_' ||
+				   p->text[p->pos] == '.'))
 		p->pos++;
 	strbuf_add(&fn, p->text + start, p->pos - start);
+	if (strchr(fn.buf, '.')) {
+		/* namespace.function(): a user-defined function; parse its arguments, skip them */
+		int user_skip = 1;
+		if (!accept(p, '(')) {
+			syntax_error(p, "expected '(' after a function name");
+		} else if (!accept(p, ')')) {
+			do
+				json_decref(parse_expr(p, user_skip));
+			while (accept(p, ',') && !p->error);
+			if (!accept(p, ')'))
+				syntax_error(p, "expected ')'");
+		}
+		result = skip ? json_null()
+			      : unknownf("the user-defined function %s() is not evaluated", fn.buf);
+		goto out;
+	}
 	if (!accept(p, '(')) {
 		syntax_error(p, "expected '(' after a function name");
 		result = json_null();
@@ -720,6 +737,9 @@ static json_t *call_function(struct parser *p, const char *fn, json_t **args, si
 		}
 		return json_null();
 	}
+	for (i = 0; i < sizeof(deployment_only) / sizeof(deployment_only[0]); i++)
+		if (!strcasecmp(fn, deployment_only[i]))
+			return unknownf("%s() is known only at deployment", deployment_only[i]);
 	for (i = 0; i < n; i++)
 		if (armexpr_unknown_why(args[i]))
 			return json_incref(args[i]);
@@ -972,8 +992,5 @@ static json_t *call_function(struct parser *p, const char *fn, json_t **args, si
 	    !strcasecmp(fn, "greater") || !strcasecmp(fn, "greaterOrEquals"))
 		return compare_fn(fn, args, n);
 
-	for (i = 0; i < sizeof(deployment_only) / sizeof(deployment_only[0]); i++)
-		if (!strcasecmp(fn, deployment_only[i]))
-			return unknownf("%s() is known only at deployment", deployment_only[i]);
 	return unknownf("%s() is not a function policyctl check evaluates", fn);
 }

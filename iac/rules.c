@@ -128,7 +128,10 @@ static int value_is_true(const json_t *v)
 
 static void add_subject(struct strbuf *sb, const struct iac_site *site)
 {
-	strbuf_addf(sb, "%s '%s'", site->type, site->name);
+	if (site->source == IAC_SOURCE_TERRAFORM)
+		strbuf_addstr(sb, site->name); /* the address names the type already */
+	else
+		strbuf_addf(sb, "%s '%s'", site->type, site->name);
 }
 
 static void report_unknown(const struct iac_site *site, const char *file, const char *attr,

@@ -137,9 +137,13 @@ void suppress_apply_markers(const struct iac_site *site, const char *file, const
 			    struct iac_report *report, size_t first)
 {
 	size_t i, j, end = report->count;
-	struct strbuf subject = STRBUF_INIT;
+	struct strbuf subject = STRBUF_INIT, where = STRBUF_INIT;
 
-	strbuf_addf(&subject, "%s '%s'", site->type, site->name);
+	if (site->source == IAC_SOURCE_TERRAFORM)
+		strbuf_addstr(&subject, site->name);
+	else
+		strbuf_addf(&subject, "%s '%s'", site->type, site->name);
+	strbuf_addf(&where, "%s:%u", file, site->pos.line);
 	for (i = 0; i < site->marker_count; i++) {
 		struct marker m = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
 		struct strbuf why = STRBUF_INIT, id = STRBUF_INIT;
@@ -175,7 +179,7 @@ void suppress_apply_markers(const struct iac_site *site, const char *file, const
 				    !rule_matches(rule, f->rule) || !finding_of_site(f, site))
 					continue;
 				f->suppression = suppression_new(IAC_SUPPRESSED_INLINE, m.owner.buf,
-								 m.expires.buf, m.reason.buf, file);
+								 m.expires.buf, m.reason.buf, where.buf);
 			}
 		}
 next:
@@ -188,6 +192,7 @@ next:
 		strbuf_release(&id);
 	}
 	strbuf_release(&subject);
+	strbuf_release(&where);
 }
 
 /* ---- the suppressions file ---- */

@@ -80,12 +80,12 @@ static int is_unknown(json_t *unknown, const char *key)
 }
 
 static void set_attr(struct iac_value *v, json_t *values, json_t *unknown, const char *key,
-		     const char *address, const char *shown)
+		     const char *shown)
 {
 	json_t *value = json_object_get(values, key);
 	if (is_unknown(unknown, key)) {
 		struct strbuf why = STRBUF_INIT;
-		strbuf_addf(&why, "%s of %s is known only after apply", shown, address);
+		strbuf_addf(&why, "known only after apply (after_unknown.%s)", shown);
 		iac_value_set_unknown(v, why.buf);
 		strbuf_release(&why);
 	} else if (value && !json_is_null(value)) {
@@ -108,26 +108,26 @@ static void read_resource(struct reader *r, json_t *holder, const char *address,
 	site->attrs = type->attrs;
 	if (type->attrs == &legacy_function_attrs && !json_object_get(values, "client_cert_enabled")) {
 		json_t *mode = json_object_get(values, "client_cert_mode");
-		set_attr(&site->enabled, values, unknown, "client_cert_mode", address, "client_cert_mode");
+		set_attr(&site->enabled, values, unknown, "client_cert_mode", "client_cert_mode");
 		if (site->enabled.state == IAC_KNOWN)
 			iac_value_set_known(&site->enabled, json_boolean(json_is_string(mode) &&
 									 json_string_length(mode) > 0));
 	} else {
 		set_attr(&site->enabled, values, unknown,
 			 type->attrs == &current_attrs ? "client_certificate_enabled" : "client_cert_enabled",
-			 address, type->attrs->enabled);
+			 type->attrs->enabled);
 	}
-	set_attr(&site->mode, values, unknown, type->attrs->mode, address, type->attrs->mode);
+	set_attr(&site->mode, values, unknown, type->attrs->mode, type->attrs->mode);
 	set_attr(&site->exclusion_paths, values, unknown, "client_certificate_exclusion_paths",
-		 address, "client_certificate_exclusion_paths");
+		 "client_certificate_exclusion_paths");
 	site_config = first_block(json_object_get(values, "site_config"));
 	config_unknown = json_object_get(unknown, "site_config");
 	if (!json_is_true(config_unknown))
 		config_unknown = first_block(config_unknown);
-	set_attr(&site->http2, site_config, config_unknown, "http2_enabled", address,
+	set_attr(&site->http2, site_config, config_unknown, "http2_enabled",
 		 "site_config.http2_enabled");
 	set_attr(&site->min_tls, site_config, config_unknown,
-		 type->attrs == &current_attrs ? "minimum_tls_version" : "min_tls_version", address,
+		 type->attrs == &current_attrs ? "minimum_tls_version" : "min_tls_version",
 		 type->attrs->min_tls);
 	tags = json_object_get(values, "tags");
 	marker = json_object_get(tags, "policyctl-suppress");
