@@ -13,6 +13,7 @@
 
 #define MAX_NESTING 16 /* nested deployments and child resources */
 #define MAX_COPY 800   /* ARM's limit on a copy loop's count */
+#define MAX_INSTANCES 100000 /* resource instances per file: nested copy loops multiply */
 #define COPY_NONE (-1)   /* not in a copy loop */
 #define COPY_UNKNOWN (-2) /* in a copy loop whose count does not resolve */
 
@@ -36,6 +37,8 @@ struct reader {
 	size_t first_site;          /* sites of this file start here in the list */
 	struct web_config *configs;
 	size_t config_count, config_alloc;
+	size_t instances;           /* resource instances walked so far (bounded) */
+	int over_budget;            /* MAX_INSTANCES reached: reported once, walk stopped */
 };
 
 static void walk_template(struct reader *r, json_t *tmpl, struct armexpr_scope *scope,
@@ -355,6 +358,21 @@ out:
 	strbuf_release(&note);
 }
 
+/* Counts one more instance; true once the file has expanded past MAX_INSTANCES. */
+static int budget_spent(struct reader *r, json_t *res)
+{
+	if (++r->instances <= MAX_INSTANCES)
+		return 0;
+	if (!r->over_budget) {
+		r->over_budget = 1;
+		iac_report_add(r->report, IAC_RULE_UNKNOWN, r->file, position_of(r, res), "template",
+			       "*", "#budget",
+			       "template: expands to more than %d resource instances (nested copy "
+			       "loops); the rest is not checked", MAX_INSTANCES);
+	}
+	return 1;
+}
+
 static void walk_resource(struct reader *r, json_t *res, struct armexpr_scope *scope,
 			  const char *parent_type, const char *parent_name, const char *id,
 			  unsigned depth)
@@ -366,7 +384,8 @@ static void walk_resource(struct reader *r, json_t *res, struct armexpr_scope *s
 	if (!json_is_object(res))
 		return;
 	if (!json_is_object(copy)) {
-		walk_instance(r, res, scope, parent_type, parent_name, id, COPY_NONE, depth);
+		if (!budget_spent(r, res))
+			walk_instance(r, res, scope, parent_type, parent_name, id, COPY_NONE, depth);
 		return;
 	}
 	if (scope->loop_count >= ARMEXPR_MAX_LOOPS)
@@ -391,7 +410,8 @@ static void walk_resource(struct reader *r, json_t *res, struct armexpr_scope *s
 		strbuf_release(&subject);
 		strbuf_release(&name);
 		scope->loops[scope->loop_count++].index = -1;
-		walk_instance(r, res, scope, parent_type, parent_name, id, COPY_UNKNOWN, depth);
+		if (!budget_spent(r, res))
+			walk_instance(r, res, scope, parent_type, parent_name, id, COPY_UNKNOWN, depth);
 		scope->loop_count--;
 		json_decref(count);
 		return;
@@ -400,7 +420,7 @@ static void walk_resource(struct reader *r, json_t *res, struct armexpr_scope *s
 	if (n > MAX_COPY)
 		n = MAX_COPY;
 	scope->loop_count++;
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n && !budget_spent(r, res); k++) {
 		scope->loops[scope->loop_count - 1].index = k;
 		walk_instance(r, res, scope, parent_type, parent_name, id, k, depth);
 	}
@@ -454,7 +474,7 @@ static void apply_configs(struct reader *r)
 void arm_template_read(const struct json_doc *doc, const char *file, const json_t *parameter_file,
 		       struct iac_site_list *sites, struct iac_report *report)
 {
-	struct reader r = { doc, file, sites, report, sites->count, NULL, 0, 0 };
+	struct reader r = { doc, file, sites, report, sites->count, NULL, 0, 0, 0, 0 };
 	struct armexpr_scope scope;
 	json_t *params = json_object_get(parameter_file, "parameters"), *entry;
 	const char *key;

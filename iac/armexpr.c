@@ -17,7 +17,7 @@
 
 #define UNKNOWN_KEY "\001unknown"
 #define MAX_DEPTH 32
-#define MAX_STRING ((size_t)1 << 20) /* results longer than this are unknown, not built */
+#define MAX_STRING ((size_t)1 << 20) /* longer string results are unknown, never truncated */
 
 struct parser {
 	struct armexpr_scope *scope;
@@ -618,8 +618,10 @@ static json_t *string_fn(const char *fn, json_t **args, size_t n)
 				f++;
 			} else if (*f == '{') {
 				index = strtol(f + 1, &end, 10);
-				if (end == f + 1 || index < 0 || (size_t)index + 1 >= n)
+				if (end == f + 1 || index < 0 || (size_t)index + 1 >= n) {
+					strbuf_release(&sb);
 					return arg_error(fn, "a placeholder has no argument");
+				}
 				while (*end && *end != '}')
 					end++; /* format specifiers (":N0") are not applied */
 				add_as_string(&sb, args[index + 1]);
@@ -630,6 +632,10 @@ static json_t *string_fn(const char *fn, json_t **args, size_t n)
 				strbuf_addch(&sb, *f);
 			}
 		}
+	}
+	if (sb.len > MAX_STRING) {
+		strbuf_release(&sb);
+		return arg_error(fn, "the result is longer than 1 MiB");
 	}
 	v = json_stringn(sb.buf, sb.len);
 	strbuf_release(&sb);
@@ -772,6 +778,10 @@ static json_t *call_function(struct parser *p, const char *fn, json_t **args, si
 					return arg_error(fn, "mixes strings and other values");
 				}
 				add_as_string(&sb, args[i]);
+			}
+			if (sb.len > MAX_STRING) {
+				strbuf_release(&sb);
+				return arg_error(fn, "the result is longer than 1 MiB");
 			}
 			v = json_stringn(sb.buf, sb.len);
 			strbuf_release(&sb);
