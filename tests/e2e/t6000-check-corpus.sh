@@ -39,4 +39,9 @@ for rule in PCTL001 PCTL002 PCTL003 PCTL004 PCTL005 PCTL006 PCTL007; do
 	cat "$TOP"/tests/iac/*/expected | grep -q " $rule " || fail "no case expects rule $rule"
 done
 cat "$TOP"/tests/iac/*/expected | grep -q ": suppressed PCTL" || fail "no case expects a suppressed finding"
+
+
+# docs/architecture.md: iac/ includes lib/ only (and system headers)
+bad=$(grep -h '^#include "' "$TOP"/iac/*.[ch] | grep -v '^#include "iac/' | grep -v '^#include "lib/' || true)
+[ -z "$bad" ] || fail "iac/ includes outside lib/: $bad"
 echo "$n cases"
