@@ -57,7 +57,7 @@ static int write_report(const char *path, const struct strbuf *text)
 {
 	FILE *f;
 	if (!path) {
-		fwrite(text->buf, 1, text->len, stdout);
+		msg_out("%s", text->buf);
 		return fflush(stdout) == 0 ? 0 : -1;
 	}
 	f = fopen(path, "wb");

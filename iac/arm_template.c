@@ -295,7 +295,9 @@ static void walk_instance(struct reader *r, json_t *res, struct armexpr_scope *s
 	int name_known;
 	size_t i;
 
-	if (!json_is_string(type_json) || armexpr_unknown_why(type_json))
+	/* languageVersion 2.0 "existing" resources are references, not deployed */
+	if (!json_is_string(type_json) || armexpr_unknown_why(type_json) ||
+	    json_is_true(json_object_get(res, "existing")))
 		goto out;
 	t = json_string_value(type_json);
 	if (parent_type && !strchr(t, '/'))
