@@ -108,8 +108,14 @@ static int has_json_suffix(const char *name)
 	return n > 5 && !strcasecmp(name + n - 5, ".json");
 }
 
+/* The folders on the current walk path, so a symlink back up is not followed again. */
+struct walk_path {
+	dev_t dev[MAX_WALK_DEPTH + 1];
+	ino_t ino[MAX_WALK_DEPTH + 1];
+};
+
 static enum iac_check_result walk(const char *path, const struct iac_check_options *options,
-				  struct iac_report *report, unsigned depth)
+				  struct iac_report *report, struct walk_path *trail, unsigned depth)
 {
 	DIR *dir;
 	struct dirent *entry;
@@ -117,8 +123,6 @@ static enum iac_check_result walk(const char *path, const struct iac_check_optio
 	size_t count = 0, alloc = 0, i;
 	enum iac_check_result ret = IAC_CHECK_OK;
 
-	if (depth > MAX_WALK_DEPTH)
-		return IAC_CHECK_OK;
 	dir = opendir(path);
 	if (!dir) {
 		msg_error("cannot read '%s': %s", path, strerror(errno));
@@ -143,8 +147,19 @@ static enum iac_check_result walk(const char *path, const struct iac_check_optio
 		if (stat(child.buf, &st) < 0) {
 			msg_debug("skipping '%s': %s", child.buf, strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			if (walk(child.buf, options, report, depth + 1) != IAC_CHECK_OK)
-				ret = IAC_CHECK_UNREADABLE;
+			unsigned k;
+			int seen = 0;
+			for (k = 0; k <= depth; k++)
+				if (trail->dev[k] == st.st_dev && trail->ino[k] == st.st_ino)
+					seen = 1;
+			if (seen || depth >= MAX_WALK_DEPTH) {
+				msg_debug("skipping '%s': a folder already on the walk", child.buf);
+			} else {
+				trail->dev[depth + 1] = st.st_dev;
+				trail->ino[depth + 1] = st.st_ino;
+				if (walk(child.buf, options, report, trail, depth + 1) != IAC_CHECK_OK)
+					ret = IAC_CHECK_UNREADABLE;
+			}
 		} else if (S_ISREG(st.st_mode) && has_json_suffix(names[i])) {
 			if (check_file(child.buf, 0, options, report) != IAC_CHECK_OK)
 				ret = IAC_CHECK_UNREADABLE;
@@ -164,8 +179,12 @@ enum iac_check_result iac_check_path(const char *path, const struct iac_check_op
 		msg_error("cannot read '%s': %s", path, strerror(errno));
 		return IAC_CHECK_UNREADABLE;
 	}
-	if (S_ISDIR(st.st_mode))
-		return walk(path, options, report, 0);
+	if (S_ISDIR(st.st_mode)) {
+		struct walk_path trail;
+		trail.dev[0] = st.st_dev;
+		trail.ino[0] = st.st_ino;
+		return walk(path, options, report, &trail, 0);
+	}
 	return check_file(path, 1, options, report);
 }
 

@@ -38,6 +38,11 @@ echo '{"name": "x"}' >package.json
 expect_exit 2 "$POLICYCTL" check package.json
 assert_contains "$WORK/err" "package.json:1:1: neither an ARM template"
 
+# a symlink back up the tree is walked once, not forever
+mkdir -p loop/a && cp "$C/arm-copy/template.json" loop/a/t.json && ln -s .. loop/a/up && ln -s ../a loop/a/up2
+expect_exit 1 "$POLICYCTL" check --today 2026-12-01 loop
+assert_contains "$WORK/out" "checked 1 file,"
+
 # bad suppressions and parameter files name FILE:LINE
 printf '{\n  "suppressions": [\n    { "rule": "PCTL001", "expires": "2027-01-01" }\n  ]\n}\n' >supp.json
 expect_exit 2 "$POLICYCTL" check --suppressions supp.json "$C/clean"
