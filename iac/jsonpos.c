@@ -316,6 +316,11 @@ enum json_doc_result json_doc_parse(struct json_doc *doc, const char *text, size
 
 	memcpy(copy, text, len);
 	copy[len] = '\0';
+	/* A UTF-8 byte order mark (editors on Windows write one) is blanked and takes no column. */
+	if (len >= 3 && !memcmp(copy, "\xEF\xBB\xBF", 3)) {
+		memset(copy, ' ', 3);
+		s.at = 3;
+	}
 	blank_comments(copy, len);
 	doc->root = json_loadb(copy, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc->root) {

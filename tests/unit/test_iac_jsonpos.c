@@ -113,6 +113,19 @@ static void test_many_values_and_one_long_line(void **state)
 	strbuf_release(&err);
 }
 
+static void test_byte_order_mark(void **state)
+{
+	static const char text[] = "\xEF\xBB\xBF{\"a\": {}}";
+	struct json_doc doc = JSON_DOC_INIT;
+	struct strbuf err = STRBUF_INIT;
+	(void)state;
+	assert_int_equal(json_doc_parse(&doc, text, strlen(text), "bom.json", &err), JSON_DOC_OK);
+	expect_pos(&doc, doc.root, 1, 1);
+	expect_pos(&doc, json_object_get(doc.root, "a"), 1, 7);
+	json_doc_release(&doc);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_comments_escapes_and_code_points),
 		cmocka_unit_test(test_errors_and_foreign_values),
 		cmocka_unit_test(test_many_values_and_one_long_line),
+		cmocka_unit_test(test_byte_order_mark),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
