@@ -19,6 +19,10 @@ expect_exit 2 "$POLICYCTL" check --today 2026-13-01 "$C/clean"
 assert_contains "$WORK/err" "option '--today': expected a date YYYY-MM-DD"
 expect_exit 2 "$POLICYCTL" check --bogus "$C/clean"
 assert_contains "$WORK/err" "unknown option '--bogus'"
+expect_exit 2 "$POLICYCTL" check --parameters
+assert_contains "$WORK/err" "option '--parameters' needs a value"
+expect_exit 0 "$POLICYCTL" check --help
+assert_contains "$WORK/out" "--suppressions FILE"
 expect_exit 0 "$POLICYCTL" help check
 assert_contains "$WORK/out" "usage: policyctl check"
 expect_exit 0 "$POLICYCTL" help
