@@ -1,10 +1,8 @@
 # Helpers for the ARM client's end-to-end tests (sourced after tests/lib.sh). Not a test
 # itself: the runner only picks up t[0-9]*.sh.
 #
-# The demo principal of every generated armsim world (docs/armsim.md).
-DEMO_TENANT=72f988bf-0000-4000-8000-00000000a125
-DEMO_CLIENT=d3d0c11e-0000-4000-8000-0000000000d1
-DEMO_SECRET=armsim-demo-secret-do-not-use-in-azure
+# The demo principal (ARMSIM_DEMO_TENANT, _CLIENT, _SECRET) comes from
+# examples/armsim-config.sh through tests/lib.sh.
 ARMLOAD="$BUILD_DIR/tests/tools/armload"
 CREDTOOL="$BUILD_DIR/tests/tools/credtool"
 
@@ -46,7 +44,7 @@ write_config() {
 [cloud]
 name = custom
 arm_endpoint = $ARMSIM_URL
-tenant_id = $DEMO_TENANT
+tenant_id = $ARMSIM_DEMO_TENANT
 
 [auth]
 method = $1

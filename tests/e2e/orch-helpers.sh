@@ -5,8 +5,6 @@
 # with its secret in a 0600 file, and checks outcomes through armsim's own /_armsim/world and
 # /_armsim/stats, never through policyctl.
 
-. "$TOP/examples/armsim-config.sh"
-
 command -v jq >/dev/null 2>&1 || skip "jq is not installed"
 
 armsim_builtins "$SHARED"

@@ -25,9 +25,9 @@ ARMSIM_URL=$(cat "$WORK/ready")
 CURL_CA="--cacert certs/ca.pem"
 
 tok() {
-	curl -sS $CURL_CA -o token.json -X POST "$ARMSIM_URL/$DEMO_TENANT/oauth2/v2.0/token" \
-		-d grant_type=client_credentials -d "client_id=$DEMO_CLIENT" \
-		--data-urlencode "client_secret=$DEMO_SECRET" --data-urlencode "scope=https://management.azure.com/.default"
+	curl -sS $CURL_CA -o token.json -X POST "$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token" \
+		-d grant_type=client_credentials -d "client_id=$ARMSIM_DEMO_CLIENT" \
+		--data-urlencode "client_secret=$ARMSIM_DEMO_SECRET" --data-urlencode "scope=https://management.azure.com/.default"
 	TOKEN=$(json token.json "d['access_token']")
 }
 call() {

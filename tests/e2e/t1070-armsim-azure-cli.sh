@@ -26,13 +26,13 @@ az cloud register -n armsim --endpoint-resource-manager "$ARMSIM_URL/" \
 	--endpoint-active-directory-graph-resource-id "$ARMSIM_URL/" \
 	--endpoint-management "$ARMSIM_URL/" -o none
 az cloud set -n armsim -o none
-expect_exit 0 az login --service-principal -u "$DEMO_CLIENT" -p "$DEMO_SECRET" --tenant "$DEMO_TENANT" -o json
+expect_exit 0 az login --service-principal -u "$ARMSIM_DEMO_CLIENT" -p "$ARMSIM_DEMO_SECRET" --tenant "$ARMSIM_DEMO_TENANT" -o json
 assert_eq 2 "$(json "$WORK/out" "len(d)")" "subscriptions az sees"
 az account set -s "$SUB"
 
 # a wrong secret is refused by armsim's ADFS endpoint
-expect_exit 1 az login --service-principal -u "$DEMO_CLIENT" -p wrong-secret-value --tenant "$DEMO_TENANT" -o none
-az login --service-principal -u "$DEMO_CLIENT" -p "$DEMO_SECRET" --tenant "$DEMO_TENANT" -o none
+expect_exit 1 az login --service-principal -u "$ARMSIM_DEMO_CLIENT" -p wrong-secret-value --tenant "$ARMSIM_DEMO_TENANT" -o none
+az login --service-principal -u "$ARMSIM_DEMO_CLIENT" -p "$ARMSIM_DEMO_SECRET" --tenant "$ARMSIM_DEMO_TENANT" -o none
 az account set -s "$SUB"
 
 rule='{"if":{"allOf":[{"field":"type","equals":"Microsoft.Web/sites"},{"field":"Microsoft.Web/sites/clientCertEnabled","notEquals":true}]},"then":{"effect":"audit"}}'

@@ -8,8 +8,8 @@ command -v curl >/dev/null || skip "curl is not installed"
 
 make_world subs=4,sites=5 big
 start_armsim --world "$WORK/world.json" --fault-rate 0.2 --seed 42
-write_config client-secret "client_id = $DEMO_CLIENT"
-export AZURE_CLIENT_SECRET=$DEMO_SECRET
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
+export AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET
 
 # 2,000 requests: GET site, GET subscription, PATCH site tags, PUT a new resource group, GET list
 sites >"$WORK/sites.txt"

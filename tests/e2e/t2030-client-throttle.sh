@@ -9,8 +9,8 @@ command -v curl >/dev/null || skip "curl is not installed"
 
 make_world subs=2,sites=4 20:20
 start_armsim --world "$WORK/world.json"
-write_config client-secret "client_id = $DEMO_CLIENT"
-export AZURE_CLIENT_SECRET=$DEMO_SECRET
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
+export AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET
 
 sites >"$WORK/sites.txt"
 awk 'NR == FNR { site[n++] = $0; next } END { for (i = 0; i < 400; i++) print "GET " site[i % n] " 200" }' \
@@ -36,13 +36,13 @@ assert_eq 0 "$(stat "s['earlyRetries']")" "requests retried before their Retry-A
 stop_armsim
 make_world subs=1,sites=4 3:0.5
 start_armsim --world "$WORK/world.json"
-write_config client-secret "client_id = $DEMO_CLIENT"
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
 sites >"$WORK/sites.txt"
 awk 'NR == FNR { site[n++] = $0; next } END { for (i = 0; i < 5; i++) print "GET " site[i % n] " 200" }' \
 	"$WORK/sites.txt" /dev/null >"$WORK/requests.txt"
-token=$(curl -sS -d grant_type=client_credentials -d "client_id=$DEMO_CLIENT" \
-	-d "client_secret=$DEMO_SECRET" -d "scope=$ARMSIM_URL/.default" \
-	"$ARMSIM_URL/$DEMO_TENANT/oauth2/v2.0/token" |
+token=$(curl -sS -d grant_type=client_credentials -d "client_id=$ARMSIM_DEMO_CLIENT" \
+	-d "client_secret=$ARMSIM_DEMO_SECRET" -d "scope=$ARMSIM_URL/.default" \
+	"$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token" |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 site=$(head -n 1 "$WORK/sites.txt")
 for i in 1 2 3 4 5 6; do

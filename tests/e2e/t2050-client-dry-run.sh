@@ -7,8 +7,8 @@ command -v curl >/dev/null || skip "curl is not installed"
 
 make_world subs=1,sites=2 big
 start_armsim --world "$WORK/world.json"
-write_config client-secret "client_id = $DEMO_CLIENT"
-export AZURE_CLIENT_SECRET=$DEMO_SECRET
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
+export AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET
 sub=$(world_value "w['subscriptions'][0]['subscriptionId']")
 site=$(sites | head -n 1)
 cat >"$WORK/requests.txt" <<REQ
@@ -34,4 +34,4 @@ grep -q "^armload: debug: < 200 GET $ARMSIM_URL$site?api-version=2022-03-01 ([0-
 	fail "no response line with timing in -v output"
 assert_not_contains "$WORK/err" "Authorization"
 assert_not_contains "$WORK/err" "Bearer"
-assert_not_contains "$WORK/err" "$DEMO_SECRET"
+assert_not_contains "$WORK/err" "$ARMSIM_DEMO_SECRET"

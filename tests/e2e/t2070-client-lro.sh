@@ -7,8 +7,8 @@ command -v curl >/dev/null || skip "curl is not installed"
 
 make_world subs=1,sites=1 big
 start_armsim --world "$WORK/world.json"
-write_config client-secret "client_id = $DEMO_CLIENT"
-export AZURE_CLIENT_SECRET=$DEMO_SECRET
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
+export AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET
 sub=$(world_value "w['subscriptions'][0]['subscriptionId']")
 for i in $(seq 30); do
 	echo "PUT /subscriptions/$sub/resourcegroups/lro-$i 201 {\"location\":\"westeurope\"}"

@@ -14,8 +14,8 @@ w["knobs"]["tokenLifetimeSeconds"] = 2
 json.dump(w, open(sys.argv[1], "w"))
 PY
 start_armsim --world "$WORK/world.json"
-write_config client-secret "client_id = $DEMO_CLIENT"
-export AZURE_CLIENT_SECRET=$DEMO_SECRET
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
+export AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET
 site=$(sites | head -n 1)
 expect_exit 0 "$ARMLOAD" -v -c "$WORK/policyctl.ini" get "$site" 25
 cat "$WORK/out"
