@@ -8,8 +8,8 @@ command -v curl >/dev/null || skip "curl is not installed"
 command -v jq >/dev/null || skip "jq is not installed"
 command -v python3 >/dev/null || skip "python3 is not installed"
 
-# json FILE EXPR — prints a Python expression over the parsed file, bound to d.
-json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# json FILE FILTER — a jq filter over the file, raw output (strings without quotes).
+json() { jq -r "$2" "$1"; }
 
 # get_token [CLIENT SECRET] — sets TOKEN from the v2 token endpoint.
 get_token() {

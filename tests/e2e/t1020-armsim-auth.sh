@@ -182,8 +182,8 @@ if failures:
 PY
 
 "$ARMSIM" world --generate subs=1,sites=2,mgs=1 >gen.json
-SUB=$(json gen.json "d['subscriptions'][0]['subscriptionId']")
-SITE=$(json gen.json "d['subscriptions'][0]['resourceGroups'][0]['sites'][0]['name']")
+SUB=$(json gen.json '.subscriptions[0].subscriptionId')
+SITE=$(json gen.json '.subscriptions[0].resourceGroups[0].sites[0].name')
 CERT_CLIENT=c3e70000-0000-4000-8000-000000000001
 FED_CLIENT=fed00000-0000-4000-8000-000000000001
 READER_CLIENT=4eade400-0000-4000-8000-000000000001

@@ -14,7 +14,7 @@ d["knobs"] = {"throttle": {"subscriptionReads": {"burst": 5, "refillPerSecond": 
                            "tenantWrites": {"burst": 2, "refillPerSecond": 0.5}}}
 json.dump(d, open("world.json", "w"))
 PY
-SUB=$(json gen.json "d['subscriptions'][0]['subscriptionId']")
+SUB=$(json gen.json '.subscriptions[0].subscriptionId')
 start_armsim --world world.json
 get_token
 
@@ -41,9 +41,9 @@ arm GET "/subscriptions/$SUB/resourceGroups?api-version=2021-04-01"
 assert_eq 200 "$STATUS" "read after Retry-After"
 
 curl -sS -o stats.json "$ARMSIM_URL/_armsim/stats"
-[ "$(json stats.json "d['throttled']")" -ge 2 ] || fail "429s not counted in stats"
+[ "$(json stats.json '.throttled')" -ge 2 ] || fail "429s not counted in stats"
 # the retry sent at once came before the announced Retry-After; the one that waited did not
-assert_eq 1 "$(json stats.json "d['earlyRetries']")" "early retries in stats"
+assert_eq 1 "$(json stats.json '.earlyRetries')" "early retries in stats"
 
 # management-group writes draw from the tenant bucket
 MG=/providers/Microsoft.Management/managementGroups/mg-1

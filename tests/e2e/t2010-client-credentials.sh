@@ -18,20 +18,18 @@ FED_SUBJECT=system:serviceaccount:policy:policyctl
 "$CREDTOOL" cert "$WORK/expired.pem" -30 -1
 "$CREDTOOL" cert "$WORK/issuer.pem" -1 30
 make_world subs=2,sites=2
-python3 - "$WORK" "$CERT_CLIENT" "$FED_CLIENT" "$FED_ISSUER" "$FED_SUBJECT" <<'PY'
-import json, sys
-work, cert_client, fed_client, iss, sub = sys.argv[1:]
-w = json.load(open(f"{work}/world.json"))
-root = [{"role": "Owner", "scope": f"/providers/Microsoft.Management/managementGroups/{w['tenantId']}"}]
-w["principals"].append({"displayName": "cert-app", "objectId": "c0ffee00-0000-4000-8000-0000000000c2",
-    "clientId": cert_client, "certificate": open(f"{work}/client.pem.crt").read(),
-    "roleAssignments": root})
-w["principals"].append({"displayName": "fed-app", "objectId": "fede0000-0000-4000-8000-0000000000f2",
-    "clientId": fed_client, "roleAssignments": root,
-    "federatedCredentials": [{"issuer": iss, "subject": sub, "audience": "api://AzureADTokenExchange",
-                              "certificate": open(f"{work}/issuer.pem.crt").read()}]})
-json.dump(w, open(f"{work}/world.json", "w"))
-PY
+jq --arg cert_client "$CERT_CLIENT" --arg fed_client "$FED_CLIENT" --arg iss "$FED_ISSUER" \
+	--arg sub "$FED_SUBJECT" --rawfile client_crt "$WORK/client.pem.crt" \
+	--rawfile issuer_crt "$WORK/issuer.pem.crt" '
+	[{role: "Owner", scope: "/providers/Microsoft.Management/managementGroups/\(.tenantId)"}] as $root
+	| .principals += [
+		{displayName: "cert-app", objectId: "c0ffee00-0000-4000-8000-0000000000c2",
+		 clientId: $cert_client, certificate: $client_crt, roleAssignments: $root},
+		{displayName: "fed-app", objectId: "fede0000-0000-4000-8000-0000000000f2",
+		 clientId: $fed_client, roleAssignments: $root,
+		 federatedCredentials: [{issuer: $iss, subject: $sub, audience: "api://AzureADTokenExchange",
+			certificate: $issuer_crt}]}]' "$WORK/world.json" >"$WORK/world.tmp"
+mv "$WORK/world.tmp" "$WORK/world.json"
 start_armsim --world "$WORK/world.json"
 mkdir -p "$WORK/logs"
 n=0
@@ -79,7 +77,8 @@ cat >"$WORK/bin/az" <<AZ
 curl -sS -X POST "$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token" \
 	--data-urlencode grant_type=client_credentials --data-urlencode client_id=$ARMSIM_DEMO_CLIENT \
 	--data-urlencode client_secret=$ARMSIM_DEMO_SECRET --data-urlencode "scope=\${4}.default" >"$WORK/az.json"
-python3 -c "import json; t=json.load(open('$WORK/az.json'))['access_token']; open('$WORK/az-token','w').write(t); print(json.dumps({'accessToken': t, 'expires_on': 4102444800, 'tokenType': 'Bearer'}))"
+jq -j .access_token "$WORK/az.json" >"$WORK/az-token"
+jq -c '{accessToken: .access_token, expires_on: 4102444800, tokenType: "Bearer"}' "$WORK/az.json"
 AZ
 chmod +x "$WORK/bin/az"
 write_config azure-cli

@@ -15,7 +15,7 @@ get_token
 put_policies "$WEBSITE_CONTRIBUTOR"
 sites_snapshot "$WORK/before.json"
 
-for sub in $(json "$WORK/world.json" "' '.join(s['subscriptionId'] for s in d['subscriptions'])"); do
+for sub in $(json "$WORK/world.json" '[.subscriptions[].subscriptionId] | join(" ")'); do
 	scan "$sub"
 done
 

@@ -11,7 +11,7 @@ start_armsim --world "$WORK/world.json" --time-scale 20000 $BUILTINS
 get_token
 put_policies
 sites_snapshot "$WORK/before.json"
-for sub in $(json "$WORK/world.json" "' '.join(s['subscriptionId'] for s in d['subscriptions'])"); do
+for sub in $(json "$WORK/world.json" '[.subscriptions[].subscriptionId] | join(" ")'); do
 	scan "$sub"
 done
 

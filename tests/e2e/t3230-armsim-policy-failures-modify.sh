@@ -35,9 +35,9 @@ assert_eq 201 "$STATUS" "doomed task"
 assert_eq Failed "$(remediation_wait "$task")" "doomed task ends Failed"
 arm POST "$task/listDeployments?$V"
 assert_eq "DeploymentFailed DeploymentFailed DeploymentFailed" \
-	"$(json "$WORK/body" "' '.join(v['error']['code'] for v in d['value'])")" "deployment errors"
+	"$(json "$WORK/body" '[.value[].error.code] | join(" ")')" "deployment errors"
 arm GET "$SMALL_RG/providers/Microsoft.Web/sites/app-off?api-version=2024-11-01"
-assert_eq False "$(json "$WORK/body" "d['properties']['clientCertEnabled']")" "failed deployment changed nothing"
+assert_eq false "$(json "$WORK/body" '.properties.clientCertEnabled')" "failed deployment changed nothing"
 
 # Modify: a site turned to HTTP is put back by the member's operations, and only that changes
 stop_armsim
@@ -52,7 +52,7 @@ task="$SMALL_RG/providers/Microsoft.PolicyInsights/remediations/https"
 arm PUT "$task?$V" "{\"properties\":{\"policyAssignmentId\":\"$SMALL_RG/providers/Microsoft.Authorization/policyAssignments/https-rg\",\"resourceDiscoveryMode\":\"ReEvaluateCompliance\"}}"
 assert_eq 201 "$STATUS" "Modify remediation"
 assert_eq Succeeded "$(remediation_wait "$task")" "Modify remediation"
-assert_eq "1 1" "$(json "$WORK/body" "'%d %d' % (d['properties']['deploymentStatus']['totalDeployments'], d['properties']['deploymentStatus']['successfulDeployments'])")" "one site fixed"
+assert_eq "1 1" "$(json "$WORK/body" '.properties.deploymentStatus | "\(.totalDeployments) \(.successfulDeployments)"')" "one site fixed"
 arm GET "$site"
 python3 - "$WORK/before.json" "$WORK/body" <<'PY' || fail "Modify changed more than httpsOnly"
 import json, sys
