@@ -37,18 +37,11 @@ remediation_wait() { poll_value 30 'Succeeded|Failed|Canceled' remediation_state
 
 # sites_snapshot FILE — every site and slot of the world as ARM's GET shows it.
 sites_snapshot() {
-	python3 - "$WORK/world.json" >"$WORK/site-ids" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-for s in d["subscriptions"]:
-    for g in s.get("resourceGroups", []):
-        for site in g.get("sites", []):
-            base = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Web/sites/%s" % (
-                s["subscriptionId"], g["name"], site["name"])
-            print(base, "1" if site.get("locked") else "0")
-            for slot in site.get("slots", []):
-                print(base + "/slots/" + slot["name"], "1" if slot.get("locked") else "0")
-EOF
+	jq -r '.subscriptions[] | .subscriptionId as $s | .resourceGroups[]? | .name as $g | .sites[]?
+		| "/subscriptions/\($s)/resourceGroups/\($g)/providers/Microsoft.Web/sites/\(.name)" as $base
+		| "\($base) \(if .locked then 1 else 0 end)",
+		  ((.slots // [])[] | "\($base)/slots/\(.name) \(if .locked then 1 else 0 end)")' \
+		"$WORK/world.json" >"$WORK/site-ids"
 	echo "{" >"$1"
 	first=1
 	while read -r id locked; do

@@ -7,13 +7,8 @@
 . "$TOP/tests/e2e/armsim-lib.sh"
 
 "$ARMSIM" world --generate subs=1,sites=1,mgs=1 >gen.json
-python3 - <<'PY'
-import json
-d = json.load(open("gen.json"))
-d["knobs"] = {"throttle": {"subscriptionReads": {"burst": 5, "refillPerSecond": 0.5},
-                           "tenantWrites": {"burst": 2, "refillPerSecond": 0.5}}}
-json.dump(d, open("world.json", "w"))
-PY
+jq '.knobs = {throttle: {subscriptionReads: {burst: 5, refillPerSecond: 0.5},
+	tenantWrites: {burst: 2, refillPerSecond: 0.5}}}' gen.json >world.json
 SUB=$(json gen.json '.subscriptions[0].subscriptionId')
 start_armsim --world world.json
 get_token

@@ -7,8 +7,7 @@
 . "$TOP/tests/e2e/armsim-lib.sh"
 
 "$ARMSIM" world --generate subs=2,sites=3,mgs=1 >gen.json
-python3 -c "
-import json; d = json.load(open('gen.json')); d['knobs'] = {'pageSize': 2}; json.dump(d, open('world.json', 'w'))"
+jq '.knobs = {pageSize: 2}' gen.json >world.json
 SUB=$(json world.json '.subscriptions[0].subscriptionId')
 SUB2=$(json world.json '.subscriptions[1].subscriptionId')
 MG=/providers/Microsoft.Management/managementGroups/mg-1

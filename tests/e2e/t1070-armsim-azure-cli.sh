@@ -10,9 +10,7 @@ command -v az >/dev/null || skip "the Azure CLI (az) is not installed"
 
 "$ARMSIM" gen-ca certs >/dev/null
 "$ARMSIM" world --generate subs=2,sites=3,mgs=1,noncompliant=1 >gen.json
-python3 -c "
-import json; d = json.load(open('gen.json')); d['knobs'] = {'principalReplicationDelayMs': 0}
-json.dump(d, open('world.json', 'w'))"
+jq '.knobs = {principalReplicationDelayMs: 0}' gen.json >world.json
 SUB=$(json world.json '.subscriptions[0].subscriptionId')
 SITE=$(json world.json '.subscriptions[0].resourceGroups[0].sites[0].name')
 start_armsim --world world.json --tls-cert certs/server.pem --tls-key certs/server-key.pem
