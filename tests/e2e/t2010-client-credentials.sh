@@ -88,8 +88,7 @@ test -s "$WORK/az-token" || fail "the stand-in az was not used"
 # failures name the credential and the fix
 write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
 AZURE_CLIENT_SECRET=wrong-secret-0123456789 run_fails bad-secret
-assert_contains "$WORK/err" "client secret was rejected"
-assert_contains "$WORK/err" "invalid_client"
+assert_contains "$WORK/err" "client secret was rejected by '$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token' (HTTP 401, invalid_client): AADSTS7000215: Invalid client secret provided."
 assert_contains "$WORK/err" "check AZURE_CLIENT_SECRET"
 write_config client-certificate "client_id = $CERT_CLIENT"
 AZURE_CLIENT_CERTIFICATE_PATH=$WORK/expired.pem run_fails expired-cert

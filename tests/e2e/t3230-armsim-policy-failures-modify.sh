@@ -17,10 +17,13 @@ rule() { echo "{\"properties\":{\"mode\":\"Indexed\",\"policyRule\":{\"if\":$1,\
 arm PUT "$D/bad-fn?api-version=2021-06-01" "$(rule '{"value":"[utcNow()]","equals":"x"}')"
 assert_eq 400 "$STATUS" "unsupported function"
 assert_eq InvalidPolicyRule "$(error_code)" "unsupported function code"
-assert_contains "$WORK/body" "utcNow"
+assert_eq "The policy definition 'bad-fn' rule is invalid: expression '[utcNow()]': unsupported template function 'utcNow' (in value)" \
+	"$(json "$WORK/body" .error.message)" "unsupported function message"
 arm PUT "$D/bad-op?api-version=2021-06-01" "$(rule '{"field":"kind","almostEquals":"app"}')"
 assert_eq 400 "$STATUS" "unsupported operator"
-assert_contains "$WORK/body" "almostEquals"
+assert_eq InvalidPolicyRule "$(error_code)" "unsupported operator code"
+assert_eq "The policy definition 'bad-op' rule is invalid: unsupported policy condition 'almostEquals'" \
+	"$(json "$WORK/body" .error.message)" "unsupported operator message"
 arm PUT "$D/bad-alias?api-version=2021-06-01" "$(rule '{"field":"Microsoft.Web/sites/noSuchThing","equals":"x"}')"
 assert_eq 400 "$STATUS" "unknown alias"
 assert_eq InvalidPolicyAlias "$(error_code)" "unknown alias code"
