@@ -38,16 +38,19 @@ rg_location=$(sed -n 's/^[Ll]ocation: *//p' "$WORK/headers" | tr -d '\r')
 # a second trigger while the scan runs gets the same URL
 arm POST "$SMALL_RG/providers/Microsoft.PolicyInsights/policyStates/latest/triggerEvaluation?api-version=2019-10-01"
 assert_eq "$rg_location" "$(sed -n 's/^[Ll]ocation: *//p' "$WORK/headers" | tr -d '\r')" "second trigger"
-polls_202=0
-while :; do
-	STATUS=$(curl -sS -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$rg_location")
-	[ "$STATUS" = 200 ] && break
-	assert_eq 202 "$STATUS" "scan poll"
-	assert_eq "$rg_location" "$(sed -n 's/^[Ll]ocation: *//p' "$WORK/headers" | tr -d '\r')" "poll Location"
-	polls_202=$((polls_202 + 1))
-	[ $polls_202 -lt 400 ] || fail "the group scan never finished"
-	sleep 0.05
-done
+# scan_poll URL — one poll of a scan's Location: prints the status; each 202 must name the same
+# Location and is counted in $WORK/scan-polls
+scan_poll() {
+	code=$(get_status "$1")
+	if [ "$code" = 202 ]; then
+		[ "$(header Location)" = "$1" ] || { echo "202 with Location '$(header Location)'"; return 0; }
+		echo 202 >>"$WORK/scan-polls"
+	fi
+	echo "$code"
+}
+: >"$WORK/scan-polls"
+assert_eq 200 "$(poll_value 20 '!202' scan_poll "$rg_location")" "group scan poll"
+polls_202=$(wc -l <"$WORK/scan-polls")
 [ $polls_202 -ge 2 ] || fail "the scan finished at once ($polls_202 polls), not after the scan duration"
 same_shape "$(recording_response $TS 23)" "$WORK/body" "scan result"
 assert_eq Succeeded "$(json "$WORK/body" '.status')" "scan status"
@@ -66,16 +69,18 @@ assert_eq 201 "$STATUS" "remediation create"
 cp "$WORK/body" "$WORK/created.json"
 # polls with curl and grep only, so a loaded machine still sees Accepted more than once
 state_of() { grep -o '"provisioningState":"[A-Za-z]*"' "$WORK/body" | cut -d'"' -f4; }
-accepted=0
-while :; do
-	arm GET "$task?$V"
-	assert_eq 200 "$STATUS" "remediation get"
-	state=$(state_of)
-	[ "$state" = Accepted ] || break
-	accepted=$((accepted + 1))
-	[ $accepted -lt 2000 ] || fail "remediation stuck in Accepted"
-	sleep 0.02
-done
+# task_poll PATH — one GET of a task: prints its state (or the unexpected status), counting
+# each Accepted seen in $WORK/accepted
+task_poll() {
+	arm GET "$1?$V"
+	[ "$STATUS" = 200 ] || { echo "HTTP $STATUS"; return 0; }
+	s=$(state_of)
+	[ "$s" != Accepted ] || echo Accepted >>"$WORK/accepted"
+	echo "$s"
+}
+: >"$WORK/accepted"
+state=$(POLL_EVERY=0.02 poll_value 40 '!Accepted' task_poll "$task")
+accepted=$(wc -l <"$WORK/accepted")
 cp "$WORK/body" "$WORK/running.json"
 # curl only until the cancel: the checks run after it, so a slow machine still cancels a
 # task whose deployments are in flight
@@ -170,16 +175,15 @@ poll_until 20 replicated
 full="$SMALL_RG/providers/Microsoft.PolicyInsights/remediations/reevaluate-all"
 arm PUT "$full?$V" "{\"properties\":{\"policyAssignmentId\":\"$SMALL_RG/providers/Microsoft.Authorization/policyAssignments/remediate-rg\",\"resourceDiscoveryMode\":\"ReEvaluateCompliance\"}}"
 assert_eq 201 "$STATUS" "ReEvaluateCompliance task"
-seq=Accepted
-polls=0
-while :; do
-	arm GET "$full?$V"
-	state=$(state_of)
-	case $seq in *"$state") ;; *) seq="$seq $state" ;; esac
-	case $state in Succeeded|Failed|Canceled) break ;; esac
-	polls=$((polls + 1))
-	[ $polls -lt 3000 ] || fail "ReEvaluateCompliance task stuck: $seq"
-	sleep 0.02
-done
+# seq_poll PATH — one GET of a task: prints its state, appending it to $WORK/seq when it changed
+seq_poll() {
+	arm GET "$1?$V"
+	s=$(state_of)
+	[ "$(tail -n 1 "$WORK/seq")" = "$s" ] || echo "$s" >>"$WORK/seq"
+	echo "$s"
+}
+echo Accepted >"$WORK/seq"
+POLL_EVERY=0.02 poll_value 60 'Succeeded|Failed|Canceled' seq_poll "$full" >/dev/null
+seq=$(paste -sd ' ' "$WORK/seq")
 # app-locked fails (ScopeLocked), so the run ends Failed
 assert_eq "Accepted Evaluating Running Failed" "$seq" "ReEvaluateCompliance states"
