@@ -57,7 +57,7 @@ INI
 
 # stat FILTER — a jq filter over armsim's /_armsim/stats, raw output.
 stat() {
-	curl -sS "$ARMSIM_URL/_armsim/stats" >"$WORK/stats.json"
+	stats_json >"$WORK/stats.json"
 	jq -r "$1" "$WORK/stats.json"
 }
 

@@ -26,9 +26,6 @@ orch_ini() {
 		"${3:-principal_timeout = 30s}"
 }
 
-# world_json — the current world from armsim.
-world_json() { curl -sf "$ARMSIM_URL/_armsim/world"; }
-stats_json() { curl -sf "$ARMSIM_URL/_armsim/stats"; }
 
 # noncompliant_unlocked [SUBS-JQ-SELECT] — sites and slots in scope still not requiring
 # client certificates, locked ones left out.
