@@ -57,11 +57,10 @@ assert_eq 201 "$STATUS" "Modify remediation"
 assert_eq Succeeded "$(remediation_wait "$task")" "Modify remediation"
 assert_eq "1 1" "$(json "$WORK/body" '.properties.deploymentStatus | "\(.totalDeployments) \(.successfulDeployments)"')" "one site fixed"
 arm GET "$site"
-python3 - "$WORK/before.json" "$WORK/body" <<'PY' || fail "Modify changed more than httpsOnly"
-import json, sys
-b, a = (json.load(open(f))["properties"] for f in sys.argv[1:3])
-assert b["httpsOnly"] is False and a["httpsOnly"] is True, (b["httpsOnly"], a["httpsOnly"])
-for k in set(a) | set(b):
-    if k not in ("httpsOnly", "lastModifiedTimeUtc"):
-        assert a.get(k) == b.get(k), k
-PY
+assert_eq "false true" "$(jq -rn --slurpfile b "$WORK/before.json" --slurpfile a "$WORK/body" \
+	'"\($b[0].properties.httpsOnly) \($a[0].properties.httpsOnly)"')" "httpsOnly before and after Modify"
+# nothing else changed (jq's == compares objects deeply, whatever the key order)
+jq -en --slurpfile b "$WORK/before.json" --slurpfile a "$WORK/body" '
+	($b[0].properties | del(.httpsOnly, .lastModifiedTimeUtc)) ==
+	($a[0].properties | del(.httpsOnly, .lastModifiedTimeUtc))' >/dev/null ||
+	fail "Modify changed more than httpsOnly"
