@@ -30,7 +30,7 @@ for cmd in $("$POLICYCTL" help | sed -n '/^commands:/,/^$/p' | awk 'NR>1 && NF {
 done
 
 expect_exit 2 "$POLICYCTL" -c lz.ini render --format yaml
-assert_eq "policyctl: error: option '--format': expected one of rest|arm-template|epac, got 'yaml'" \
+assert_eq "policyctl: error: option '--format': expected one of rest|arm-template|epac|terraform|alz, got 'yaml'" \
 	"$(head -n 1 "$WORK/err")" "bad format message"
 # each usage error is one line, the whole of stderr
 for case in "--frobnicate|policyctl: error: unknown option '--frobnicate': see 'policyctl render --help'" \
