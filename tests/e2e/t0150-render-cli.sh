@@ -7,12 +7,14 @@ cat >lz.ini <<'INI'
 management_group = mg-test
 INI
 
-usage="usage: policyctl [-c FILE] render [--format rest|arm-template|epac] [--out DIR]"
+usage="usage: policyctl [-c FILE] render [--format rest|arm-template|epac|terraform|alz] [--out DIR]"
 expect_exit 0 "$POLICYCTL" render --help
 assert_eq "$usage" "$(head -n 1 "$WORK/out")" "render --help usage line"
 for line in "  -f, --format FORMAT  rest (default): one file per resource" \
 	"                       arm-template: one deployment template per scope;" \
-	"                       epac: Enterprise Policy as Code's folder layout" \
+	"                       epac: Enterprise Policy as Code's folder layout;" \
+	"                       terraform: main.tf, variables.tf, outputs.tf (azurerm);" \
+	"                       alz: an Azure Landing Zones library (management group only)" \
 	"  -o, --out DIR        folder to write to, created when missing (default: rendered)" \
 	"exit codes: 0 written, 1 a file could not be written, 2 usage or config error"; do
 	assert_contains "$WORK/out" "$line"
@@ -21,7 +23,7 @@ cp "$WORK/out" render-help
 expect_exit 0 "$POLICYCTL" help render
 cmp -s render-help "$WORK/out" || fail "'help render' and 'render --help' differ"
 expect_exit 0 "$POLICYCTL" help
-grep -qx "  render  *write the policy definitions, initiative and assignment as JSON" "$WORK/out" ||
+grep -qxF "  render     write the policy definitions, initiative and assignment (JSON, Terraform, ALZ)" "$WORK/out" ||
 	fail "'policyctl help' does not list render with its summary"
 # every command answers --help with exit 0
 for cmd in $("$POLICYCTL" help | sed -n '/^commands:/,/^$/p' | awk 'NR>1 && NF {print $1}'); do
