@@ -25,7 +25,7 @@
 /* api-versions per family: the versions current clients send (issue 3), nothing else. */
 static const char *const api_versions[API__COUNT][6] = {
 	[API_POLICY] = { "2021-06-01", "2023-04-01", "2025-03-01" },
-	[API_EXEMPTION] = { "2022-07-01-preview", "2024-12-01-preview" },
+	[API_EXEMPTION] = { "2020-07-01-preview", "2022-07-01-preview", "2024-12-01-preview" },
 	[API_ROLE_DEFINITION] = { "2018-01-01-preview", "2022-04-01" },
 	[API_ROLE_ASSIGNMENT] = { "2020-04-01-preview", "2022-04-01" },
 	[API_SUBSCRIPTION] = { "2019-11-01", "2022-12-01" },
@@ -39,7 +39,7 @@ static const char *const api_versions[API__COUNT][6] = {
 
 static const char *const api_supported[API__COUNT] = {
 	[API_POLICY] = "2021-06-01, 2023-04-01, 2025-03-01",
-	[API_EXEMPTION] = "2022-07-01-preview, 2024-12-01-preview",
+	[API_EXEMPTION] = "2020-07-01-preview, 2022-07-01-preview, 2024-12-01-preview",
 	[API_ROLE_DEFINITION] = "2018-01-01-preview, 2022-04-01",
 	[API_ROLE_ASSIGNMENT] = "2020-04-01-preview, 2022-04-01",
 	[API_SUBSCRIPTION] = "2019-11-01, 2022-12-01",
@@ -217,6 +217,9 @@ static const struct route routes[] = {
 	{ "PUT", "{scope*}" AUTHZ "policyExemptions/{name}", API_EXEMPTION,
 	  "Microsoft.Authorization/policyExemptions/write", ROUTE_WRITE,
 	  "PolicyExemptions_CreateOrUpdate", ops_policy_exemption_put },
+	{ "PATCH", "{scope*}" AUTHZ "policyExemptions/{name}", API_EXEMPTION,
+	  "Microsoft.Authorization/policyExemptions/write", ROUTE_WRITE,
+	  "PolicyExemptions_Update", ops_policy_exemption_patch },
 	{ "DELETE", "{scope*}" AUTHZ "policyExemptions/{name}", API_EXEMPTION,
 	  "Microsoft.Authorization/policyExemptions/delete", ROUTE_WRITE, "PolicyExemptions_Delete",
 	  ops_policy_delete },
