@@ -444,8 +444,11 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 
 enum orch_result orch_plan(struct orch *o)
 {
-	enum orch_result ret = deploy(o, 1);
+	enum orch_result ret = orch_exemptions_check(o);
 	enum orch_result ex;
+	if (ret)
+		return ret;
+	ret = deploy(o, 1);
 	/* the exemptions' plan is shown even when a policy read failed: it reads apart */
 	if (ret == ORCH_INTERRUPTED || ret == ORCH_TIMEOUT || ret == ORCH_LEDGER)
 		return ret;
@@ -455,7 +458,10 @@ enum orch_result orch_plan(struct orch *o)
 
 enum orch_result orch_apply(struct orch *o)
 {
-	enum orch_result ret = deploy(o, 0);
+	/* a bad exemption scope stops apply before its first write */
+	enum orch_result ret = orch_exemptions_check(o);
+	if (!ret)
+		ret = deploy(o, 0);
 	/* exemptions name the assignment: only once it is in place */
 	if (!ret)
 		ret = orch_exemptions_sync(o, 0);

@@ -258,6 +258,31 @@ static void print_id(struct orch *o, const char *verb, const char *id, const cha
 	strbuf_release(&line);
 }
 
+enum orch_result orch_exemptions_check(struct orch *o)
+{
+	const struct exemption_file *file = o->exemptions;
+	struct strbuf err = STRBUF_INIT;
+	enum orch_result ret;
+	char *line, *next;
+
+	if (!file || !file->nr || !o->cfg->scope_management_group)
+		return ORCH_OK; /* subscription scopes were checked offline */
+	if ((ret = orch_resolve_subscriptions(o)))
+		return ret;
+	if (!exemptions_check_scopes(file, o->set, &o->subscriptions, &err))
+		goto out;
+	for (line = err.buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		msg_error("%s", line);
+	}
+	ret = ORCH_USAGE;
+out:
+	strbuf_release(&err);
+	return ret;
+}
+
 enum orch_result orch_exemptions_sync(struct orch *o, int plan_only)
 {
 	const struct exemption_file *file = o->exemptions;
@@ -269,23 +294,8 @@ enum orch_result orch_exemptions_sync(struct orch *o, int plan_only)
 
 	if (!file || !file->path)
 		return ORCH_OK; /* no [exemptions] file: policyctl manages none */
-	if (o->cfg->scope_management_group && file->nr) {
-		struct strbuf err = STRBUF_INIT;
-		if ((ret = orch_resolve_subscriptions(o)))
-			return ret;
-		if (exemptions_check_scopes(file, o->set, &o->subscriptions, &err)) {
-			char *line, *next;
-			for (line = err.buf; line && *line; line = next) {
-				next = strchr(line, '\n');
-				if (next)
-					*next++ = '\0';
-				msg_error("%s", line);
-			}
-			strbuf_release(&err);
-			return ORCH_USAGE;
-		}
-		strbuf_release(&err);
-	}
+	if ((ret = orch_exemptions_check(o)))
+		return ret;
 	st = state_new(o);
 	ret = list_live(st, 0);
 	if (!ret && st->failed)

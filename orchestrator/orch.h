@@ -142,6 +142,13 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms);
  */
 enum orch_result orch_exemptions_sync(struct orch *o, int plan_only);
 /*
+ * The file's scopes under a management group assignment, checked against the group's
+ * subscriptions (listed once): orch_plan and orch_apply call it before anything else, so a
+ * bad scope stops apply before its first write. ORCH_OK, ORCH_USAGE (printed as
+ * FILE:ENTRY: ...), or the listing's failure.
+ */
+enum orch_result orch_exemptions_check(struct orch *o);
+/*
  * Every exemption of o's assignments, managed or not, as a new JSON array in *out (NULL on
  * failure): objects with name, id, scope, assignmentId, managed, owner, expiresOn, status
  * ("active", "expiring" within within_ms, "expired", "no expiry", "no owner": judged by the

@@ -116,4 +116,24 @@ assert_contains "$WORK/out" "partner: PATCH (differs: resourceSelectors)"
 expect_exit 0 "$POLICYCTL" -c policyctl.ini apply
 expect_exit 0 "$POLICYCTL" -c policyctl.ini plan
 assert_contains "$WORK/err" "exemptions: 0 to create, 0 to update, 0 to delete, 2 unchanged, 1 unmanaged"
+# an entry that has expired: plan warns and still plans, apply refuses the file (exit 2)
+jq '.exemptions += [{"name": "old", "scope": "'"$RG22"'", "owner": "carol", "expires": "2020-01-01",
+	"reason": "long gone", "ticket": "CHG-4"}]' exemptions.json >v4.json
+cp v4.json exemptions.json
+expect_exit 0 "$POLICYCTL" -c policyctl.ini plan
+assert_contains "$WORK/err" "warning: exemptions.json:old: expired on 2020-01-01: apply refuses it; remove the entry (apply then deletes its exemption) or extend it"
+expect_exit 2 "$POLICYCTL" -c policyctl.ini apply
+assert_contains "$WORK/err" "exemptions.json:old: 'expires' 2020-01-01 is in the past"
+
+# a subscription outside the management group: known only online, refused before any write
+OTHER=/subscriptions/99999999-9999-4999-8999-999999999999/resourceGroups/rg-x
+jq '.exemptions |= map(select(.name != "old")) | .exemptions += [{"name": "elsewhere",
+	"scope": "'"$OTHER"'", "owner": "carol", "expires": "'"$(in_days 5)"'", "reason": "r",
+	"ticket": "CHG-5"}]' exemptions.json >v5.json
+cp v5.json exemptions.json
+w0=$(writes_sent)
+expect_exit 2 "$POLICYCTL" -c policyctl.ini apply
+assert_contains "$WORK/err" "error: exemptions.json:elsewhere: scope '$OTHER' is outside the assignment: expected a scope at or under $MG or one of its subscriptions"
+assert_eq "$w0" "$(writes_sent)" "writes of an apply refused for a scope outside the group"
+
 echo "three exemptions applied, changed and reapplied; the unmanaged one untouched"
