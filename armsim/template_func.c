@@ -865,7 +865,11 @@ static enum template_result fn_utc_now(const struct template_scope *scope, json_
 				       size_t nr, json_t **out, struct strbuf *err)
 {
 	char iso[40];
-	(void)scope;
+	if (!scope->host || !scope->host->field) {
+		/* ARM templates take utcNow() in parameter defaults only, which armsim does not run */
+		strbuf_addstr(err, "utcNow() is only available in a policy rule");
+		return TEMPLATE_INVALID;
+	}
 	if (nr) {
 		/* a format argument: ARM templates take .NET format strings; armsim does not */
 		strbuf_addstr(err, "utcNow(): a format argument is not supported");
@@ -883,8 +887,11 @@ static enum template_result fn_add_days(const struct template_scope *scope, json
 {
 	int64_t at = simclock_parse_iso(json_string_value(args[0]));
 	char iso[40];
-	(void)scope;
 	(void)nr;
+	if (!scope->host || !scope->host->field) {
+		strbuf_addstr(err, "addDays() is only available in a policy rule");
+		return TEMPLATE_INVALID;
+	}
 	if (at < 0 || !json_is_integer(args[1])) {
 		strbuf_addstr(err, "addDays(): expected an ISO 8601 date-time and a whole number of days");
 		return TEMPLATE_INVALID;

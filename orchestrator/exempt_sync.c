@@ -283,12 +283,103 @@ out:
 	return ret;
 }
 
+/* What plan and apply count, for the closing line. */
+struct sync_counts {
+	long created, updated, deleted, unchanged, unmanaged, conflicts;
+};
+
+/* One wanted exemption against the live ones: printed, counted, its write queued. */
+static void plan_want(struct sync_state *st, const struct exemption_want *w, int plan_only,
+		      struct sync_counts *n)
+{
+	struct orch *o = st->o;
+	json_t *live = find_live(st->live, w->id);
+	struct strbuf fields = STRBUF_INIT, tail = STRBUF_INIT;
+	enum exemption_change change;
+
+	if (!live) {
+		strbuf_addf(&tail, " (entry %s, expires ", w->entry);
+		exemptions_format_time(w->expires_ms, &tail);
+		strbuf_addch(&tail, ')');
+		print_id(o, "create", w->id, tail.buf);
+		n->created++;
+		if (!plan_only)
+			queue_write(st, "PUT", w->id, json_incref(w->body));
+		goto out;
+	}
+	if (!exemptions_is_managed(live)) {
+		struct arm_error err;
+		print_id(o, "conflict", w->id, ": exists and is not managed by policyctl; left alone "
+			 "(rename the entry or remove the other exemption)");
+		n->conflicts++;
+		if (!plan_only) {
+			memset(&err, 0, sizeof(err));
+			err.code = (char *)"ExemptionNotManaged";
+			err.message = (char *)"an exemption of this id exists without policyctl's marker "
+				      "(metadata.managedBy): it is never overwritten";
+			orch_record_failure(o, LEDGER_FAILURE_WRITE, w->id, &err);
+		}
+		goto out;
+	}
+	change = exemptions_compare(w, live, &fields);
+	if (change == EXEMPTION_SAME) {
+		if (plan_only)
+			print_id(o, "unchanged", w->id, NULL);
+		n->unchanged++;
+		goto out;
+	}
+	strbuf_addf(&tail, ": %s (differs: %s)", change == EXEMPTION_PATCH ? "PATCH" : "PUT",
+		    fields.buf);
+	print_id(o, "update", w->id, tail.buf);
+	n->updated++;
+	if (!plan_only)
+		queue_write(st, change == EXEMPTION_PATCH ? "PATCH" : "PUT", w->id,
+			    change == EXEMPTION_PATCH ? exemptions_patch_body(w) : json_incref(w->body));
+out:
+	strbuf_release(&fields);
+	strbuf_release(&tail);
+}
+
+/* A live exemption the file does not name: policyctl's is deleted, anyone else's listed. */
+static void plan_unwanted(struct sync_state *st, const json_t *ex, int plan_only,
+			  struct sync_counts *n)
+{
+	struct orch *o = st->o;
+	const char *id = json_string_value(json_object_get(ex, "id"));
+	const char *owner = jsonutil_path_string(ex, "properties.metadata.owner");
+	struct strbuf tail = STRBUF_INIT;
+
+	if (exemptions_is_managed(ex)) {
+		strbuf_addf(&tail, " (no longer in %s)", o->exemptions->path);
+		print_id(o, "delete", id, tail.buf);
+		n->deleted++;
+		if (!plan_only)
+			queue_write(st, "DELETE", id, NULL);
+	} else {
+		strbuf_addstr(&tail, " (owner ");
+		msg_escape_into(&tail, owner && *owner ? owner : "none");
+		strbuf_addstr(&tail, "; made outside policyctl, never touched)");
+		print_id(o, "unmanaged", id, tail.buf);
+		n->unmanaged++;
+	}
+	strbuf_release(&tail);
+}
+
+static int is_wanted(const struct exemption_file *file, const char *id)
+{
+	size_t i;
+	for (i = 0; id && i < file->nr; i++)
+		if (!strcasecmp(file->wants[i].id, id))
+			return 1;
+	return 0;
+}
+
 enum orch_result orch_exemptions_sync(struct orch *o, int plan_only)
 {
 	const struct exemption_file *file = o->exemptions;
+	struct sync_counts n;
 	struct sync_state *st;
 	enum orch_result ret;
-	long created = 0, updated = 0, deleted = 0, unchanged = 0, unmanaged = 0, conflicts = 0;
 	size_t i;
 	json_t *ex;
 
@@ -296,84 +387,18 @@ enum orch_result orch_exemptions_sync(struct orch *o, int plan_only)
 		return ORCH_OK; /* no [exemptions] file: policyctl manages none */
 	if ((ret = orch_exemptions_check(o)))
 		return ret;
+	memset(&n, 0, sizeof(n));
 	st = state_new(o);
 	ret = list_live(st, 0);
 	if (!ret && st->failed)
 		ret = ORCH_FAILED; /* nothing is written blind */
 	if (ret)
 		goto out;
-
-	for (i = 0; i < file->nr; i++) {
-		const struct exemption_want *w = &file->wants[i];
-		json_t *live = find_live(st->live, w->id);
-		struct strbuf fields = STRBUF_INIT, tail = STRBUF_INIT;
-		if (!live) {
-			strbuf_addf(&tail, " (entry %s, expires ", w->entry);
-			exemptions_format_time(w->expires_ms, &tail);
-			strbuf_addch(&tail, ')');
-			print_id(o, "create", w->id, tail.buf);
-			created++;
-			if (!plan_only)
-				queue_write(st, "PUT", w->id, json_incref(w->body));
-		} else if (!exemptions_is_managed(live)) {
-			struct arm_error err;
-			print_id(o, "conflict", w->id, ": exists and is not managed by policyctl; "
-				 "left alone (rename the entry or remove the other exemption)");
-			conflicts++;
-			if (!plan_only) {
-				memset(&err, 0, sizeof(err));
-				err.code = (char *)"ExemptionNotManaged";
-				err.message = (char *)"an exemption of this id exists without policyctl's "
-					      "marker (metadata.managedBy): it is never overwritten";
-				orch_record_failure(o, LEDGER_FAILURE_WRITE, w->id, &err);
-			}
-		} else {
-			enum exemption_change change = exemptions_compare(w, live, &fields);
-			if (change == EXEMPTION_SAME) {
-				if (plan_only)
-					print_id(o, "unchanged", w->id, NULL);
-				unchanged++;
-			} else {
-				strbuf_addf(&tail, ": %s (differs: %s)",
-					    change == EXEMPTION_PATCH ? "PATCH" : "PUT", fields.buf);
-				print_id(o, "update", w->id, tail.buf);
-				updated++;
-				if (!plan_only)
-					queue_write(st, change == EXEMPTION_PATCH ? "PATCH" : "PUT", w->id,
-						    change == EXEMPTION_PATCH ? exemptions_patch_body(w)
-						    : json_incref(w->body));
-			}
-		}
-		strbuf_release(&fields);
-		strbuf_release(&tail);
-	}
-	json_array_foreach(st->live, i, ex) {
-		const char *id = json_string_value(json_object_get(ex, "id"));
-		size_t j;
-		int wanted = 0;
-		for (j = 0; j < file->nr && !wanted; j++)
-			wanted = !strcasecmp(file->wants[j].id, id);
-		if (wanted)
-			continue;
-		if (exemptions_is_managed(ex)) {
-			struct strbuf tail = STRBUF_INIT;
-			strbuf_addf(&tail, " (no longer in %s)", file->path);
-			print_id(o, "delete", id, tail.buf);
-			strbuf_release(&tail);
-			deleted++;
-			if (!plan_only)
-				queue_write(st, "DELETE", id, NULL);
-		} else {
-			const char *owner = jsonutil_path_string(ex, "properties.metadata.owner");
-			struct strbuf tail = STRBUF_INIT;
-			strbuf_addstr(&tail, " (owner ");
-			msg_escape_into(&tail, owner && *owner ? owner : "none");
-			strbuf_addstr(&tail, "; made outside policyctl, never touched)");
-			print_id(o, "unmanaged", id, tail.buf);
-			strbuf_release(&tail);
-			unmanaged++;
-		}
-	}
+	for (i = 0; i < file->nr; i++)
+		plan_want(st, &file->wants[i], plan_only, &n);
+	json_array_foreach(st->live, i, ex)
+		if (!is_wanted(file, json_string_value(json_object_get(ex, "id"))))
+			plan_unwanted(st, ex, plan_only, &n);
 	if (!plan_only) {
 		ret = send_writes(st, 0);
 		if (!ret)
@@ -383,9 +408,9 @@ enum orch_result orch_exemptions_sync(struct orch *o, int plan_only)
 	}
 	if (ret != ORCH_INTERRUPTED && ret != ORCH_TIMEOUT && ret != ORCH_LEDGER)
 		msg_note("exemptions: %ld to create, %ld to update, %ld to delete, %ld unchanged, "
-			 "%ld unmanaged, %ld conflicting, %ld failed", created, updated, deleted,
-			 unchanged, unmanaged, conflicts, st->failed);
-	if (!ret && (st->failed || (conflicts && !plan_only)))
+			 "%ld unmanaged, %ld conflicting, %ld failed", n.created, n.updated, n.deleted,
+			 n.unchanged, n.unmanaged, n.conflicts, st->failed);
+	if (!ret && (st->failed || (n.conflicts && !plan_only)))
 		ret = ORCH_FAILED;
 out:
 	orch_phase_leave(&st->ph);
@@ -510,17 +535,18 @@ out:
 
 enum orch_result orch_exemptions_record(struct orch *o)
 {
-	json_t *list = NULL, *ex, *kept = json_array();
+	json_t *list = NULL, *ex, *kept = NULL;
 	struct strbuf text = STRBUF_INIT;
-	enum orch_result ret;
+	enum orch_result ret = ORCH_OK;
 	size_t i;
 
 	if (!o->ledger || o->dry_run)
-		goto done;
+		return ORCH_OK;
 	ret = orch_exemptions_list(o, o->cfg->exemptions_within, &list);
 	if (ret)
 		goto out;
 	/* what the report shows: who, until when, in what state, and over which resources */
+	kept = json_array();
 	json_array_foreach(list, i, ex)
 		json_array_append_new(kept, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}",
 			"name", json_object_get(ex, "name"), "scope", json_object_get(ex, "scope"),
@@ -531,9 +557,6 @@ enum orch_result orch_exemptions_record(struct orch *o)
 	if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "exemptions", text.buf),
 			       "the exemptions of the assignment"))
 		ret = ORCH_LEDGER;
-	goto out;
-done:
-	ret = ORCH_OK;
 out:
 	json_decref(list);
 	json_decref(kept);

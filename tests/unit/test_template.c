@@ -230,7 +230,7 @@ static void test_deploy_refusals(void **state)
 		  "\"properties\":{\"templateLink\":{\"uri\":\"https://x\"}}}]}", "linked templates" },
 		{ "{\"parameters\":{\"p\":{\"type\":\"string\"}},\"resources\":[]}", "no value for parameter 'p'" },
 		{ "{\"resources\":[{\"type\":\"Microsoft.Web/sites\",\"name\":\"[utcNow()]\"}]}",
-		  "unsupported template function 'utcNow'" },
+		  "utcNow() is only available in a policy rule" },
 		{ "{\"resources\":{}}", "'resources' must be an array" },
 		{ "{\"functions\":[],\"resources\":[]}", "user-defined 'functions'" },
 	};
