@@ -795,12 +795,11 @@ static int iso8601_ok(const char *s)
 }
 
 /* resourceSelectors must be an array of {name, selectors[]}; 400 otherwise. Returns 1 when bad. */
-static int exemption_selectors_bad(struct armsim_request *req, struct armsim_response *resp,
-				   const json_t *props, const char *name)
+static int exemption_selectors_bad(struct armsim_response *resp, const json_t *props,
+				   const char *name)
 {
 	const json_t *sel = json_object_get(props, "resourceSelectors"), *item;
 	size_t i;
-	(void)req;
 	if (!sel || json_is_null(sel))
 		return 0;
 	if (json_is_array(sel)) {
@@ -865,7 +864,7 @@ void ops_policy_exemption_put(struct armsim_request *req, struct armsim_response
 				      "invalid. Allowed values: Default, DoNotValidate.", name);
 		goto out;
 	}
-	if (exemption_selectors_bad(req, resp, props, name))
+	if (exemption_selectors_bad(resp, props, name))
 		goto out;
 	/* DoNotValidate: the exemption may sit outside the assignment's scope (a moved resource) */
 	if ((!validation || strcasecmp(validation, "DoNotValidate")) &&
@@ -924,7 +923,7 @@ void ops_policy_exemption_patch(struct armsim_request *req, struct armsim_respon
 				      "invalid. Allowed values: Default, DoNotValidate.", name);
 		goto out;
 	}
-	if (exemption_selectors_bad(req, resp, props, name))
+	if (exemption_selectors_bad(resp, props, name))
 		goto out;
 	stored = json_deep_copy(json_object_get(existing->body, "properties"));
 	if ((v = json_object_get(props, "resourceSelectors")))
