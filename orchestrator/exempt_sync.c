@@ -134,30 +134,52 @@ static void on_states(struct arm_client *client, struct arm_response *resp, void
 	json_array_extend(st->states, resp->body);
 }
 
-/* Lists every exemption of the assignments into st->live (and, with states, the Exempt
- * policy states of the assignments into st->states). */
+/* Queues the list of the exemptions of assignment_id at scope. */
+static void submit_list(struct sync_state *st, const char *scope, const char *assignment_id)
+{
+	struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
+	struct arm_call_options opts;
+
+	memset(&opts, 0, sizeof(opts));
+	strbuf_addf(&path, "%s/providers/Microsoft.Authorization/policyExemptions", scope);
+	strbuf_addf(&filter, "policyAssignmentId eq '%s'", assignment_id);
+	strbuf_addstr(&query, "$filter=");
+	strbuf_add_urlencoded(&query, filter.buf);
+	opts.query = query.buf;
+	st->ph.pending++;
+	arm_submit_list(st->o->arm, "GET", path.buf, NULL, &opts, NULL, on_list, st);
+	strbuf_release(&path);
+	strbuf_release(&filter);
+	strbuf_release(&query);
+}
+
+/*
+ * Lists every exemption of the assignments into st->live (and, with states, the Exempt
+ * policy states of the assignments into st->states). A management group's list is not
+ * documented to hold the exemptions below the group, so each of its subscriptions is listed
+ * too (the subscription's list holds those under it); duplicates are dropped by id.
+ */
 static enum orch_result list_live(struct sync_state *st, int states)
 {
 	struct orch *o = st->o;
 	struct arm_call_options opts;
+	enum orch_result ret;
 	size_t a;
 
+	if (o->cfg->scope_management_group && (ret = orch_resolve_subscriptions(o)))
+		return ret;
+	if (o->cfg->scope_management_group && o->assignment_ids->nr)
+		for (a = 0; a < o->subscriptions.nr; a++) {
+			struct strbuf scope = STRBUF_INIT;
+			strbuf_addf(&scope, "/subscriptions/%s", o->subscriptions.items[a]);
+			submit_list(st, scope.buf, o->assignment_ids->items[0]);
+			strbuf_release(&scope);
+		}
 	memset(&opts, 0, sizeof(opts));
 	for (a = 0; a < o->assignment_ids->nr; a++) {
 		struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
-		strbuf_addf(&path, "%s/providers/Microsoft.Authorization/policyExemptions",
-			    o->assignment_scopes->items[a]);
-		strbuf_addf(&filter, "policyAssignmentId eq '%s'", o->assignment_ids->items[a]);
-		strbuf_addstr(&query, "$filter=");
-		strbuf_add_urlencoded(&query, filter.buf);
-		opts.query = query.buf;
-		opts.flags = 0;
-		st->ph.pending++;
-		arm_submit_list(o->arm, "GET", path.buf, NULL, &opts, NULL, on_list, st);
+		submit_list(st, o->assignment_scopes->items[a], o->assignment_ids->items[a]);
 		if (states) {
-			strbuf_reset(&path);
-			strbuf_reset(&filter);
-			strbuf_reset(&query);
 			strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/"
 				    "queryResults", o->assignment_scopes->items[a]);
 			strbuf_addf(&filter, "ComplianceState eq 'Exempt' and PolicyAssignmentId eq '%s'",
