@@ -68,6 +68,31 @@ static const char *scope_of(const struct armsim_request *req)
 	return s && *s ? s : "/";
 }
 
+/*
+ * The body as the request's api-version shows it (a new reference). armsim stores a resource
+ * with every field the newest version has; older versions do not know some of them and the
+ * service leaves them out: an assignment's definitionVersion came with 2023-04-01, its
+ * instanceId with 2025-03-01 (the versions armsim serves in between have neither or only
+ * the first).
+ */
+static json_t *body_for_version(const struct armsim_request *req, json_t *body)
+{
+	const char *v = req->api_version ? req->api_version : "";
+	int before_2023 = strcmp(v, "2023-04-01") < 0, before_2025 = strcmp(v, "2025-03-01") < 0;
+	json_t *props = json_object_get(body, "properties"), *copy;
+	if (!json_object_get(props, "definitionVersion") && !json_object_get(props, "instanceId"))
+		return json_incref(body);
+	if (!before_2023 && !before_2025)
+		return json_incref(body);
+	copy = json_copy(body);
+	props = json_copy(props);
+	json_object_set_new(copy, "properties", props);
+	json_object_del(props, "instanceId");
+	if (before_2023)
+		json_object_del(props, "definitionVersion");
+	return copy;
+}
+
 static void make_id(const char *scope, const struct policy_kind *k, const char *name,
 		    struct strbuf *out)
 {
@@ -99,7 +124,7 @@ void ops_policy_get(struct armsim_request *req, struct armsim_response *resp)
 	make_id(scope, k, name, &id);
 	r = world_resource_get(req->world, id.buf);
 	if (r)
-		armsim_response_json(resp, 200, json_incref(r->body));
+		armsim_response_json(resp, 200, body_for_version(req, r->body));
 	else if (!check_scope(req, resp, k, scope, 0))
 		armsim_response_error(resp, 404, k->not_found, "The %s '%s' could not be found.",
 				      k->noun, name);
@@ -151,7 +176,7 @@ void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 			keep = c && !strcasecmp(c, want_cat.buf);
 		}
 		if (keep && armsim_page_has(&page, total++))
-			json_array_append(items, r->body);
+			json_array_append_new(items, body_for_version(req, r->body));
 	}
 	armsim_respond_window(req, resp, &page, items, total, "nextLink");
 out:
@@ -205,7 +230,7 @@ void ops_policy_delete(struct armsim_request *req, struct armsim_response *resp)
 		if (p && p->managed)
 			world_principal_delete(req->world, p->object_id);
 	}
-	armsim_response_json(resp, 200, json_incref(r->body));
+	armsim_response_json(resp, 200, body_for_version(req, r->body));
 	world_resource_delete(req->world, r->id);
 	resp->is_write = 1;
 out:
@@ -618,8 +643,6 @@ void ops_policy_set_put(struct armsim_request *req, struct armsim_response *resp
 	existing = world_resource_get(req->world, id.buf);
 	if (!json_object_get(stored, "policyType"))
 		json_object_set_new(stored, "policyType", json_string("Custom"));
-	if (!json_object_get(stored, "parameters"))
-		json_object_set_new(stored, "parameters", json_object());
 	if (!json_object_get(stored, "policyDefinitionGroups"))
 		json_object_set_new(stored, "policyDefinitionGroups", json_array());
 	json_object_set_new(stored, "metadata",
@@ -688,7 +711,7 @@ void ops_policy_assignment_put(struct armsim_request *req, struct armsim_respons
 			goto out;
 		}
 		if (!strcasecmp(id_type, "None"))
-			id_type = NULL;
+			id_type = NULL; /* no principal; echoed as {"type":"None"} below */
 	}
 	location = json_string_value(json_object_get(req->body, "location"));
 	if (id_type && (!location || !*location)) {
@@ -749,12 +772,13 @@ void ops_policy_assignment_put(struct armsim_request *req, struct armsim_respons
 				world_principal_delete(req->world, p->object_id);
 			if (id_type) /* UserAssigned: echoed, the identity itself is not modelled */
 				json_object_set(body, "identity", identity);
+			else if (identity) /* "None", as the service echoes it */
+				json_object_set_new(body, "identity", json_pack("{s:s}", "type", "None"));
 		}
 	}
 	world_resource_put(req->world, existing ? existing->id : id.buf, WT_POLICY_ASSIGNMENT, scope,
 			   json_incref(body), NULL);
-	armsim_response_json(resp, 201, body);
-	body = NULL;
+	armsim_response_json(resp, 201, body_for_version(req, body));
 out:
 	json_decref(stored);
 	json_decref(body);
@@ -825,8 +849,6 @@ void ops_policy_exemption_put(struct armsim_request *req, struct armsim_response
 	existing = world_resource_get(req->world, id.buf);
 	stored = json_deep_copy(props);
 	json_object_set_new(stored, "policyAssignmentId", json_string(assignment->id));
-	if (!json_object_get(stored, "policyDefinitionReferenceIds"))
-		json_object_set_new(stored, "policyDefinitionReferenceIds", json_array());
 	store_and_answer(req, resp, WT_POLICY_EXEMPTION, id.buf, name, scope, stored, existing, 201, 200);
 	stored = NULL;
 out:
