@@ -98,8 +98,8 @@ static const struct alias_family families[] = {
 
 /*
  * An alias of another resource provider (Microsoft.Storage/…, Microsoft.Sql/…): valid in Azure,
- * so a definition using it is accepted, but armsim keeps no such resources; it reads as missing
- * on every resource armsim has (its type matches none of them).
+ * so a definition using it (an audit, a Modify) is accepted, but armsim keeps no such resources;
+ * it reads as missing on every resource armsim has (its type matches none of them).
  */
 #define FOREIGN_TYPE "(a resource type armsim does not model)"
 
@@ -111,7 +111,7 @@ static int foreign_alias(const char *name, struct alias *out)
 		return -1;
 	out->type = FOREIGN_TYPE;
 	out->path = len > 3 && !strcmp(name + len - 3, "[*]") ? "unmodelled[*]" : "unmodelled";
-	out->modifiable = 0;
+	out->modifiable = 1; /* Azure knows which are; armsim never writes one (no such resources) */
 	return 0;
 }
 
