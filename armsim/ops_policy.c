@@ -69,28 +69,46 @@ static const char *scope_of(const struct armsim_request *req)
 }
 
 /*
- * The body as the request's api-version shows it (a new reference). armsim stores a resource
- * with every field the newest version has; older versions do not know some of them and the
- * service leaves them out: an assignment's definitionVersion came with 2023-04-01, its
- * instanceId with 2025-03-01 (the versions armsim serves in between have neither or only
- * the first).
+ * Fields an api-version does not know (the service leaves them out of its answers). armsim
+ * stores a resource with every field the newest version has and shapes each answer for the
+ * version asked. Sources: the specs of each version (Microsoft.Authorization).
  */
+static const struct {
+	const char *type;   /* WT_* */
+	const char *field;  /* under properties */
+	const char *since;  /* the first api-version that has it */
+} version_fields[] = {
+	{ WT_POLICY_ASSIGNMENT, "definitionVersion", "2023-04-01" },
+	{ WT_POLICY_ASSIGNMENT, "overrides", "2023-04-01" },
+	{ WT_POLICY_ASSIGNMENT, "resourceSelectors", "2023-04-01" },
+	{ WT_POLICY_ASSIGNMENT, "instanceId", "2025-03-01" },
+	{ WT_POLICY_DEFINITION, "version", "2023-04-01" },
+	{ WT_POLICY_DEFINITION, "versions", "2023-04-01" },
+	{ WT_POLICY_SET, "version", "2023-04-01" },
+	{ WT_POLICY_SET, "versions", "2023-04-01" },
+	{ WT_POLICY_EXEMPTION, "assignmentScopeValidation", "2022-07-01-preview" },
+	{ WT_POLICY_EXEMPTION, "resourceSelectors", "2022-07-01-preview" },
+};
+
+/* The body as the request's api-version shows it (a new reference). */
 static json_t *body_for_version(const struct armsim_request *req, json_t *body)
 {
 	const char *v = req->api_version ? req->api_version : "";
-	int before_2023 = strcmp(v, "2023-04-01") < 0, before_2025 = strcmp(v, "2025-03-01") < 0;
-	json_t *props = json_object_get(body, "properties"), *copy;
-	if (!json_object_get(props, "definitionVersion") && !json_object_get(props, "instanceId"))
-		return json_incref(body);
-	if (!before_2023 && !before_2025)
-		return json_incref(body);
-	copy = json_copy(body);
-	props = json_copy(props);
-	json_object_set_new(copy, "properties", props);
-	json_object_del(props, "instanceId");
-	if (before_2023)
-		json_object_del(props, "definitionVersion");
-	return copy;
+	const char *type = json_string_value(json_object_get(body, "type"));
+	json_t *props = json_object_get(body, "properties"), *copy = NULL;
+	size_t i;
+	for (i = 0; type && i < ARRAY_SIZE(version_fields); i++) {
+		if (strcasecmp(type, version_fields[i].type) || strcmp(v, version_fields[i].since) >= 0 ||
+		    !json_object_get(props, version_fields[i].field))
+			continue;
+		if (!copy) {
+			copy = json_copy(body);
+			props = json_copy(props);
+			json_object_set_new(copy, "properties", props);
+		}
+		json_object_del(props, version_fields[i].field);
+	}
+	return copy ? copy : json_incref(body);
 }
 
 static void make_id(const char *scope, const struct policy_kind *k, const char *name,
@@ -493,7 +511,8 @@ static void store_and_answer(struct armsim_request *req, struct armsim_response 
 				props, existing);
 	unsigned status = existing ? updated_status : created_status;
 	world_resource_put(req->world, final_id, type, scope, json_incref(body), NULL);
-	armsim_response_json(resp, status, body);
+	armsim_response_json(resp, status, body_for_version(req, body));
+	json_decref(body);
 }
 
 /* ---- definitions ---------------------------------------------------------------------------- */

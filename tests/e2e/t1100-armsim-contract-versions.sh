@@ -71,3 +71,11 @@ assert_eq 201 "$STATUS" "remediation PUT with parallelDeployments"
 assert_eq "false 3 false false" \
 	"$(json "$WORK/body" '.properties | "\(has("resourceCount")) \(.parallelDeployments) \(has("failureThreshold")) \(has("filters"))"')" \
 	"only the setting given is echoed"
+
+# a definition's version/versions came with 2023-04-01 (the built-ins carry them)
+B=/providers/Microsoft.Authorization/policyDefinitions/ab6a902f-9493-453b-928d-62c30b11b5a6
+arm GET "$B?api-version=2021-06-01"
+assert_eq 200 "$STATUS" "built-in at 2021-06-01"
+assert_eq "false false" "$(json "$WORK/body" '.properties | "\(has("version")) \(has("versions"))"')" "no version fields at 2021-06-01"
+arm GET "$B?api-version=2023-04-01"
+assert_eq '1.1.0 ["1.1.0","1.0.0"]' "$(json "$WORK/body" '.properties | "\(.version) \(.versions | tojson)"')" "version fields at 2023-04-01"
