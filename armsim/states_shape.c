@@ -95,8 +95,8 @@ static int parse_columns(const char **p, char stop, int with_order, struct colum
 		if (with_order) {
 			size_t m = word_len(q);
 			if (m == 3 && !strncasecmp(q, "asc", 3))
-				out->desc[out->nr] = 0, q = skip_space(q + m);
-			else if (m == 4 && !strncasecmp(q, "desc", 4))
+				out->desc[out->nr] = 0;
+			if ((m == 3 && !strncasecmp(q, "asc", 3)) || (m == 4 && !strncasecmp(q, "desc", 4)))
 				q = skip_space(q + m);
 		}
 		out->nr++;
