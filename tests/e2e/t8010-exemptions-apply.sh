@@ -9,7 +9,7 @@
 . "$TOP/tests/e2e/armsim-lib.sh"
 
 orch_world "mgs=1,subs=2,sites=2,locked=0,seed=4"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 orch_ini "management_group = mg-1"
 S1=$(jq -r '.subscriptions[0].subscriptionId' world.json)
 S2=$(jq -r '.subscriptions[1].subscriptionId' world.json)

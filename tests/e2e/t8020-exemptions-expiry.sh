@@ -9,7 +9,7 @@
 
 orch_world "mgs=1,subs=1,sites=3,locked=0,seed=11" \
 	'.knobs = {"scanDurationMs": 60000, "evaluationDelayMs": 60000}'
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 3600
+start_armsim --world "$WORK/world.json" --time-scale 3600
 orch_ini "management_group = mg-1"
 SITE=$(jq -r '[.subscriptions[0] as $s | $s.resourceGroups[] as $g | $g.sites[]
 	| select(.properties.clientCertEnabled != true)

@@ -10,7 +10,7 @@
 . "$TOP/tests/e2e/armsim-lib.sh"
 
 orch_world "mgs=1,subs=1,sites=2,locked=0,seed=5"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 3600
+start_armsim --world "$WORK/world.json" --time-scale 3600
 orch_ini "management_group = mg-1"
 printf '\n[exemptions]\ngovern = true\nmax_duration = 30d\n' >>policyctl.ini
 expect_exit 0 "$POLICYCTL" -c policyctl.ini apply

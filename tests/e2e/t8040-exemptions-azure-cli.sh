@@ -10,7 +10,7 @@ command -v az >/dev/null || skip "the Azure CLI (az) is not installed"
 
 "$ARMSIM" gen-ca certs >/dev/null
 orch_world "mgs=1,subs=1,sites=2,locked=0,seed=9" '.knobs = {principalReplicationDelayMs: 0}'
-start_armsim --world world.json $BUILTINS --tls-cert certs/server.pem --tls-key certs/server-key.pem
+start_armsim --world world.json --tls-cert certs/server.pem --tls-key certs/server-key.pem
 orch_ini "management_group = mg-1"
 sed -i "s|^\[cloud\]\$|[cloud]\nca_file = $WORK/certs/ca.pem|" policyctl.ini
 expect_exit 0 "$POLICYCTL" -c policyctl.ini apply
