@@ -40,6 +40,9 @@ enum cli_option {
 	OPT_FORMAT = 1 << 3,  /* -f, --format FORMAT (the command checks the value) */
 	OPT_OUT = 1 << 4,     /* -o, --out DIR */
 	OPT_ARGS = 1 << 5,    /* positional arguments (else one is a usage error) */
+	OPT_PARAMETERS = 1 << 6,   /* -p, --parameters FILE (check: an ARM parameter file) */
+	OPT_SUPPRESSIONS = 1 << 7, /* -s, --suppressions FILE (check) */
+	OPT_TODAY = 1 << 8,        /* --today YYYY-MM-DD (check: the day expiries are judged on) */
 };
 
 /* A command's parsed options; strings borrowed from argv. */
@@ -49,6 +52,9 @@ struct cli_options {
 	long timeout_ms;    /* 0 when not given */
 	const char *format; /* NULL when not given */
 	const char *out;    /* NULL when not given */
+	const char *parameters;   /* NULL when not given */
+	const char *suppressions; /* NULL when not given */
+	const char *today;        /* NULL when not given (the command checks the value) */
 	int argc;           /* positional arguments after the options */
 	char **argv;
 };
@@ -111,6 +117,7 @@ command_fn cmd_version;
 command_fn cmd_render;
 command_fn cmd_status;
 command_fn cmd_report;
+command_fn cmd_check;
 command_run_fn cmd_plan;
 command_run_fn cmd_apply;
 command_run_fn cmd_scan;

@@ -176,6 +176,33 @@ const struct command commands[] = {
 		"\nexit codes: 0 printed, 1 FILE could not be written, 2 no ledger or no run, or\n"
 		"usage error, 5 the run cannot be read from the ledger\n",
 	},
+	{
+		"check", cmd_check, NULL, 0,
+		OPT_FORMAT | OPT_OUT | OPT_PARAMETERS | OPT_SUPPRESSIONS | OPT_TODAY | OPT_ARGS,
+		"check ARM templates and Terraform plans before they deploy (CI)",
+		"usage: policyctl check [--format text|json|sarif] [--out FILE] [--parameters FILE]\n"
+		"                       [--suppressions FILE] [--today YYYY-MM-DD] PATH...",
+		"checks ARM templates (Bicep compiled with 'bicep build' too) and Terraform plans\n"
+		"('terraform show -json plan.out') offline: every App Service app and slot must\n"
+		"require client certificates (clientCertEnabled true, clientCertMode Required), as\n"
+		"the rendered Deny policy will demand at deployment. A folder is walked for *.json\n"
+		"files, each recognised by its content; hidden folders and node_modules are skipped\n"
+		"\noptions:\n"
+		"  -f, --format FORMAT      text (default; FILE:LINE:COLUMN per finding), json, or\n"
+		"                           sarif (SARIF 2.1.0, for code scanning)\n"
+		"  -o, --out FILE           write the report to FILE instead of standard output\n"
+		"  -p, --parameters FILE    ARM parameter file whose values win over the templates'\n"
+		"                           defaults (applies to every template checked)\n"
+		"  -s, --suppressions FILE  suppressions file: entries with rule, file, resource,\n"
+		"                           owner, expires (YYYY-MM-DD) and reason\n"
+		"      --today DATE         judge expiries as of DATE (default: today, UTC)\n"
+		"\nrules: PCTL001 client-cert-disabled (error), PCTL002 client-cert-mode-not-required\n"
+		"(error), PCTL003 client-cert-exclusions-with-http2-or-tls13 (warning), PCTL004\n"
+		"value-unknown (warning), PCTL005 linked-template-not-read (note), PCTL006\n"
+		"suppression-expired (error), PCTL007 suppression-invalid (error); see docs/ci.md\n"
+		"\nexit codes: 0 no findings, 1 findings (errors or warnings not suppressed),\n"
+		"2 usage error or unreadable input\n",
+	},
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL },
 };
 

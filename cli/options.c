@@ -21,6 +21,9 @@ static const struct {
 	{ { "timeout", required_argument, NULL, 'T' }, OPT_TIMEOUT, 0 },
 	{ { "format", required_argument, NULL, 'f' }, OPT_FORMAT, 'f' },
 	{ { "out", required_argument, NULL, 'o' }, OPT_OUT, 'o' },
+	{ { "parameters", required_argument, NULL, 'p' }, OPT_PARAMETERS, 'p' },
+	{ { "suppressions", required_argument, NULL, 's' }, OPT_SUPPRESSIONS, 's' },
+	{ { "today", required_argument, NULL, 'D' }, OPT_TODAY, 0 },
 };
 
 int cli_exit_code(enum orch_result result)
@@ -83,6 +86,15 @@ int cli_parse_options(const struct command *cmd, int argc, char **argv, struct c
 				goto out;
 			}
 			opts->out = optarg;
+			break;
+		case 'p':
+			opts->parameters = optarg;
+			break;
+		case 's':
+			opts->suppressions = optarg;
+			break;
+		case 'D':
+			opts->today = optarg;
 			break;
 		case ':':
 			msg_error("option '%s' needs a value", argv[optind - 1]);

@@ -105,8 +105,6 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 		goto out;
 	}
 	rs->orch_ready = 1;
-	/* before the ledger says "continuing run": a signal sent on that line is not lost */
-	orch_install_signals();
 	rs->o.dry_run = dry_run;
 	rs->o.json = ctx->output == OUTPUT_JSON;
 	rs->o.live = isatty(STDOUT_FILENO) && msg_verbosity() != MSG_QUIET &&
@@ -119,6 +117,9 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 		rs->o.desired_policy = (cmd->flags & CMD_DESIRED_NEW_RUN) ? ORCH_DESIRED_NEW_RUN
 					: ORCH_DESIRED_REFUSE;
 	}
+	/* Before the attach prints "continuing run": a SIGINT from then on must find the
+	 * handler, so the run is recorded as interrupted instead of lost. */
+	orch_install_signals();
 	if ((cmd->flags & CMD_LEDGER) && !dry_run &&
 	    (ret = cli_exit_code(orch_attach_run(&rs->o, cmd->name,
 						 !!(cmd->flags & CMD_RESUME_ONLY)))))
