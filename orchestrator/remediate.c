@@ -54,6 +54,7 @@ struct task_state {
 	size_t nr_tasks;
 	long created, create_failed;
 	long scope_lists;          /* lists of a scope's remediations sent for several polls */
+	int64_t progress_ms;       /* when the last progress point was recorded */
 	int driving;               /* drive() runs: callbacks may start due work themselves */
 };
 
@@ -125,6 +126,21 @@ static void submit(struct task_state *st, size_t task, int kind, const char *met
 	strbuf_release(&path);
 }
 
+/*
+ * A point of the report's chart: the sums over the run's tasks, a query over all of them, so
+ * at most one a second (10,000 tasks changing state would otherwise cost 10,000 scans of
+ * 10,000 rows); force: now (the end of a drive, so the last point is the final state).
+ */
+static void record_progress(struct task_state *st, int force)
+{
+	int64_t now = orch_now_ms();
+	if (!st->o->ledger || (!force && now - st->progress_ms < 1000))
+		return;
+	st->progress_ms = now;
+	orch_ledger_check(st->o, ledger_progress_record(st->o->ledger, st->o->run.id),
+			  "the report's progress point");
+}
+
 static void record_state(struct task_state *st, size_t task)
 {
 	const struct tracked_task *t = &st->tr.tasks[task];
@@ -133,8 +149,7 @@ static void record_state(struct task_state *st, size_t task)
 							    t->state, t->total, t->succeeded,
 							    t->failed),
 				  "a task's state");
-		orch_ledger_check(st->o, ledger_progress_record(st->o->ledger, st->o->run.id),
-				  "the report's progress point"); /* the report's chart */
+		record_progress(st, 0);
 	}
 }
 
@@ -543,6 +558,8 @@ static enum orch_result drive(struct task_state *st, int until_created, int64_t 
 {
 	enum orch_result ret = drive_loop(st, until_created, deadline);
 	st->driving = 0;
+	if (ret != ORCH_LEDGER)
+		record_progress(st, 1);
 	return ret;
 }
 
@@ -828,6 +845,8 @@ enum orch_result orch_cancel(struct orch *o)
 		sent++;
 	}
 	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
+	if (ret != ORCH_LEDGER)
+		record_progress(st, 1);
 	if (!ret)
 		msg_note("cancel: %zu tasks asked to cancel; 'policyctl track' follows them to Canceled",
 			 sent);
