@@ -99,7 +99,10 @@ note() { sqlite3 "$dir/policyctl.ledger" "select value from notes where key = '$
 echo "== contain: $subs subscriptions x $sites sites, --latency $latency, --time-scale $scale"
 start "mgs=1,subs=$subs,sites=$sites,noncompliant=0.6,locked=0,seed=42" --latency "$latency" \
 	--time-scale "$scale"
-ini "poll_interval = 250ms"
+# Azure's default poll interval (30 s) at the bench's time scale, but at least 50 ms
+poll_ms=$(( 30000 / scale )); [ "$poll_ms" -ge 50 ] || poll_ms=50
+[ "$runbook" = 1 ] || poll_ms=250
+ini "poll_interval = ${poll_ms}ms"
 load_before=$(load)
 t0=$(date +%s.%N)
 set +e
@@ -164,6 +167,7 @@ if [ "$runbook" = 1 ]; then
 		rm -f "$rb/ready"
 		"$bin/armsim" serve --world "$rb/world.json" --listen 127.0.0.1:0 --ready-file "$rb/ready" \
 			--tls-cert "$rb/certs/server.pem" --tls-key "$rb/certs/server-key.pem" --threads 2 \
+			${ARMSIM_BUILTINS:+--builtins "$ARMSIM_BUILTINS"} \
 			--latency "$latency" --time-scale "$scale" >"$rb/armsim.out" 2>&1 &
 		pid=$!
 		deadline=$(( $(date +%s) + 30 ))
@@ -192,7 +196,7 @@ if [ "$runbook" = 1 ]; then
 			az rest --method put --url "$rurl$id?api-version=$api" --body "@$rb/rest/$file" -o none
 		done
 		set_id=$(jq -r '.resources[] | select(.kind == "policySetDefinition") | .id' "$rb/rest/manifest.json")
-		refs=$(jq -r '.properties.policyDefinitions[] | select(.parameters.effect)
+		refs=$(jq -r '.properties.policyDefinitions[] | select(.parameters.effect.value == "[parameters('"'"'effect'"'"')]")
 			| .policyDefinitionReferenceId' "$rb/rest/$(jq -r '.resources[]
 			| select(.kind == "policySetDefinition") | .file' "$rb/rest/manifest.json")")
 		total=0
@@ -201,14 +205,18 @@ if [ "$runbook" = 1 ]; then
 			principal=$(az policy assignment create -n cc-runbook --scope "/subscriptions/$s" \
 				--policy-set-definition "$set_id" --mi-system-assigned --location westeurope \
 				--query identity.principalId -o tsv)
-			az role assignment create --assignee-object-id "$principal" \
-				--assignee-principal-type ServicePrincipal --role "Website Contributor" \
-				--scope "/subscriptions/$s" -o none
+			# (az rest: `az role assignment create` of the Debian azure-cli fails in its SDK
+			# before sending anything; the PUT is the one it would send)
+			az rest --method put --url "$rurl/subscriptions/$s/providers/Microsoft.Authorization/roleAssignments/$(cat /proc/sys/kernel/random/uuid)?api-version=2022-04-01" \
+				--body "{\"properties\": {\"roleDefinitionId\": \"/subscriptions/$s/providers/Microsoft.Authorization/roleDefinitions/de139f84-1756-47ae-9be6-808fbbe84772\", \"principalId\": \"$principal\", \"principalType\": \"ServicePrincipal\"}}" \
+				-o none
 			az policy state trigger-scan --subscription "$s" -o none
+			# (az rest again: this azure-cli's `az policy remediation create` sends a body
+			# without properties.policyAssignmentId, which Azure and armsim refuse)
 			for ref in $refs; do
-				az policy remediation create -n "rb-$ref" --subscription "$s" \
-					--policy-assignment "/subscriptions/$s/providers/Microsoft.Authorization/policyAssignments/cc-runbook" \
-					--definition-reference-id "$ref" -o none
+				az rest --method put --url "$rurl/subscriptions/$s/providers/Microsoft.PolicyInsights/remediations/rb-$ref?api-version=2021-10-01" \
+					--body "{\"properties\": {\"policyAssignmentId\": \"/subscriptions/$s/providers/Microsoft.Authorization/policyAssignments/cc-runbook\", \"policyDefinitionReferenceId\": \"$ref\"}}" \
+					-o none
 			done
 			r1=$(date +%s.%N)
 			total=$(echo "$total + $r1 - $r0" | bc -l)
