@@ -6,7 +6,7 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 orch_world "mgs=1,subs=3,sites=5,noncompliant=0.7,slots=0.5,functions=0.5,locked=0,seed=22"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 100 --latency 20
+start_armsim --world "$WORK/world.json" --time-scale 100 --latency 20
 subs=$(jq -r '[.subscriptions[].subscriptionId] | join(", ")' "$WORK/world.json")
 pairs=$(pairs_with_work)
 [ "$pairs" -ge 8 ] || fail "the world has only $pairs pairs with work: too few kill points"

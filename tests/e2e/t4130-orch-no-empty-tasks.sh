@@ -14,7 +14,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
 orch_world "mgs=1,subs=2,sites=3,noncompliant=1,slots=0,functions=0,locked=0,seed=31" \
 	'.subscriptions[0].resourceGroups[].sites[].properties |=
 		(.clientCertEnabled = true | .clientCertMode = "Required")'
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 first=$(jq -r '.subscriptions[0].subscriptionId' "$WORK/world.json")
 second=$(jq -r '.subscriptions[1].subscriptionId' "$WORK/world.json")
 [ "$(noncompliant_unlocked ".subscriptionId == \"$second\"")" -gt 0 ] ||
