@@ -532,7 +532,7 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 	st->window = window_for(o->cfg);
 	start_scopes(st);
 	ret = orch_pump(o, &st->remaining, o->deadline_ms);
-	for (i = 0; i < STAGE_DONE; i++)
+	for (i = 0; i < STAGE_ROLES; i++) /* a failed role assignment stops nothing after it */
 		if (st->stopped[i])
 			msg_error("%ld scope%s stopped at a failed %s%s: later resources depend on it",
 				  st->stopped[i], st->stopped[i] > 1 ? "s" : "", stage_word((enum scope_stage)i),

@@ -813,6 +813,9 @@ enum orch_result orch_track(struct orch *o, long timeout_ms)
 	}
 	ret = drive(st, 0, deadline);
 	progress_finish(&st->progress, &st->tr, orch_now_ms());
+	if (st->scope_lists)
+		msg_debug("track: %ld lists of a scope's remediations answered several polls each",
+			  st->scope_lists);
 	for (i = 0; i < st->tr.nr; i++)
 		if (!tracker_state_is_success(st->tr.tasks[i].state) || st->tr.tasks[i].failed)
 			failed++;
