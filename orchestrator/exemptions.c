@@ -242,21 +242,40 @@ static void list_joined(struct strbuf *sb, const struct string_list *list)
 		strbuf_addf(sb, "%s%s", i ? ", " : "", list->items[i]);
 }
 
-static void collect_reference_ids(struct loader *ld)
+/*
+ * The initiative's members: every scope renders the same initiative, so the first scope's
+ * (rendered now when the set holds ids alone) tells them. 0, or -1 with a line in err.
+ */
+static int collect_reference_ids(struct loader *ld)
 {
-	const struct deploy_set *set = ld->ctx->set;
+	struct deploy_set first = DEPLOY_SET_INIT;
+	struct strbuf why = STRBUF_INIT;
 	size_t i, j;
-	for (i = 0; i < set->nr; i++) {
+	int ret = 0;
+
+	if (!ld->ctx->set->assignment_scopes.nr)
+		return 0;
+	if (deploy_set_scope(ld->ctx->set, 0, &first, &why)) {
+		strbuf_addf(ld->err, "%s: cannot render the initiative to check members: %s",
+			    ld->path, why.buf);
+		ret = -1;
+		goto out;
+	}
+	for (i = 0; i < first.nr; i++) {
 		json_t *members, *m;
-		if (set->resources[i].kind != DEPLOY_POLICY_SET_DEFINITION)
+		if (first.resources[i].kind != DEPLOY_POLICY_SET_DEFINITION)
 			continue;
-		members = jsonutil_path(set->resources[i].body, "properties.policyDefinitions");
+		members = jsonutil_path(first.resources[i].body, "properties.policyDefinitions");
 		json_array_foreach(members, j, m) {
 			const char *ref = json_string_value(json_object_get(m, "policyDefinitionReferenceId"));
 			if (ref && !string_list_has(&ld->reference_ids, ref))
 				string_list_append(&ld->reference_ids, ref);
 		}
 	}
+out:
+	deploy_set_release(&first);
+	strbuf_release(&why);
+	return ret;
 }
 
 /* The initiative's spelling of ref (borrowed), or NULL when it has no such member. */
@@ -571,7 +590,8 @@ enum exemptions_result exemptions_load(const struct exemptions_context *ctx,
 			}
 		}
 	}
-	collect_reference_ids(&ld);
+	if (collect_reference_ids(&ld))
+		goto out;
 	json_array_foreach(list, i, entry)
 		load_entry(&ld, list, entry, i);
 	if (!ld.errors)
