@@ -64,7 +64,8 @@ int run_setup_begin(struct run_setup *rs, struct cli_context *ctx, unsigned flag
 	if (!(flags & RUN_NO_NETWORK)) {
 		memset(&opts, 0, sizeof(opts));
 		opts.dry_run = !!(flags & RUN_DRY_RUN);
-		if (arm_client_new(&ctx->config, &opts, &rs->arm, &err)) {
+		if (arm_client_new(&ctx->config, &opts, &rs->arm, &err) ||
+		    arm_client_authenticate(rs->arm, &err)) {
 			msg_error("%s", err.buf);
 			ret = EXIT_USAGE;
 			goto out;

@@ -882,6 +882,12 @@ fail:
 	return ret;
 }
 
+enum arm_result arm_client_authenticate(struct arm_client *c, struct strbuf *err)
+{
+	return credential_check(c->credential, c->cloud.arm_resource, err) == CREDENTIAL_OK
+		? ARM_OK : ARM_ERR_AUTH;
+}
+
 static void run_deferred(struct arm_client *c)
 {
 	while (c->deferred_head) {

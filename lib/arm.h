@@ -157,6 +157,13 @@ enum arm_result arm_client_new(const struct config *cfg, const struct arm_client
 			       struct arm_client **out, struct strbuf *err);
 
 /*
+ * Gets the first token now, before any resource request: ARM_OK, or ARM_ERR_AUTH with err
+ * holding the credential chain's report (credential_check) — one message for a run, not one
+ * per resource.
+ */
+enum arm_result arm_client_authenticate(struct arm_client *client, struct strbuf *err);
+
+/*
  * Completes every pending call with ARM_ERR_CANCELLED (callbacks run), then frees the client,
  * its engine and the credential it built. NULL is a no-op.
  */
