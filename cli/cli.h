@@ -50,6 +50,7 @@ extern const struct command commands[];
 command_fn cmd_help;
 command_fn cmd_version;
 command_fn cmd_render;
+command_fn cmd_doctor;
 command_fn cmd_plan;
 command_fn cmd_apply;
 command_fn cmd_scan;

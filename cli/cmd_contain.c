@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cli/run_setup.h"
+#include "orchestrator/preflight.h"
 #include "orchestrator/report.h"
 #include "lib/msg.h"
 #include "lib/banned.h"
@@ -15,6 +16,9 @@ static enum orch_result contain(struct orch *o, const struct run_options *opts)
 	enum orch_result result;
 	json_t *report;
 
+	/* before the first write: a blocking problem stops here, with nothing written */
+	if (!opts->skip_preflight && (result = preflight_gate(o)) != ORCH_OK)
+		return result;
 	result = orch_contain(o, opts->timeout_ms ? opts->timeout_ms : o->cfg->remediation_timeout);
 	if (result == ORCH_INTERRUPTED || result == ORCH_USAGE)
 		return result;
@@ -37,14 +41,17 @@ static enum orch_result contain(struct orch *o, const struct run_options *opts)
 int cmd_contain(int argc, char **argv, struct cli_context *ctx)
 {
 	return run_setup_command(argc, argv, ctx,
-		"usage: policyctl [-c FILE] contain [--timeout DUR]\n\n"
+		"usage: policyctl [-c FILE] contain [--timeout DUR] [--skip-preflight]\n\n"
 		"the whole job in one command: apply (definitions, initiative, assignment, role\n"
 		"assignments) -> scan every subscription -> remediate -> track to the end ->\n"
 		"verify with a fresh scan -> report. Killed or interrupted, the same command\n"
 		"continues the run from the ledger without creating anything twice\n"
 		"\noptions:\n"
 		"  --timeout DUR   deadline for tracking (default: [remediation] timeout)\n"
+		"  --skip-preflight  go on even when a doctor check fails (policyctl doctor);\n"
+		"                  without it a blocking one stops the run before any write\n"
 		"\nexit codes: 0 every site compliant, 1 some deployments, tasks or sites failed,\n"
-		"2 usage or config error, 3 timeout, 4 interrupted (rerun to continue)\n",
-		RUN_OPT_TIMEOUT, RUN_NEEDS_SET | RUN_LEDGER, 1, contain);
+		"2 usage or config error (or a blocking preflight check: nothing written), 3 timeout,\n"
+		"4 interrupted (rerun to continue)\n",
+		RUN_OPT_TIMEOUT | RUN_OPT_SKIP_PREFLIGHT, RUN_NEEDS_SET | RUN_LEDGER, 1, contain);
 }

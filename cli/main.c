@@ -15,6 +15,7 @@ const struct command commands[] = {
 	{ "help", cmd_help, 0, "show help for policyctl, a command, or the config keys" },
 	{ "version", cmd_version, 0, "print the version" },
 	{ "render", cmd_render, CMD_NEEDS_CONFIG, "write the policy definitions, initiative and assignment as JSON" },
+	{ "doctor", cmd_doctor, CMD_NEEDS_CONFIG, "check credential, permissions, providers and task slots before a run" },
 	{ "plan", cmd_plan, CMD_NEEDS_CONFIG, "show what apply would create, update or leave alone" },
 	{ "apply", cmd_apply, CMD_NEEDS_CONFIG, "deploy definitions, initiative, assignment and role assignments" },
 	{ "scan", cmd_scan, CMD_NEEDS_CONFIG, "trigger a compliance evaluation of every subscription in scope" },

@@ -65,7 +65,7 @@ int run_setup_begin(struct run_setup *rs, struct cli_context *ctx, unsigned flag
 		memset(&opts, 0, sizeof(opts));
 		opts.dry_run = !!(flags & RUN_DRY_RUN);
 		if (arm_client_new(&ctx->config, &opts, &rs->arm, &err) ||
-		    arm_client_authenticate(rs->arm, &err)) {
+		    (!(flags & RUN_NO_AUTH) && arm_client_authenticate(rs->arm, &err))) {
 			msg_error("%s", err.buf);
 			ret = EXIT_USAGE;
 			goto out;
@@ -127,6 +127,8 @@ int run_setup_parse_options(int argc, char **argv, unsigned allowed, struct run_
 			opts->dry_run = 1;
 		} else if ((allowed & RUN_OPT_WAIT) && (!strcmp(arg, "--wait") || !strcmp(arg, "-w"))) {
 			opts->wait = 1;
+		} else if ((allowed & RUN_OPT_SKIP_PREFLIGHT) && !strcmp(arg, "--skip-preflight")) {
+			opts->skip_preflight = 1;
 		} else if ((allowed & RUN_OPT_TIMEOUT) && !strcmp(arg, "--timeout")) {
 			if (i + 1 >= argc) {
 				msg_error("option '--timeout' needs a value");

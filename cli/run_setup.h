@@ -20,6 +20,8 @@ enum run_setup_flags {
 	RUN_LEDGER = 1 << 2,        /* attach (or begin) the scope's run in the ledger */
 	RUN_RESUME_ONLY = 1 << 3,   /* with RUN_LEDGER: never begin a run (track, cancel) */
 	RUN_NO_NETWORK = 1 << 4,    /* no ARM client */
+	RUN_NO_AUTH = 1 << 6,       /* do not get a token up front: the command reports the
+				     * credential itself (doctor) */
 	RUN_NEEDS_REFS = 1 << 5,    /* only the DeployIfNotExists reference ids (remediate):
 				     * rendered for one scope, resources dropped, so 2,500
 				     * subscriptions cost no more memory than one */
@@ -43,12 +45,14 @@ enum run_option {
 	RUN_OPT_DRY_RUN = 1 << 0, /* --dry-run, -n */
 	RUN_OPT_WAIT = 1 << 1,    /* --wait, -w */
 	RUN_OPT_TIMEOUT = 1 << 2, /* --timeout DUR, --timeout=DUR */
+	RUN_OPT_SKIP_PREFLIGHT = 1 << 3, /* --skip-preflight (contain, apply) */
 };
 
 struct run_options {
 	int dry_run;
 	int wait;
 	long timeout_ms; /* 0 when not given */
+	int skip_preflight;
 };
 
 /*

@@ -882,6 +882,12 @@ fail:
 	return ret;
 }
 
+enum arm_result arm_client_token(struct arm_client *c, const char **token, struct strbuf *err)
+{
+	return credential_get_token(c->credential, c->cloud.arm_resource, token, err) == CREDENTIAL_OK
+		? ARM_OK : ARM_ERR_AUTH;
+}
+
 enum arm_result arm_client_authenticate(struct arm_client *c, struct strbuf *err)
 {
 	return credential_check(c->credential, c->cloud.arm_resource, err) == CREDENTIAL_OK

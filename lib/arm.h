@@ -163,6 +163,11 @@ enum arm_result arm_client_new(const struct config *cfg, const struct arm_client
  */
 enum arm_result arm_client_authenticate(struct arm_client *client, struct strbuf *err);
 
+/* The access token the client sends (borrowed, valid until the next client call), or
+ * ARM_ERR_AUTH with err naming the credential. For diagnostics (doctor reads its claims). */
+enum arm_result arm_client_token(struct arm_client *client, const char **token,
+				 struct strbuf *err);
+
 /*
  * Completes every pending call with ARM_ERR_CANCELLED (callbacks run), then frees the client,
  * its engine and the credential it built. NULL is a no-op.

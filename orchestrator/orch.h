@@ -86,6 +86,9 @@ struct orch {
 	char *scope_key;              /* "mg:<id>" or "subs:<id>,..." (owned) */
 	int64_t deadline_ms;          /* monotonic; 0 = none (track, verify) */
 	long principal_timeout_ms;
+	long task_slots;              /* remediation tasks this run may hold at once, from the
+				       * preflight's count of others' active tasks; 0: the
+				       * configured max_concurrent_tasks */
 };
 
 /*
