@@ -21,6 +21,7 @@
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "orchestrator/preflight.h"
+#include "orchestrator/tracker.h"
 #include "lib/banned.h"
 
 #define PERMISSIONS_API "2022-04-01"
@@ -713,16 +714,6 @@ static void judge_providers(struct preflight_state *st, struct preflight *pf, in
 	}
 }
 
-static int is_terminal(const char *state)
-{
-	static const char *const done[] = { "Succeeded", "Failed", "Canceled", "Complete" };
-	size_t i;
-	for (i = 0; state && i < ARRAY_SIZE(done); i++)
-		if (!strcasecmp(state, done[i]))
-			return 1;
-	return 0;
-}
-
 static void judge_tasks(struct preflight_state *st, const struct preflight_options *opts,
 			struct preflight *pf)
 {
@@ -746,7 +737,7 @@ static void judge_tasks(struct preflight_state *st, const struct preflight_optio
 			const char *name = json_string_value(json_object_get(task, "name"));
 			const char *state = json_string_value(json_object_get(
 				json_object_get(task, "properties"), "provisioningState"));
-			if (is_terminal(state))
+			if (tracker_state_is_terminal(state))
 				continue;
 			if (opts->own_task_prefix && name &&
 			    !strncmp(name, opts->own_task_prefix, strlen(opts->own_task_prefix)))
