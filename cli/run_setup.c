@@ -2,6 +2,7 @@
  * run_setup — render → deploy set, ARM client, ledger run (see run_setup.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,6 +65,8 @@ int run_setup_begin(struct run_setup *rs, struct cli_context *ctx, unsigned flag
 	if (!(flags & RUN_NO_NETWORK)) {
 		memset(&opts, 0, sizeof(opts));
 		opts.dry_run = !!(flags & RUN_DRY_RUN);
+		/* make live-check: whatever runs, nothing is written to the tenant */
+		opts.read_only = getenv("POLICYCTL_READ_ONLY") && *getenv("POLICYCTL_READ_ONLY");
 		if (arm_client_new(&ctx->config, &opts, &rs->arm, &err) ||
 		    (!(flags & RUN_NO_AUTH) && arm_client_authenticate(rs->arm, &err))) {
 			msg_error("%s", err.buf);

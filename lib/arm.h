@@ -139,6 +139,7 @@ typedef int arm_page_fn(struct arm_client *client, json_t *items, void *data);
 
 struct arm_client_options {
 	int dry_run;                   /* print writes instead of sending them */
+	int read_only;                 /* refuse writes: they complete ARM_ERR_INVALID unsent */
 	struct credential *credential; /* borrowed; NULL: built from the config */
 	const char *correlation_id;    /* NULL: a new UUID for this client's lifetime */
 	long call_timeout_ms;          /* default deadline per call; 0 = 10 min */
