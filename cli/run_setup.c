@@ -67,8 +67,7 @@ int run_setup_begin(struct run_setup *rs, struct cli_context *ctx, unsigned flag
 		opts.dry_run = !!(flags & RUN_DRY_RUN);
 		/* make live-check: whatever runs, nothing is written to the tenant */
 		opts.read_only = getenv("POLICYCTL_READ_ONLY") && *getenv("POLICYCTL_READ_ONLY");
-		if (arm_client_new(&ctx->config, &opts, &rs->arm, &err) ||
-		    (!(flags & RUN_NO_AUTH) && arm_client_authenticate(rs->arm, &err))) {
+		if (arm_client_new(&ctx->config, &opts, &rs->arm, &err)) {
 			msg_error("%s", err.buf);
 			ret = EXIT_USAGE;
 			goto out;
@@ -86,6 +85,13 @@ int run_setup_begin(struct run_setup *rs, struct cli_context *ctx, unsigned flag
 		     ctx->output == OUTPUT_TABLE;
 	if ((flags & RUN_LEDGER) && !(flags & RUN_DRY_RUN) &&
 	    orch_attach_run(&rs->o, command, !!(flags & RUN_RESUME_ONLY))) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	/* the first token now, after the local checks (config, ledger) and before any resource
+	 * request: a credential that cannot sign in is one message, not one per resource */
+	if (rs->arm && !(flags & RUN_NO_AUTH) && arm_client_authenticate(rs->arm, &err)) {
+		msg_error("%s", err.buf);
 		ret = EXIT_USAGE;
 		goto out;
 	}
