@@ -627,11 +627,8 @@ static void judge_permissions(struct preflight_state *st, struct preflight *pf)
 	for (r = 0; r < ARRAY_SIZE(required); r++) {
 		struct string_list where = { NULL, 0, 0 };
 		for (i = 0; i < st->nr_perms; i++) {
-			const char *scope = st->perms[i].subject;
-			/* Microsoft.Web and Resource Graph act on subscriptions' resources, not at the
-			 * management group where definitions live; any scope holding them is enough */
 			if (!preflight_permissions_allow(st->perms[i].body, required[r].action))
-				string_list_append(&where, scope);
+				string_list_append(&where, st->perms[i].subject);
 		}
 		if (where.nr) {
 			struct strbuf *sb = required[r].blocking ? &missing : &warn;

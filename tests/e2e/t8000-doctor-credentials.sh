@@ -102,3 +102,12 @@ assert_contains "$f" "fix: run 'az login --tenant $ARMSIM_DEMO_TENANT'"
 assert_eq 0 "$(stats_json | jq '[.operations | to_entries[] | select(.key | test("Armsim_") | not)] | length')" \
 	"requests armsim saw while az was failing"
 echo "six methods, each reported once before any resource request"
+
+# doctor shows the same report as its failed credential check, skips what needs a token
+# (but still looks at the ledger) and exits 1
+expect_exit 1 env PATH="$NOAZ" AZURE_POD_IDENTITY_AUTHORITY_HOST=$NO_IMDS "$POLICYCTL" -c "$WORK/policyctl.ini" doctor
+assert_contains "$WORK/out" "✗ credential   no credential could sign in ([auth] method = auto tried, in order):"
+assert_contains "$WORK/out" "fix: install the Azure CLI and run 'az login'"
+assert_contains "$WORK/out" "✓ ledger"
+assert_not_contains "$WORK/out" "permissions"
+assert_contains "$WORK/out" "2 checks: 1 ok, 0 warnings, 1 failed"
