@@ -287,9 +287,11 @@ static int check_credential(struct orch *o, struct preflight *pf)
 		add_check(pf, "clock", PREFLIGHT_WARN, "synchronise this host's clock (NTP)",
 			  "this host's clock is %lld s behind the authority's (token issued at %lld)",
 			  iat - now, iat);
-	else if (iat && credential_kind(cred) != CREDENTIAL_AZURE_CLI && now - iat > 300)
+	else if (iat && credential_kind(cred) != CREDENTIAL_AZURE_CLI &&
+		 credential_kind(cred) != CREDENTIAL_MANAGED_IDENTITY && now - iat > 300)
 		/* a token fetched seconds ago: a large gap is this clock, not the token's age (the
-		 * Azure CLI hands out cached tokens, so its age says nothing) */
+		 * Azure CLI and the managed-identity endpoints hand out cached tokens, so their
+		 * age says nothing) */
 		add_check(pf, "clock", PREFLIGHT_WARN, "synchronise this host's clock (NTP)",
 			  "this host's clock is %lld s ahead of the authority's", now - iat);
 	else if (iat)
