@@ -20,6 +20,7 @@
 
 #include "lib/msg.h"
 #include "lib/xalloc.h"
+#include "orchestrator/phase.h"
 #include "orchestrator/preflight.h"
 #include "orchestrator/tracker.h"
 #include "lib/banned.h"
@@ -473,7 +474,7 @@ static void submit(struct preflight_state *st, enum probe_kind kind, size_t inde
 static void write_scopes(const struct orch *o, struct string_list *out)
 {
 	size_t i, j;
-	const struct string_list *from = &o->assignment_scopes;
+	const struct string_list *from = o->assignment_scopes;
 	if (o->set)
 		for (i = 0; i < o->set->nr; i++) {
 			const char *scope = o->set->resources[i].scope;
@@ -911,8 +912,8 @@ enum orch_result preflight_run(struct orch *o, const struct preflight_options *o
 	}
 	write_scopes(o, &scopes);
 	/* tasks at the assignment scopes and, below a management group, in each subscription */
-	for (i = 0; i < o->assignment_scopes.nr; i++)
-		string_list_append(&task_scopes, o->assignment_scopes.items[i]);
+	for (i = 0; i < o->assignment_scopes->nr; i++)
+		string_list_append(&task_scopes, o->assignment_scopes->items[i]);
 	if (o->cfg->scope_management_group)
 		for (i = 0; i < o->subscriptions.nr; i++) {
 			struct strbuf s = STRBUF_INIT;
