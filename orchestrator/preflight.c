@@ -7,7 +7,6 @@
  * does not matter. The phase state follows orch.h's rule: callbacks that arrive after the
  * pump returned (a signal) only count down, and the last one frees the state.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -22,6 +21,7 @@
 #include "lib/xalloc.h"
 #include "orchestrator/phase.h"
 #include "orchestrator/preflight.h"
+#include "orchestrator/rbac.h"
 #include "orchestrator/tracker.h"
 #include "lib/banned.h"
 
@@ -30,7 +30,7 @@
 #define REGISTER_POLL_MS 1000
 #define SHOW_MAX 3 /* subjects named in one line before "and N more" */
 
-/* ---- what is needed, and who grants it ---- */
+/* ---- what is needed (rbac.h says who grants it) ---- */
 
 struct required_action {
 	const char *action;
@@ -50,94 +50,6 @@ static const struct required_action required[] = {
 	{ "Microsoft.Web/sites/write", "fix", 0 },
 	{ "Microsoft.ResourceGraph/resources/read", "Resource Graph reads", 0 },
 };
-
-struct builtin_role {
-	const char *name;
-	const char *const *actions;
-	const char *const *not_actions;
-};
-
-/* Azure's built-in roles, their permission patterns trimmed to the namespaces above. */
-static const char *const all[] = { "*", NULL };
-static const char *const none[] = { NULL };
-static const char *const reads[] = { "*/read", NULL };
-static const char *const contributor_not[] = { "Microsoft.Authorization/*/Delete",
-	"Microsoft.Authorization/*/Write", "Microsoft.Authorization/elevateAccess/Action", NULL };
-static const char *const policy_contributor[] = { "*/read",
-	"Microsoft.Authorization/policyassignments/*", "Microsoft.Authorization/policydefinitions/*",
-	"Microsoft.Authorization/policyexemptions/*", "Microsoft.Authorization/policysetdefinitions/*",
-	"Microsoft.PolicyInsights/*", "Microsoft.Support/*", NULL };
-static const char *const uaa[] = { "*/read", "Microsoft.Authorization/*", "Microsoft.Support/*",
-	NULL };
-static const char *const rbac_admin[] = { "Microsoft.Authorization/roleAssignments/write",
-	"Microsoft.Authorization/roleAssignments/delete", "*/read", "Microsoft.Support/*", NULL };
-static const char *const website_contributor[] = { "Microsoft.Authorization/*/read",
-	"Microsoft.Resources/deployments/*", "Microsoft.Resources/subscriptions/resourceGroups/read",
-	"Microsoft.Web/sites/*", "Microsoft.Web/serverFarms/read", NULL };
-
-static const struct builtin_role roles[] = {
-	{ "Owner", all, none },
-	{ "Contributor", all, contributor_not },
-	{ "Resource Policy Contributor", policy_contributor, none },
-	{ "User Access Administrator", uaa, none },
-	{ "Role Based Access Control Administrator", rbac_admin, none },
-	{ "Website Contributor", website_contributor, none },
-	{ "Reader", reads, none },
-};
-
-int preflight_action_matches(const char *pat, const char *s)
-{
-	for (; *pat; pat++, s++) {
-		if (*pat == '*') {
-			for (;; s++) {
-				if (preflight_action_matches(pat + 1, s))
-					return 1;
-				if (!*s)
-					return 0;
-			}
-		}
-		if (!*s || tolower((unsigned char)*pat) != tolower((unsigned char)*s))
-			return 0;
-	}
-	return !*s;
-}
-
-static int any_matches(const char *const *patterns, const char *action)
-{
-	for (; *patterns; patterns++)
-		if (preflight_action_matches(*patterns, action))
-			return 1;
-	return 0;
-}
-
-static int json_any_matches(const json_t *patterns, const char *action)
-{
-	size_t i;
-	json_t *p;
-	json_array_foreach(patterns, i, p)
-		if (json_is_string(p) && preflight_action_matches(json_string_value(p), action))
-			return 1;
-	return 0;
-}
-
-int preflight_permissions_allow(const json_t *entries, const char *action)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(entries, i, e)
-		if (json_any_matches(json_object_get(e, "actions"), action) &&
-		    !json_any_matches(json_object_get(e, "notActions"), action))
-			return 1;
-	return 0;
-}
-
-void preflight_roles_granting(const char *action, struct strbuf *out)
-{
-	size_t i, n = 0;
-	for (i = 0; i < ARRAY_SIZE(roles); i++)
-		if (any_matches(roles[i].actions, action) && !any_matches(roles[i].not_actions, action))
-			strbuf_addf(out, "%s%s", n++ ? ", " : "", roles[i].name);
-}
 
 /* ---- the report ---- */
 
@@ -630,7 +542,7 @@ static void judge_permissions(struct preflight_state *st, struct preflight *pf)
 	for (r = 0; r < ARRAY_SIZE(required); r++) {
 		struct string_list where = { NULL, 0, 0 };
 		for (i = 0; i < st->nr_perms; i++) {
-			if (!preflight_permissions_allow(st->perms[i].body, required[r].action))
+			if (!rbac_permissions_allow(st->perms[i].body, required[r].action))
 				string_list_append(&where, st->perms[i].subject);
 		}
 		if (where.nr) {
@@ -638,7 +550,7 @@ static void judge_permissions(struct preflight_state *st, struct preflight *pf)
 			struct strbuf scopes = STRBUF_INIT;
 			name_some(&scopes, &where);
 			strbuf_reset(&roles_line);
-			preflight_roles_granting(required[r].action, &roles_line);
+			rbac_roles_granting(required[r].action, &roles_line);
 			strbuf_addf(sb, "%s%s for %s at %s (granted by %s)", sb->len ? "; " : "",
 				    required[r].action, required[r].needed_by, scopes.buf,
 				    roles_line.buf);

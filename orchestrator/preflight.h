@@ -96,19 +96,4 @@ void preflight_release(struct preflight *pf);
  */
 enum orch_result preflight_gate(struct orch *o);
 
-/*
- * Glob match of an RBAC action pattern ('*' any run, ASCII case folded), as Azure matches
- * actions and notActions. Exposed for tests.
- */
-int preflight_action_matches(const char *pattern, const char *action);
-
-/*
- * Whether the permission entries (a JSON array of {actions, notActions}, borrowed) allow
- * action: one entry whose actions match and whose notActions do not.
- */
-int preflight_permissions_allow(const json_t *entries, const char *action);
-
-/* The built-in roles that grant action, comma-separated, appended to out. */
-void preflight_roles_granting(const char *action, struct strbuf *out);
-
 #endif

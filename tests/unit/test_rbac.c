@@ -1,7 +1,6 @@
 /*
- * Unit tests for orchestrator/preflight's permission logic: RBAC action patterns match as
- * Azure matches them (wildcards, any case), notActions take away what actions grant within
- * one entry only, and a missing action is named with exactly the built-in roles that grant
+ * Unit tests for orchestrator/rbac: action patterns match as Azure matches them (wildcards,
+ * any case), notActions take away what actions grant within one entry only, and a missing action is named with exactly the built-in roles that grant
  * it (role assignments: Owner, User Access Administrator, RBAC Administrator).
  */
 #include <stdarg.h>
@@ -11,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "orchestrator/preflight.h"
+#include "orchestrator/rbac.h"
 
 static void test_action_patterns(void **state)
 {
@@ -31,7 +30,7 @@ static void test_action_patterns(void **state)
 	size_t i;
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (preflight_action_matches(cases[i].pattern, cases[i].action) != cases[i].match)
+		if (rbac_action_matches(cases[i].pattern, cases[i].action) != cases[i].match)
 			fail_msg("'%s' against '%s': expected %d", cases[i].pattern, cases[i].action,
 				 cases[i].match);
 }
@@ -49,14 +48,14 @@ static void test_permissions_allow(void **state)
 	json_array_append_new(both, json_pack("{s:[s], s:[s]}", "actions",
 					      "Microsoft.Authorization/roleAssignments/write",
 					      "notActions", "Microsoft.Web/*"));
-	assert_true(preflight_permissions_allow(contributor, "Microsoft.PolicyInsights/remediations/write"));
-	assert_true(preflight_permissions_allow(contributor, "Microsoft.Web/sites/write"));
-	assert_false(preflight_permissions_allow(contributor, "Microsoft.Authorization/roleAssignments/write"));
-	assert_false(preflight_permissions_allow(contributor, "Microsoft.Authorization/policyDefinitions/write"));
+	assert_true(rbac_permissions_allow(contributor, "Microsoft.PolicyInsights/remediations/write"));
+	assert_true(rbac_permissions_allow(contributor, "Microsoft.Web/sites/write"));
+	assert_false(rbac_permissions_allow(contributor, "Microsoft.Authorization/roleAssignments/write"));
+	assert_false(rbac_permissions_allow(contributor, "Microsoft.Authorization/policyDefinitions/write"));
 	/* another entry grants it: notActions of one entry do not take from another */
-	assert_true(preflight_permissions_allow(both, "Microsoft.Authorization/roleAssignments/write"));
-	assert_false(preflight_permissions_allow(none, "Microsoft.Web/sites/read"));
-	assert_false(preflight_permissions_allow(NULL, "Microsoft.Web/sites/read"));
+	assert_true(rbac_permissions_allow(both, "Microsoft.Authorization/roleAssignments/write"));
+	assert_false(rbac_permissions_allow(none, "Microsoft.Web/sites/read"));
+	assert_false(rbac_permissions_allow(NULL, "Microsoft.Web/sites/read"));
 	json_decref(contributor);
 	json_decref(both);
 	json_decref(none);
@@ -66,17 +65,17 @@ static void test_roles_granting(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
 	(void)state;
-	preflight_roles_granting("Microsoft.Authorization/roleAssignments/write", &sb);
+	rbac_roles_granting("Microsoft.Authorization/roleAssignments/write", &sb);
 	assert_string_equal(sb.buf, "Owner, User Access Administrator, "
 			    "Role Based Access Control Administrator");
 	strbuf_reset(&sb);
-	preflight_roles_granting("Microsoft.Authorization/policyDefinitions/write", &sb);
+	rbac_roles_granting("Microsoft.Authorization/policyDefinitions/write", &sb);
 	assert_string_equal(sb.buf, "Owner, Resource Policy Contributor, User Access Administrator");
 	strbuf_reset(&sb);
-	preflight_roles_granting("Microsoft.PolicyInsights/remediations/write", &sb);
+	rbac_roles_granting("Microsoft.PolicyInsights/remediations/write", &sb);
 	assert_string_equal(sb.buf, "Owner, Contributor, Resource Policy Contributor");
 	strbuf_reset(&sb);
-	preflight_roles_granting("Microsoft.Web/sites/write", &sb);
+	rbac_roles_granting("Microsoft.Web/sites/write", &sb);
 	assert_string_equal(sb.buf, "Owner, Contributor, Website Contributor");
 	strbuf_release(&sb);
 }
