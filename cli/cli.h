@@ -23,6 +23,8 @@ enum exit_code {
 	EXIT_USAGE = 2,       /* bad command line or configuration */
 	EXIT_TIMEOUT = 3,     /* a deadline passed before the work finished */
 	EXIT_INTERRUPTED = 4, /* stopped by a signal; the run can be resumed */
+	EXIT_LEDGER = 5,      /* the ledger could not record or read the run: stopped there,
+			       * nothing unrecorded was sent; rerun once the ledger is writable */
 };
 
 enum output_format {
@@ -38,8 +40,11 @@ enum cli_option {
 	OPT_FORMAT = 1 << 3,  /* -f, --format FORMAT (the command checks the value) */
 	OPT_OUT = 1 << 4,     /* -o, --out DIR */
 	OPT_ARGS = 1 << 5,    /* positional arguments (else one is a usage error) */
-	OPT_SKIP_PREFLIGHT = 1 << 6, /* --skip-preflight (contain, apply) */
-	OPT_FIX = 1 << 7,     /* --fix (doctor) */
+	OPT_PARAMETERS = 1 << 6,   /* -p, --parameters FILE (check: an ARM parameter file) */
+	OPT_SUPPRESSIONS = 1 << 7, /* -s, --suppressions FILE (check) */
+	OPT_TODAY = 1 << 8,        /* --today YYYY-MM-DD (check: the day expiries are judged on) */
+	OPT_SKIP_PREFLIGHT = 1 << 9, /* --skip-preflight (contain, apply) */
+	OPT_FIX = 1 << 10,    /* --fix (doctor) */
 };
 
 /* A command's parsed options; strings borrowed from argv. */
@@ -49,6 +54,9 @@ struct cli_options {
 	long timeout_ms;    /* 0 when not given */
 	const char *format; /* NULL when not given */
 	const char *out;    /* NULL when not given */
+	const char *parameters;   /* NULL when not given */
+	const char *suppressions; /* NULL when not given */
+	const char *today;        /* NULL when not given (the command checks the value) */
 	int skip_preflight; /* go on when a preflight check fails */
 	int fix;            /* doctor: register missing providers */
 	int argc;           /* positional arguments after the options */
@@ -73,7 +81,11 @@ enum command_flags {
 	CMD_RESUME_ONLY = 1 << 4,  /* with CMD_LEDGER: never begin a run (track, cancel) */
 	CMD_FINAL = 1 << 5,        /* the command ends the run (see orch_finish) */
 	CMD_REPORT = 1 << 6,       /* print the run's report once its outcome is recorded */
-	CMD_NO_AUTH = 1 << 7,      /* get no token before the command: it reports the credential
+	/* with CMD_LEDGER: the rendered desired state is digested and compared with the run's
+	 * (orchestrator/desired.h); when the config renders differently, */
+	CMD_DESIRED_NEW_RUN = 1 << 7, /* the run is closed and a new attempt begins (contain, apply) */
+	CMD_DESIRED_REFUSE = 1 << 8,  /* the command refuses, exit 2 (remediate, track) */
+	CMD_NO_AUTH = 1 << 9,      /* get no token before the command: it reports the credential
 				    * itself (doctor) */
 };
 
@@ -111,6 +123,7 @@ command_fn cmd_version;
 command_fn cmd_render;
 command_fn cmd_status;
 command_fn cmd_report;
+command_fn cmd_check;
 command_run_fn cmd_doctor;
 command_run_fn cmd_plan;
 command_run_fn cmd_apply;

@@ -21,6 +21,9 @@ static const struct {
 	{ { "timeout", required_argument, NULL, 'T' }, OPT_TIMEOUT, 0 },
 	{ { "format", required_argument, NULL, 'f' }, OPT_FORMAT, 'f' },
 	{ { "out", required_argument, NULL, 'o' }, OPT_OUT, 'o' },
+	{ { "parameters", required_argument, NULL, 'p' }, OPT_PARAMETERS, 'p' },
+	{ { "suppressions", required_argument, NULL, 's' }, OPT_SUPPRESSIONS, 's' },
+	{ { "today", required_argument, NULL, 'D' }, OPT_TODAY, 0 },
 	{ { "skip-preflight", no_argument, NULL, 'P' }, OPT_SKIP_PREFLIGHT, 0 },
 	{ { "fix", no_argument, NULL, 'F' }, OPT_FIX, 0 },
 };
@@ -33,6 +36,7 @@ int cli_exit_code(enum orch_result result)
 	case ORCH_USAGE: return EXIT_USAGE;
 	case ORCH_TIMEOUT: return EXIT_TIMEOUT;
 	case ORCH_INTERRUPTED: return EXIT_INTERRUPTED;
+	case ORCH_LEDGER: return EXIT_LEDGER;
 	}
 	return EXIT_FAILED;
 }
@@ -84,6 +88,15 @@ int cli_parse_options(const struct command *cmd, int argc, char **argv, struct c
 				goto out;
 			}
 			opts->out = optarg;
+			break;
+		case 'p':
+			opts->parameters = optarg;
+			break;
+		case 's':
+			opts->suppressions = optarg;
+			break;
+		case 'D':
+			opts->today = optarg;
 			break;
 		case 'P':
 			opts->skip_preflight = 1;
