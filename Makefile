@@ -113,7 +113,7 @@ demo: all
 	BUILD=$(BUILD) sh examples/demo.sh
 
 # A read-only look at the tenant LIVE_CONFIG names (doctor, plan): skips with a notice where
-# no credential is present; t8040 runs it against armsim as a custom cloud.
+# no credential is present; t9040 runs it against armsim as a custom cloud.
 LIVE_CONFIG ?= policyctl.ini
 live-check: all
 	BUILD=$(BUILD) LIVE_CONFIG=$(LIVE_CONFIG) sh scripts/live-check.sh

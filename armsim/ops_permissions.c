@@ -27,7 +27,7 @@ void ops_permissions_list(struct armsim_request *req, struct armsim_response *re
 
 	if (!scope || !*scope)
 		scope = "/";
-	if (strcmp(scope, "/") && arm_scope_exists(req, resp, scope))
+	if (strcmp(scope, "/") && armsim_scope_exists(req, resp, scope))
 		return;
 	items = json_array();
 	for (i = 0; i < all->nr; i++) {
@@ -45,5 +45,5 @@ void ops_permissions_list(struct armsim_request *req, struct armsim_response *re
 						       "notActions", strings(role->not_actions),
 						       "dataActions", "notDataActions"));
 	}
-	arm_respond_page(req, resp, items, "nextLink");
+	armsim_respond_page(req, resp, items, "nextLink");
 }

@@ -12,6 +12,7 @@
 #include "armsim/ops_providers.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -129,7 +130,7 @@ void ops_provider_list(struct armsim_request *req, struct armsim_response *resp)
 	size_t i;
 	for (i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++)
 		json_array_append_new(items, provider_json(req->world, sub, &namespaces[i]));
-	arm_respond_page(req, resp, items, "nextLink");
+	armsim_respond_page(req, resp, items, "nextLink");
 }
 
 void ops_provider_get(struct armsim_request *req, struct armsim_response *resp)
@@ -212,7 +213,7 @@ int ops_providers_guard(struct armsim_request *req, struct armsim_response *resp
 		return 0;
 	memcpy(sub, path + 15, n);
 	sub[n] = '\0';
-	for (p = path; (p = arm_strcasestr(p, "/providers/")); p += 11)
+	for (p = path; (p = strcase_find(p, "/providers/")); p += 11)
 		last = p + 11;
 	if (!last)
 		return 0;

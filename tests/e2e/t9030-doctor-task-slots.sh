@@ -5,6 +5,7 @@
 # throughout (their tasks deploy one site at a time, long after ours are done).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/orch-helpers.sh"
+. "$TOP/tests/e2e/armsim-lib.sh"
 
 orch_world "mgs=1,subs=3,sites=10,noncompliant=1,functions=0.5,slots=1,locked=0,seed=6" \
 	'.knobs.deploymentDurationMs = 90000 | .knobs.scanDurationMs = 2000'
@@ -17,27 +18,21 @@ orch_ini "subscriptions = $subs"
 sed "s|^ledger = .*|ledger = $WORK/team-b.ledger|" policyctl.ini >team-b.ini
 printf '[initiative]\nname = team-b-set\n[assignment]\nname = team-b\n' >>team-b.ini
 expect_exit 0 "$POLICYCTL" -c team-b.ini apply
-token=$(curl -sf -X POST "$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token" \
-	--data-urlencode grant_type=client_credentials --data-urlencode client_id=$ARMSIM_DEMO_CLIENT \
-	--data-urlencode client_secret=$ARMSIM_DEMO_SECRET \
-	--data-urlencode scope=https://management.azure.com/.default | jq -r .access_token)
+get_token
 body="{\"properties\":{\"policyAssignmentId\":\"/subscriptions/$sub1/providers/Microsoft.Authorization/policyAssignments/team-b\",
 	\"policyDefinitionReferenceId\":\"webapp-client-cert-dine\",\"resourceDiscoveryMode\":\"ReEvaluateCompliance\",
 	\"parallelDeployments\":1}}"
 i=0
 while [ $i -lt 90 ]; do
 	i=$((i + 1))
-	code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $token" \
-		-H 'Content-Type: application/json' -d "$body" \
-		"$ARMSIM_URL/subscriptions/$sub1/providers/Microsoft.PolicyInsights/remediations/team-b-$i?api-version=2021-10-01")
-	assert_eq 201 "$code" "team-b task $i"
+	arm PUT "/subscriptions/$sub1/providers/Microsoft.PolicyInsights/remediations/team-b-$i?api-version=2021-10-01" "$body"
+	assert_eq 201 "$STATUS" "team-b task $i"
 done
 # active: not in a terminal state
 team_b_active() {
-	curl -sf -H "Authorization: Bearer $token" \
-		"$ARMSIM_URL/subscriptions/$sub1/providers/Microsoft.PolicyInsights/remediations?api-version=2021-10-01&\$top=1000" |
-		jq '[.value[] | select(.name | startswith("team-b-")) | select(.properties.provisioningState
-			| test("^(Succeeded|Failed|Canceled|Complete)$") | not)] | length'
+	arm GET "/subscriptions/$sub1/providers/Microsoft.PolicyInsights/remediations?api-version=2021-10-01&\$top=1000"
+	json "$WORK/body" '[.value[] | select(.name | startswith("team-b-")) | select(.properties.provisioningState
+		| test("^(Succeeded|Failed|Canceled|Complete)$") | not)] | length'
 }
 assert_eq 90 "$(team_b_active)" "team-b's active tasks"
 

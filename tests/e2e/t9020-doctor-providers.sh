@@ -7,6 +7,7 @@
 # succeeds.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/orch-helpers.sh"
+. "$TOP/tests/e2e/armsim-lib.sh"
 
 orch_world "mgs=1,subs=2,sites=3,noncompliant=0.7,slots=0,locked=0,unregistered=0.5,seed=4"
 bad=$(jq -r '.resources[] | select(.type == "Microsoft.Resources/providers") | .id' "$WORK/world.json" | cut -d/ -f3)
@@ -15,23 +16,21 @@ start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
 orch_ini "management_group = mg-1"
 
 # armsim: Azure's answer for the namespace's resources in that subscription
-token=$(curl -sf -X POST "$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token" \
-	--data-urlencode grant_type=client_credentials --data-urlencode client_id=$ARMSIM_DEMO_CLIENT \
-	--data-urlencode client_secret=$ARMSIM_DEMO_SECRET \
-	--data-urlencode scope=https://management.azure.com/.default | jq -r .access_token)
+get_token
+want="The subscription is not registered to use namespace 'Microsoft.PolicyInsights'. See https://aka.ms/rps-not-found for how to register subscriptions."
 for call in "GET remediations?api-version=2021-10-01" \
 	"POST policyStates/latest/triggerEvaluation?api-version=2019-10-01"; do
-	code=$(curl -s -o "$WORK/409.json" -w '%{http_code}' -X "${call%% *}" -H "Authorization: Bearer $token" \
-		"$ARMSIM_URL/subscriptions/$bad/providers/Microsoft.PolicyInsights/${call#* }")
-	assert_eq 409 "$code" "status of $call"
-	assert_eq MissingSubscriptionRegistration "$(jq -r .error.code "$WORK/409.json")" "code of $call"
-	assert_eq "The subscription is not registered to use namespace 'Microsoft.PolicyInsights'. See https://aka.ms/rps-not-found for how to register subscriptions." \
-		"$(jq -r .error.message "$WORK/409.json")" "message of $call"
-	assert_eq Microsoft.PolicyInsights "$(jq -r '.error.details[0].target' "$WORK/409.json")" "target"
+	arm "${call%% *}" "/subscriptions/$bad/providers/Microsoft.PolicyInsights/${call#* }"
+	assert_eq 409 "$STATUS" "status of $call"
+	assert_eq MissingSubscriptionRegistration "$(error_code)" "code of $call"
+	assert_eq "$want" "$(json "$WORK/body" .error.message)" "message of $call"
+	assert_eq Microsoft.PolicyInsights "$(json "$WORK/body" '.error.details[0].target')" "target"
 done
-state=$(curl -sf -H "Authorization: Bearer $token" \
-	"$ARMSIM_URL/subscriptions/$bad/providers/Microsoft.PolicyInsights?api-version=2021-04-01" | jq -r .registrationState)
-assert_eq NotRegistered "$state" "registrationState before --fix"
+registration_state() {
+	arm GET "/subscriptions/$bad/providers/Microsoft.PolicyInsights?api-version=2021-04-01"
+	json "$WORK/body" .registrationState
+}
+assert_eq NotRegistered "$(registration_state)" "registrationState before --fix"
 
 expect_exit 1 "$POLICYCTL" -c policyctl.ini doctor
 assert_contains "$WORK/out" "✗ providers    Microsoft.PolicyInsights is not registered in 1 of 2 subscriptions: $bad"
@@ -45,9 +44,7 @@ assert_contains "$WORK/err" "registering Microsoft.PolicyInsights in subscriptio
 assert_contains "$WORK/out" "✓ providers    Microsoft.PolicyInsights registered in all 2 subscriptions (after --fix)"
 assert_eq 1 "$(writes_sent)" "writes by doctor --fix (one registration)"
 assert_eq 1 "$(stats_json | jq '.operations.Providers_Register["200"]')" "register calls"
-state=$(curl -sf -H "Authorization: Bearer $token" \
-	"$ARMSIM_URL/subscriptions/$bad/providers/Microsoft.PolicyInsights?api-version=2021-04-01" | jq -r .registrationState)
-assert_eq Registered "$state" "registrationState after --fix"
+assert_eq Registered "$(registration_state)" "registrationState after --fix"
 
 expect_exit 0 "$POLICYCTL" -c policyctl.ini contain
 assert_eq 0 "$(noncompliant_unlocked)" "non-compliant sites after contain"
