@@ -8,7 +8,7 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 orch_world "mgs=1,subs=2,sites=3,noncompliant=0.5,slots=0,locked=0,seed=3"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 orch_ini "management_group = mg-1"
 
 expect_exit 0 "$POLICYCTL" -c policyctl.ini doctor
@@ -29,7 +29,7 @@ stop_armsim
 root="/providers/Microsoft.Management/managementGroups/$ARMSIM_DEMO_TENANT"
 jq --arg root "$root" '.principals[0].roleAssignments = [{"role": "Contributor", "scope": $root},
 	{"role": "Resource Policy Contributor", "scope": $root}]' "$WORK/world.json" >"$WORK/w2.json"
-start_armsim --world "$WORK/w2.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/w2.json" --time-scale 500
 orch_ini "management_group = mg-1"
 expect_exit 1 "$POLICYCTL" -c policyctl.ini doctor
 assert_contains "$WORK/out" "✗ permissions  missing: Microsoft.Authorization/roleAssignments/write for apply (role assignments for the assignment's identity) at /providers/Microsoft.Management/managementGroups/mg-1 (granted by Owner, User Access Administrator, Role Based Access Control Administrator)"

@@ -12,7 +12,7 @@
 orch_world "mgs=1,subs=2,sites=3,noncompliant=0.7,slots=0,locked=0,unregistered=0.5,seed=4"
 bad=$(jq -r '.resources[] | select(.type == "Microsoft.Resources/providers") | .id' "$WORK/world.json" | cut -d/ -f3)
 [ -n "$bad" ] || fail "the generated world has no unregistered subscription"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 orch_ini "management_group = mg-1"
 
 # armsim: Azure's answer for the namespace's resources in that subscription

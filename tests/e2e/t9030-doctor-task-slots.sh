@@ -9,7 +9,7 @@
 
 orch_world "mgs=1,subs=3,sites=10,noncompliant=1,functions=0.5,slots=1,locked=0,seed=6" \
 	'.knobs.deploymentDurationMs = 90000 | .knobs.scanDurationMs = 2000'
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 50
+start_armsim --world "$WORK/world.json" --time-scale 50
 subs=$(jq -r '[.subscriptions[].subscriptionId] | join(", ")' "$WORK/world.json")
 sub1=$(jq -r '.subscriptions[0].subscriptionId' "$WORK/world.json")
 orch_ini "subscriptions = $subs"

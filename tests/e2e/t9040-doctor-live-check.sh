@@ -22,7 +22,7 @@ PATH="$WORK/bin" expect_exit 0 live_check "$WORK/nocred.ini"
 assert_contains "$WORK/out" "live-check: skipped: no credential"
 
 orch_world "mgs=1,subs=2,sites=3,slots=0,locked=0,seed=8"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 orch_ini "management_group = mg-1"
 expect_exit 0 live_check "$WORK/policyctl.ini"
 assert_contains "$WORK/out" "== policyctl doctor"
