@@ -382,25 +382,47 @@ static void submit(struct preflight_state *st, enum probe_kind kind, size_t inde
 		arm_submit(st->o->arm, method, path, NULL, &opts, on_probe, p);
 }
 
-/* The scopes policyctl writes to: the set's, or the assignment scopes. */
-static void write_scopes(const struct orch *o, struct string_list *out)
+/* Appends item unless list holds it already (ids compare case-insensitively). */
+static void append_unique(struct string_list *list, const char *item)
 {
+	size_t i;
+	for (i = 0; i < list->nr; i++)
+		if (!strcasecmp(list->items[i], item))
+			return;
+	string_list_append(list, item);
+}
+
+/*
+ * What policyctl writes: every resource id of the set and every scope written to (the
+ * assignment scopes, and where definitions live), rendered one assignment scope at a time as
+ * apply renders them. A resource in its assignment's own scope is new to the lists; only the
+ * few shared ones (definitions at a management group above subscriptions) need the look-up.
+ * Returns 0, or -1 with err set.
+ */
+static int collect_writes(const struct orch *o, struct string_list *ids,
+			  struct string_list *scopes, struct strbuf *err)
+{
+	const struct string_list *at = o->assignment_scopes;
 	size_t i, j;
-	const struct string_list *from = o->assignment_scopes;
-	if (o->set)
-		for (i = 0; i < o->set->nr; i++) {
-			const char *scope = o->set->resources[i].scope;
-			for (j = 0; j < out->nr && strcasecmp(out->items[j], scope); j++)
-				;
-			if (j == out->nr)
-				string_list_append(out, scope);
+	for (i = 0; i < at->nr; i++) {
+		struct deploy_set one = DEPLOY_SET_INIT;
+		string_list_append(scopes, at->items[i]);
+		if (o->set && deploy_set_scope(o->set, i, &one, err)) {
+			deploy_set_release(&one);
+			return -1;
 		}
-	for (i = 0; i < from->nr; i++) {
-		for (j = 0; j < out->nr && strcasecmp(out->items[j], from->items[i]); j++)
-			;
-		if (j == out->nr)
-			string_list_append(out, from->items[i]);
+		for (j = 0; j < one.nr; j++) {
+			const struct deploy_resource *r = &one.resources[j];
+			if (!strcasecmp(r->scope, at->items[i])) {
+				string_list_append(ids, r->id);
+			} else {
+				append_unique(ids, r->id);
+				append_unique(scopes, r->scope);
+			}
+		}
+		deploy_set_release(&one);
 	}
+	return 0;
 }
 
 static struct answer *answers_new(size_t nr)
@@ -409,7 +431,7 @@ static struct answer *answers_new(size_t nr)
 }
 
 static void queue_reads(struct preflight_state *st, const struct string_list *scopes,
-			const struct string_list *task_scopes)
+			const struct string_list *task_scopes, const struct string_list *ids)
 {
 	struct orch *o = st->o;
 	struct strbuf path = STRBUF_INIT;
@@ -456,11 +478,11 @@ static void queue_reads(struct preflight_state *st, const struct string_list *sc
 		st->tasks[i].subject = xstrdup(task_scopes->items[i]);
 		submit(st, PROBE_TASKS, i, "GET", path.buf, NULL, 1, 0);
 	}
-	st->nr_existing = o->set ? o->set->nr : 0;
+	st->nr_existing = ids->nr;
 	st->existing = answers_new(st->nr_existing);
 	for (i = 0; i < st->nr_existing; i++) {
-		st->existing[i].subject = xstrdup(o->set->resources[i].id);
-		submit(st, PROBE_EXISTING, i, "GET", o->set->resources[i].id, NULL, 0, 0);
+		st->existing[i].subject = xstrdup(ids->items[i]);
+		submit(st, PROBE_EXISTING, i, "GET", ids->items[i], NULL, 0, 0);
 	}
 	strbuf_release(&path);
 }
@@ -482,7 +504,7 @@ static void judge_endpoint(struct preflight_state *st, struct preflight *pf)
 static int judge_scope(struct preflight_state *st, struct preflight *pf, int resolved)
 {
 	struct orch *o = st->o;
-	struct string_list bad = { NULL, 0, 0 };
+	struct string_list bad = STRING_LIST_INIT;
 	struct strbuf names = STRBUF_INIT;
 	const char *first = NULL;
 	size_t i;
@@ -540,7 +562,7 @@ static void judge_permissions(struct preflight_state *st, struct preflight *pf)
 		}
 	}
 	for (r = 0; r < ARRAY_SIZE(required); r++) {
-		struct string_list where = { NULL, 0, 0 };
+		struct string_list where = STRING_LIST_INIT;
 		for (i = 0; i < st->nr_perms; i++) {
 			if (!rbac_permissions_allow(st->perms[i].body, required[r].action))
 				string_list_append(&where, st->perms[i].subject);
@@ -587,7 +609,7 @@ static void judge_providers(struct preflight_state *st, struct preflight *pf, in
 {
 	size_t k, i;
 	for (k = 0; k < ARRAY_SIZE(namespaces); k++) {
-		struct string_list bad = { NULL, 0, 0 }, unknown = { NULL, 0, 0 };
+		struct string_list bad = STRING_LIST_INIT, unknown = STRING_LIST_INIT;
 		struct strbuf names = STRBUF_INIT, fix = STRBUF_INIT;
 		int blocking = k == 0;
 		const char *why = NULL;
@@ -700,7 +722,7 @@ static void judge_names(struct orch *o, struct preflight *pf)
 
 static void judge_existing(struct preflight_state *st, struct preflight *pf)
 {
-	struct string_list foreign = { NULL, 0, 0 };
+	struct string_list foreign = STRING_LIST_INIT;
 	struct strbuf names = STRBUF_INIT;
 	size_t i, ours = 0, absent = 0, unreadable = 0;
 	const char *why = NULL;
@@ -808,7 +830,9 @@ enum orch_result preflight_run(struct orch *o, const struct preflight_options *o
 			       struct preflight *pf)
 {
 	struct preflight_state *st = NULL;
-	struct string_list scopes = { NULL, 0, 0 }, task_scopes = { NULL, 0, 0 };
+	struct string_list scopes = STRING_LIST_INIT, task_scopes = STRING_LIST_INIT;
+	struct string_list ids = STRING_LIST_INIT;
+	struct strbuf err = STRBUF_INIT;
 	enum orch_result ret = ORCH_OK;
 	int resolved = 1, fixed = 0;
 	size_t i;
@@ -822,7 +846,10 @@ enum orch_result preflight_run(struct orch *o, const struct preflight_options *o
 		ret = ORCH_INTERRUPTED;
 		goto out;
 	}
-	write_scopes(o, &scopes);
+	if (collect_writes(o, &ids, &scopes, &err)) {
+		add_check(pf, "definitions", PREFLIGHT_FAIL, NULL, "cannot render them: %s", err.buf);
+		goto local;
+	}
 	/* tasks at the assignment scopes and, below a management group, in each subscription */
 	for (i = 0; i < o->assignment_scopes->nr; i++)
 		string_list_append(&task_scopes, o->assignment_scopes->items[i]);
@@ -836,7 +863,7 @@ enum orch_result preflight_run(struct orch *o, const struct preflight_options *o
 	st = xcalloc(1, sizeof(*st));
 	st->ph.free_fn = free_state;
 	st->o = o;
-	queue_reads(st, &scopes, &task_scopes);
+	queue_reads(st, &scopes, &task_scopes, &ids);
 	ret = orch_pump(o, &st->ph.pending, 0);
 	if (ret)
 		goto out;
@@ -865,6 +892,8 @@ out:
 		orch_phase_leave(&st->ph);
 	string_list_clear(&scopes);
 	string_list_clear(&task_scopes);
+	string_list_clear(&ids);
+	strbuf_release(&err);
 	return ret;
 }
 
