@@ -43,7 +43,9 @@ enum cli_option {
 	OPT_PARAMETERS = 1 << 6,   /* -p, --parameters FILE (check: an ARM parameter file) */
 	OPT_SUPPRESSIONS = 1 << 7, /* -s, --suppressions FILE (check) */
 	OPT_TODAY = 1 << 8,        /* --today YYYY-MM-DD (check: the day expiries are judged on) */
-	OPT_WITHIN = 1 << 9,       /* --within DUR (a positive duration: 30d, 12h; exemptions) */
+	OPT_SKIP_PREFLIGHT = 1 << 9, /* --skip-preflight (contain, apply) */
+	OPT_FIX = 1 << 10,    /* --fix (doctor) */
+	OPT_WITHIN = 1 << 11,      /* --within DUR (a positive duration: 30d, 12h; exemptions) */
 };
 
 /* A command's parsed options; strings borrowed from argv. */
@@ -56,6 +58,8 @@ struct cli_options {
 	const char *parameters;   /* NULL when not given */
 	const char *suppressions; /* NULL when not given */
 	const char *today;        /* NULL when not given (the command checks the value) */
+	int skip_preflight; /* go on when a preflight check fails */
+	int fix;            /* doctor: register missing providers */
 	long within_ms;           /* 0 when not given */
 	int argc;           /* positional arguments after the options */
 	char **argv;
@@ -83,10 +87,12 @@ enum command_flags {
 	 * (orchestrator/desired.h); when the config renders differently, */
 	CMD_DESIRED_NEW_RUN = 1 << 7, /* the run is closed and a new attempt begins (contain, apply) */
 	CMD_DESIRED_REFUSE = 1 << 8,  /* the command refuses, exit 2 (remediate, track) */
+	CMD_NO_AUTH = 1 << 9,      /* get no token before the command: it reports the credential
+				    * itself (doctor) */
 	/* with CMD_RENDER: read and check the [exemptions] file before anything is sent (exit 2
 	 * on a bad entry); an expired entry is an error, or a warning for a row without
 	 * CMD_LEDGER (plan) */
-	CMD_EXEMPTIONS = 1 << 9,
+	CMD_EXEMPTIONS = 1 << 10,
 };
 
 /* A command that needs no orchestrator (help, render, status...): returns an enum exit_code. */
@@ -124,6 +130,7 @@ command_fn cmd_render;
 command_fn cmd_status;
 command_fn cmd_report;
 command_fn cmd_check;
+command_run_fn cmd_doctor;
 command_run_fn cmd_plan;
 command_run_fn cmd_apply;
 command_run_fn cmd_scan;
