@@ -372,10 +372,19 @@ static int is_due(const struct task *t, long long now)
 	return t->not_before < now;
 }
 
+long long http_add_ms(long long now, long long delta_ms)
+{
+	if (delta_ms > 0 && now > LLONG_MAX - delta_ms)
+		return LLONG_MAX;
+	if (delta_ms < 0 && now < LLONG_MIN - delta_ms)
+		return LLONG_MIN;
+	return now + delta_ms;
+}
+
 /* The not-before of a task delayed by delay_ms from now; 0 (always due) for no delay. */
 static long long not_before_after(long long now, long delay_ms)
 {
-	return delay_ms > 0 ? now + delay_ms : 0;
+	return delay_ms > 0 ? http_add_ms(now, delay_ms) : 0;
 }
 
 static void schedule(struct http_engine *e, struct task *t, long long now)
@@ -620,7 +629,7 @@ void http_engine_submit(struct http_engine *e, const struct http_request *req,
 	t->engine = e;
 	t->seq = ++e->seq;
 	t->submitted = now;
-	t->deadline = now + (req->timeout_ms > 0 ? req->timeout_ms : e->request_timeout_ms);
+	t->deadline = http_add_ms(now, req->timeout_ms > 0 ? req->timeout_ms : e->request_timeout_ms);
 	t->not_before = not_before_after(now, req->delay_ms);
 	t->method = xstrdup(req->method ? req->method : "GET");
 	t->url = xstrdup(req->url ? req->url : "");
@@ -914,8 +923,10 @@ static void finish_attempt(struct http_engine *e, struct task *t, CURLcode code)
 				if (end == v || remaining < 0)
 					remaining = -1;
 			}
+			/* the bucket never waits longer than a request would */
 			ratelimit_complete(t->bucket, now, remaining,
-					   throttled ? (ra >= 0 ? ra : 1000) : -1);
+					   throttled ? (ra < 0 ? 1000 : ra > e->retry_after_cap_ms
+							? e->retry_after_cap_ms : ra) : -1);
 			t->holds_token = 0;
 		}
 		if (msg_verbosity() >= MSG_VERBOSE)
@@ -967,7 +978,7 @@ static void finish_attempt(struct http_engine *e, struct task *t, CURLcode code)
 	if (retry && !(t->flags & HTTP_NO_RETRY) && t->tries < e->max_tries) {
 		if (wait < 0)
 			wait = http_backoff_ms(t->tries, e->backoff_base_ms, e->backoff_cap_ms, &e->rng);
-		if (wait <= e->retry_after_cap_ms && now + wait < t->deadline) {
+		if (wait <= e->retry_after_cap_ms && http_add_ms(now, wait) < t->deadline) {
 			t->not_before = now + wait;
 			schedule(e, t, now);
 			return;

@@ -185,6 +185,12 @@ void http_engine_stats(const struct http_engine *engine, struct http_stats *out)
  */
 int http_parse_retry_after(const char *value, long long now_s, long *ms);
 
+/*
+ * now + delta_ms, saturating at LLONG_MAX/LLONG_MIN instead of overflowing: a server's
+ * Retry-After of 10^17 s must give "far away", never a time in the past.
+ */
+long long http_add_ms(long long now, long long delta_ms);
+
 /* 0 when url may be used (https://, or http:// to loopback/IMDS), else -1 with err set. */
 int http_check_url(const char *url, struct strbuf *err);
 
