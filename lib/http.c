@@ -631,6 +631,9 @@ void http_engine_submit(struct http_engine *e, const struct http_request *req,
 	t->submitted = now;
 	t->deadline = http_add_ms(now, req->timeout_ms > 0 ? req->timeout_ms : e->request_timeout_ms);
 	t->not_before = not_before_after(now, req->delay_ms);
+	/* a delay past the deadline wakes the task at its deadline, which fails it unsent */
+	if (t->not_before > t->deadline)
+		t->not_before = t->deadline;
 	t->method = xstrdup(req->method ? req->method : "GET");
 	t->url = xstrdup(req->url ? req->url : "");
 	for (i = 0; req->headers && req->headers[i]; i++)
