@@ -70,6 +70,17 @@ const char *credential_name(const struct credential *cred);
 enum credential_result credential_get_token(struct credential *cred, const char *resource,
 					    const char **token, struct strbuf *err);
 
+/*
+ * Reads a token endpoint's answer ({"access_token", "expires_in" | "expires_on"}, numbers or
+ * numeric strings) at Unix time now. Returns CREDENTIAL_OK with *token (new; the caller
+ * registers it as a secret) and *expires_at bounded by credential_bound_expiry, or
+ * CREDENTIAL_ERR_TRANSPORT when there is no access_token. Exposed for tests and fuzzing.
+ */
+enum credential_result credential_parse_token(const char *text, size_t len, long long now,
+					      char **token, long long *expires_at);
+/* expires_at clamped to [now + 1 min, now + 1 day]: never a token request per call. */
+long long credential_bound_expiry(long long expires_at, long long now);
+
 /* Forgets the cached token (after a 401) so the next get fetches a new one. */
 void credential_invalidate(struct credential *cred);
 

@@ -25,6 +25,8 @@
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
+/* the instance metadata service (managed identity on a VM) */
+#define IMDS_HOST "169.254.169.254"
 #define MAX_HEADERS 256
 
 enum task_kind {
@@ -72,6 +74,7 @@ struct task {
 	int auth_retried;
 	int has_response;           /* the last attempt got an HTTP status */
 	enum http_result preset;    /* != HTTP_OK: complete with this without sending */
+	int local;                  /* loopback or the metadata address: never via a proxy */
 	unsigned tries;
 	struct strbuf error;
 	char curl_error[CURL_ERROR_SIZE];
@@ -216,7 +219,11 @@ static int host_is_loopback(const char *host)
 	return 0;
 }
 
-int http_check_url(const char *url, struct strbuf *err)
+/*
+ * The URL rule: https://, or http:// to loopback (and, with allow_imds, the metadata address).
+ * *local (may be NULL) says whether the host is loopback or the metadata address.
+ */
+static int check_url(const char *url, int allow_imds, int *local, struct strbuf *err)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL;
@@ -228,11 +235,14 @@ int http_check_url(const char *url, struct strbuf *err)
 		strbuf_addf(err, "invalid url '%s'", url);
 		goto out;
 	}
+	if (local)
+		*local = host_is_loopback(host) || !strcmp(host, IMDS_HOST);
 	if (!strcasecmp(scheme, "https")) {
 		ret = 0;
 	} else if (!strcasecmp(scheme, "http")) {
-		/* the instance metadata service only speaks plain HTTP, on a link-local address */
-		if (host_is_loopback(host) || !strcmp(host, "169.254.169.254"))
+		/* the instance metadata service only speaks plain HTTP, on a link-local address;
+		 * only the managed-identity token request may go there */
+		if (host_is_loopback(host) || (allow_imds && !strcmp(host, IMDS_HOST)))
 			ret = 0;
 		else
 			strbuf_addf(err, "refusing plain http to '%s': use https "
@@ -245,6 +255,16 @@ out:
 	curl_free(host);
 	curl_url_cleanup(u);
 	return ret;
+}
+
+int http_check_url(const char *url, struct strbuf *err)
+{
+	return check_url(url, 0, NULL, err);
+}
+
+int http_check_identity_url(const char *url, struct strbuf *err)
+{
+	return check_url(url, 1, NULL, err);
 }
 
 /* ---- the wait heap ---- */
@@ -658,7 +678,7 @@ void http_engine_submit(struct http_engine *e, const struct http_request *req,
 	t->data = data;
 	strbuf_init(&t->body_in, 0);
 	strbuf_init(&t->error, 0);
-	if (http_check_url(t->url, &t->error) < 0) {
+	if (check_url(t->url, !!(t->flags & HTTP_IDENTITY_ENDPOINT), &t->local, &t->error) < 0) {
 		t->preset = HTTP_ERR_INSECURE;
 		t->not_before = 0;
 	}
@@ -802,6 +822,10 @@ static int start_attempt(struct http_engine *e, struct task *t, long long now)
 	curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* http_proxy/https_proxy/all_proxy must never see loopback or metadata traffic (plain
+	 * HTTP with the managed-identity header or a bearer token): "" means no proxy */
+	if (t->local)
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
 	/* verification is never turned off; these restate the defaults so nothing can drift */
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
