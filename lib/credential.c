@@ -32,11 +32,13 @@
 
 #define REFRESH_MARGIN_S 300
 /*
- * What a token endpoint says about expiry is bounded: a token is used for at least a minute
- * (refreshed after 30 s) whatever expires_in says (0, negative, garbage), and at most a day;
- * a 401 still invalidates it at once. Without an expiry it counts as ten minutes.
+ * What a token endpoint says about expiry is bounded: a token counts as living at least 2 s
+ * (refreshed after 1 s: at most one token request a second, never one per call) whatever
+ * expires_in says (0, negative), and at most a day; a 401 still invalidates it at once.
+ * Without a readable expiry (absent, not a number) it counts as ten minutes. Short but real
+ * lifetimes (armsim's 2 s tokens) are honoured.
  */
-#define TOKEN_MIN_LIFE_S 60
+#define TOKEN_MIN_LIFE_S 2
 #define TOKEN_MAX_LIFE_S 86400
 #define TOKEN_UNKNOWN_LIFE_S 600
 #define SECRET_CAP 65536

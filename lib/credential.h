@@ -78,7 +78,7 @@ enum credential_result credential_get_token(struct credential *cred, const char 
  */
 enum credential_result credential_parse_token(const char *text, size_t len, long long now,
 					      char **token, long long *expires_at);
-/* expires_at clamped to [now + 1 min, now + 1 day]: never a token request per call. */
+/* expires_at clamped to [now + 2 s, now + 1 day]: at most one token request a second. */
 long long credential_bound_expiry(long long expires_at, long long now);
 
 /* Forgets the cached token (after a 401) so the next get fetches a new one. */

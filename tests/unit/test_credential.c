@@ -165,7 +165,7 @@ static void test_client_secret_file_and_cache(void **state)
 	strbuf_release(&err);
 }
 
-/* expires_in of 0, negative, huge or garbage: one token request, not one per call. */
+/* expires_in of 0, negative, huge or garbage: at most one token request a second, not one per call. */
 static void test_hostile_expiry_is_bounded(void **state)
 {
 	static const char *const answers[] = {
@@ -196,11 +196,12 @@ static void test_hostile_expiry_is_bounded(void **state)
 		token_answer = answers[i];
 		assert_int_equal(credential_new(&cfg, &cloud, &cred, &err), CREDENTIAL_OK);
 		before = token_requests;
-		for (k = 0; k < 5; k++)
+		for (k = 0; k < 20; k++)
 			assert_int_equal(credential_get_token(cred, cloud.arm_resource, &token, &err),
 					 CREDENTIAL_OK);
-		if (token_requests != before + 1)
-			fail_msg("answer %zu: %d token requests for 5 calls", i, token_requests - before);
+		/* 20 calls in well under a second: one request, two if a second boundary fell between */
+		if (token_requests > before + 2)
+			fail_msg("answer %zu: %d token requests for 20 calls", i, token_requests - before);
 		credential_free(cred);
 	}
 	token_answer = NULL;
@@ -212,7 +213,7 @@ static void test_hostile_expiry_is_bounded(void **state)
 		long long exp = 0;
 		assert_int_equal(credential_parse_token(zero, strlen(zero),
 							1000, &t, &exp), CREDENTIAL_OK);
-		assert_int_equal(exp, 1060);
+		assert_int_equal(exp, 1002);
 		free(t);
 		assert_int_equal(credential_parse_token(huge, strlen(huge), 1000, &t, &exp), CREDENTIAL_OK);
 		assert_int_equal(exp, 1000 + 86400);
