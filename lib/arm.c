@@ -344,29 +344,33 @@ static char *origin_of(const char *url)
 }
 
 /* A link from a response may only take our token back to the same ARM endpoint. */
-static int same_origin(const struct arm_client *c, const char *url)
+static int same_origin(const char *arm_origin, const char *url)
 {
-	size_t n = strlen(c->arm_origin);
-	return !strncasecmp(url, c->arm_origin, n) && (url[n] == '/' || url[n] == '?' || !url[n]);
+	size_t n = strlen(arm_origin);
+	return !strncasecmp(url, arm_origin, n) && (url[n] == '/' || url[n] == '?' || !url[n]);
 }
 
-/* The URL for path with api-version and the extra query; -1 with err when none is known. */
-static int build_url(const struct arm_client *c, const char *path, const char *api_version,
-		     const char *query, struct strbuf *url, struct strbuf *err)
+/*
+ * The URL for path (relative to arm_endpoint, or absolute on arm_origin) with api-version and
+ * the extra query; -1 with err when none is known or the path leaves the ARM endpoint.
+ */
+static int build_url_at(const char *arm_origin, const char *arm_endpoint, const char *path,
+			const char *api_version, const char *query, struct strbuf *url,
+			struct strbuf *err)
 {
 	const char *rel = path;
 	if (!strncasecmp(path, "https://", 8) || !strncasecmp(path, "http://", 7)) {
-		if (!same_origin(c, path)) {
+		if (!same_origin(arm_origin, path)) {
 			strbuf_addf(err, "the server pointed to '%s', which is not the ARM endpoint "
 				    "'%s': policyctl sends its token only there, so it stopped (check "
 				    "that [cloud] arm_endpoint names the server that answered)",
-				    path, c->arm_origin);
+				    path, arm_origin);
 			return -1;
 		}
 		strbuf_addstr(url, path);
-		rel = path + strlen(c->arm_origin);
+		rel = path + strlen(arm_origin);
 	} else {
-		strbuf_addstr(url, c->cloud.arm_endpoint);
+		strbuf_addstr(url, arm_endpoint);
 		if (*path != '/')
 			strbuf_addch(url, '/');
 		strbuf_addstr(url, path);
@@ -383,6 +387,45 @@ static int build_url(const struct arm_client *c, const char *path, const char *a
 	if (query && *query)
 		strbuf_addf(url, "&%s", query);
 	return 0;
+}
+
+static int build_url(const struct arm_client *c, const char *path, const char *api_version,
+		     const char *query, struct strbuf *url, struct strbuf *err)
+{
+	return build_url_at(c->arm_origin, c->cloud.arm_endpoint, path, api_version, query, url, err);
+}
+
+enum arm_result arm_page_parse(const json_t *body, const char *arm_endpoint, json_t **items,
+			       char **next_url, struct strbuf *err)
+{
+	json_t *value = json_object_get(body, "value");
+	const char *next;
+	char *origin;
+	struct strbuf url = STRBUF_INIT;
+	enum arm_result ret = ARM_OK;
+
+	*items = NULL;
+	*next_url = NULL;
+	if (!json_is_object(body) || (value && !json_is_array(value))) {
+		strbuf_addstr(err, "a list response must be an object with a 'value' array");
+		return ARM_ERR_BAD_RESPONSE;
+	}
+	*items = value;
+	next = json_string_value(json_object_get(body, "nextLink"));
+	if (!next || !*next)
+		next = json_string_value(json_object_get(body, "@odata.nextLink"));
+	if (!next || !*next)
+		return ARM_OK;
+	origin = origin_of(arm_endpoint);
+	if (build_url_at(origin, arm_endpoint, next, NULL, NULL, &url, err) < 0) {
+		*items = NULL;
+		ret = ARM_ERR_BAD_RESPONSE;
+	} else {
+		*next_url = strbuf_detach(&url, NULL);
+	}
+	free(origin);
+	strbuf_release(&url);
+	return ret;
 }
 
 /* ---- calls ---- */
@@ -576,16 +619,17 @@ static void set_header_copy(char **dst, const struct http_response *hr, const ch
 static void on_page(struct arm_call *call, json_t *body)
 {
 	struct arm_client *c = call->client;
-	json_t *value = json_object_get(body, "value");
-	const char *next;
-	struct strbuf url = STRBUF_INIT, err = STRBUF_INIT;
+	json_t *value;
+	char *next = NULL;
+	struct strbuf err = STRBUF_INIT;
 
-	if (!json_is_object(body) || (value && !json_is_array(value))) {
+	/* a page whose link leaves the endpoint is refused whole, before its items are used */
+	if (arm_page_parse(body, c->cloud.arm_endpoint, &value, &next, &err) != ARM_OK) {
 		struct strbuf msg = STRBUF_INIT;
-		strbuf_addf(&msg, "%s %s: a list response must be an object with a 'value' array",
-			    call->method, call->url);
+		strbuf_addf(&msg, "%s %s: %s", call->method, call->url, err.buf);
 		fail_with(call, ARM_ERR_BAD_RESPONSE, msg.buf);
 		strbuf_release(&msg);
+		strbuf_release(&err);
 		return;
 	}
 	call->resp.pages++;
@@ -594,16 +638,13 @@ static void on_page(struct arm_call *call, json_t *body)
 		if (call->page) {
 			if (call->page(c, value, call->data)) {
 				finish(call, ARM_OK);
-				return;
+				goto out;
 			}
 		} else {
 			json_array_extend(call->items, value);
 		}
 	}
-	next = json_string_value(json_object_get(body, "nextLink"));
-	if (!next || !*next)
-		next = json_string_value(json_object_get(body, "@odata.nextLink"));
-	if (!next || !*next) {
+	if (!next) {
 		finish(call, ARM_OK);
 		return;
 	}
@@ -613,14 +654,10 @@ static void on_page(struct arm_call *call, json_t *body)
 		fail_with(call, ARM_ERR_PAGE_CAP, err.buf);
 		goto out;
 	}
-	if (build_url(c, next, NULL, NULL, &url, &err) < 0) {
-		fail_with(call, ARM_ERR_BAD_RESPONSE, err.buf);
-		goto out;
-	}
 	/* POST lists (policyStates, listDeployments) fetch every page with POST and the body */
-	send_step(call, call->method, url.buf, call->body, call->body_len, 0);
+	send_step(call, call->method, next, call->body, call->body_len, 0);
 out:
-	strbuf_release(&url);
+	free(next);
 	strbuf_release(&err);
 }
 
