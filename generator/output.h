@@ -37,8 +37,12 @@ enum output_result {
 
 /*
  * Writes set (borrowed) to the folder dir (created with its parents when missing; existing
- * files of the same names are replaced atomically, others are left alone). On failure
- * returns OUTPUT_ERR_IO with one line in err.
+ * files of the same names are replaced atomically). The files written are listed in
+ * dir/.policyctl-files; files the previous render listed there that this one no longer
+ * writes are removed (with their folders, when empty), so a folder never keeps a stale
+ * definition or initiative beside the new one. Files policyctl did not write are left alone,
+ * as are listed paths that leave dir, pass a symlink or are not regular files. On failure
+ * returns OUTPUT_ERR_IO with one line in err (and nothing is removed).
  */
 enum output_result render_write(const struct rendered_set *set, enum render_format format,
 				const char *dir, struct strbuf *err);
