@@ -101,6 +101,44 @@ static void test_parse_body_names_the_request(void **state)
 	strbuf_release(&err);
 }
 
+/* A nextLink becomes the next URL only while it stays on the ARM endpoint. */
+static void test_page_parse_links(void **state)
+{
+	static const struct {
+		const char *body;
+		enum arm_result result;
+		const char *next;
+	} cases[] = {
+		{ "{\"value\":[1],\"nextLink\":\"https://arm.example/subscriptions?api-version=2022-12-01&$skiptoken=a\"}",
+		  ARM_OK, "https://arm.example/subscriptions?api-version=2022-12-01&$skiptoken=a" },
+		{ "{\"value\":[],\"@odata.nextLink\":\"https://ARM.example/subscriptions?$skiptoken=b\"}",
+		  ARM_OK, "https://ARM.example/subscriptions?$skiptoken=b&api-version=2022-12-01" },
+		{ "{\"value\":[],\"nextLink\":\"https://arm.example@evil.example/x\"}", ARM_ERR_BAD_RESPONSE, NULL },
+		{ "{\"value\":[],\"nextLink\":\"https://arm.example.evil.example/x\"}", ARM_ERR_BAD_RESPONSE, NULL },
+		{ "{\"value\":[],\"nextLink\":\"http://arm.example/subscriptions\"}", ARM_ERR_BAD_RESPONSE, NULL },
+		{ "{\"value\":[],\"nextLink\":null}", ARM_OK, NULL },
+		{ "{\"value\":{}}", ARM_ERR_BAD_RESPONSE, NULL },
+		{ "[]", ARM_ERR_BAD_RESPONSE, NULL },
+	};
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *body = json_loads(cases[i].body, JSON_DECODE_ANY, NULL), *items = NULL;
+		struct strbuf err = STRBUF_INIT;
+		char *next = NULL;
+		assert_int_equal(arm_page_parse(body, "https://arm.example", &items, &next, &err),
+				 cases[i].result);
+		if (cases[i].next)
+			assert_string_equal(next, cases[i].next);
+		else
+			assert_null(next);
+		assert_true(cases[i].result == ARM_OK ? err.len == 0 : err.len > 0 && !items);
+		free(next);
+		json_decref(body);
+		strbuf_release(&err);
+	}
+}
+
 /* ---- a scripted ARM on loopback ---- */
 
 #define SECRET "unit-test-secret-Zq81"
@@ -610,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_api_versions),
 		cmocka_unit_test(test_error_parse_and_format),
 		cmocka_unit_test(test_parse_body_names_the_request),
+		cmocka_unit_test(test_page_parse_links),
 		cmocka_unit_test(test_get_list_pages),
 		cmocka_unit_test(test_ten_thousand_in_sevens),
 		cmocka_unit_test(test_post_list_odata),
