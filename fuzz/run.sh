@@ -19,10 +19,12 @@ for name in "$@"; do
 	[ -x "$bin" ] || { echo "fuzz: $bin is not built (make fuzz-build)" >&2; exit 1; }
 	mkdir -p "$build/corpus/$name" "$top/fuzz/corpus/$name"
 	log="$build/fuzz_$name.log"
+	dict=""
+	[ -f "$build/corpus/$name.dict" ] && dict="-dict=$build/corpus/$name.dict"
 	echo "fuzz: $name for ${seconds}s"
 	# -rss_limit_mb: the sanitizers' shadow memory is not a leak
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
-		-print_final_stats=1 -artifact_prefix="$build/crashes/$name-" \
+		-print_final_stats=1 -artifact_prefix="$build/crashes/$name-" $dict \
 		"$build/corpus/$name" "$top/fuzz/corpus/$name" >"$log" 2>&1
 	rc=$?
 	grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units' "$log" | tail -n 2 | sed 's/^/  /'

@@ -79,6 +79,19 @@ def files(*patterns):
     return out
 
 
+def config_dict():
+    """libFuzzer dictionary of every [section] and key of lib/config.def."""
+    import re
+    text = open(os.path.join(top, "lib", "config.def"), encoding="utf-8").read()
+    words = set()
+    for section, key in re.findall(r"^CONFIG_KEY\((\w+), (\w+),", text, re.M):
+        words.add("[%s]" % section)
+        words.add("%s = " % key)
+    return sorted(words)
+
+
+DICTS = {"config": config_dict}
+
 SOURCES = {
     "config": lambda: files("tests/golden/*/*/config.ini", "examples/*.ini"),
     "arm_error": bodies,
@@ -89,6 +102,11 @@ SOURCES = {
 if not os.path.isdir(os.path.join(shared, "arm")):
     print("fuzz: notice: %s is absent; corpora not seeded from recordings" % shared)
 for name in names:
+    if name in DICTS:
+        os.makedirs(corpus, exist_ok=True)
+        with open(os.path.join(corpus, name + ".dict"), "w") as f:
+            for word in DICTS[name]():
+                f.write('"%s"\n' % word.replace("\\", "\\\\").replace('"', '\\"'))
     make = SOURCES.get(name)
     if not make:
         continue
