@@ -27,6 +27,7 @@ TEST_LDLIBS := $(shell pkg-config --libs cmocka)
 LIB_SRC    := $(wildcard lib/*.c)
 GEN_SRC    := $(wildcard generator/*.c)
 ORCH_SRC   := $(wildcard orchestrator/*.c)
+IAC_SRC    := $(wildcard iac/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 ARMSIM_SRC := $(filter-out armsim/main.c,$(wildcard armsim/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -38,6 +39,7 @@ TEMPLATE_C := $(BUILD)/gen/templates.c
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_LIB   := $(BUILD)/libpolicyctl.a
+CLI_LIB    := $(BUILD)/libpolicyctl-cli.a
 ARMSIM_LIB := $(BUILD)/libarmsim.a
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
@@ -56,7 +58,7 @@ $(TEMPLATE_C): $(TEMPLATES) generator/embed-templates.sh
 	@mkdir -p $(dir $@)
 	sh generator/embed-templates.sh $(TEMPLATES) >$@.tmp && mv $@.tmp $@
 
-$(CORE_LIB): $(call obj,$(LIB_SRC) $(GEN_SRC) $(ORCH_SRC) $(TEMPLATE_C))
+$(CORE_LIB): $(call obj,$(LIB_SRC) $(GEN_SRC) $(ORCH_SRC) $(IAC_SRC) $(TEMPLATE_C))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -64,16 +66,25 @@ $(ARMSIM_LIB): $(call obj,$(ARMSIM_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/policyctl: $(call obj,$(CLI_SRC)) $(CORE_LIB)
+# cli/ but main.c, so unit tests can call the option parser
+$(CLI_LIB): $(call obj,$(filter-out cli/main.c,$(CLI_SRC)))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/policyctl: $(call obj,cli/main.c) $(CLI_LIB) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/armsim: $(call obj,armsim/main.c) $(ARMSIM_LIB) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # A unit test links the archives, so it pulls in only the modules it calls.
-$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(ARMSIM_LIB) $(CORE_LIB)
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(CLI_LIB) $(ARMSIM_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
+
+# libcurl failing (test_http_curl_failures): the test switches these calls to fail.
+$(BUILD)/tests/test_http_curl_failures: TEST_LDLIBS += -Wl,--wrap=curl_easy_init \
+	-Wl,--wrap=curl_multi_add_handle -Wl,--wrap=curl_multi_perform
 
 # Test drivers (tests/tools/*.c): small programs the e2e scripts and benchmarks run.
 $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(ARMSIM_LIB) $(CORE_LIB)
@@ -110,8 +121,8 @@ install: all
 # t0130-render-policies-current fails `make check` when a fresh render differs.
 POLICIES_CONFIG := examples/management-group.ini
 render-policies: $(BUILD)/policyctl
-	rm -rf policies/rest policies/arm-template policies/epac
-	for f in rest arm-template epac; do \
+	rm -rf policies/rest policies/arm-template policies/epac policies/terraform policies/alz
+	for f in rest arm-template epac terraform alz; do \
 		$(BUILD)/policyctl -q -c $(POLICIES_CONFIG) render --format $$f --out policies/$$f || exit 1; \
 	done
 

@@ -6,3 +6,6 @@
 # target that needs only lib/ takes no line here and no Makefile edit.
 
 FUZZ_SRC_ledger := $(LIB_SRC) orchestrator/ledger.c
+# policyctl check's readers (iac/): the ARM template and Terraform plan targets
+FUZZ_SRC_iac_template := $(LIB_SRC) $(wildcard iac/*.c)
+FUZZ_SRC_iac_plan := $(LIB_SRC) $(wildcard iac/*.c)

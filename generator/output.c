@@ -1,5 +1,5 @@
 /*
- * output — the rest, arm-template and epac writers (see output.h).
+ * output — the rest, arm-template, epac, terraform and alz writers (see output.h).
  *
  * All three start from the same rendered bodies, so the formats cannot drift apart: arm-template
  * wraps them as template resources (escaping policy expressions), epac re-shapes them into
@@ -7,12 +7,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "generator/alz.h"
 #include "generator/output.h"
+#include "generator/terraform.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
@@ -33,6 +36,10 @@ int render_format_parse(const char *name, enum render_format *format)
 		*format = RENDER_FORMAT_ARM_TEMPLATE;
 	else if (!strcmp(name, "epac"))
 		*format = RENDER_FORMAT_EPAC;
+	else if (!strcmp(name, "terraform"))
+		*format = RENDER_FORMAT_TERRAFORM;
+	else if (!strcmp(name, "alz"))
+		*format = RENDER_FORMAT_ALZ;
 	else
 		return -1;
 	return 0;
@@ -97,14 +104,14 @@ static void scope_folder(struct strbuf *sb, const char *scope)
 		strbuf_addstr(sb, scope + 1);
 }
 
-static const char *kind_label(enum render_kind kind)
+static const char *kind_label(enum deploy_kind kind)
 {
 	switch (kind) {
-	case RENDER_POLICY_DEFINITION:
+	case DEPLOY_POLICY_DEFINITION:
 		return "policyDefinition";
-	case RENDER_POLICY_SET_DEFINITION:
+	case DEPLOY_POLICY_SET_DEFINITION:
 		return "policySetDefinition";
-	case RENDER_POLICY_ASSIGNMENT:
+	case DEPLOY_POLICY_ASSIGNMENT:
 		break;
 	}
 	return "policyAssignment";
@@ -119,7 +126,7 @@ static json_t *string_list_to_json(const struct string_list *list)
 	return array;
 }
 
-static int write_rest(const struct rendered_set *set, const char *dir,
+static int write_rest(const struct deploy_set *set, const char *dir,
 		      struct string_list *written, struct strbuf *err)
 {
 	json_t *manifest, *entries = json_array();
@@ -131,7 +138,7 @@ static int write_rest(const struct rendered_set *set, const char *dir,
 			     "usage", "PUT {arm_endpoint}{id}?api-version={apiVersion} with the file as body, in this order",
 			     "resources", entries);
 	for (i = 0; i < set->nr; i++) {
-		const struct rendered_resource *r = &set->resources[i];
+		const struct deploy_resource *r = &set->resources[i];
 		strbuf_reset(&rel);
 		scope_folder(&rel, r->scope);
 		strbuf_addf(&rel, "/%s/%s.json", render_kind_collection(r->kind), r->name);
@@ -144,7 +151,7 @@ static int write_rest(const struct rendered_set *set, const char *dir,
 	json_object_set_new(manifest, "roleDefinitionIds",
 			    string_list_to_json(&set->role_definition_ids));
 	json_object_set_new(manifest, "remediationReferenceIds",
-			    string_list_to_json(&set->remediation_reference_ids));
+			    string_list_to_json(&set->reference_ids));
 	if (write_json(dir, "manifest.json", manifest, written, err) < 0)
 		goto out;
 	ret = 0;
@@ -189,7 +196,7 @@ json_t *output_escape_template_expressions(const json_t *json)
 }
 
 /* The template resource for r: type, apiVersion, name, then the body's members escaped. */
-static json_t *template_resource(const struct rendered_resource *r, json_t *depends_on)
+static json_t *template_resource(const struct deploy_resource *r, json_t *depends_on)
 {
 	json_t *resource = json_pack("{s:s, s:s, s:s}", "type", render_kind_type(r->kind),
 				     "apiVersion", r->api_version, "name", r->name);
@@ -205,7 +212,7 @@ static json_t *template_resource(const struct rendered_resource *r, json_t *depe
 	return resource;
 }
 
-static int write_arm_template(const struct rendered_set *set, const char *dir,
+static int write_arm_template(const struct deploy_set *set, const char *dir,
 		              struct string_list *written, struct strbuf *err)
 {
 	struct strbuf file = STRBUF_INIT, expr = STRBUF_INIT;
@@ -219,17 +226,17 @@ static int write_arm_template(const struct rendered_set *set, const char *dir,
 		json_t *definitions = json_array(), *sets = json_array();
 
 		for (; i < set->nr && !strcmp(set->resources[i].scope, scope); i++) {
-			const struct rendered_resource *r = &set->resources[i];
+			const struct deploy_resource *r = &set->resources[i];
 			switch (r->kind) {
-			case RENDER_POLICY_DEFINITION:
+			case DEPLOY_POLICY_DEFINITION:
 				json_array_append_new(resources, template_resource(r, NULL));
 				json_array_append_new(definitions, json_string(r->id));
 				break;
-			case RENDER_POLICY_SET_DEFINITION:
+			case DEPLOY_POLICY_SET_DEFINITION:
 				json_array_append_new(resources, template_resource(r, definitions));
 				json_array_append_new(sets, json_string(r->id));
 				break;
-			case RENDER_POLICY_ASSIGNMENT:
+			case DEPLOY_POLICY_ASSIGNMENT:
 				json_array_append_new(resources, template_resource(r, sets));
 				strbuf_reset(&expr);
 				strbuf_addf(&expr, "[reference('%s', '%s', 'Full').identity.principalId]",
@@ -267,7 +274,7 @@ out:
 }
 
 /* EPAC names custom members by policyDefinitionName and keeps only name and metadata id of groups. */
-static json_t *epac_set_properties(const struct rendered_set *set, const json_t *properties)
+static json_t *epac_set_properties(const struct deploy_set *set, const json_t *properties)
 {
 	json_t *out = json_deep_copy(properties), *member, *group;
 	size_t i, j;
@@ -291,7 +298,7 @@ static json_t *epac_set_properties(const struct rendered_set *set, const json_t 
 	return out;
 }
 
-static json_t *epac_assignment(const struct rendered_set *set, const struct rendered_resource *a,
+static json_t *epac_assignment(const struct deploy_set *set, const struct deploy_resource *a,
 			       const char *set_name)
 {
 	const json_t *props = json_object_get(a->body, "properties");
@@ -300,7 +307,7 @@ static json_t *epac_assignment(const struct rendered_set *set, const struct rend
 	size_t i;
 
 	for (i = 0; i < set->nr; i++)
-		if (set->resources[i].kind == RENDER_POLICY_ASSIGNMENT)
+		if (set->resources[i].kind == DEPLOY_POLICY_ASSIGNMENT)
 			json_array_append_new(scopes, json_string(set->resources[i].scope));
 	file = json_pack("{s:s, s:s, s:{s:s, s:O, s:O}, s:{s:s, s:O}, s:O, s:O, s:O, s:{s:o}, s:{s:O}, s:{s:O}}",
 		"$schema", EPAC_SCHEMAS "policy-assignment-schema.json",
@@ -335,7 +342,7 @@ static json_t *epac_assignment(const struct rendered_set *set, const struct rend
 	return file;
 }
 
-static int write_epac(const struct rendered_set *set, const char *dir,
+static int write_epac(const struct deploy_set *set, const char *dir,
 		      struct string_list *written, struct strbuf *err)
 {
 	struct strbuf rel = STRBUF_INIT;
@@ -347,18 +354,18 @@ static int write_epac(const struct rendered_set *set, const char *dir,
 
 	/* definitions and the initiative are the same at every scope: write the first scope's */
 	for (i = 0; i < set->nr && !strcmp(set->resources[i].scope, first_scope); i++) {
-		const struct rendered_resource *r = &set->resources[i];
+		const struct deploy_resource *r = &set->resources[i];
 		const json_t *properties = json_object_get(r->body, "properties");
 		strbuf_reset(&rel);
 		switch (r->kind) {
-		case RENDER_POLICY_DEFINITION:
+		case DEPLOY_POLICY_DEFINITION:
 			file = json_pack("{s:s, s:s, s:s, s:O}",
 				"$schema", EPAC_SCHEMAS "policy-definition-schema.json",
 				"name", r->name, "type", render_kind_type(r->kind),
 				"properties", properties);
 			strbuf_addf(&rel, "policyDefinitions/%s.json", r->name);
 			break;
-		case RENDER_POLICY_SET_DEFINITION:
+		case DEPLOY_POLICY_SET_DEFINITION:
 			file = json_pack("{s:s, s:s, s:s, s:o}",
 				"$schema", EPAC_SCHEMAS "policy-set-definition-schema.json",
 				"name", r->name, "type", render_kind_type(r->kind),
@@ -366,7 +373,7 @@ static int write_epac(const struct rendered_set *set, const char *dir,
 			strbuf_addf(&rel, "policySetDefinitions/%s.json", r->name);
 			set_name = r->name;
 			break;
-		case RENDER_POLICY_ASSIGNMENT:
+		case DEPLOY_POLICY_ASSIGNMENT:
 			file = epac_assignment(set, r, set_name ? set_name : "");
 			strbuf_addf(&rel, "policyAssignments/%s.json", r->name);
 			break;
@@ -383,18 +390,85 @@ out:
 	return ret;
 }
 
+/*
+ * Writes text to dir/rel through a new temporary file (O_EXCL | O_NOFOLLOW: a symlink planted
+ * at its name cannot redirect the write) renamed into place, and adds rel to written (may be
+ * NULL); 0 or -1 with err set.
+ */
+static int write_text(const char *dir, const char *rel, const struct strbuf *text,
+		      struct string_list *written, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT, tmp = STRBUF_INIT;
+	int ret = -1, fd;
+
+	strbuf_addf(&path, "%s/%s", dir, rel);
+	strbuf_addf(&tmp, "%s.tmp.%ld", path.buf, (long)getpid());
+	unlink(tmp.buf);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0 || write(fd, text->buf, text->len) != (ssize_t)text->len) {
+		strbuf_addf(err, "cannot write '%s': %s", path.buf, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp.buf);
+		goto out;
+	}
+	if (close(fd) != 0 || rename(tmp.buf, path.buf) != 0) {
+		strbuf_addf(err, "cannot write '%s': %s", path.buf, strerror(errno));
+		unlink(tmp.buf);
+		goto out;
+	}
+	if (written)
+		string_list_append(written, rel);
+	ret = 0;
+out:
+	strbuf_release(&path);
+	strbuf_release(&tmp);
+	return ret;
+}
+
+static int write_terraform(const struct deploy_set *set, const struct config *cfg,
+			   const char *dir, struct string_list *written, struct strbuf *err)
+{
+	struct terraform_options opts = TERRAFORM_OPTIONS_INIT;
+	struct terraform_files files = TERRAFORM_FILES_INIT;
+	int ret = -1;
+
+	if (cfg)
+		terraform_options_from_config(cfg, &opts);
+	terraform_render(set, &opts, &files);
+	if (write_text(dir, "main.tf", &files.main_tf, written, err) < 0 ||
+	    write_text(dir, "variables.tf", &files.variables_tf, written, err) < 0 ||
+	    write_text(dir, "outputs.tf", &files.outputs_tf, written, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	terraform_files_release(&files);
+	return ret;
+}
+
+static int write_alz(const struct alz_library *lib, const char *dir, struct string_list *written,
+		     struct strbuf *err)
+{
+	size_t i;
+	for (i = 0; i < lib->nr; i++)
+		if (write_json(dir, lib->files[i].path, lib->files[i].json, written, err) < 0)
+			return -1;
+	return 0;
+}
+
 /* ---- the list of files a render wrote, so the next one can remove what it no longer has ---- */
 
 /*
  * Whether rel, read back from a file list (which anyone could have edited), names a file a
  * render could have written: relative, "/"-separated names of printable characters, no "."
- * or ".." segment, ending in ".json". Anything else is never removed.
+ * or ".." segment, ending in ".json" or ".tf". Anything else is never removed.
  */
 static int is_render_path(const char *rel)
 {
 	const char *p = rel, *seg = rel;
 	size_t n = strlen(rel);
-	if (!n || rel[0] == '/' || n < 6 || strcmp(rel + n - 5, ".json"))
+	if (!n || rel[0] == '/' || ((n < 6 || strcmp(rel + n - 5, ".json")) &&
+				    (n < 4 || strcmp(rel + n - 3, ".tf"))))
 		return 0;
 	for (;; p++) {
 		if (*p == '/' || !*p) {
@@ -467,10 +541,10 @@ static int listed(const struct string_list *list, const char *item)
  */
 static int prune_and_record(const char *dir, const struct string_list *written, struct strbuf *err)
 {
-	struct strbuf path = STRBUF_INIT, tmp = STRBUF_INIT, old = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, old = STRBUF_INIT, text = STRBUF_INIT;
 	char *line, *next;
 	size_t i;
-	int ret = -1, fd;
+	int ret = -1;
 
 	strbuf_addf(&path, "%s/" FILE_LIST, dir);
 	if (strbuf_read_file(&old, path.buf, FILE_LIST_CAP) == 0) {
@@ -488,32 +562,35 @@ static int prune_and_record(const char *dir, const struct string_list *written, 
 		      "render removes those it no longer writes\n");
 	for (i = 0; i < written->nr; i++)
 		strbuf_addf(&text, "%s\n", written->items[i]);
-	/* a new temporary file, never one a symlink planted there points at */
-	strbuf_addf(&tmp, "%s.tmp.%ld", path.buf, (long)getpid());
-	unlink(tmp.buf);
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text.buf, text.len) != (ssize_t)text.len || close(fd) < 0 ||
-	    rename(tmp.buf, path.buf) < 0) {
-		strbuf_addf(err, "cannot write '%s': %s", path.buf, strerror(errno));
-		unlink(tmp.buf);
+	if (write_text(dir, FILE_LIST, &text, NULL, err) < 0)
 		goto out;
-	}
 	ret = 0;
 out:
 	strbuf_release(&path);
-	strbuf_release(&tmp);
 	strbuf_release(&old);
 	strbuf_release(&text);
 	return ret;
 }
 
-enum output_result render_write(const struct rendered_set *set, enum render_format format,
+enum output_result render_write(const struct deploy_set *set, enum render_format format,
 				const char *dir, struct strbuf *err)
 {
+	return render_write_config(set, format, NULL, dir, err);
+}
+
+enum output_result render_write_config(const struct deploy_set *set, enum render_format format,
+				       const struct config *cfg, const char *dir, struct strbuf *err)
+{
+	struct alz_library lib = ALZ_LIBRARY_INIT;
 	struct string_list written = { 0 };
 	int rc = -1;
-	if (make_dirs(dir, err) < 0)
+	/* a format that cannot express the set says so before anything is written */
+	if (format == RENDER_FORMAT_ALZ && alz_build(set, &lib, err) != ALZ_OK)
+		return OUTPUT_ERR_UNSUPPORTED;
+	if (make_dirs(dir, err) < 0) {
+		alz_library_release(&lib);
 		return OUTPUT_ERR_IO;
+	}
 	switch (format) {
 	case RENDER_FORMAT_REST:
 		rc = write_rest(set, dir, &written, err);
@@ -524,10 +601,17 @@ enum output_result render_write(const struct rendered_set *set, enum render_form
 	case RENDER_FORMAT_EPAC:
 		rc = write_epac(set, dir, &written, err);
 		break;
+	case RENDER_FORMAT_TERRAFORM:
+		rc = write_terraform(set, cfg, dir, &written, err);
+		break;
+	case RENDER_FORMAT_ALZ:
+		rc = write_alz(&lib, dir, &written, err);
+		break;
 	}
 	/* a failed render keeps the old list: its files are still there to be pruned later */
 	if (rc == 0)
 		rc = prune_and_record(dir, &written, err);
 	string_list_clear(&written);
+	alz_library_release(&lib);
 	return rc < 0 ? OUTPUT_ERR_IO : OUTPUT_OK;
 }

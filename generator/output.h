@@ -10,29 +10,36 @@
  *                 the definitions, the initiative and the assignment.
  *   epac          Enterprise Policy as Code's layout: policyDefinitions/,
  *                 policySetDefinitions/, policyAssignments/.
+ *   terraform     main.tf, variables.tf, outputs.tf for the azurerm provider (terraform.h).
+ *   alz           an Azure Landing Zones library (alz.h); management-group configs only.
  *
- * Every file is 2-space indented JSON ending in a newline; the same set gives the same bytes.
+ * Every file is 2-space indented JSON ending in a newline (terraform's are HCL; the file list
+ * .policyctl-files is one path a line); the same set gives the same bytes.
  */
 #ifndef OUTPUT_H
 #define OUTPUT_H
 
 #include "generator/render.h"
+#include "lib/config.h"
 #include "lib/strbuf.h"
 
 enum render_format {
 	RENDER_FORMAT_REST,
 	RENDER_FORMAT_ARM_TEMPLATE,
 	RENDER_FORMAT_EPAC,
+	RENDER_FORMAT_TERRAFORM,
+	RENDER_FORMAT_ALZ,
 };
 
-#define RENDER_FORMAT_NAMES "rest|arm-template|epac"
+#define RENDER_FORMAT_NAMES "rest|arm-template|epac|terraform|alz"
 
-/* Parses "rest", "arm-template" or "epac". Returns 0, or -1 when name is none of them. */
+/* Parses a name of RENDER_FORMAT_NAMES. Returns 0, or -1 when name is none of them. */
 int render_format_parse(const char *name, enum render_format *format);
 
 enum output_result {
 	OUTPUT_OK = 0,
 	OUTPUT_ERR_IO, /* a folder or file could not be written: err names it and says why */
+	OUTPUT_ERR_UNSUPPORTED, /* the format cannot express this set (alz of subscriptions): err says why */
 };
 
 /*
@@ -42,10 +49,15 @@ enum output_result {
  * writes are removed (with their folders, when empty), so a folder never keeps a stale
  * definition or initiative beside the new one. Files policyctl did not write are left alone,
  * as are listed paths that leave dir, pass a symlink or are not regular files. On failure
- * returns OUTPUT_ERR_IO with one line in err (and nothing is removed).
+ * returns OUTPUT_ERR_IO or OUTPUT_ERR_UNSUPPORTED (nothing written) with one line in err
+ * (and nothing is removed).
  */
-enum output_result render_write(const struct rendered_set *set, enum render_format format,
+enum output_result render_write(const struct deploy_set *set, enum render_format format,
 				const char *dir, struct strbuf *err);
+/* As render_write, with the settings of cfg (borrowed; NULL for the defaults) that a format
+   takes: [render] terraform_remediations and [remediation] for the terraform format. */
+enum output_result render_write_config(const struct deploy_set *set, enum render_format format,
+				       const struct config *cfg, const char *dir, struct strbuf *err);
 
 /*
  * The arm-template form of a policy resource body: every string that starts with '[' and ends

@@ -215,7 +215,7 @@ out:
 /* Text that came from a server, with its control characters made visible. */
 static void add_server_text(struct strbuf *out, const char *s)
 {
-	strbuf_add_escaped(out, s, strlen(s), 0);
+	msg_escape_into(out, s);
 }
 
 void arm_error_format(const struct arm_error *err, struct strbuf *out)

@@ -189,7 +189,7 @@ static void emit(FILE *stream, const char *prefix, const char *fmt, va_list ap)
 	redact_locked(&sb);
 	fwrite(sb.buf, 1, sb.len, stream);
 	fflush(stream);
-	if (log_file && stream != stdout) {
+	if (log_file && prefix) { /* messages, not result output */
 		fwrite(sb.buf, 1, sb.len, log_file);
 		fflush(log_file);
 	}
@@ -230,4 +230,15 @@ void msg_debug(const char *fmt, ...)
 void msg_out(const char *fmt, ...)
 {
 	EMIT(stdout, NULL);
+}
+
+void msg_print(FILE *out, const char *fmt, ...)
+{
+	EMIT(out, NULL);
+}
+
+void msg_escape_into(struct strbuf *sb, const char *text)
+{
+	if (text)
+		strbuf_add_escaped(sb, text, strlen(text), 0);
 }

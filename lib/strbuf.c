@@ -169,14 +169,6 @@ void strbuf_add_escaped(struct strbuf *sb, const char *s, size_t len, int keep_n
 		unsigned char c = (unsigned char)s[i];
 		if (keep_newlines && (c == '\n' || c == '\t')) {
 			strbuf_addch(sb, c);
-		} else if (c == '\n') {
-			strbuf_addstr(sb, "\\n");
-		} else if (c == '\r') {
-			strbuf_addstr(sb, "\\r");
-		} else if (c == '\t') {
-			strbuf_addstr(sb, "\\t");
-		} else if (c == 0x1b) {
-			strbuf_addstr(sb, "\\e");
 		} else if (c < 0x20 || c == 0x7f) {
 			strbuf_addf(sb, "\\x%02x", c);
 		} else if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&

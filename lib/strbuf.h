@@ -47,9 +47,9 @@ int strbuf_starts_with(const struct strbuf *sb, const char *prefix);
 
 /*
  * Appends len bytes of s (text from a server or a file) with every control character written
- * as a visible escape: \n, \r, \t, \e, \xNN, and the C1 controls U+0080..U+009F (UTF-8 C2 80..
- * C2 9F) as \u00NN, so a terminal never acts on them. keep_newlines leaves '\n' and '\t' as they
- * are (for multi-line output of our own).
+ * as a visible escape: C0 and DEL as \xNN, the C1 controls U+0080..U+009F (UTF-8 C2 80..C2 9F)
+ * as \u00NN, so a terminal never acts on them. keep_newlines leaves '\n' and '\t' as they are
+ * (for multi-line output of our own). msg_escape_into is the same for a C string.
  */
 void strbuf_add_escaped(struct strbuf *sb, const char *s, size_t len, int keep_newlines);
 

@@ -14,13 +14,13 @@
  * and the final message says whether the principal was ever seen (by another role assignment
  * of this run), which tells lagging replication from a wrong identity.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
+#include "lib/digest.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
@@ -65,7 +65,7 @@ static void free_state(struct orch_phase *ph)
 	}
 	free(st->items);
 	if (st->principals) {
-		for (i = 0; i < st->o->assignment_ids.nr; i++)
+		for (i = 0; i < st->o->assignment_ids->nr; i++)
 			free(st->principals[i]);
 	}
 	free(st->principals);
@@ -85,8 +85,8 @@ static const char *kind_word(enum deploy_kind kind)
 static size_t assignment_index(struct orch *o, const char *id)
 {
 	size_t i;
-	for (i = 0; i < o->assignment_ids.nr; i++)
-		if (!strcasecmp(o->assignment_ids.items[i], id))
+	for (i = 0; i < o->assignment_ids->nr; i++)
+		if (!strcasecmp(o->assignment_ids->items[i], id))
 			return i;
 	return 0;
 }
@@ -113,22 +113,41 @@ static void send_put(struct deploy_item *it, const json_t *body, const char *pat
 {
 	struct deploy_state *st = it->st;
 	struct orch *o = st->o;
+	struct strbuf what = STRBUF_INIT;
+	int recorded = 1;
 	it->write_id = 0;
+	if (o->ledger_failed)
+		return; /* the ledger stopped recording: nothing more is sent */
 	if (o->ledger && !o->dry_run) {
 		struct strbuf text = STRBUF_INIT;
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int md_len = 0, i;
-		char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
+		char hex[DIGEST_SHA256_HEX_SIZE];
 		/* a digest, not the body: the ledger says what was sent without copying it */
 		jsonutil_add_compact(&text, body);
-		EVP_Digest(text.buf, text.len, md, &md_len, EVP_sha256(), NULL);
-		for (i = 0; i < md_len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
-		ledger_write_intent(o->ledger, o->run.id, "PUT", path, hex, &it->write_id);
+		digest_sha256_hex(text.buf, text.len, hex);
+		strbuf_addf(&what, "the intent of PUT %s", path);
+		recorded = orch_ledger_check(o, ledger_write_intent(o->ledger, o->run.id, "PUT", path,
+								    hex, &it->write_id), what.buf);
 		strbuf_release(&text);
+		strbuf_release(&what);
 	}
+	if (!recorded)
+		return; /* not recorded, not sent */
 	st->ph.pending++;
 	arm_submit(o->arm, "PUT", path, body, NULL, on_put, it);
+}
+
+/* Records a write's answer (ok: 2xx or an equivalent; message NULL for none). */
+static void record_outcome(struct orch *o, struct deploy_item *it, const struct arm_response *resp,
+			   int ok, const char *message)
+{
+	if (!it->write_id)
+		return;
+	orch_ledger_check(o, ledger_write_outcome(o->ledger, it->write_id, ok, (int)resp->status,
+						  resp->result == ARM_OK ? resp->request_id
+						  : resp->error.request_id,
+						  resp->result == ARM_OK ? NULL : resp->error.code,
+						  message),
+			  "a write's answer");
 }
 
 static void on_put(struct arm_client *client, struct arm_response *resp, void *data)
@@ -144,9 +163,7 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 	if (it->is_role && resp->result == ARM_ERR_HTTP && code &&
 	    !strcmp(code, "RoleAssignmentExists")) {
 		/* someone (or a previous run) made the same grant under another name */
-		if (it->write_id)
-			ledger_write_outcome(o->ledger, it->write_id, 1, (int)resp->status,
-					     resp->error.request_id, code, NULL);
+		record_outcome(o, it, resp, 1, NULL);
 		st->principal_seen = 1;
 		st->created--; /* counted when its read found it missing */
 		st->unchanged++;
@@ -154,10 +171,9 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 	}
 	if (it->is_role && resp->result == ARM_ERR_HTTP && code && !strcmp(code, "PrincipalNotFound")) {
 		int64_t now = orch_now_ms();
-		if (it->write_id)
-			ledger_write_outcome(o->ledger, it->write_id, 0, (int)resp->status,
-					     resp->error.request_id, code, "retrying: principal not replicated yet");
-		if (now - it->first_try_ms < o->principal_timeout_ms && !orch_interrupted) {
+		record_outcome(o, it, resp, 0, "retrying: principal not replicated yet");
+		if (now - it->first_try_ms < o->principal_timeout_ms && !orch_interrupted &&
+		    !o->ledger_failed) {
 			long wait = it->backoff_ms;
 			it->backoff_ms = it->backoff_ms * 2 > 10000 ? 10000 : it->backoff_ms * 2;
 			msg_debug("principal not found yet for '%s': retrying in %ld ms", it->role_path, wait);
@@ -171,37 +187,33 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 			snprintf(t, sizeof(t), "%lds", o->principal_timeout_ms / 1000);
 			strbuf_addf(&msg, "principal '%s' of assignment '%s' was still not found after %s "
 				    "of retries; %s", st->principals[it->assignment],
-				    o->assignment_ids.items[it->assignment], t,
+				    o->assignment_ids->items[it->assignment], t,
 				    st->principal_seen
 				    ? "it was seen by another role assignment of this run, so replication "
 				      "is lagging: rerun 'policyctl apply' later"
 				    : "it was never seen: the assignment's identity may be wrong or "
 				      "deleted (check the assignment's identity.principalId)");
 			err.message = msg.buf;
-			orch_record_failure(o, "write", it->role_path, &err);
+			orch_record_failure(o, LEDGER_FAILURE_WRITE, it->role_path, &err);
 			strbuf_release(&msg);
 			st->failed++;
 			return;
 		}
 	}
 	if (resp->result != ARM_OK) {
-		if (it->write_id)
-			ledger_write_outcome(o->ledger, it->write_id, 0, (int)resp->status,
-					     resp->error.request_id, code, resp->error.message);
-		orch_record_failure(o, "write", it->is_role ? it->role_path : it->id, &resp->error);
+		record_outcome(o, it, resp, 0, resp->error.message);
+		orch_record_failure(o, LEDGER_FAILURE_WRITE, it->is_role ? it->role_path : it->id, &resp->error);
 		st->failed++;
 		return;
 	}
-	if (it->write_id)
-		ledger_write_outcome(o->ledger, it->write_id, 1, (int)resp->status, resp->request_id,
-				     NULL, NULL);
+	record_outcome(o, it, resp, 1, NULL);
 	if (it->is_role) {
 		st->principal_seen = 1;
 		return;
 	}
 	/* an assignment's 201 carries its new identity's principal id */
-	if (!resp->dry_run && resp->body && it->assignment < o->assignment_ids.nr &&
-	    !strcasecmp(it->id, o->assignment_ids.items[it->assignment])) {
+	if (!resp->dry_run && resp->body && it->assignment < o->assignment_ids->nr &&
+	    !strcasecmp(it->id, o->assignment_ids->items[it->assignment])) {
 		keep_principal(st, it->assignment, resp->body);
 		st->principal_fresh[it->assignment] = it->needs_write == 2;
 	}
@@ -223,7 +235,7 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 	if (resp->result == ARM_ERR_HTTP && resp->status == 404) {
 		create = 1;
 	} else if (resp->result != ARM_OK) {
-		orch_record_failure(o, "write", id, &resp->error);
+		orch_record_failure(o, LEDGER_FAILURE_WRITE, id, &resp->error);
 		st->failed++;
 		goto out;
 	} else {
@@ -232,24 +244,24 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 			/* the name derives from scope, principal and role: if it exists, it is ours */
 			st->unchanged++;
 			if (st->plan_only)
-				fprintf(o->out, "  unchanged %s\n", id);
+				msg_print(o->out, "  unchanged %s\n", id);
 			goto out;
 		}
-		if (it->assignment < o->assignment_ids.nr &&
-		    !strcasecmp(it->id, o->assignment_ids.items[it->assignment]))
+		if (it->assignment < o->assignment_ids->nr &&
+		    !strcasecmp(it->id, o->assignment_ids->items[it->assignment]))
 			keep_principal(st, it->assignment, resp->body);
 		if (orch_json_contains(desired, resp->body, &diff)) {
 			st->unchanged++;
 			if (st->plan_only)
-				fprintf(o->out, "  unchanged %s\n", id);
+				msg_print(o->out, "  unchanged %s\n", id);
 			goto out;
 		}
 	}
 	if (st->plan_only) {
 		if (create)
-			fprintf(o->out, "  create    %s\n", id);
+			msg_print(o->out, "  create    %s\n", id);
 		else
-			fprintf(o->out, "  update    %s\n            differs: %s\n", id, diff.buf);
+			msg_print(o->out, "  update    %s\n            differs: %s\n", id, diff.buf);
 		if (create)
 			st->created++;
 		else
@@ -326,14 +338,14 @@ static enum orch_result run_roles(struct deploy_state *st)
 	size_t a, r, base = st->nr_items;
 	const struct string_list *roles = &o->set->role_definition_ids;
 
-	st->items = xrealloc(st->items, (base + o->assignment_ids.nr * roles->nr + 1) * sizeof(*st->items));
-	for (a = 0; a < o->assignment_ids.nr; a++) {
+	st->items = xrealloc(st->items, (base + o->assignment_ids->nr * roles->nr + 1) * sizeof(*st->items));
+	for (a = 0; a < o->assignment_ids->nr; a++) {
 		const char *principal = st->principals[a];
-		const char *scope = o->assignment_scopes.items[a];
+		const char *scope = o->assignment_scopes->items[a];
 		if (!principal) {
 			if (st->plan_only || o->dry_run)
-				fprintf(o->out, "  create    role assignments at %s for the assignment's new "
-					"identity (its principal id is known once it exists)\n", scope);
+				msg_print(o->out, "  create    role assignments at %s for the assignment's "
+					  "new identity (its principal id is known once it exists)\n", scope);
 			continue;
 		}
 		for (r = 0; r < roles->nr; r++) {
@@ -388,8 +400,8 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 	st->ph.free_fn = free_state;
 	st->o = o;
 	st->plan_only = plan_only;
-	st->principals = xcalloc(o->assignment_ids.nr + 1, sizeof(*st->principals));
-	st->principal_fresh = xcalloc(o->assignment_ids.nr + 1, sizeof(*st->principal_fresh));
+	st->principals = xcalloc(o->assignment_ids->nr + 1, sizeof(*st->principals));
+	st->principal_fresh = xcalloc(o->assignment_ids->nr + 1, sizeof(*st->principal_fresh));
 	st->items = xcalloc(o->set->nr + 1, sizeof(*st->items));
 	st->nr_items = o->set->nr;
 	for (i = 0; i < o->set->nr; i++) {
@@ -414,15 +426,18 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 		ret = run_roles(st);
 	if (!ret && st->failed)
 		ret = ORCH_FAILED;
-	if (ret != ORCH_INTERRUPTED && ret != ORCH_TIMEOUT)
+	if (ret != ORCH_INTERRUPTED && ret != ORCH_TIMEOUT && ret != ORCH_LEDGER)
 		msg_note("%s: %ld to create, %ld to update, %ld unchanged, %ld failed",
 			 plan_only ? "plan" : o->dry_run ? "apply (dry run)" : "apply",
 			 st->created, st->updated, st->unchanged, st->failed);
 	if (o->ledger && !plan_only && !o->dry_run)
-		for (i = 0; i < o->assignment_ids.nr; i++)
-			if (st->principals[i])
-				ledger_note_set(o->ledger, o->run.id, o->assignment_ids.items[i],
-						st->principals[i]);
+		for (i = 0; i < o->assignment_ids->nr; i++)
+			if (st->principals[i] &&
+			    !orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id,
+								  o->assignment_ids->items[i],
+								  st->principals[i]),
+					       "the assignment's principal id"))
+				ret = ORCH_LEDGER;
 	orch_phase_leave(&st->ph);
 	return ret;
 }

@@ -3,15 +3,17 @@
  * remediate, track, verify, cancel, and `contain`, which runs them in order.
  *
  * The orchestrator never includes generator/ headers: what to deploy comes in as a
- * struct deploy_set (resource ids and exact PUT bodies, role definition ids, the
- * DeployIfNotExists reference ids), which cli/ builds from the generator's rendering. Every
+ * struct deploy_set (lib/deploy_set.h: resource ids and exact PUT bodies, role definition
+ * ids, the DeployIfNotExists reference ids, the assignments' scopes and ids), which the
+ * generator renders and cli/ hands over. Every
  * phase queues its requests on the ARM client's event loop and pumps it, so hundreds of
  * subscriptions progress at once within the client's concurrency cap and pacing; no phase
  * waits on one request at a time.
  *
  * Results map one to one onto the exit codes: 0 all done and compliant, 1 something failed,
  * 2 usage or configuration, 3 a deadline passed, 4 interrupted (the ledger lets a rerun
- * continue). A SIGINT or SIGTERM sets orch_interrupted; each pump returns within ~100 ms,
+ * continue), 5 the ledger could not record (or read) the run: the command stopped there and
+ * sent nothing it had not recorded first. A SIGINT or SIGTERM sets orch_interrupted; each pump returns within ~100 ms,
  * records the run as interrupted and the phase returns ORCH_INTERRUPTED.
  */
 #ifndef ORCH_H
@@ -24,6 +26,7 @@
 
 #include "lib/arm.h"
 #include "lib/config.h"
+#include "lib/deploy_set.h"
 #include "orchestrator/ledger.h"
 
 enum orch_result {
@@ -32,42 +35,20 @@ enum orch_result {
 	ORCH_USAGE = 2,       /* configuration or usage problem found while running */
 	ORCH_TIMEOUT = 3,
 	ORCH_INTERRUPTED = 4,
+	ORCH_LEDGER = 5,      /* the ledger refused a write or a read: stopped, nothing unrecorded sent */
 };
-
-enum deploy_kind {
-	DEPLOY_POLICY_DEFINITION,
-	DEPLOY_POLICY_SET_DEFINITION,
-	DEPLOY_POLICY_ASSIGNMENT,
-};
-
-struct deploy_resource {
-	enum deploy_kind kind;
-	char *scope; /* owned: "/providers/Microsoft.Management/managementGroups/x" or "/subscriptions/x" */
-	char *id;    /* owned: full resource id */
-	json_t *body; /* owned reference: the exact PUT body */
-};
-
-/* What to deploy, in creation order (definitions, set definitions, assignments). */
-struct deploy_set {
-	struct deploy_resource *resources; /* owned */
-	size_t nr, alloc;
-	struct string_list role_definition_ids; /* "/providers/Microsoft.Authorization/roleDefinitions/<guid>" */
-	struct string_list reference_ids;       /* DeployIfNotExists policyDefinitionReferenceIds */
-};
-
-#define DEPLOY_SET_INIT { NULL, 0, 0, { NULL, 0, 0 }, { NULL, 0, 0 } }
-
-/* Appends a resource (scope, id copied; body stolen). */
-void deploy_set_add(struct deploy_set *set, enum deploy_kind kind, const char *scope,
-		    const char *id, json_t *body);
-/* Frees the resources (ids and bodies) and keeps the reference and role ids. */
-void deploy_set_drop_resources(struct deploy_set *set);
-void deploy_set_release(struct deploy_set *set);
 
 /* Set by the signal handler that orch_install_signals installs. */
 extern volatile sig_atomic_t orch_interrupted;
 /* SIGINT and SIGTERM set orch_interrupted instead of killing the process. */
 void orch_install_signals(void);
+
+/* What orch_attach_run does when the config renders differently from the run it would continue. */
+enum orch_desired_policy {
+	ORCH_DESIRED_IGNORE,    /* no check (scan, cancel: they act on no desired state) */
+	ORCH_DESIRED_NEW_RUN,   /* close that run, begin a new attempt from apply (contain, apply) */
+	ORCH_DESIRED_REFUSE,    /* refuse, ORCH_USAGE, saying the way forward (remediate, track) */
+};
 
 struct orch {
 	const struct config *cfg;     /* borrowed */
@@ -81,36 +62,26 @@ struct orch {
 	int live;                     /* redraw progress in place (a terminal) */
 	int json;                     /* --output json: reports as JSON */
 	struct string_list subscriptions;   /* subscriptions in scope, resolved by orch_scope */
-	struct string_list assignment_ids;  /* one per assignment scope */
-	struct string_list assignment_scopes;
+	const struct string_list *assignment_ids;    /* one per assignment scope: set's, or empty */
+	const struct string_list *assignment_scopes; /* borrowed, index for index with the ids */
 	char *scope_key;              /* "mg:<id>" or "subs:<id>,..." (owned) */
 	int64_t deadline_ms;          /* monotonic; 0 = none (track, verify) */
 	long principal_timeout_ms;
+	const char *desired;          /* borrowed: desired_digest_format text of the rendered
+				       * state, recorded with the run; NULL: not rendered */
+	enum orch_desired_policy desired_policy;
+	int run_finished;             /* attached to a finished run (track, cancel): its state
+				       * is left as it is */
+	int ledger_failed;            /* a ledger call failed: every phase stops, nothing more is
+				       * sent (set by orch_ledger_check) */
 };
 
-/*
- * The state of a phase's asynchronous calls. A phase that returns early (signal, deadline)
- * leaves calls queued on the client; their callbacks still run later (at the latest with
- * ARM_ERR_CANCELLED when the client is freed). So phase state lives on the heap, embeds this
- * as its first member, and every callback starts with `if (!orch_phase_arrive(ph)) return;`:
- * once the phase has left, callbacks only count down, and the last one frees the state.
- */
-struct orch_phase {
-	size_t pending; /* calls and timers queued whose callbacks have not yet run */
-	int abandoned;  /* the phase has returned */
-	void (*free_fn)(struct orch_phase *ph);
-};
-/* Counts a callback in: 1 to go on, 0 when the phase has left (state may be freed). */
-int orch_phase_arrive(struct orch_phase *ph);
-/* The phase returns: frees now when nothing is pending, else when the last callback arrives. */
-void orch_phase_leave(struct orch_phase *ph);
 
-/* Monotonic milliseconds. */
-int64_t orch_now_ms(void);
 
 /*
- * Prepares o for cfg: the scope key and the assignment scopes and ids (from set's assignments
- * when it holds resources, else from the config, as the generator names them). Returns ORCH_OK or ORCH_USAGE (message printed).
+ * Prepares o for cfg: the scope key, and the assignment scopes and ids of set (borrowed; NULL
+ * for the phases that deploy nothing and create no task: none then). Returns ORCH_OK or
+ * ORCH_USAGE (message printed).
  */
 enum orch_result orch_init(struct orch *o, const struct config *cfg, struct arm_client *arm,
 			   struct deploy_set *set);
@@ -118,20 +89,32 @@ void orch_release(struct orch *o);
 
 /*
  * Opens the ledger (o->cfg->run_ledger) and attaches to the run to continue for this scope,
- * or begins one for command. Returns ORCH_OK, ORCH_USAGE when the ledger is busy or unusable.
- * The ledger is closed by orch_release.
+ * or begins one for command (resume_only: never begins; the scope's newest run, a finished
+ * one left as it is). A run whose recorded desired state differs from o->desired is handled
+ * per o->desired_policy, saying which parts changed. Returns ORCH_OK, ORCH_USAGE (ledger
+ * busy, no run, changed config refused) or ORCH_LEDGER. The ledger is closed by orch_release.
  */
 enum orch_result orch_attach_run(struct orch *o, const char *command, int resume_only);
 
-/* Resolves the subscriptions in scope (listing the management group's descendants). */
-enum orch_result orch_resolve_subscriptions(struct orch *o);
 
 /*
  * Records where the command left the run. final (contain, track, cancel): succeeded or
  * failed end it. Otherwise (apply, scan, remediate) it stays "open", so the next command of
- * the same scope continues it. Timeout and interrupted always leave it resumable.
+ * the same scope continues it. Timeout and interrupted always leave it resumable. Called once
+ * per command, after its phase (cli/run_setup.c does), and before a report reads the run.
+ * A run that was already finished when the command attached to it (track, cancel of a
+ * succeeded or failed run) keeps its state: nothing reopens a finished run. Returns result,
+ * or ORCH_LEDGER when the state could not be recorded.
  */
-void orch_finish(struct orch *o, enum orch_result result, int final);
+enum orch_result orch_finish(struct orch *o, enum orch_result result, int final);
+
+/*
+ * Checks the result of a ledger call made for o (what: "the intent of PUT <id>", for the
+ * message). LEDGER_OK returns 1. Anything else prints the error (once per command), sets
+ * o->ledger_failed so the pump and every phase stop with ORCH_LEDGER, and returns 0: the
+ * caller must then not send the request the record was for.
+ */
+int orch_ledger_check(struct orch *o, enum ledger_result lr, const char *what);
 
 /* The phases. */
 enum orch_result orch_plan(struct orch *o);
@@ -144,22 +127,5 @@ enum orch_result orch_cancel(struct orch *o);
 /* apply → scan → remediate → track → verify; resumes the phases a killed run had not done. */
 enum orch_result orch_contain(struct orch *o, long timeout_ms);
 
-/*
- * Pumps the ARM client until *pending reaches 0, the deadline passes or a signal arrives.
- * Returns ORCH_OK, ORCH_TIMEOUT or ORCH_INTERRUPTED.
- */
-enum orch_result orch_pump(struct orch *o, const size_t *pending, int64_t deadline_ms);
-
-/* Records a failed ARM call in the ledger (kind, subject) and prints it. */
-void orch_record_failure(struct orch *o, const char *kind, const char *subject,
-			 const struct arm_error *err);
-
-/* Compares desired (borrowed) against live (borrowed): 1 when live already holds every
- * value of desired (ids compared case-insensitively, [] and {} equal to absent), else 0;
- * the first few differing paths are appended to diff (comma separated) when not NULL. */
-int orch_json_contains(const json_t *desired, const json_t *live, struct strbuf *diff);
-
-/* The deterministic role assignment name (a UUID) for scope, principal and role (new). */
-char *orch_role_assignment_name(const char *scope, const char *principal_id, const char *role_id);
 
 #endif

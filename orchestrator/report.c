@@ -66,6 +66,13 @@ static void row_add(json_t *row, const char *key, json_int_t n)
 	json_object_set_new(row, key, json_integer(json_integer_value(json_object_get(row, key)) + n));
 }
 
+/* A note of the run (NULL when absent); -1 when the ledger cannot be read. */
+static int note_get(struct ledger *l, int64_t run_id, const char *key, char **value)
+{
+	enum ledger_result lr = ledger_note_get(l, run_id, key, value);
+	return lr == LEDGER_OK || lr == LEDGER_ERR_NOT_FOUND ? 0 : -1;
+}
+
 json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 {
 	struct ledger_run run = { 0 };
@@ -89,9 +96,15 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 			    ledger_errmsg(l));
 		goto out;
 	}
+	if (note_get(l, run_id, "subscriptions", &note) ||
+	    ledger_sub_counts_list(l, run_id, &sub_counts, &nr_sub_counts)) {
+		strbuf_addf(err, "cannot read run %lld from the ledger: %s", (long long)run_id,
+			    ledger_errmsg(l));
+		goto out;
+	}
 	subs = json_object();
 	/* every subscription in scope has a row, also those with nothing to report */
-	if (ledger_note_get(l, run_id, "subscriptions", &note) == LEDGER_OK && note) {
+	if (note) {
 		char *p = note, *comma;
 		for (;;) {
 			comma = strchr(p, ',');
@@ -106,12 +119,11 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 	}
 	free(note);
 	note = NULL;
-	if (ledger_sub_counts_list(l, run_id, &sub_counts, &nr_sub_counts) == LEDGER_OK)
-		for (i = 0; i < nr_sub_counts; i++) {
-			json_t *row = sub_row(subs, sub_counts[i].subscription);
-			row_add(row, "deployments_succeeded", sub_counts[i].succeeded);
-			row_add(row, "deployments_failed", sub_counts[i].failed);
-		}
+	for (i = 0; i < nr_sub_counts; i++) {
+		json_t *row = sub_row(subs, sub_counts[i].subscription);
+		row_add(row, "deployments_succeeded", sub_counts[i].succeeded);
+		row_add(row, "deployments_failed", sub_counts[i].failed);
+	}
 	task_list = json_array();
 	for (i = 0; i < nr_tasks; i++) {
 		struct ledger_task *t = &tasks[i];
@@ -147,13 +159,13 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 		if (sub) {
 			json_t *row = sub_row(subs, sub);
 			row_add(row, "failures", 1);
-			if (!strcmp(f->kind, "verify"))
+			if (f->kind == LEDGER_FAILURE_VERIFY)
 				row_add(row, "noncompliant_remaining", 1);
 		}
-		if (!strcmp(f->kind, "verify"))
+		if (f->kind == LEDGER_FAILURE_VERIFY)
 			noncompliant++;
 		json_array_append_new(failure_list,
-				      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", f->kind,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", ledger_failure_kind_name(f->kind),
 						"resource", f->subject, "code", f->code, "message", f->message,
 						"requestId", f->request_id, "correlationId", f->correlation_id));
 		free(sub);
@@ -163,13 +175,20 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 		json_array_append(subs_list, key_val);
 	report_format_time(run.started_ms, started, sizeof(started));
 	report_format_time(run.finished_ms, finished, sizeof(finished));
-	ledger_note_get(l, run_id, "verified", &note);
+	if (note_get(l, run_id, "verified", &note)) {
+		strbuf_addf(err, "cannot read run %lld from the ledger: %s", (long long)run_id,
+			    ledger_errmsg(l));
+		json_decref(task_list);
+		json_decref(failure_list);
+		json_decref(subs_list);
+		goto out;
+	}
 	report = json_pack("{s:{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I},"
 			   " s:{s:I, s:I, s:I, s:I},"
 			   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b},"
 			   " s:o, s:o, s:o}",
 			   "run", "id", (json_int_t)run.id, "uid", run.uid, "command", run.command,
-			   "scope", run.scope, "state", run.state, "phase", run.phase,
+			   "scope", run.scope, "state", ledger_run_state_name(run.state), "phase", ledger_phase_name(run.phase),
 			   "started", started, "finished", finished,
 			   "elapsed_seconds", (json_int_t)(((run.finished_ms ? run.finished_ms
 							       : run.updated_ms) - run.started_ms) / 1000),
@@ -365,7 +384,7 @@ int report_status(struct ledger *l, int64_t run_id, int json, struct strbuf *sb,
 	if (json) {
 		out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:O, s:I, s:O, s:I}",
 				"uid", run.uid, "command", run.command, "scope", run.scope,
-				"state", run.state, "phase", run.phase, "started", started,
+				"state", ledger_run_state_name(run.state), "phase", ledger_phase_name(run.phase), "started", started,
 				"tasks", (json_int_t)nr_tasks, "task_states", states,
 				"scans", (json_int_t)nr_scans, "scan_states", scan_states,
 				"writes_unanswered", (json_int_t)ws.pending);
@@ -373,8 +392,9 @@ int report_status(struct ledger *l, int64_t run_id, int json, struct strbuf *sb,
 	} else {
 		strbuf_addf(sb, "run %s (%s, scope %s), started %s\n", run.uid, run.command, run.scope,
 			    started);
-		strbuf_addf(sb, "state %s, phase %s%s\n", run.state, run.phase,
-			    !strcmp(run.state, "running") ? " (or stopped without recording it)" : "");
+		strbuf_addf(sb, "state %s, phase %s%s\n", ledger_run_state_name(run.state),
+			    ledger_phase_name(run.phase),
+			    run.state == LEDGER_RUN_RUNNING ? " (or stopped without recording it)" : "");
 		strbuf_addf(sb, "writes: %ld sent, %ld succeeded, %ld failed, %ld unanswered\n",
 			    ws.intents, ws.succeeded, ws.failed, ws.pending);
 		strbuf_addf(sb, "scans: %zu", nr_scans);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
@@ -49,7 +49,7 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 		return;
 	o = st->o;
 	if (resp->result != ARM_OK) {
-		orch_record_failure(o, "verify", resp->error.url ? resp->error.url : o->scope_key,
+		orch_record_failure(o, LEDGER_FAILURE_VERIFY, resp->error.url ? resp->error.url : o->scope_key,
 				    &resp->error);
 		st->failed++;
 		return;
@@ -57,15 +57,23 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 	json_array_foreach(resp->body, i, item) {
 		const char *rid = json_string_value(json_object_get(item, "resourceId"));
 		const char *ref = json_string_value(json_object_get(item, "policyDefinitionReferenceId"));
-		struct strbuf msg = STRBUF_INIT;
+		struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
 		if (!rid || !is_remediating(o, ref))
 			continue;
 		st->noncompliant++;
 		strbuf_addf(&msg, "still non-compliant with '%s' after remediation", ref ? ref : "?");
-		fprintf(o->out, "  non-compliant %s (%s)\n", rid, ref ? ref : "?");
+		strbuf_addstr(&line, "  non-compliant ");
+		msg_escape_into(&line, rid);
+		strbuf_addstr(&line, " (");
+		msg_escape_into(&line, ref ? ref : "?");
+		msg_print(o->out, "%s)\n", line.buf);
+		strbuf_release(&line);
 		if (o->ledger)
-			ledger_failure_add(o->ledger, o->run.id, "verify", rid, "NonCompliant", msg.buf,
-					   resp->request_id, arm_client_correlation_id(o->arm));
+			orch_ledger_check(o, ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY,
+								rid, "NonCompliant", msg.buf,
+								resp->request_id,
+								arm_client_correlation_id(o->arm)),
+					  "a resource still non-compliant");
 		strbuf_release(&msg);
 	}
 }
@@ -77,11 +85,12 @@ enum orch_result orch_verify(struct orch *o)
 	enum orch_result ret;
 	size_t a;
 
-	if (o->ledger) {
-		/* this verification replaces any earlier one of the run */
-		ledger_scan_clear(o->ledger, o->run.id);
-		ledger_failure_clear(o->ledger, o->run.id, "verify");
-	}
+	/* this verification replaces any earlier one of the run */
+	if (o->ledger &&
+	    (!orch_ledger_check(o, ledger_scan_clear(o->ledger, o->run.id), "a fresh set of scans") ||
+	     !orch_ledger_check(o, ledger_failure_clear(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY),
+				"a fresh verification")))
+		return ORCH_LEDGER;
 	ret = orch_scan(o, 1);
 	if (ret)
 		return ret;
@@ -90,12 +99,12 @@ enum orch_result orch_verify(struct orch *o)
 	st->o = o;
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = ARM_READ;
-	for (a = 0; a < o->assignment_ids.nr; a++) {
+	for (a = 0; a < o->assignment_ids->nr; a++) {
 		struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
 		strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults",
-			    o->assignment_scopes.items[a]);
+			    o->assignment_scopes->items[a]);
 		strbuf_addf(&filter, "ComplianceState eq 'NonCompliant' and PolicyAssignmentId eq '%s'",
-			    o->assignment_ids.items[a]);
+			    o->assignment_ids->items[a]);
 		strbuf_addstr(&query, "$filter=");
 		strbuf_add_urlencoded(&query, filter.buf);
 		opts.query = query.buf;
@@ -106,11 +115,15 @@ enum orch_result orch_verify(struct orch *o)
 		strbuf_release(&query);
 	}
 	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
+	if (!ret && o->ledger_failed)
+		ret = ORCH_LEDGER; /* a non-compliant resource could not be recorded */
 	if (!ret) {
 		msg_note("verify: %ld resources still non-compliant", st->noncompliant);
-		if (o->ledger && !st->failed)
-			ledger_note_set(o->ledger, o->run.id, "verified", "yes");
-		if (st->noncompliant || st->failed)
+		if (o->ledger && !st->failed &&
+		    !orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "verified", "yes"),
+				       "that the run is verified"))
+			ret = ORCH_LEDGER;
+		else if (st->noncompliant || st->failed)
 			ret = ORCH_FAILED;
 	}
 	orch_phase_leave(&st->ph);

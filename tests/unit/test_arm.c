@@ -525,7 +525,7 @@ static void test_unclear_and_hostile_errors(void **state)
 	assert_null(strchr(sb.buf, 0x1b));
 	assert_null(strchr(sb.buf, '\n'));
 	assert_null(strchr(sb.buf, 0x07));
-	assert_non_null(strstr(sb.buf, "400 Bad\\e[2J: line one\\nfake: line\\x07"));
+	assert_non_null(strstr(sb.buf, "400 Bad\\x1b[2J: line one\\x0afake: line\\x07"));
 	arm_response_release(&resp);
 	strbuf_reset(&sb);
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -81,7 +82,35 @@ static void test_control_characters_are_escaped(void **state)
 	n = fread(buf, 1, sizeof(buf) - 1, log);
 	buf[n] = '\0';
 	fclose(log);
-	assert_string_equal(buf, "test_msg: error: server said 'bad\\e[2J\\rgone\\x07\\u009b'\n");
+	assert_string_equal(buf, "test_msg: error: server said 'bad\\x1b[2J\\x0dgone\\x07\\u009b'\n");
+}
+
+static void test_escape_control_characters(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	/* an ANSI sequence and a fake second line from a server's error message */
+	msg_escape_into(&sb, "bad\033[2Jthing\nfake: ok\r\x7f done");
+	assert_string_equal(sb.buf, "bad\\x1b[2Jthing\\x0afake: ok\\x0d\\x7f done");
+	msg_escape_into(&sb, NULL);
+	assert_string_equal(sb.buf, "bad\\x1b[2Jthing\\x0afake: ok\\x0d\\x7f done");
+	strbuf_reset(&sb);
+	msg_escape_into(&sb, "/subscriptions/a/ü");
+	assert_string_equal(sb.buf, "/subscriptions/a/ü"); /* UTF-8 passes */
+	strbuf_release(&sb);
+}
+
+static void test_print_redacts_into_a_stream(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	(void)state;
+	msg_add_secret("another-secret");
+	msg_print(out, "  update %s with another-secret\n", "/x");
+	fclose(out);
+	assert_string_equal(buf, "  update /x with [REDACTED]\n");
+	free(buf);
 }
 
 int main(void)
@@ -91,6 +120,8 @@ int main(void)
 		cmocka_unit_test(test_short_secrets_are_redacted_as_words),
 		cmocka_unit_test(test_encoded_forms_are_redacted),
 		cmocka_unit_test(test_control_characters_are_escaped),
+		cmocka_unit_test(test_escape_control_characters),
+		cmocka_unit_test(test_print_redacts_into_a_stream),
 		cmocka_unit_test(test_secret_inside_the_marker), /* last: it registers "REDACTED" */
 	};
 	msg_set_program("test_msg");

@@ -43,14 +43,17 @@ static struct ledger *fill(struct ledger_run *run)
 	plan(l, run, "s1", "webApps", "Succeeded", 5, 5, 0);
 	plan(l, run, "s1", "functionApps", "Succeeded", 2, 2, 0);
 	plan(l, run, "s2", "webApps", "Failed", 4, 3, 1);
-	ledger_failure_add(l, run->id, "deployment", "/subscriptions/s2/resourceGroups/rg/providers/"
-			   "Microsoft.Web/sites/locked1", "ScopeLocked", "the scope | is \033[2Jlocked",
-			   "req-77", "corr-1");
-	ledger_failure_add(l, run->id, "verify", "/subscriptions/s2/resourceGroups/rg/providers/"
-			   "Microsoft.Web/sites/locked1", "NonCompliant", "still non-compliant", "", "");
-	ledger_note_set(l, run->id, "verified", "yes");
-	ledger_run_set_phase(l, run->id, "done");
-	ledger_run_set_state(l, run->id, "failed");
+	assert_int_equal(ledger_failure_add(l, run->id, LEDGER_FAILURE_DEPLOYMENT,
+					    "/subscriptions/s2/resourceGroups/rg/providers/"
+					    "Microsoft.Web/sites/locked1", "ScopeLocked",
+					    "the scope | is \033[2Jlocked", "req-77", "corr-1"), LEDGER_OK);
+	assert_int_equal(ledger_failure_add(l, run->id, LEDGER_FAILURE_VERIFY,
+					    "/subscriptions/s2/resourceGroups/rg/providers/"
+					    "Microsoft.Web/sites/locked1", "NonCompliant",
+					    "still non-compliant", "", ""), LEDGER_OK);
+	assert_int_equal(ledger_note_set(l, run->id, "verified", "yes"), LEDGER_OK);
+	assert_int_equal(ledger_run_set_phase(l, run->id, LEDGER_PHASE_DONE), LEDGER_OK);
+	assert_int_equal(ledger_run_set_state(l, run->id, LEDGER_RUN_FAILED), LEDGER_OK);
 	strbuf_release(&err);
 	return l;
 }
@@ -97,11 +100,11 @@ static void test_report_formats_agree(void **state)
 	report_render(r, REPORT_MARKDOWN, &md);
 	report_render(r, REPORT_JSON, &js);
 	/* server text reaches the table escaped: no control character drives the terminal */
-	assert_non_null(strstr(table.buf, "ScopeLocked: the scope | is \\e[2Jlocked"));
+	assert_non_null(strstr(table.buf, "ScopeLocked: the scope | is \\x1b[2Jlocked"));
 	assert_null(strchr(table.buf, 0x1b));
 	assert_null(strchr(md.buf, 0x1b));
 	assert_non_null(strstr(table.buf, "request id req-77, correlation id corr-1"));
-	assert_non_null(strstr(md.buf, "| ScopeLocked | the scope \\| is \\e[2Jlocked | req-77 | corr-1 |"));
+	assert_non_null(strstr(md.buf, "| ScopeLocked | the scope \\| is \\x1b[2Jlocked | req-77 | corr-1 |"));
 	assert_non_null(strstr(md.buf, "| s2 | 1 | 3 | 1 | 1 | 2 |"));
 	assert_non_null(strstr(js.buf, "\"requestId\": \"req-77\""));
 	assert_int_equal(report_parse_format("markdown", &f), 0);
