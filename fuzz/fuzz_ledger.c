@@ -4,7 +4,8 @@
  * The input fills a ledger whose tables have the right names and columns but no types or
  * constraints, as a file edited by hand or by another program could: NULLs where the schema
  * says NOT NULL, blobs, huge integers, invalid UTF-8, text with NULs. Every reader status and
- * report call (run, tasks, scans, failures, counts, notes, write stats) must cope.
+ * report call (runs by id, scope and age, tasks, scans, failures, counts, notes, write stats,
+ * progress points) must cope.
  *
  * Input: fields separated by 0xff; each field's first byte picks its type (i int, n NULL,
  * b blob, f real, anything else text) and a field starting with '|' moves to the next table.
@@ -31,6 +32,7 @@ static const char *const tables[][2] = {
 		    "code, message, intent_ms, outcome_ms" },
 	{ "task_subs", "run_id, task, subscription, succeeded, failed" },
 	{ "notes", "run_id, key, value" },
+	{ "progress", "run_id, at_ms, tasks, total, succeeded, failed" },
 };
 #define NR_TABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -160,6 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ledger_failure *failures = NULL;
 		struct ledger_sub_counts *counts = NULL;
 		struct ledger_write_stats ws;
+		struct ledger_progress_point *points = NULL;
 		size_t nr = 0;
 		char *value = NULL;
 
@@ -185,7 +188,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ledger_sub_counts_free(counts, nr);
 		if (ledger_note_get(l, id, "principal", &value) == LEDGER_OK)
 			free(value);
-		ledger_write_stats(l, id, &ws);
+		if (ledger_write_stats(l, id, &ws) != LEDGER_OK)
+			memset(&ws, 0, sizeof(ws));
+		if (ledger_progress_list(l, id, &points, &nr) == LEDGER_OK)
+			free(points);
+		memset(&run, 0, sizeof(run));
+		if (ledger_run_latest_of_scope(l, "subs:a,b", &run) == LEDGER_OK)
+			ledger_run_release(&run);
 		ledger_close(l);
 	}
 	strbuf_release(&err);
