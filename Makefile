@@ -139,7 +139,7 @@ check-policies: all
 
 # libFuzzer targets (fuzz/README.md): every fuzz/fuzz_NAME.c is built with clang into
 # build-fuzz/fuzz_NAME from the sources fuzz/targets.mk names for it (lib/*.c by default),
-# and `make fuzz` runs each for FUZZ_SECONDS on its corpus. t9000 runs a short smoke.
+# and `make fuzz` runs each for FUZZ_SECONDS on its corpus. t9500 runs a short smoke.
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
