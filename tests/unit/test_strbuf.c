@@ -202,7 +202,7 @@ static void test_add_escaped(void **state)
 	strbuf_add_escaped(&sb, text, sizeof(text) - 1, 0);
 	assert_string_equal(sb.buf, "a\\x1b[2J\\x0d\\x0a\\x09\\x7f\\x00z \\u009b \xc3\xbc \xc2");
 	strbuf_reset(&sb);
-	strbuf_add_escaped(&sb, "l1\nl2\tx\r", 9, 1);
+	strbuf_add_escaped(&sb, "l1\nl2\tx\r", 8, 1);
 	assert_string_equal(sb.buf, "l1\nl2\tx\\x0d");
 	strbuf_release(&sb);
 }
