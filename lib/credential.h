@@ -71,6 +71,16 @@ enum credential_result credential_get_token(struct credential *cred, const char 
 					    const char **token, struct strbuf *err);
 
 /*
+ * Gets a token for resource now, before any resource request, so that a credential that
+ * cannot sign in is reported once. On failure err holds the whole chain, one line per method:
+ * why each was skipped (env var not set, token file missing, endpoint not present, az not on
+ * PATH), the one that failed and why, the ones never tried, then "fix: ..." for the method
+ * that failed. credential_new's own failures use the same layout.
+ */
+enum credential_result credential_check(struct credential *cred, const char *resource,
+					struct strbuf *err);
+
+/*
  * Reads a token endpoint's answer ({"access_token", "expires_in" | "expires_on"}, numbers or
  * numeric strings) at Unix time now. Returns CREDENTIAL_OK with *token (new; the caller
  * registers it as a secret) and *expires_at bounded by credential_bound_expiry, or
