@@ -266,16 +266,30 @@ static const char *gets_(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
-/* Markdown table cells must not break the row. */
+/* Bytes of the control character at s (C0, DEL, or a UTF-8 C1 control), 0 for none. */
+static size_t control_len(const char *s)
+{
+	unsigned char c = (unsigned char)s[0], next = (unsigned char)s[1];
+	if (c < 0x20 || c == 0x7f)
+		return 1;
+	return c == 0xc2 && next >= 0x80 && next <= 0x9f ? 2 : 0;
+}
+
+/* Markdown table cells must not break the row; server text must not drive a terminal. */
 static void add_cell(struct strbuf *sb, const char *s, int markdown)
 {
 	for (; *s; s++) {
-		if (markdown && *s == '|')
+		size_t ctl = control_len(s);
+		if (markdown && *s == '|') {
 			strbuf_addstr(sb, "\\|");
-		else if (*s == '\n' || *s == '\r')
+		} else if (*s == '\n' || *s == '\r') {
 			strbuf_addch(sb, ' ');
-		else
+		} else if (ctl) {
+			strbuf_add_escaped(sb, s, ctl, 0);
+			s += ctl - 1;
+		} else {
 			strbuf_addch(sb, *s);
+		}
 	}
 }
 
