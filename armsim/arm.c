@@ -210,6 +210,7 @@ int armsim_scope_exists(struct armsim_request *req, struct armsim_response *resp
 }
 
 /* Copies one clause's field: a name, or a whole call with its (possibly quoted) arguments. */
+/* Reads a clause's field (or whole call) into c; NULL when it does not fit c->field. */
 static const char *filter_field(const char *p, struct armsim_filter_clause *c, int *is_call)
 {
 	size_t n = 0;
@@ -222,8 +223,9 @@ static const char *filter_field(const char *p, struct armsim_filter_clause *c, i
 			depth++, *is_call = 1;
 		else if (!quoted && *p == ')' && depth)
 			depth--;
-		if (n + 1 < sizeof(c->field))
-			c->field[n++] = *p;
+		if (n + 1 == sizeof(c->field))
+			return NULL;
+		c->field[n++] = *p;
 		p++;
 	}
 	c->field[n] = '\0';
@@ -251,6 +253,11 @@ int armsim_filter_parse(const char *text, struct armsim_filter *f, struct strbuf
 		}
 		c = &f->clauses[f->nr];
 		p = filter_field(p, c, &is_call);
+		if (!p) {
+			strbuf_addf(err, "$filter field longer than %zu characters: '%.40s...'",
+				    sizeof(c->field) - 1, c->field);
+			return -1;
+		}
 		while (*p == ' ')
 			p++;
 		if (is_call) {
@@ -271,8 +278,9 @@ int armsim_filter_parse(const char *text, struct armsim_filter *f, struct strbuf
 				for (p++; *p && !(*p == '\'' && p[1] != '\''); p++) {
 					if (*p == '\'')
 						p++;
-					if (n + 1 < sizeof(c->value))
-						c->value[n++] = *p;
+					if (n + 1 == sizeof(c->value))
+						goto too_long;
+					c->value[n++] = *p;
 				}
 				if (*p != '\'') {
 					strbuf_addstr(err, "unterminated string in $filter");
@@ -280,8 +288,11 @@ int armsim_filter_parse(const char *text, struct armsim_filter *f, struct strbuf
 				}
 				p++;
 			} else {
-				while (*p && *p != ' ' && n + 1 < sizeof(c->value))
+				while (*p && *p != ' ') {
+					if (n + 1 == sizeof(c->value))
+						goto too_long;
 					c->value[n++] = *p++;
+				}
 			}
 			while (*p == ' ')
 				p++;
@@ -295,6 +306,10 @@ int armsim_filter_parse(const char *text, struct armsim_filter *f, struct strbuf
 			p += 4;
 	}
 	return 0;
+too_long:
+	strbuf_addf(err, "$filter value of '%s' longer than %zu characters",
+		    f->clauses[f->nr].field, sizeof(f->clauses[0].value) - 1);
+	return -1;
 }
 
 int armsim_filter_eq(const char *filter, const char *field, struct strbuf *out)

@@ -84,7 +84,8 @@ struct armsim_filter {
 };
 /*
  * Parses text (NULL = no clauses) into *f. Returns 0, or -1 with err saying what is not
- * supported (f then holds the clauses before the bad one).
+ * supported (f then holds the clauses before the bad one). A field or value that does not fit
+ * its buffer is refused, never cut short.
  */
 int armsim_filter_parse(const char *text, struct armsim_filter *f, struct strbuf *err);
 /*
