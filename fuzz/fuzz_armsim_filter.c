@@ -1,5 +1,5 @@
 /*
- * fuzz_armsim_filter — armsim's OData $filter parser (armsim_filter_parse, armsim/arm.c).
+ * fuzz_armsim_filter — armsim's OData $filter parser (armsim_filter_parse, armsim/filter.c).
  *
  * The input is a $filter as a client sends it. Beyond "no crash", a filter that parses has a
  * canonical form (clauses joined by " and ", every eq/ne value quoted with its quotes
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "armsim/arm.h"
+#include "armsim/filter.h"
 #include "lib/strbuf.h"
 
 static void canonical(const struct armsim_filter *f, struct strbuf *out)

@@ -3,7 +3,7 @@
  * (states_shape: $apply, $orderby, $select; armsim/states_shape.c).
  *
  * The input is up to three lines: $apply, $orderby, $select (an empty line or a missing one
- * is an absent option). They are applied to six fixed records. Beyond "no crash":
+ * is an absent option). They are applied to copies of six fixed records. Beyond "no crash":
  *  - a refusal leaves the records untouched (the same array, equal to before) and says why,
  *    with an error code the API has;
  *  - a result is an array of objects; with $select, every record holds only selected
@@ -17,6 +17,8 @@
 
 #include "armsim/states_shape.h"
 #include "lib/strbuf.h"
+
+static json_t *base; /* the records, built once; every input shapes copies */
 
 static json_t *records(void)
 {
@@ -73,12 +75,17 @@ static int only_selected(json_t *record, const char *select)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = malloc(size + 1), *opt[3] = { NULL, NULL, NULL }, *p;
-	json_t *items = records(), *copy = NULL, *before = items, *orig = NULL;
+	json_t *items, *copy, *before;
 	struct strbuf err = STRBUF_INIT;
 	enum states_shape_result r, r2;
 	size_t i;
 	json_t *rec;
 
+	if (!base)
+		base = records();
+	items = json_deep_copy(base);
+	copy = json_deep_copy(base);
+	before = items;
 	memcpy(text, data, size);
 	text[size] = '\0';
 	p = text;
@@ -89,16 +96,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		opt[i] = *p ? p : NULL;
 		p = nl ? nl + 1 : NULL;
 	}
-	orig = json_deep_copy(items);
-	copy = json_deep_copy(items);
 	r = states_shape(&items, opt[0], opt[1], opt[2], &err);
 	if (r != STATES_SHAPE_OK) {
-		if (items != before || !json_equal(items, orig) || !err.len || !states_shape_code(r))
+		if (items != before || !json_equal(items, base) || !err.len || !states_shape_code(r))
 			abort();
 	} else {
 		if (!json_is_array(items) || states_shape_code(r))
 			abort();
-		if (!opt[0] && json_array_size(items) != json_array_size(orig))
+		if (!opt[0] && json_array_size(items) != json_array_size(base))
 			abort();
 		json_array_foreach(items, i, rec) {
 			if (!json_is_object(rec))
@@ -113,7 +118,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	json_decref(items);
 	json_decref(copy);
-	json_decref(orig);
 	strbuf_release(&err);
 	free(text);
 	return 0;
