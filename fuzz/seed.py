@@ -90,13 +90,74 @@ def config_dict():
     return sorted(words)
 
 
-DICTS = {"config": config_dict}
+def json_docs():
+    """Every JSON document of templates/, policies/, tests/golden and ../shared/policy-refs."""
+    paths = []
+    for pattern in ("templates/**/*.json", "policies/**/*.json", "tests/golden/**/*.json"):
+        paths += sorted(glob.glob(os.path.join(top, pattern), recursive=True))
+    paths += sorted(glob.glob(os.path.join(shared, "policy-refs", "**", "*.json"), recursive=True))
+    out = []
+    for path in paths:
+        try:
+            out.append(json.load(open(path, encoding="utf-8")))
+        except (ValueError, OSError):
+            continue
+    return out
+
+
+def walk(value):
+    yield value
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from walk(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from walk(v)
+
+
+def template_expressions():
+    """Every "[...]" expression string those documents hold (armsim_template)."""
+    seen = set()
+    for doc in json_docs():
+        for v in walk(doc):
+            if isinstance(v, str) and v.startswith("[") and not v.startswith("[[") \
+                    and v.endswith("]") and v not in seen:
+                seen.add(v)
+    return sorted(seen)
+
+
+def policy_definitions():
+    """Every policy definition (an object with a policyRule) those documents hold."""
+    out = []
+    for doc in json_docs():
+        for v in walk(doc):
+            if isinstance(v, dict) and "policyRule" in v:
+                out.append(json.dumps(v))
+    return out
+
+
+def armsim_dict():
+    """Template function names, policy operators and aliases armsim knows (armsim_policy)."""
+    import re
+    words = {"allOf", "anyOf", "not", "if", "then", "effect", "policyRule", "field", "value",
+             "count", "where", "details", "existenceCondition", "parameters", "defaultValue",
+             "allowedValues", "operations", "operation", "addOrReplace", "roleDefinitionIds",
+             "deployment", "evaluationDelay", "type", "name", "kind", "[*]", "properties"}
+    for name in ("template_func.c", "policy_compile.c", "alias.c"):
+        text = open(os.path.join(top, "armsim", name), encoding="utf-8").read()
+        words.update(re.findall(r'\{ "([A-Za-z][A-Za-z./*\[\]]*)"', text))
+    return sorted(words)
+
+
+DICTS = {"config": config_dict, "armsim_policy": armsim_dict, "armsim_template": armsim_dict}
 
 SOURCES = {
     "config": lambda: files("tests/golden/*/*/config.ini", "examples/*.ini"),
     "arm_error": bodies,
     "nextlink": bodies,
     "retry_after": headers,
+    "armsim_template": template_expressions,
+    "armsim_policy": policy_definitions,
 }
 
 if not os.path.isdir(os.path.join(shared, "arm")):

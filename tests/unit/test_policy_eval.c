@@ -523,6 +523,16 @@ static void test_refusals(void **state)
 		{ "{\"if\":{\"field\":\"kind\",\"equals\":\"x\"},\"then\":{\"effect\":\"audit\","
 		  "\"details\":{\"type\":\"Microsoft.Web/sites\",\"evaluationDelay\":\"soon\"}}}",
 		  "unsupported evaluationDelay 'soon'" },
+		/*
+		 * a bad condition under allOf/anyOf: the failed child was not freed (fuzz target
+		 * armsim_policy; LeakSanitizer fails this case in the ASan pass before the fix)
+		 */
+		{ "{\"if\":{\"allOf\":[{\"field\":\"kind\",\"equals\":\"x\"},{\"anyOf\":["
+		  "{\"field\":\"kind\",\"almostEquals\":\"[concat('a', 'b')]\"}]}]},"
+		  "\"then\":{\"effect\":\"audit\"}}", "unsupported policy condition 'almostEquals'" },
+		{ "{\"if\":{\"anyOf\":[{\"count\":{\"field\":\"Microsoft.Web/sites/hostNames[*]\","
+		  "\"where\":{\"value\":\"[nosuch()]\",\"equals\":1}},\"greater\":0}]},"
+		  "\"then\":{\"effect\":\"audit\"}}", "unsupported template function 'nosuch'" },
 	};
 	size_t i;
 	(void)state;
