@@ -10,8 +10,10 @@ FUZZ_SRC_ledger := $(LIB_SRC) orchestrator/ledger.c
 FUZZ_SRC_iac_template := $(LIB_SRC) $(wildcard iac/*.c)
 FUZZ_SRC_iac_plan := $(LIB_SRC) $(wildcard iac/*.c)
 # armsim's parsers: template expressions, policy rules, $filter, policyStates shaping
-FUZZ_SRC_armsim_template := $(LIB_SRC) armsim/template.c armsim/template_expr.c armsim/template_func.c
+FUZZ_SRC_armsim_template := $(LIB_SRC) armsim/template.c armsim/template_expr.c armsim/template_func.c \
+	armsim/simclock.c
 FUZZ_SRC_armsim_policy := $(LIB_SRC) armsim/template.c armsim/template_expr.c \
-	armsim/template_func.c armsim/policy_compile.c armsim/policy_eval.c armsim/alias.c
+	armsim/template_func.c armsim/policy_compile.c armsim/policy_eval.c armsim/alias.c \
+	armsim/simclock.c
 FUZZ_SRC_armsim_filter := $(LIB_SRC) armsim/filter.c
 FUZZ_SRC_armsim_states := $(LIB_SRC) armsim/states_shape.c
