@@ -66,67 +66,59 @@ SMALL_SUB=00000000-0000-0000-0000-0000000000a1
 SMALL_RG=/subscriptions/$SMALL_SUB/resourceGroups/az-cli-policy-insights-test
 SMALL_MG=/providers/Microsoft.Management/managementGroups/mg-rec
 small_world() {
-	python3 - "$1" "$TOP/policies/rest" "$SHARED" "$ARMSIM_DEMO_TENANT" "$ARMSIM_DEMO_CLIENT" "$ARMSIM_DEMO_SECRET" \
-		"$POLICY_PRINCIPAL" "${2:-{\}}" <<'PY'
-import json, sys, os
-out, rest, shared, tenant, client, secret, principal, knobs = sys.argv[1:9]
-sub = "00000000-0000-0000-0000-0000000000a1"
-rg = "az-cli-policy-insights-test"
-rgid = "/subscriptions/%s/resourceGroups/%s" % (sub, rg)
-root = "/providers/Microsoft.Management/managementGroups/" + tenant
-def site(name, kind, cert, mode, locked=False):
-    return {"name": name, "kind": kind, "location": "westeurope", "tags": {"env": "rec"},
-            "locked": locked, "properties": {"clientCertEnabled": cert, "clientCertMode": mode,
-            "httpsOnly": True, "siteConfig": {"http20Enabled": False},
-            "serverFarmId": rgid + "/providers/Microsoft.Web/serverfarms/plan"}}
-d = {"tenantId": tenant, "seed": 3, "knobs": json.loads(knobs),
-     "managementGroups": [{"name": "mg-rec", "displayName": "recordings"}],
-     "subscriptions": [{"subscriptionId": sub, "displayName": "rec", "managementGroup": "mg-rec",
-        "resourceGroups": [{"name": rg, "location": "westeurope", "sites": [
-            site("app-off", "app", False, "Required"), site("app-opt", "app", True, "Optional"),
-            site("app-ok", "app", True, "Required"),
-            site("app-locked", "app", False, "Required", True),
-            site("fn-off", "functionapp", False, "Required")]},
-          {"name": "other-rg", "location": "northeurope", "sites": [
-            site("app-north", "app", False, "Required")]}]}],
-     "principals": [
-        {"displayName": "demo", "objectId": "d3d0c11e-0000-4000-8000-0000000000d2",
-         "clientId": client, "clientSecret": secret,
-         "roleAssignments": [{"role": "Owner", "scope": root}]},
-        {"displayName": "policy", "objectId": principal, "clientId": "5e1f0000-0000-4000-8000-00000000cafe",
-         "managed": True, "roleAssignments": [{"role": "Website Contributor", "scope": root}]}],
-     "resources": []}
-res = d["resources"]
-webapp = json.load(open(os.path.join(rest, "managementGroups/contoso-landing-zones/policyDefinitions/appservice-client-cert-webapp.json")))
-webapp.update({"id": "/subscriptions/%s/providers/Microsoft.Authorization/policyDefinitions/cc-webapp" % sub,
-               "name": "cc-webapp", "type": "Microsoft.Authorization/policyDefinitions"})
-res.append(webapp)
-deny = json.load(open(os.path.join(rest, "managementGroups/contoso-landing-zones/policyDefinitions/appservice-client-cert-deny.json")))
-deny.update({"id": "/subscriptions/%s/providers/Microsoft.Authorization/policyDefinitions/cc-deny" % sub,
-             "name": "cc-deny", "type": "Microsoft.Authorization/policyDefinitions"})
-res.append(deny)
-for f in ("Webapp_Audit_ClientCert", "Webapp_AuditHTTP_Modify"):
-    b = json.load(open(os.path.join(shared, "policy-refs/builtin", f + ".json")))
-    b["type"] = "Microsoft.Authorization/policyDefinitions"
-    res.append(b)
-def assignment(scope, name, definition, params=None, identity=True):
-    a = {"id": scope + "/providers/Microsoft.Authorization/policyAssignments/" + name, "name": name,
-         "type": "Microsoft.Authorization/policyAssignments",
-         "properties": {"policyDefinitionId": definition, "scope": scope,
-                        "enforcementMode": "Default", "parameters": params or {}}}
-    if identity:
-        a["location"] = "westeurope"
-        a["identity"] = {"type": "SystemAssigned", "principalId": principal, "tenantId": tenant}
-    return a
-res.append(assignment(rgid, "remediate-rg", webapp["id"]))
-res.append(assignment("/providers/Microsoft.Management/managementGroups/mg-rec", "audit-mg",
-    "/providers/Microsoft.Authorization/policyDefinitions/" +
-    json.load(open(os.path.join(shared, "policy-refs/builtin/Webapp_Audit_ClientCert.json")))["name"],
-    {"effect": {"value": "Audit"}}, identity=False))
-res.append(assignment(rgid, "https-rg", "/providers/Microsoft.Authorization/policyDefinitions/" +
-    json.load(open(os.path.join(shared, "policy-refs/builtin/Webapp_AuditHTTP_Modify.json")))["name"]))
-json.dump(d, open(out, "w"), indent=1)
-PY
+	_defs=$TOP/policies/rest/managementGroups/contoso-landing-zones/policyDefinitions
+	jq -n --arg sub "$SMALL_SUB" --arg tenant "$ARMSIM_DEMO_TENANT" --arg client "$ARMSIM_DEMO_CLIENT" \
+		--arg secret "$ARMSIM_DEMO_SECRET" --arg principal "$POLICY_PRINCIPAL" --argjson knobs "${2:-{\}}" \
+		--slurpfile webapp "$_defs/appservice-client-cert-webapp.json" \
+		--slurpfile deny "$_defs/appservice-client-cert-deny.json" \
+		--slurpfile audit "$SHARED/policy-refs/builtin/Webapp_Audit_ClientCert.json" \
+		--slurpfile https "$SHARED/policy-refs/builtin/Webapp_AuditHTTP_Modify.json" '
+	"az-cli-policy-insights-test" as $rg
+	| "/subscriptions/\($sub)/resourceGroups/\($rg)" as $rgid
+	| "/providers/Microsoft.Management/managementGroups/\($tenant)" as $root
+	| "/subscriptions/\($sub)/providers/Microsoft.Authorization/policyDefinitions/" as $subdefs
+	| def site($name; $kind; $cert; $mode; $locked):
+		{name: $name, kind: $kind, location: "westeurope", tags: {env: "rec"}, locked: $locked,
+		 properties: {clientCertEnabled: $cert, clientCertMode: $mode, httpsOnly: true,
+			siteConfig: {http20Enabled: false},
+			serverFarmId: "\($rgid)/providers/Microsoft.Web/serverfarms/plan"}};
+	def assignment($scope; $name; $definition; $params; $identity):
+		{id: "\($scope)/providers/Microsoft.Authorization/policyAssignments/\($name)", name: $name,
+		 type: "Microsoft.Authorization/policyAssignments",
+		 properties: {policyDefinitionId: $definition, scope: $scope, enforcementMode: "Default",
+			parameters: $params}}
+		+ if $identity then {location: "westeurope",
+			identity: {type: "SystemAssigned", principalId: $principal, tenantId: $tenant}} else {} end;
+	($webapp[0] + {id: "\($subdefs)cc-webapp", name: "cc-webapp",
+		type: "Microsoft.Authorization/policyDefinitions"}) as $webapp_def
+	| {tenantId: $tenant, seed: 3, knobs: $knobs,
+	   managementGroups: [{name: "mg-rec", displayName: "recordings"}],
+	   subscriptions: [{subscriptionId: $sub, displayName: "rec", managementGroup: "mg-rec",
+		resourceGroups: [{name: $rg, location: "westeurope", sites: [
+			site("app-off"; "app"; false; "Required"; false),
+			site("app-opt"; "app"; true; "Optional"; false),
+			site("app-ok"; "app"; true; "Required"; false),
+			site("app-locked"; "app"; false; "Required"; true),
+			site("fn-off"; "functionapp"; false; "Required"; false)]},
+		  {name: "other-rg", location: "northeurope", sites: [
+			site("app-north"; "app"; false; "Required"; false)]}]}],
+	   principals: [
+		{displayName: "demo", objectId: "d3d0c11e-0000-4000-8000-0000000000d2",
+		 clientId: $client, clientSecret: $secret, roleAssignments: [{role: "Owner", scope: $root}]},
+		{displayName: "policy", objectId: $principal, clientId: "5e1f0000-0000-4000-8000-00000000cafe",
+		 managed: true, roleAssignments: [{role: "Website Contributor", scope: $root}]}],
+	   resources: [
+		$webapp_def,
+		$deny[0] + {id: "\($subdefs)cc-deny", name: "cc-deny",
+			type: "Microsoft.Authorization/policyDefinitions"},
+		$audit[0] + {type: "Microsoft.Authorization/policyDefinitions"},
+		$https[0] + {type: "Microsoft.Authorization/policyDefinitions"},
+		assignment($rgid; "remediate-rg"; $webapp_def.id; {}; true),
+		assignment("/providers/Microsoft.Management/managementGroups/mg-rec"; "audit-mg";
+			"/providers/Microsoft.Authorization/policyDefinitions/\($audit[0].name)";
+			{effect: {value: "Audit"}}; false),
+		assignment($rgid; "https-rg";
+			"/providers/Microsoft.Authorization/policyDefinitions/\($https[0].name)"; {}; true)]}' >"$1"
 }
 
 # recording_response FILE N — the body of the N-th interaction (0-based) of a vcrpy cassette in
@@ -184,20 +176,17 @@ PY
 # ASSIGNMENT_PRINCIPAL from the assignment's identity, and grants it ROLE (a role definition
 # GUID) at the tenant root group when given.
 put_policies() {
-	python3 - "$TOP/policies/rest" "$ROOT_MG" >"$WORK/puts" <<'PY'
-import json, sys, os
-rest, root = sys.argv[1:3]
-src_mg = "/providers/Microsoft.Management/managementGroups/contoso-landing-zones"
-m = json.load(open(os.path.join(rest, "manifest.json")))
-for i, r in enumerate(m["resources"]):
-    path = "put-%d.json" % i
-    text = open(os.path.join(rest, r["file"])).read().replace(src_mg, root)
-    body = json.loads(text)
-    if r["kind"] == "policyAssignment":
-        body["properties"]["notScopes"] = []
-    json.dump(body, open(path, "w"))
-    print(r["kind"], r["id"].replace(src_mg, root) + "?api-version=" + r["apiVersion"], path)
-PY
+	_src_mg=/providers/Microsoft.Management/managementGroups/contoso-landing-zones
+	jq -r --arg src "$_src_mg" --arg root "$ROOT_MG" '.resources | to_entries[]
+		| "\(.value.kind) \(.value.id | split($src) | join($root))?api-version=\(.value.apiVersion) \(.value.file) \(.key)"' \
+		"$TOP/policies/rest/manifest.json" >"$WORK/manifest-lines"
+	while read -r kind url file i; do
+		jq -c --arg src "$_src_mg" --arg root "$ROOT_MG" --arg kind "$kind" '
+			walk(if type == "string" then split($src) | join($root) else . end)
+			| if $kind == "policyAssignment" then .properties.notScopes = [] else . end' \
+			"$TOP/policies/rest/$file" >"$WORK/put-$i.json" || fail "cannot read policies/rest/$file"
+		echo "$kind $url $WORK/put-$i.json"
+	done <"$WORK/manifest-lines" >"$WORK/puts"
 	while read -r kind url file; do
 		arm PUT "$url" "$(cat "$file")"
 		[ "$STATUS" = 201 ] || { cat "$WORK/body" >&2; fail "PUT $kind: $STATUS"; }

@@ -47,48 +47,44 @@ for ref in $members; do
 done
 
 sites_snapshot "$WORK/after.json"
-python3 - "$WORK/before.json" "$WORK/after.json" "$WORK" $members <<'PY' || fail "remediation result is wrong"
-import json, sys
-before, after = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-work, members = sys.argv[3], sys.argv[4:]
-failed, succeeded = {}, set()
-for ref in members:
-    task = json.load(open("%s/task-%s.json" % (work, ref)))["properties"]
-    deps = json.load(open("%s/deployments-%s.json" % (work, ref)))["value"]
-    st = task["deploymentStatus"]
-    assert st["totalDeployments"] == len(deps), (ref, st, len(deps))
-    assert st["successfulDeployments"] == sum(d["status"] == "Succeeded" for d in deps), ref
-    assert st["failedDeployments"] == sum(d["status"] == "Failed" for d in deps), ref
-    want_state = "Failed" if st["failedDeployments"] else "Succeeded"
-    assert task["provisioningState"] == want_state, (ref, task["provisioningState"])
-    for d in deps:
-        if d["status"] == "Failed":
-            failed[d["remediatedResourceId"]] = d["error"]["code"]
-        else:
-            assert d["status"] == "Succeeded", d
-            succeeded.add(d["remediatedResourceId"])
-checked_locked = 0
-for rid, b in before.items():
-    a = after[rid]
-    bp, ap = b["site"]["properties"], a["site"]["properties"]
-    compliant_before = bp.get("clientCertEnabled") is True and bp.get("clientCertMode") == "Required"
-    if b["locked"]:
-        assert a["site"] == b["site"], "locked site changed: " + rid
-        if not compliant_before:
-            assert failed.get(rid.lower()) == "ScopeLocked", (rid, failed.get(rid.lower()))
-            checked_locked += 1
-        continue
-    assert ap["clientCertEnabled"] is True and ap["clientCertMode"] == "Required", rid
-    if not compliant_before:
-        assert rid.lower() in succeeded, "not remediated: " + rid
-    # every other property is what it was
-    ignore = {"clientCertEnabled", "clientCertMode", "lastModifiedTimeUtc"}
-    for k in set(bp) | set(ap):
-        if k not in ignore:
-            assert bp.get(k) == ap.get(k), (rid, k, bp.get(k), ap.get(k))
-    for k in ("kind", "location", "tags", "name", "type", "id"):
-        assert b["site"].get(k) == a["site"].get(k), (rid, k)
-assert checked_locked > 0, "the world had no non-compliant locked site"
-assert len(succeeded) > 5
-print("remediated %d, locked failures %d" % (len(succeeded), checked_locked))
-PY
+for ref in $members; do
+	jq -n --arg ref "$ref" --slurpfile t "$WORK/task-$ref.json" --slurpfile d "$WORK/deployments-$ref.json" \
+		'{ref: $ref, task: $t[0].properties, deps: $d[0].value}'
+done >"$WORK/runs.json"
+jq -n -r --slurpfile runs "$WORK/runs.json" --slurpfile b "$WORK/before.json" --slurpfile a "$WORK/after.json" '
+	def check(cond; msg): if cond then empty else msg end;
+	(reduce ($runs[].deps[] | select(.status == "Failed")) as $d ({};
+		.[$d.remediatedResourceId] = $d.error.code)) as $failed
+	| ([$runs[].deps[] | select(.status == "Succeeded") | .remediatedResourceId] | unique) as $succeeded
+	| ["clientCertEnabled", "clientCertMode", "lastModifiedTimeUtc"] as $ignore
+	| [$runs[] | .ref as $ref | .task as $task | .deps as $deps | $task.deploymentStatus as $st
+		| check($st.totalDeployments == ($deps | length); "\($ref): totalDeployments \($st.totalDeployments), \($deps | length) listed"),
+		  check($st.successfulDeployments == ([$deps[] | select(.status == "Succeeded")] | length); "\($ref): successfulDeployments \($st.successfulDeployments)"),
+		  check($st.failedDeployments == ([$deps[] | select(.status == "Failed")] | length); "\($ref): failedDeployments \($st.failedDeployments)"),
+		  check($task.provisioningState == (if $st.failedDeployments != 0 then "Failed" else "Succeeded" end);
+			"\($ref): provisioningState \($task.provisioningState), deploymentStatus \($st)"),
+		  ($deps[] | check(.status == "Failed" or .status == "Succeeded"; "\($ref): deployment \(.)"))]
+	+ [$b[0] | to_entries[] | .key as $rid | .value as $before | $a[0][$rid] as $after
+		| $before.site.properties as $bp | ($after.site.properties // {}) as $ap
+		| ($bp.clientCertEnabled == true and $bp.clientCertMode == "Required") as $compliant_before
+		| check($after != null; "\($rid): missing after remediation"),
+		  if $before.locked == 1 then
+			check($after.site == $before.site; "locked site changed: \($rid)"),
+			(if $compliant_before then empty else
+				check($failed[$rid | ascii_downcase] == "ScopeLocked"; "\($rid): \($failed[$rid | ascii_downcase])") end)
+		  else
+			check($ap.clientCertEnabled == true and $ap.clientCertMode == "Required"; "\($rid): \($ap.clientCertEnabled) \($ap.clientCertMode)"),
+			(if $compliant_before then empty else
+				check(($rid | ascii_downcase) as $lower | any($succeeded[]; . == $lower); "not remediated: \($rid)") end),
+			# every other property is what it was
+			(($bp + $ap) | keys[] | select(. as $k | any($ignore[]; . == $k) | not) as $k
+				| check($bp[$k] == $ap[$k]; "\($rid): \($k) was \($bp[$k]), is \($ap[$k])")),
+			("kind", "location", "tags", "name", "type", "id" | . as $k
+				| check($before.site[$k] == $after.site[$k]; "\($rid): \($k) changed"))
+		  end]
+	| ([$b[0][] | select(.locked == 1) | .site.properties
+		| select((.clientCertEnabled == true and .clientCertMode == "Required") | not)] | length) as $checked_locked
+	| . + [check($checked_locked > 0; "the world had no non-compliant locked site"),
+		check(($succeeded | length) > 5; "only \($succeeded | length) sites remediated")]
+	| if length > 0 then error(join("\n")) else "remediated \($succeeded | length), locked failures \($checked_locked)" end
+' || fail "remediation result is wrong"

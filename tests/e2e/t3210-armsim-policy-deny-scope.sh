@@ -8,36 +8,32 @@
 . "$TOP/tests/e2e/armsim-policy-lib.sh"
 
 small_world "$WORK/world.json" '{"scanDurationMs": 1000, "evaluationDelayMs": 60000, "pageSize": 3}'
-python3 - "$WORK/world.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-sub = d["subscriptions"][0]
-sid = "/subscriptions/" + sub["subscriptionId"]
-for name in ("dne-rg", "exempt-rg", "expired-rg"):
-    sub["resourceGroups"].append({"name": name, "location": "westeurope", "sites": []})
-deny = sid + "/providers/Microsoft.Authorization/policyDefinitions/cc-deny"
-def assignment(scope, name, mode="Default", not_scopes=()):
-    return {"id": scope + "/providers/Microsoft.Authorization/policyAssignments/" + name,
-            "name": name, "type": "Microsoft.Authorization/policyAssignments",
-            "properties": {"policyDefinitionId": deny, "scope": scope, "enforcementMode": mode,
-                           "notScopes": list(not_scopes), "displayName": "deny " + name,
-                           "parameters": {"effect": {"value": "Deny"}}}}
-d["resources"].append(assignment(sid, "deny-sub", not_scopes=[sid + "/resourceGroups/other-rg",
-                                                               sid + "/resourceGroups/dne-rg"]))
-d["resources"].append(assignment(sid + "/resourceGroups/dne-rg", "deny-dne", mode="DoNotEnforce"))
-def exemption(scope, name, assignment, expires):
-    return {"id": scope + "/providers/Microsoft.Authorization/policyExemptions/" + name,
-            "name": name, "type": "Microsoft.Authorization/policyExemptions",
-            "properties": {"policyAssignmentId": assignment, "exemptionCategory": "Waiver",
-                           "expiresOn": expires}}
-a = sid + "/providers/Microsoft.Authorization/policyAssignments/deny-sub"
-d["resources"].append(exemption(sid + "/resourceGroups/exempt-rg", "waive", a, "2999-01-01T00:00:00Z"))
-d["resources"].append(exemption(sid + "/resourceGroups/expired-rg", "old", a, "2001-01-01T00:00:00Z"))
-rg = sid + "/resourceGroups/az-cli-policy-insights-test"
-d["resources"].append(exemption(rg + "/providers/Microsoft.Web/sites/app-opt", "opt-waived",
-    rg + "/providers/Microsoft.Authorization/policyAssignments/remediate-rg", "2999-01-01T00:00:00Z"))
-json.dump(d, open(sys.argv[1], "w"), indent=1)
-PY
+jq '.subscriptions[0] as $sub | "/subscriptions/\($sub.subscriptionId)" as $sid
+	| "\($sid)/providers/Microsoft.Authorization/policyDefinitions/cc-deny" as $deny
+	| "\($sid)/resourceGroups/az-cli-policy-insights-test" as $rg
+	| def assignment($scope; $name; $mode; $not_scopes):
+		{id: "\($scope)/providers/Microsoft.Authorization/policyAssignments/\($name)",
+		 name: $name, type: "Microsoft.Authorization/policyAssignments",
+		 properties: {policyDefinitionId: $deny, scope: $scope, enforcementMode: $mode,
+			notScopes: $not_scopes, displayName: "deny \($name)",
+			parameters: {effect: {value: "Deny"}}}};
+	def exemption($scope; $name; $assignment; $expires):
+		{id: "\($scope)/providers/Microsoft.Authorization/policyExemptions/\($name)",
+		 name: $name, type: "Microsoft.Authorization/policyExemptions",
+		 properties: {policyAssignmentId: $assignment, exemptionCategory: "Waiver",
+			expiresOn: $expires}};
+	"\($sid)/providers/Microsoft.Authorization/policyAssignments/deny-sub" as $a
+	| .subscriptions[0].resourceGroups += [("dne-rg", "exempt-rg", "expired-rg")
+		| {name: ., location: "westeurope", sites: []}]
+	| .resources += [
+		assignment($sid; "deny-sub"; "Default";
+			["\($sid)/resourceGroups/other-rg", "\($sid)/resourceGroups/dne-rg"]),
+		assignment("\($sid)/resourceGroups/dne-rg"; "deny-dne"; "DoNotEnforce"; []),
+		exemption("\($sid)/resourceGroups/exempt-rg"; "waive"; $a; "2999-01-01T00:00:00Z"),
+		exemption("\($sid)/resourceGroups/expired-rg"; "old"; $a; "2001-01-01T00:00:00Z"),
+		exemption("\($rg)/providers/Microsoft.Web/sites/app-opt"; "opt-waived";
+			"\($rg)/providers/Microsoft.Authorization/policyAssignments/remediate-rg";
+			"2999-01-01T00:00:00Z")]' "$WORK/world.json" >"$WORK/world.tmp" && mv "$WORK/world.tmp" "$WORK/world.json"
 start_armsim --world "$WORK/world.json" --time-scale 100
 get_token
 W=api-version=2024-11-01

@@ -8,41 +8,34 @@
 . "$TOP/tests/e2e/armsim-policy-lib.sh"
 
 small_world "$WORK/world.json" '{"scanDurationMs": 1000, "deploymentDurationMs": 20000, "maxConcurrentRemediations": 3}'
-python3 - "$WORK/world.json" <<'PY'
-import json, sys, copy
-d = json.load(open(sys.argv[1]))
-sub = d["subscriptions"][0]
-sid = "/subscriptions/" + sub["subscriptionId"]
-template = sub["resourceGroups"][0]["sites"][0]
-def site(name, locked=False, location="westeurope"):
-    s = copy.deepcopy(template); s["name"] = name; s["locked"] = locked; s["location"] = location
-    return s
-# a group whose first non-compliant site is locked: the failure threshold stops the rest
-sub["resourceGroups"].append({"name": "lf-rg", "location": "westeurope",
-    "sites": [site("a-locked", True), site("b-off"), site("c-off")]})
-sub["resourceGroups"].append({"name": "geo-rg", "location": "westeurope",
-    "sites": [site("w-1"), site("w-2"), site("n-1", location="northeurope")]})
-webapp = sid + "/providers/Microsoft.Authorization/policyDefinitions/cc-webapp"
-def assignment(scope, name, definition, identity=True):
-    a = {"id": scope + "/providers/Microsoft.Authorization/policyAssignments/" + name, "name": name,
-         "type": "Microsoft.Authorization/policyAssignments",
-         "properties": {"policyDefinitionId": definition, "scope": scope}}
-    if identity:
-        a["identity"] = {"type": "SystemAssigned", "principalId": "5e1f0000-0000-4000-8000-00000000beef"}
-    return a
-for rg in ("lf-rg", "geo-rg"):
-    d["resources"].append(assignment(sid + "/resourceGroups/" + rg, "dine-" + rg, webapp))
-# an initiative: the DINE definition and an Audit built-in
-builtin_audit = [r["id"] for r in d["resources"] if r["type"].endswith("policyDefinitions") and r["id"].startswith("/providers/")]
-d["resources"].append({"id": sid + "/providers/Microsoft.Authorization/policySetDefinitions/cc-set",
-    "name": "cc-set", "type": "Microsoft.Authorization/policySetDefinitions",
-    "properties": {"policyDefinitions": [
-        {"policyDefinitionId": webapp, "policyDefinitionReferenceId": "web"},
-        {"policyDefinitionId": builtin_audit[0], "policyDefinitionReferenceId": "audit",
-         "parameters": {"effect": {"value": "Audit"}}}]}})
-d["resources"].append(assignment(sid, "set-sub", sid + "/providers/Microsoft.Authorization/policySetDefinitions/cc-set"))
-json.dump(d, open(sys.argv[1], "w"), indent=1)
-PY
+jq '.subscriptions[0] as $sub | "/subscriptions/\($sub.subscriptionId)" as $sid
+	| $sub.resourceGroups[0].sites[0] as $template
+	| "\($sid)/providers/Microsoft.Authorization/policyDefinitions/cc-webapp" as $webapp
+	| def site($name; $locked; $location): $template + {name: $name, locked: $locked, location: $location};
+	def assignment($scope; $name; $definition):
+		{id: "\($scope)/providers/Microsoft.Authorization/policyAssignments/\($name)", name: $name,
+		 type: "Microsoft.Authorization/policyAssignments",
+		 properties: {policyDefinitionId: $definition, scope: $scope},
+		 identity: {type: "SystemAssigned", principalId: "5e1f0000-0000-4000-8000-00000000beef"}};
+	[.resources[] | select((.type | endswith("policyDefinitions")) and (.id | startswith("/providers/"))) | .id]
+		as $builtin_audit
+	# a group whose first non-compliant site is locked: the failure threshold stops the rest
+	| .subscriptions[0].resourceGroups += [
+		{name: "lf-rg", location: "westeurope", sites: [site("a-locked"; true; "westeurope"),
+			site("b-off"; false; "westeurope"), site("c-off"; false; "westeurope")]},
+		{name: "geo-rg", location: "westeurope", sites: [site("w-1"; false; "westeurope"),
+			site("w-2"; false; "westeurope"), site("n-1"; false; "northeurope")]}]
+	| .resources += [("lf-rg", "geo-rg") | assignment("\($sid)/resourceGroups/\(.)"; "dine-\(.)"; $webapp)]
+	# an initiative: the DINE definition and an Audit built-in
+	| .resources += [
+		{id: "\($sid)/providers/Microsoft.Authorization/policySetDefinitions/cc-set",
+		 name: "cc-set", type: "Microsoft.Authorization/policySetDefinitions",
+		 properties: {policyDefinitions: [
+			{policyDefinitionId: $webapp, policyDefinitionReferenceId: "web"},
+			{policyDefinitionId: $builtin_audit[0], policyDefinitionReferenceId: "audit",
+			 parameters: {effect: {value: "Audit"}}}]}},
+		assignment($sid; "set-sub"; "\($sid)/providers/Microsoft.Authorization/policySetDefinitions/cc-set")]' \
+	"$WORK/world.json" >"$WORK/world.tmp" && mv "$WORK/world.tmp" "$WORK/world.json"
 start_armsim --world "$WORK/world.json" --time-scale 10
 get_token
 V=api-version=2021-10-01
