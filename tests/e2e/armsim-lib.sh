@@ -6,7 +6,6 @@
 
 command -v curl >/dev/null || skip "curl is not installed"
 command -v jq >/dev/null || skip "jq is not installed"
-command -v python3 >/dev/null || skip "python3 is not installed"
 
 # json FILE FILTER — a jq filter over the file, raw output (strings without quotes).
 json() { jq -r "$2" "$1"; }

@@ -125,6 +125,7 @@ small_world() {
 # shared/arm/recordings, as JSON on stdout (no YAML parser needed: vcrpy writes each body as
 # single-quoted scalar, folded over lines when long).
 recording_response() {
+	# python3, not jq: the cassette is YAML (folded single-quoted scalars), not JSON
 	python3 - "$SHARED/arm/recordings/$1" "$2" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
@@ -152,23 +153,20 @@ PY
 # same_shape RECORDED_JSON ACTUAL_FILE WHAT — every field of the recorded body exists in the
 # actual one with the same JSON type (recursively; a recorded null matches anything).
 same_shape() {
-	python3 - "$1" "$2" "$3" <<'PY' || fail "$3: response shape differs from the recording"
-import json, sys
-rec, act, what = json.loads(sys.argv[1]), json.load(open(sys.argv[2])), sys.argv[3]
-def kind(v):
-    return "number" if isinstance(v, (int, float)) and not isinstance(v, bool) else type(v).__name__
-def walk(r, a, path):
-    if r is None:
-        return
-    assert kind(r) == kind(a), "%s: %s is %s in the recording, %s here" % (what, path, kind(r), kind(a))
-    if isinstance(r, dict):
-        for k, v in r.items():
-            assert k in a, "%s: %s.%s is missing" % (what, path, k)
-            walk(v, a[k], path + "." + k)
-    elif isinstance(r, list) and r and a:
-        walk(r[0], a[0], path + "[0]")
-walk(rec, act, "$")
-PY
+	_shape=$(printf '%s' "$1" | jq -r --arg what "$3" --slurpfile act "$2" '
+		def shape($r; $a; $path):
+			if $r == null then empty
+			elif ($r | type) != ($a | type) then
+				"\($what): \($path) is \($r | type) in the recording, \($a | type) here"
+			elif ($r | type) == "object" then
+				$r | to_entries[] | .key as $k
+				| if $a | has($k) then shape(.value; $a[$k]; "\($path).\($k)")
+				  else "\($what): \($path).\($k) is missing" end
+			elif ($r | type) == "array" and ($r | length) > 0 and ($a | length) > 0 then
+				shape($r[0]; $a[0]; "\($path)[0]")
+			else empty end;
+		shape(.; $act[0]; "$")') || fail "$3: the recorded or the actual body is not JSON"
+	[ -z "$_shape" ] || { echo "$_shape" >&2; fail "$3: response shape differs from the recording"; }
 }
 
 # put_policies [ROLE] — PUTs the generator's definitions, initiative and assignment

@@ -4,6 +4,7 @@
 # example configs and every golden render case, in all three formats.
 . "$TOP/tests/lib.sh"
 need_shared
+# python3, not jq: validate-policies.py checks the output against the Azure JSON schemas (jsonschema)
 command -v python3 >/dev/null || skip "python3 is absent"
 python3 -c 'import jsonschema' 2>/dev/null || skip "python3-jsonschema is absent"
 

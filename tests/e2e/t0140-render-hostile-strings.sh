@@ -4,6 +4,7 @@
 # parse the output and compare. (A newline cannot be written in INI; the unit test
 # test_render covers it through the library.) terraform: t0180 reads it back with an HCL parser.
 . "$TOP/tests/lib.sh"
+# python3, not jq: the expected strings come from the INI config (configparser); jq reads no INI
 command -v python3 >/dev/null || skip "python3 is absent"
 
 config="$TOP/tests/golden/render/hostile-strings/config.ini"

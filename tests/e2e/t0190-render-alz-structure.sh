@@ -7,6 +7,8 @@
 # differences (no top-level version; placeholder ids; ALZ's location).
 . "$TOP/tests/lib.sh"
 need_shared
+# python3: validate-alz.py walks both file trees (suffixes, keys, archetype, bodies) as t0120 does
+# with the schemas; a validator program, not a JSON read a jq filter replaces
 command -v python3 >/dev/null || skip "python3 is absent"
 
 for case in mg-minimal hostile-strings enabled-only-no-builtins; do

@@ -6,6 +6,9 @@
 . "$TOP/tests/lib.sh"
 need_shared
 . "$TOP/tests/e2e/armsim-lib.sh"
+# python3, not jq: contract.py replays hundreds of examples over HTTP and validates bodies
+# against the specs' JSON schemas (jsonschema), which jq cannot do
+command -v python3 >/dev/null || skip "python3 is not installed"
 
 cat >contract.py <<'PY'
 import json, os, sys, time, urllib.request, urllib.error

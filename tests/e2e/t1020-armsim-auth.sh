@@ -8,6 +8,9 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/armsim-lib.sh"
 command -v openssl >/dev/null || skip "openssl is not installed"
+# python3, not jq: auth.py signs JWT client assertions and federated tokens with the generated
+# keys and drives the token endpoints over TLS, none of which jq can do
+command -v python3 >/dev/null || skip "python3 is not installed"
 
 "$ARMSIM" gen-ca certs >/dev/null || fail "gen-ca failed"
 for f in ca.pem server.pem server-key.pem client.pem client-key.pem; do
@@ -187,23 +190,20 @@ SITE=$(json gen.json '.subscriptions[0].resourceGroups[0].sites[0].name')
 CERT_CLIENT=c3e70000-0000-4000-8000-000000000001
 FED_CLIENT=fed00000-0000-4000-8000-000000000001
 READER_CLIENT=4eade400-0000-4000-8000-000000000001
-python3 - "$SUB" <<PY
-import json, sys
-d = json.load(open("gen.json"))
-d["knobs"] = {"tokenLifetimeSeconds": 2}
-d["principals"][0]["roleAssignments"] = [{"role": "Owner", "scope": "/"}]
-d["principals"] += [
-  {"displayName": "cert", "objectId": "c3e70000-0000-4000-8000-0000000000a1", "clientId": "$CERT_CLIENT",
-   "certificate": open("certs/client.pem").read(), "roleAssignments": [{"role": "Reader", "scope": "/"}]},
-  {"displayName": "fed", "objectId": "fed00000-0000-4000-8000-0000000000a1", "clientId": "$FED_CLIENT",
-   "federatedCredentials": [{"issuer": "https://issuer.example", "subject": "system:serviceaccount:ns:sa",
-                             "audience": "api://AzureADTokenExchange", "certificate": open("certs/ca.pem").read()}],
-   "roleAssignments": [{"role": "Reader", "scope": "/"}]},
-  {"displayName": "reader", "objectId": "4eade400-0000-4000-8000-0000000000a1", "clientId": "$READER_CLIENT",
-   "clientSecret": "reader-secret-1234", "roleAssignments": [{"role": "Reader", "scope": "/subscriptions/" + sys.argv[1]}]},
-]
-json.dump(d, open("world.json", "w"))
-PY
+jq --arg sub "$SUB" --arg cert_client "$CERT_CLIENT" --arg fed_client "$FED_CLIENT" \
+	--arg reader_client "$READER_CLIENT" --rawfile client_pem certs/client.pem --rawfile ca_pem certs/ca.pem '
+	.knobs = {tokenLifetimeSeconds: 2}
+	| .principals[0].roleAssignments = [{role: "Owner", scope: "/"}]
+	| .principals += [
+		{displayName: "cert", objectId: "c3e70000-0000-4000-8000-0000000000a1", clientId: $cert_client,
+		 certificate: $client_pem, roleAssignments: [{role: "Reader", scope: "/"}]},
+		{displayName: "fed", objectId: "fed00000-0000-4000-8000-0000000000a1", clientId: $fed_client,
+		 federatedCredentials: [{issuer: "https://issuer.example", subject: "system:serviceaccount:ns:sa",
+			audience: "api://AzureADTokenExchange", certificate: $ca_pem}],
+		 roleAssignments: [{role: "Reader", scope: "/"}]},
+		{displayName: "reader", objectId: "4eade400-0000-4000-8000-0000000000a1", clientId: $reader_client,
+		 clientSecret: "reader-secret-1234", roleAssignments: [{role: "Reader", scope: "/subscriptions/\($sub)"}]}]' \
+	gen.json >world.json
 start_armsim --world world.json --tls-cert certs/server.pem --tls-key certs/server-key.pem
 case "$ARMSIM_URL" in https://*) ;; *) fail "not serving HTTPS: $ARMSIM_URL" ;; esac
 export ARMSIM_URL ARMSIM_DEMO_TENANT ARMSIM_DEMO_CLIENT ARMSIM_DEMO_SECRET CERT_CLIENT FED_CLIENT READER_CLIENT SUB SITE

@@ -10,45 +10,38 @@
 . "$TOP/tests/e2e/armsim-lib.sh"
 
 "$ARMSIM" world --generate mgs=1,subs=1,rgs=1,sites=3,noncompliant=1,slots=0,functions=0,locked=0,http2=0,seed=5 >gen.json
-python3 - gen.json world.json "$TOP/policies/rest" <<'PY'
-import json, sys, os
-src, out, rest = sys.argv[1:4]
-d = json.load(open(src))
-sub = d["subscriptions"][0]["subscriptionId"]
-s = "/subscriptions/" + sub
-authz = s + "/providers/Microsoft.Authorization/"
-principal = "5e1f0000-0000-4000-8000-0000000011aa"
-for site in d["subscriptions"][0]["resourceGroups"][0]["sites"]:
-    site["properties"]["clientCertEnabled"] = False  # every member applies to every site
-d["knobs"] = {"scanDurationMs": 20000, "deploymentDurationMs": 1000, "evaluationDelayMs": 1000}
-d["principals"].append({"displayName": "policy", "objectId": principal,
-    "clientId": "5e1f0000-0000-4000-8000-0000000011ab", "managed": True,
-    "roleAssignments": [{"role": "Website Contributor", "scope": s}]})
-dine = json.load(open(os.path.join(rest, "managementGroups/contoso-landing-zones/policyDefinitions/appservice-client-cert-webapp.json")))
-dine.update({"id": authz + "policyDefinitions/cc-webapp", "name": "cc-webapp",
-             "type": "Microsoft.Authorization/policyDefinitions"})
-audit = {"id": authz + "policyDefinitions/cc-audit", "name": "cc-audit",
-         "type": "Microsoft.Authorization/policyDefinitions",
-         "properties": {"mode": "Indexed", "policyRule": {
-             "if": {"allOf": [{"field": "type", "equals": "Microsoft.Web/sites"},
-                              {"field": "Microsoft.Web/sites/clientCertEnabled", "notEquals": True}]},
-             "then": {"effect": "audit"}}}}
-builtin = "/providers/Microsoft.Authorization/policyDefinitions/19dd1db6-f442-49cf-a838-b0786b4401ef"
-cc_set = {"id": authz + "policySetDefinitions/cc-set", "name": "cc-set",
-          "type": "Microsoft.Authorization/policySetDefinitions",
-          "properties": {"policyDefinitionGroups": [{"name": "certs"}, {"name": "audits"}],
-              "policyDefinitions": [
-                  {"policyDefinitionId": dine["id"], "policyDefinitionReferenceId": "web", "groupNames": ["certs"]},
-                  {"policyDefinitionId": audit["id"], "policyDefinitionReferenceId": "audit", "groupNames": ["audits"]},
-                  {"policyDefinitionId": builtin, "policyDefinitionReferenceId": "builtin", "groupNames": ["audits"],
-                   "parameters": {"effect": {"value": "AuditIfNotExists"}}}]}}
-d["resources"] = [dine, audit, cc_set, {
-    "id": authz + "policyAssignments/set-sub", "name": "set-sub",
-    "type": "Microsoft.Authorization/policyAssignments", "location": "westeurope",
-    "identity": {"type": "SystemAssigned", "principalId": principal},
-    "properties": {"policyDefinitionId": cc_set["id"], "scope": s}}]
-json.dump(d, open(out, "w"), indent=1)
-PY
+jq --slurpfile dine "$TOP/policies/rest/managementGroups/contoso-landing-zones/policyDefinitions/appservice-client-cert-webapp.json" '
+	"/subscriptions/\(.subscriptions[0].subscriptionId)" as $s
+	| "\($s)/providers/Microsoft.Authorization/" as $authz
+	| "5e1f0000-0000-4000-8000-0000000011aa" as $principal
+	| ($dine[0] + {id: "\($authz)policyDefinitions/cc-webapp", name: "cc-webapp",
+		type: "Microsoft.Authorization/policyDefinitions"}) as $dine_def
+	| {id: "\($authz)policyDefinitions/cc-audit", name: "cc-audit",
+	   type: "Microsoft.Authorization/policyDefinitions",
+	   properties: {mode: "Indexed", policyRule: {
+		if: {allOf: [{field: "type", equals: "Microsoft.Web/sites"},
+			{field: "Microsoft.Web/sites/clientCertEnabled", notEquals: true}]},
+		then: {effect: "audit"}}}} as $audit
+	| "/providers/Microsoft.Authorization/policyDefinitions/19dd1db6-f442-49cf-a838-b0786b4401ef" as $builtin
+	| {id: "\($authz)policySetDefinitions/cc-set", name: "cc-set",
+	   type: "Microsoft.Authorization/policySetDefinitions",
+	   properties: {policyDefinitionGroups: [{name: "certs"}, {name: "audits"}],
+		policyDefinitions: [
+			{policyDefinitionId: $dine_def.id, policyDefinitionReferenceId: "web", groupNames: ["certs"]},
+			{policyDefinitionId: $audit.id, policyDefinitionReferenceId: "audit", groupNames: ["audits"]},
+			{policyDefinitionId: $builtin, policyDefinitionReferenceId: "builtin", groupNames: ["audits"],
+			 parameters: {effect: {value: "AuditIfNotExists"}}}]}} as $cc_set
+	# every member applies to every site
+	| .subscriptions[0].resourceGroups[0].sites[].properties.clientCertEnabled = false
+	| .knobs = {scanDurationMs: 20000, deploymentDurationMs: 1000, evaluationDelayMs: 1000}
+	| .principals += [{displayName: "policy", objectId: $principal,
+		clientId: "5e1f0000-0000-4000-8000-0000000011ab", managed: true,
+		roleAssignments: [{role: "Website Contributor", scope: $s}]}]
+	| .resources = [$dine_def, $audit, $cc_set, {
+		id: "\($authz)policyAssignments/set-sub", name: "set-sub",
+		type: "Microsoft.Authorization/policyAssignments", location: "westeurope",
+		identity: {type: "SystemAssigned", principalId: $principal},
+		properties: {policyDefinitionId: $cc_set.id, scope: $s}}]' gen.json >world.json
 start_armsim --world world.json --time-scale 10
 get_token
 SUB=$(json world.json '.subscriptions[0].subscriptionId')

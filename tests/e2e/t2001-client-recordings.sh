@@ -4,6 +4,7 @@
 # list pages have a 'value' array, Retry-After and LRO headers are understood.
 . "$TOP/tests/lib.sh"
 need_shared
+# python3, not jq: extract-responses.py reads the YAML recordings (python3-yaml)
 command -v python3 >/dev/null || skip "python3 is absent"
 python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is absent"
 

@@ -13,6 +13,8 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/armsim-lib.sh"
 . "$TOP/tests/e2e/armsim-policy-lib.sh"
+# python3 reads the YAML recordings (recording_response and below): jq reads only JSON
+command -v python3 >/dev/null || skip "python3 is not installed"
 
 # scale 10: Accepted 15 s → 1.5 s, a deployment 20 s → 2 s, a scan 10 s → 1 s (slow enough
 # for the python checks between polls to see every state)
@@ -163,6 +165,7 @@ ra="$SMALL_RG/providers/Microsoft.Authorization/roleAssignments/88888888-0000-00
 ra_body="{\"properties\":{\"roleDefinitionId\":\"/subscriptions/$SMALL_SUB/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7\",\"principalId\":\"$principal\"}}"
 arm PUT "$ra" "$ra_body"
 expect_code 400 PrincipalNotFound "role assignment before replication"
+# python3, not jq: the recording is a YAML fragment; the body is cut out of a folded scalar
 same_shape "$(python3 -c "
 import re, sys
 t = open(sys.argv[1]).read()

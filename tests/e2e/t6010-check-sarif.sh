@@ -6,6 +6,7 @@
 . "$TOP/tests/lib.sh"
 SCHEMA="$SHARED/policy-refs/schemas/sarif-schema-2.1.0.json"
 [ -f "$SCHEMA" ] || skip "../shared is absent ($SCHEMA); SARIF schema validation not run"
+# python3, not jq: validate-sarif.py checks against the SARIF JSON schema (jsonschema)
 command -v python3 >/dev/null || skip "python3 is absent"
 python3 -c 'import jsonschema' 2>/dev/null || skip "python3-jsonschema is absent"
 

@@ -72,13 +72,9 @@ assert_eq "shop-neu" "$(jq -r '.findings[0].resource' "$WORK/out")" "global --ou
 # fingerprints follow the resource, not its line
 cp "$C/arm-basic/template.json" moved.json
 expect_exit 1 "$POLICYCTL" check --format json --out before.json moved.json
-python3 - <<'PY'
-import json
-t = json.load(open("moved.json"))
-t["resources"].insert(0, {"type": "Microsoft.Web/sites", "apiVersion": "2024-11-01", "name": "new-one",
-    "location": "westeurope", "properties": {"clientCertEnabled": True, "clientCertMode": "Required"}})
-open("moved.json", "w").write(json.dumps(t, indent=4))
-PY
+jq --indent 4 '.resources |= [{type: "Microsoft.Web/sites", apiVersion: "2024-11-01", name: "new-one",
+	location: "westeurope", properties: {clientCertEnabled: true, clientCertMode: "Required"}}] + .' \
+	moved.json >moved.tmp && mv moved.tmp moved.json
 expect_exit 1 "$POLICYCTL" check --format json --out after.json moved.json
 q='.findings[] | select(.resource == "func-bad" and .ruleId == "PCTL001")'
 [ "$(jq -r "$q | .line" before.json)" != "$(jq -r "$q | .line" after.json)" ] || fail "the finding did not move"

@@ -9,6 +9,7 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
+# python3, not jq: the check parses the browser's HTML DOM (html.parser), which jq cannot read
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 
 orch_world "mgs=1,subs=3,sites=5,noncompliant=0.8,slots=0,functions=0.3,locked=0.2,seed=6"

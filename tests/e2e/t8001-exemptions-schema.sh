@@ -4,6 +4,7 @@
 # days from now, its subscription to the config's); every golden bad file the schema can
 # express is refused by the schema too.
 . "$TOP/tests/lib.sh"
+# python3, not jq: validating against docs/exemptions.schema.json needs jsonschema
 command -v python3 >/dev/null || skip "python3 is absent"
 command -v jq >/dev/null || skip "jq is absent"
 python3 -c 'import jsonschema' 2>/dev/null || skip "python3-jsonschema is absent"

@@ -10,6 +10,7 @@ case "$BUILD_DIR" in *asan*) skip "fuzz smoke runs in the plain pass only" ;; es
 command -v clang >/dev/null 2>&1 || skip "clang is not installed: no fuzz smoke"
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >probe.c
 clang -fsanitize=fuzzer probe.c -o probe >/dev/null 2>&1 || skip "clang's libFuzzer is missing (Debian: libclang-rt-dev or clang's full install)"
+# python3, not jq: fuzz/seed.py copies the seed inputs by content hash; it reads no JSON
 command -v python3 >/dev/null 2>&1 || skip "python3 is needed to seed the corpora"
 
 fuzz_build="$TOP/build-fuzz"
