@@ -395,9 +395,12 @@ static int apply_write(struct world *w, const struct template_write *wr,
 		free(container);
 	}
 	if (failed) {
+		/* ARM's {"error": {code, message}} or App Service's own {Code, Message} */
 		json_t *error = json_object_get(resp.body, "error");
-		const char *code = json_string_value(json_object_get(error, "code"));
-		const char *message = json_string_value(json_object_get(error, "message"));
+		const char *code = json_string_value(json_object_get(error ? error : resp.body,
+								     error ? "code" : "Code"));
+		const char *message = json_string_value(json_object_get(error ? error : resp.body,
+									error ? "message" : "Message"));
 		fail_deployment(dep, code ? code : "DeploymentFailed",
 				message ? message : "the deployment failed");
 	}

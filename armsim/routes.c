@@ -33,7 +33,7 @@ static const char *const api_versions[API__COUNT][6] = {
 	[API_RESOURCE_GROUP] = { "2021-04-01", "2022-09-01" },
 	[API_POLICY_STATES] = { "2019-10-01", "2024-10-01" },
 	[API_REMEDIATION] = { "2021-10-01", "2024-10-01" },
-	[API_WEB] = { "2022-03-01", "2024-11-01" },
+	[API_WEB] = { "2022-03-01", "2023-01-01", "2024-11-01" },
 	[API_MSI] = { "2019-08-01", "2017-09-01" },
 };
 
@@ -47,7 +47,7 @@ static const char *const api_supported[API__COUNT] = {
 	[API_RESOURCE_GROUP] = "2021-04-01, 2022-09-01",
 	[API_POLICY_STATES] = "2019-10-01, 2024-10-01",
 	[API_REMEDIATION] = "2021-10-01, 2024-10-01",
-	[API_WEB] = "2022-03-01, 2024-11-01",
+	[API_WEB] = "2022-03-01, 2023-01-01, 2024-11-01",
 	[API_MSI] = "2019-08-01, 2017-09-01",
 };
 
@@ -166,6 +166,20 @@ static const struct route routes[] = {
 	  "WebApps_GetConfiguration", ops_site_config_get },
 	{ "GET", SITE "/slots/{slot}/config/web", API_WEB, "Microsoft.Web/sites/slots/config/read",
 	  0, "WebApps_GetConfigurationSlot", ops_site_config_get },
+	{ "PUT", SITE "/config/web", API_WEB, "Microsoft.Web/sites/config/write", ROUTE_WRITE,
+	  "WebApps_CreateOrUpdateConfiguration", ops_site_config_put },
+	{ "PUT", SITE "/slots/{slot}/config/web", API_WEB, "Microsoft.Web/sites/slots/config/write",
+	  ROUTE_WRITE, "WebApps_CreateOrUpdateConfigurationSlot", ops_site_config_put },
+	{ "PATCH", SITE "/config/web", API_WEB, "Microsoft.Web/sites/config/write", ROUTE_WRITE,
+	  "WebApps_UpdateConfiguration", ops_site_config_patch },
+	{ "PATCH", SITE "/slots/{slot}/config/web", API_WEB,
+	  "Microsoft.Web/sites/slots/config/write", ROUTE_WRITE, "WebApps_UpdateConfigurationSlot",
+	  ops_site_config_patch },
+	{ "POST", SITE "/config/appsettings/list", API_WEB, "Microsoft.Web/sites/config/list/action",
+	  0, "WebApps_ListApplicationSettings", ops_site_appsettings_list },
+	{ "POST", SITE "/slots/{slot}/config/appsettings/list", API_WEB,
+	  "Microsoft.Web/sites/slots/config/list/action", 0, "WebApps_ListApplicationSettingsSlot",
+	  ops_site_appsettings_list },
 	{ "POST", SITE "/publishxml", API_WEB, "Microsoft.Web/sites/publishxml/action", 0,
 	  "WebApps_ListPublishingProfileXmlWithSecrets", ops_site_publishxml },
 	{ "POST", SITE "/slots/{slot}/publishxml", API_WEB,

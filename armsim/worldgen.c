@@ -23,6 +23,7 @@ void worldgen_spec_default(struct worldgen_spec *s)
 	s->functions = 0.3;
 	s->locked = 0.02;
 	s->http2 = 0.05;
+	s->flex = 0;
 	s->seed = 1;
 }
 
@@ -96,6 +97,7 @@ int worldgen_spec_parse(struct worldgen_spec *s, const char *text, struct strbuf
 		FRACTION_KEY("functions", functions)
 		FRACTION_KEY("locked", locked)
 		FRACTION_KEY("http2", http2)
+		FRACTION_KEY("flex", flex)
 #undef UINT_KEY
 #undef FRACTION_KEY
 		if (!strcmp(p, "seed")) {
@@ -107,7 +109,7 @@ int worldgen_spec_parse(struct worldgen_spec *s, const char *text, struct strbuf
 			continue;
 		}
 		strbuf_addf(err, "world spec key '%s' is unknown; known keys: mgs, subs, rgs, sites, "
-			    "noncompliant, slots, functions, locked, http2, seed", p);
+			    "noncompliant, slots, functions, locked, http2, flex, seed", p);
 		goto out;
 	}
 	if (s->subs && !s->rgs && s->sites) {
@@ -184,12 +186,23 @@ void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 				int func = rng_unit(&r) < s->functions;
 				int locked = rng_unit(&r) < s->locked;
 				int slot = rng_unit(&r) < s->slots;
+				/* drawn only when asked for: worlds from specs without flex= stay as they were */
+				int flex = func && s->flex > 0 && rng_unit(&r) < s->flex;
 				strbuf_addf(out, "%s\n  {\"name\":\"%s-%u-%u\",\"kind\":\"%s\",\"location\":\"%s\","
 					    "\"tags\":{\"env\":\"%s\"},\"locked\":%s,",
 					    k ? "," : "", func ? "func" : "app", i + 1, placed + 1,
-					    func ? "functionapp" : "app", loc,
+					    flex ? "functionapp,linux" : func ? "functionapp" : "app", loc,
 					    placed % 2 ? "prod" : "test", locked ? "true" : "false");
 				add_site_props(out, &r, s);
+				if (flex) {
+					/* Flex Consumption: the site's sku marker and its functionAppConfig */
+					strbuf_setlen(out, out->len - 1);
+					strbuf_addstr(out, ",\"sku\":\"FlexConsumption\",\"reserved\":true,"
+						      "\"functionAppConfig\":{\"runtime\":{\"name\":\"python\","
+						      "\"version\":\"3.11\"},\"scaleAndConcurrency\":"
+						      "{\"maximumInstanceCount\":100,\"instanceMemoryMB\":2048}}}");
+					slot = 0; /* Flex Consumption has no deployment slots */
+				}
 				strbuf_addch(out, '}');
 				if (slot) {
 					strbuf_addstr(out, ",\"slots\":[{\"name\":\"staging\",\"kind\":");

@@ -11,6 +11,8 @@
  *   functions=0.3   fraction of sites of kind functionapp
  *   locked=0.02     fraction of sites with a ReadOnly lock
  *   http2=0.05      fraction of sites with siteConfig.http20Enabled
+ *   flex=0          fraction of function apps on Flex Consumption (properties.sku
+ *                   "FlexConsumption", kind functionapp,linux, no slots)
  *   seed=1          the same seed gives the same world, byte for byte
  * Every generated world has the demo principal (WORLDGEN_DEMO_*), Owner at the tenant root
  * group, and the App Service managed-identity endpoint answering for it.
@@ -29,7 +31,7 @@
 
 struct worldgen_spec {
 	unsigned mgs, subs, rgs, sites;
-	double noncompliant, slots, functions, locked, http2;
+	double noncompliant, slots, functions, locked, http2, flex;
 	unsigned long long seed;
 };
 

@@ -189,6 +189,11 @@ int arm_error_parse(struct arm_error *err, const char *text, size_t len)
 		e = root; /* some providers return the error object bare */
 	err->code = dup_string(json_object_get(e, "code"));
 	message = json_object_get(e, "message");
+	if (!err->code && !message && e == root) {
+		/* App Service's own shape: {"Code","Message","Target","Details","Innererror"} */
+		err->code = dup_string(json_object_get(e, "Code"));
+		message = json_object_get(e, "Message");
+	}
 	if (json_is_object(message)) /* OData: "message": {"lang": "en-US", "value": "..."} */
 		message = json_object_get(message, "value");
 	err->message = dup_string(message);
