@@ -423,7 +423,13 @@ static const char site_defaults_text[] =
 	"\"functionExecutionUnitsCache\":null,\"buildVersion\":null,\"migrationState\":null,"
 	"\"privateLinkIdentifiers\":null,\"domainVerificationIdentifiers\":null,"
 	"\"homeStamp\":\"armsim-stamp-000\",\"webSpace\":\"\","
-	"\"deploymentId\":\"\",\"ftpUsername\":\"\",\"ftpsHostName\":\"\"}";
+	"\"deploymentId\":\"\",\"ftpUsername\":\"\",\"ftpsHostName\":\"\",\"name\":\"\","
+	"\"selfLink\":\"\",\"siteProperties\":{\"metadata\":null,\"properties\":[],"
+	"\"appSettings\":null},\"eligibleLogCategories\":\"AppServiceAppLogs,AppServiceAuditLogs,"
+	"AppServiceConsoleLogs,AppServiceHTTPLogs,AppServiceIPSecAuditLogs,AppServicePlatformLogs\","
+	"\"inFlightFeatures\":[],\"cers\":null,\"hostingEnvironmentId\":null,"
+	"\"defaultHostNameScope\":\"Global\",\"clientAffinityProxyEnabled\":false,"
+	"\"clientAffinityPartitioningEnabled\":false}";
 
 static json_t *site_defaults;
 static pthread_once_t site_defaults_once = PTHREAD_ONCE_INIT;
@@ -478,6 +484,10 @@ json_t *web_site_view(const struct world_resource *r)
 	json_object_set_new(props, "resourceGroup", json_string(rg.buf));
 	json_object_set_new(props, "lastModifiedTimeUtc", json_string(when));
 	json_object_set_new(props, "deploymentId", json_string(plain.buf));
+	json_object_set_new(props, "name", json_string(plain.buf));
+	strbuf_reset(&scm);
+	strbuf_addf(&scm, "https://127.0.0.1%s", r->id);
+	json_object_set_new(props, "selfLink", json_string(scm.buf));
 	strbuf_reset(&scm);
 	strbuf_addf(&scm, "%s\\$%s", plain.buf, plain.buf);
 	json_object_set_new(props, "ftpUsername", json_string(scm.buf));

@@ -196,11 +196,10 @@ void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 				add_site_props(out, &r, s);
 				if (flex) {
 					/* Flex Consumption: the site's sku marker and its functionAppConfig */
-					strbuf_setlen(out, out->len - 1);
 					strbuf_addstr(out, ",\"sku\":\"FlexConsumption\",\"reserved\":true,"
 						      "\"functionAppConfig\":{\"runtime\":{\"name\":\"python\","
 						      "\"version\":\"3.11\"},\"scaleAndConcurrency\":"
-						      "{\"maximumInstanceCount\":100,\"instanceMemoryMB\":2048}}}");
+						      "{\"maximumInstanceCount\":100,\"instanceMemoryMB\":2048}}");
 					slot = 0; /* Flex Consumption has no deployment slots */
 				}
 				strbuf_addch(out, '}');
