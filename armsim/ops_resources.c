@@ -619,6 +619,22 @@ static void site_merge(json_t *body, const json_t *request)
 		merge_properties(props, json_object_get(request, "properties"));
 }
 
+/* A PUT's payload in the stored shape: the merged body's identity, the request's content. */
+static json_t *site_payload(const json_t *merged, const json_t *request)
+{
+	json_t *payload = json_pack("{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(merged, "id"),
+				    "name", json_object_get(merged, "name"), "type",
+				    json_object_get(merged, "type"), "kind",
+				    json_object_get(merged, "kind"), "location",
+				    json_object_get(merged, "location"));
+	json_t *props = json_object_get(request, "properties"), *tags = json_object_get(request, "tags");
+	json_object_set_new(payload, "properties",
+			    json_is_object(props) ? json_deep_copy(props) : json_object());
+	if (json_is_object(tags))
+		json_object_set_new(payload, "tags", json_deep_copy(tags));
+	return payload;
+}
+
 struct world_resource *web_site_write(struct world *w, const char *id, const char *type,
 				      const json_t *request, enum web_write_mode mode,
 				      struct armsim_response *resp)
@@ -682,10 +698,20 @@ struct world_resource *web_site_write(struct world *w, const char *id, const cha
 		json_object_set_new(body, "properties", json_object());
 	}
 	site_merge(body, request);
-	if (w->policy.write_check &&
-	    w->policy.write_check(w, existing ? existing->id : id, existing ? existing->body : NULL,
-				  body, resp, w->policy.write_check_arg))
-		goto out;
+	if (w->policy.write_check) {
+		/*
+		 * Azure Policy judges a PUT by its payload and a PATCH by the resource it leaves:
+		 * a PUT that leaves out a property a Deny requires is refused even though App
+		 * Service would have kept the stored value.
+		 */
+		json_t *judged = mode == WEB_PATCH ? json_incref(body) : site_payload(body, request);
+		int refused = w->policy.write_check(w, existing ? existing->id : id,
+						    existing ? existing->body : NULL, judged, resp,
+						    w->policy.write_check_arg);
+		json_decref(judged);
+		if (refused)
+			goto out;
+	}
 	r = world_resource_put(w, existing ? existing->id : id, type, container.buf, body, NULL);
 	body = NULL;
 	armsim_response_json(resp, 200, web_site_view(r));
