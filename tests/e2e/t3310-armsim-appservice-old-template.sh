@@ -6,7 +6,8 @@
 #   arc-app  app on Kubernetes/Arc            old: 400, the rebuilt body has no extendedLocation
 #   vnet-app Site.vnetRouteAllEnabled = true  old: 400 "SiteConfig.VnetRouteAllEnabled cannot be modified"
 #   stop-app stopped while the deployment runs old: restarted by the stale "Running" it read
-# The new one remediates all four, leaves stop-app stopped, and changes nothing else: every
+#   excl-app clientCertExclusionPaths with HTTP/2 (at risk): the paths are left as they are
+# The new one remediates all of them, leaves stop-app stopped, and changes nothing else: every
 # other property of every site is byte-equal in /_armsim/world.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/armsim-lib.sh"
@@ -34,6 +35,9 @@ sites = [
         "type": "CustomLocation"}),
     site("vnet-app", "app", props={"vnetRouteAllEnabled": True}),
     site("stop-app", "app"),
+    # exclusion paths with HTTP/2 (at risk): the remediation leaves the paths as they are
+    site("excl-app", "app", props={"clientCertExclusionPaths": "/public",
+                                   "siteConfig": {"http20Enabled": True}}),
 ]
 res = []
 pairs = [("old-webapp", "tests/data/old-unsafe-whole-site-dine/webapp.json"),
@@ -117,7 +121,7 @@ get_token
 assert_eq "$(jq -S .subscriptions "$WORK/world-before.json")" "$(world_json | jq -S .subscriptions)" "reset gave the world as loaded"
 scan
 remediate new
-for s in flex-fn arc-app vnet-app stop-app; do
+for s in flex-fn arc-app vnet-app stop-app excl-app; do
 	assert_eq "Succeeded " "$(deployment new $s)" "new template on $s"
 done
 world_json >"$WORK/world-after.json"
@@ -137,5 +141,6 @@ for name in b:
     want = b[name]
     del want["properties"]["clientCertEnabled"], want["properties"]["clientCertMode"]
     assert json.dumps(want, sort_keys=True) == json.dumps(got, sort_keys=True), (name, want, got)
-print("new template: 4 of 4 remediated, every other property of every site unchanged")
+assert a["excl-app"]["properties"]["clientCertExclusionPaths"] == "/public"
+print("new template: 5 of 5 remediated, every other property of every site unchanged")
 PY
