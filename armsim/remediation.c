@@ -36,7 +36,8 @@ struct remediation_deployment {
 	int64_t created_ms, started_ms, updated_ms;
 	char *error_code;     /* failed deployments */
 	char *error_message;
-	json_t *read_at_start; /* the resource as the deployment read it when it started; owned */
+	json_t *read_at_start; /* the stored body when the deployment started (compact); owned */
+	int64_t read_changed_ms;
 };
 
 struct remediation_task {
@@ -478,9 +479,16 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 				"deployment operations for details.");
 		goto out;
 	}
-	view = dep->read_at_start ? json_incref(dep->read_at_start) :
-	       (!strcasecmp(r->type, WT_SITE) || !strcasecmp(r->type, WT_SLOT)) ?
-	       web_site_view(r) : json_incref(r->body);
+	{
+		/* the resource as read at the start: its stored body then, shown as GET shows it */
+		struct world_resource read = *r;
+		if (dep->read_at_start) {
+			read.body = dep->read_at_start;
+			read.changed_ms = dep->read_changed_ms;
+		}
+		view = (!strcasecmp(r->type, WT_SITE) || !strcasecmp(r->type, WT_SLOT)) ?
+		       web_site_view(&read) : json_incref(read.body);
+	}
 	if (m->effect == POLICY_EFFECT_MODIFY) {
 		json_t *patched = NULL;
 		struct template_write wr;
@@ -502,7 +510,7 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 		}
 		json_decref(patched);
 	} else {
-		struct deploy_host host_data = { w, a.principal_id, NULL, r->id, dep->read_at_start };
+		struct deploy_host host_data = { w, a.principal_id, NULL, r->id, view };
 		struct template_host host = { NULL, NULL, deploy_reference, &host_data };
 		struct template_target target;
 		const json_t *tmpl;
@@ -577,9 +585,9 @@ static void start_deployment(struct world *w, struct remediation_deployment *dep
 {
 	struct world_resource *r = world_resource_get(w, dep->resource_id);
 	json_decref(dep->read_at_start);
-	dep->read_at_start = !r ? NULL :
-		(!strcasecmp(r->type, WT_SITE) || !strcasecmp(r->type, WT_SLOT)) ?
-		web_site_view(r) : json_deep_copy(r->body);
+	/* the stored body only (what the site set): 10,000 running deployments stay small */
+	dep->read_at_start = r ? json_deep_copy(r->body) : NULL;
+	dep->read_changed_ms = r ? r->changed_ms : 0;
 	dep->state = DEP_RUNNING;
 	dep->started_ms = dep->updated_ms = at;
 }
