@@ -95,6 +95,7 @@ static int load_knobs(struct loader *ld, const json_t *knobs)
 	MS_KNOB("scanDurationMs", scan_duration_ms)
 	MS_KNOB("deploymentDurationMs", deployment_duration_ms)
 	MS_KNOB("evaluationDelayMs", evaluation_delay_ms)
+	MS_KNOB("providerRegistrationDelayMs", provider_registration_ms)
 #undef MS_KNOB
 	if (get_num(ld, knobs, "deploymentFailureProbability", &k->deployment_failure_probability))
 		return -1;
@@ -721,6 +722,8 @@ json_t *world_to_json(const struct world *w)
 		"tenantReads", "burst", k->tenant_read_burst, "refillPerSecond", k->tenant_read_refill,
 		"tenantWrites", "burst", k->tenant_write_burst, "refillPerSecond", k->tenant_write_refill,
 		"tenantDeletes", "burst", k->tenant_delete_burst, "refillPerSecond", k->tenant_delete_refill));
+	json_object_set_new(knobs, "providerRegistrationDelayMs",
+			    json_integer((json_int_t)k->provider_registration_ms));
 	json_object_set_new(doc, "knobs", knobs);
 	if (w->managed_identity)
 		json_object_set(doc, "managedIdentity", w->managed_identity);

@@ -11,6 +11,8 @@
  *   functions=0.3   fraction of sites of kind functionapp
  *   locked=0.02     fraction of sites with a ReadOnly lock
  *   http2=0.05      fraction of sites with siteConfig.http20Enabled
+ *   unregistered=0  fraction of subscriptions where Microsoft.PolicyInsights is NotRegistered
+ *                   (evenly spread: floor(subs × F) of them; ops_providers.h)
  *   flex=0          fraction of function apps on Flex Consumption (properties.sku
  *                   "FlexConsumption", kind functionapp,linux, no slots)
  *   seed=1          the same seed gives the same world, byte for byte
@@ -31,7 +33,7 @@
 
 struct worldgen_spec {
 	unsigned mgs, subs, rgs, sites;
-	double noncompliant, slots, functions, locked, http2, flex;
+	double noncompliant, slots, functions, locked, http2, unregistered, flex;
 	unsigned long long seed;
 };
 

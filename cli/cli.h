@@ -43,6 +43,8 @@ enum cli_option {
 	OPT_PARAMETERS = 1 << 6,   /* -p, --parameters FILE (check: an ARM parameter file) */
 	OPT_SUPPRESSIONS = 1 << 7, /* -s, --suppressions FILE (check) */
 	OPT_TODAY = 1 << 8,        /* --today YYYY-MM-DD (check: the day expiries are judged on) */
+	OPT_SKIP_PREFLIGHT = 1 << 9, /* --skip-preflight (contain, apply) */
+	OPT_FIX = 1 << 10,    /* --fix (doctor) */
 };
 
 /* A command's parsed options; strings borrowed from argv. */
@@ -55,6 +57,8 @@ struct cli_options {
 	const char *parameters;   /* NULL when not given */
 	const char *suppressions; /* NULL when not given */
 	const char *today;        /* NULL when not given (the command checks the value) */
+	int skip_preflight; /* go on when a preflight check fails */
+	int fix;            /* doctor: register missing providers */
 	int argc;           /* positional arguments after the options */
 	char **argv;
 };
@@ -81,6 +85,8 @@ enum command_flags {
 	 * (orchestrator/desired.h); when the config renders differently, */
 	CMD_DESIRED_NEW_RUN = 1 << 7, /* the run is closed and a new attempt begins (contain, apply) */
 	CMD_DESIRED_REFUSE = 1 << 8,  /* the command refuses, exit 2 (remediate, track) */
+	CMD_NO_AUTH = 1 << 9,      /* get no token before the command: it reports the credential
+				    * itself (doctor) */
 };
 
 /* A command that needs no orchestrator (help, render, status...): returns an enum exit_code. */
@@ -118,6 +124,7 @@ command_fn cmd_render;
 command_fn cmd_status;
 command_fn cmd_report;
 command_fn cmd_check;
+command_run_fn cmd_doctor;
 command_run_fn cmd_plan;
 command_run_fn cmd_apply;
 command_run_fn cmd_scan;

@@ -24,6 +24,8 @@ static const struct {
 	{ { "parameters", required_argument, NULL, 'p' }, OPT_PARAMETERS, 'p' },
 	{ { "suppressions", required_argument, NULL, 's' }, OPT_SUPPRESSIONS, 's' },
 	{ { "today", required_argument, NULL, 'D' }, OPT_TODAY, 0 },
+	{ { "skip-preflight", no_argument, NULL, 'P' }, OPT_SKIP_PREFLIGHT, 0 },
+	{ { "fix", no_argument, NULL, 'F' }, OPT_FIX, 0 },
 };
 
 int cli_exit_code(enum orch_result result)
@@ -95,6 +97,12 @@ int cli_parse_options(const struct command *cmd, int argc, char **argv, struct c
 			break;
 		case 'D':
 			opts->today = optarg;
+			break;
+		case 'P':
+			opts->skip_preflight = 1;
+			break;
+		case 'F':
+			opts->fix = 1;
 			break;
 		case ':':
 			msg_error("option '%s' needs a value", argv[optind - 1]);
