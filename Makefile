@@ -45,7 +45,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
 
 .SECONDARY:
-.PHONY: all check asan demo deps install clean bench render-policies check-policies docs live-check
+.PHONY: all check asan demo deps install clean bench render-policies check-policies docs live-check fuzz fuzz-build
 # armsim/main.c arrives with the armsim issue; until then `all` is policyctl alone.
 ARMSIM_BIN := $(if $(wildcard armsim/main.c),$(BUILD)/armsim)
 all: $(BUILD)/policyctl $(ARMSIM_BIN)
@@ -143,7 +143,35 @@ docs: $(BUILD)/policyctl
 check-policies: all
 	BUILD=$(BUILD) tests/run.sh render-policies-current
 
-clean:
-	rm -rf build build-asan
+# libFuzzer targets (fuzz/README.md): every fuzz/fuzz_NAME.c is built with clang into
+# build-fuzz/fuzz_NAME from the sources fuzz/targets.mk names for it (lib/*.c by default),
+# and `make fuzz` runs each for FUZZ_SECONDS on its corpus. t9500 runs a short smoke.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g \
+	-fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
+	-I. -DPOLICYCTL_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS)) -MMD -MP
+include fuzz/targets.mk
+fuzz_sources = $(or $(FUZZ_SRC_$(1)),$(LIB_SRC))
+fuzz_obj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+.SECONDEXPANSION:
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/fuzz/fuzz_%.o $$(call fuzz_obj,$$(call fuzz_sources,$$*))
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	FUZZ_BUILD=$(FUZZ_BUILD) sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)

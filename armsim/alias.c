@@ -70,6 +70,16 @@ static const struct alias_suffix credentials_aliases[] = {
 	{ "allow", "properties.allow", 1 },
 };
 
+/* Policy exemptions, which Azure Policy evaluates on write ([exemptions] govern). */
+static const struct alias_suffix exemption_aliases[] = {
+	{ "policyAssignmentId", "properties.policyAssignmentId", 0 },
+	{ "expiresOn", "properties.expiresOn", 0 },
+	{ "exemptionCategory", "properties.exemptionCategory", 0 },
+	{ "policyDefinitionReferenceIds", "properties.policyDefinitionReferenceIds", 0 },
+	{ "policyDefinitionReferenceIds[*]", "properties.policyDefinitionReferenceIds[*]", 0 },
+	{ "assignmentScopeValidation", "properties.assignmentScopeValidation", 0 },
+};
+
 struct alias_family {
 	const char *prefix;                   /* with the trailing '/' */
 	const char *type;
@@ -94,6 +104,8 @@ static const struct alias_family families[] = {
 	  credentials_aliases, ARRAY_SIZE(credentials_aliases), 0 },
 	{ "Microsoft.Web/sites/", "Microsoft.Web/sites",
 	  site_aliases, ARRAY_SIZE(site_aliases), 0 },
+	{ "Microsoft.Authorization/policyExemptions/", "Microsoft.Authorization/policyExemptions",
+	  exemption_aliases, ARRAY_SIZE(exemption_aliases), 0 },
 };
 
 /*

@@ -1,5 +1,6 @@
 /*
- * alias — the policy aliases armsim knows, for Microsoft.Web/sites and its slots.
+ * alias — the policy aliases armsim knows, for Microsoft.Web/sites and its slots, and for
+ * Microsoft.Authorization/policyExemptions ([exemptions] govern's rule).
  *
  * An alias names a property of a resource type ("Microsoft.Web/sites/clientCertEnabled") and
  * maps it to a path in the resource JSON as ARM returns it ("properties.clientCertEnabled").

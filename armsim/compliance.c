@@ -633,6 +633,9 @@ int compliance_check_deny(struct policy_engine *e, struct world *w, const char *
 	int64_t now = simclock_now_ms();
 	size_t i, k;
 	int denied = 0;
+	/* Indexed mode evaluates only types with tags and location: not policy exemptions */
+	const char *type = json_string_value(json_object_get(new_body, "type"));
+	int only_mode_all = type && !strcasecmp(type, "Microsoft.Authorization/policyExemptions");
 
 	if (!sub)
 		return 0;
@@ -653,6 +656,8 @@ int compliance_check_deny(struct policy_engine *e, struct world *w, const char *
 			char *identifiers;
 
 			if (m->effect != POLICY_EFFECT_DENY ||
+			    (only_mode_all && policy_definition_mode(m->def) &&
+			     strcasecmp(policy_definition_mode(m->def), "All")) ||
 			    engine_evaluate(w, m, new_body, &out, &err) ||
 			    out.compliance != POLICY_NON_COMPLIANT ||
 			    engine_exempt(w, a->id, m->reference_id, resource_id, now)) {

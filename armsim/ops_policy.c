@@ -158,6 +158,9 @@ void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 	struct strbuf want_def = STRBUF_INIT, want_type = STRBUF_INIT, want_cat = STRBUF_INIT;
 	int at_scope = armsim_filter_has_call(filter, "atScope");
 	int exact = armsim_filter_has_call(filter, "atExactScope");
+	int unexpired = k->which == PK_EXEMPTION && armsim_filter_has_call(filter, "excludeExpired");
+	struct strbuf want_assignment = STRBUF_INIT;
+	int64_t now = simclock_now_ms();
 	int is_definition = k->which == PK_DEFINITION || k->which == PK_SET;
 	struct armsim_page page;
 	json_t *items;
@@ -167,6 +170,8 @@ void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 	armsim_filter_eq(filter, "policyDefinitionId", &want_def);
 	armsim_filter_eq(filter, "policyType", &want_type);
 	armsim_filter_eq(filter, "category", &want_cat);
+	if (k->which == PK_EXEMPTION)
+		armsim_filter_eq(filter, "policyAssignmentId", &want_assignment);
 	items = json_array();
 	for (i = 0; i < all->nr; i++) {
 		const struct world_resource *r = all->items[i];
@@ -193,6 +198,16 @@ void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 				json_object_get(props, "metadata"), "category"));
 			keep = c && !strcasecmp(c, want_cat.buf);
 		}
+		if (keep && want_assignment.len) {
+			const char *a = json_string_value(json_object_get(props, "policyAssignmentId"));
+			keep = a && !strcasecmp(a, want_assignment.buf);
+		}
+		if (keep && unexpired) {
+			/* excludeExpired(): those not expired on the simulated clock, or never expiring */
+			int64_t until = simclock_parse_iso(json_string_value(json_object_get(props,
+											     "expiresOn")));
+			keep = until < 0 || until > now;
+		}
 		if (keep && armsim_page_has(&page, total++))
 			json_array_append_new(items, body_for_version(req, r->body));
 	}
@@ -201,6 +216,7 @@ out:
 	strbuf_release(&want_def);
 	strbuf_release(&want_type);
 	strbuf_release(&want_cat);
+	strbuf_release(&want_assignment);
 }
 
 void ops_policy_delete(struct armsim_request *req, struct armsim_response *resp)
@@ -510,7 +526,15 @@ static void store_and_answer(struct armsim_request *req, struct armsim_response 
 				existing ? json_string_value(json_object_get(existing->body, "name")) : name,
 				props, existing);
 	unsigned status = existing ? updated_status : created_status;
-	world_resource_put(req->world, final_id, type, scope, json_incref(body), NULL);
+	struct world *w = req->world;
+	/* Azure Policy evaluates exemption writes: an enforced Deny ([exemptions] govern) refuses */
+	if (!strcmp(type, WT_POLICY_EXEMPTION) && w->policy.write_check &&
+	    w->policy.write_check(w, final_id, existing ? existing->body : NULL, body, resp,
+				  w->policy.write_check_arg)) {
+		json_decref(body);
+		return;
+	}
+	world_resource_put(w, final_id, type, scope, json_incref(body), NULL);
 	armsim_response_json(resp, status, body_for_version(req, body));
 	json_decref(body);
 }
@@ -813,13 +837,35 @@ static int iso8601_ok(const char *s)
 	return s && strchr(s, 'T') && simclock_parse_iso(s) >= 0;
 }
 
+/* resourceSelectors must be an array of {name, selectors[]}; 400 otherwise. Returns 1 when bad. */
+static int exemption_selectors_bad(struct armsim_response *resp, const json_t *props,
+				   const char *name)
+{
+	const json_t *sel = json_object_get(props, "resourceSelectors"), *item;
+	size_t i;
+	if (!sel || json_is_null(sel))
+		return 0;
+	if (json_is_array(sel)) {
+		json_array_foreach(sel, i, item)
+			if (!json_is_object(item) || !json_is_string(json_object_get(item, "name")) ||
+			    !json_is_array(json_object_get(item, "selectors")))
+				break;
+		if (i == json_array_size(sel))
+			return 0;
+	}
+	armsim_response_error(resp, 400, "InvalidRequestContent",
+			      "The resourceSelectors of policy exemption '%s' must be an array of "
+			      "objects with 'name' and 'selectors'.", name);
+	return 1;
+}
+
 void ops_policy_exemption_put(struct armsim_request *req, struct armsim_response *resp)
 {
 	const struct policy_kind *k = &kinds[3];
 	const char *name = armsim_request_param(req, "name"), *scope = scope_of(req);
 	struct strbuf id = STRBUF_INIT;
 	json_t *props, *stored = NULL, *refs;
-	const char *assignment_id, *category, *expires;
+	const char *assignment_id, *category, *expires, *validation;
 	struct world_resource *existing, *assignment;
 	if (check_scope(req, resp, k, scope, 1) || check_name(resp, k, name, scope) ||
 	    body_properties(req, resp, &props))
@@ -852,7 +898,20 @@ void ops_policy_exemption_put(struct armsim_request *req, struct armsim_response
 				      "The policy assignment '%s' is not found.", last_segment(assignment_id));
 		goto out;
 	}
-	if (!world_scope_contains(req->world, assignment->scope, scope)) {
+	validation = json_string_value(json_object_get(props, "assignmentScopeValidation"));
+	if (json_object_get(props, "assignmentScopeValidation") &&
+	    !json_is_null(json_object_get(props, "assignmentScopeValidation")) &&
+	    (!validation || (strcasecmp(validation, "Default") && strcasecmp(validation, "DoNotValidate")))) {
+		armsim_response_error(resp, 400, "InvalidRequestContent",
+				      "The assignmentScopeValidation value of policy exemption '%s' is "
+				      "invalid. Allowed values: Default, DoNotValidate.", name);
+		goto out;
+	}
+	if (exemption_selectors_bad(resp, props, name))
+		goto out;
+	/* DoNotValidate: the exemption may sit outside the assignment's scope (a moved resource) */
+	if ((!validation || strcasecmp(validation, "DoNotValidate")) &&
+	    !world_scope_contains(req->world, assignment->scope, scope)) {
 		armsim_response_error(resp, 400, "InvalidPolicyExemptionScope",
 				      "The policy exemption '%s' scope '%s' is not within the scope '%s' of the policy assignment.",
 				      name, scope, assignment->scope);
@@ -869,6 +928,51 @@ void ops_policy_exemption_put(struct armsim_request *req, struct armsim_response
 	stored = json_deep_copy(props);
 	json_object_set_new(stored, "policyAssignmentId", json_string(assignment->id));
 	store_and_answer(req, resp, WT_POLICY_EXEMPTION, id.buf, name, scope, stored, existing, 201, 200);
+	stored = NULL;
+out:
+	json_decref(stored);
+	strbuf_release(&id);
+}
+
+/*
+ * PATCH: Azure's PolicyExemptionUpdate carries resourceSelectors and assignmentScopeValidation
+ * alone; anything else in the body is not a change a PATCH can make and is left as it is.
+ */
+void ops_policy_exemption_patch(struct armsim_request *req, struct armsim_response *resp)
+{
+	const struct policy_kind *k = &kinds[3];
+	const char *name = armsim_request_param(req, "name"), *scope = scope_of(req);
+	struct strbuf id = STRBUF_INIT;
+	struct world_resource *existing;
+	json_t *props, *stored = NULL, *v;
+	const char *validation;
+
+	if (check_scope(req, resp, k, scope, 1) || body_properties(req, resp, &props))
+		goto out;
+	make_id(scope, k, name, &id);
+	existing = world_resource_get(req->world, id.buf);
+	if (!existing) {
+		armsim_response_error(resp, 404, k->not_found, "The %s '%s' could not be found.",
+				      k->noun, name);
+		goto out;
+	}
+	validation = json_string_value(json_object_get(props, "assignmentScopeValidation"));
+	if (json_object_get(props, "assignmentScopeValidation") &&
+	    (!validation || (strcasecmp(validation, "Default") && strcasecmp(validation, "DoNotValidate")))) {
+		armsim_response_error(resp, 400, "InvalidRequestContent",
+				      "The assignmentScopeValidation value of policy exemption '%s' is "
+				      "invalid. Allowed values: Default, DoNotValidate.", name);
+		goto out;
+	}
+	if (exemption_selectors_bad(resp, props, name))
+		goto out;
+	stored = json_deep_copy(json_object_get(existing->body, "properties"));
+	if ((v = json_object_get(props, "resourceSelectors")))
+		json_object_set(stored, "resourceSelectors", v);
+	if (validation)
+		json_object_set_new(stored, "assignmentScopeValidation", json_string(validation));
+	store_and_answer(req, resp, WT_POLICY_EXEMPTION, existing->id, name, existing->scope, stored,
+			 existing, 200, 200);
 	stored = NULL;
 out:
 	json_decref(stored);

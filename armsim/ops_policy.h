@@ -17,5 +17,6 @@
 route_fn ops_policy_get, ops_policy_list, ops_policy_delete;
 route_fn ops_policy_definition_put, ops_policy_set_put, ops_policy_assignment_put;
 route_fn ops_policy_exemption_put;
+route_fn ops_policy_exemption_patch;
 
 #endif

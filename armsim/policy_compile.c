@@ -153,9 +153,10 @@ static enum policy_result compile_children(const json_t *arr, const char *what, 
 	}
 	n->children = xcalloc(json_array_size(arr), sizeof(*n->children));
 	json_array_foreach(arr, i, c) {
+		/* counted first: node_compile hands over its node even when it fails */
+		n->nr_children++;
 		if (node_compile(c, &n->children[i], err))
 			return POLICY_INVALID;
-		n->nr_children++;
 	}
 	return POLICY_OK;
 }

@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "armsim/authz.h"
@@ -100,6 +101,25 @@ struct pending {
 };
 
 /* ---- timer thread: latency resumes and ticks ------------------------------------------- */
+
+/*
+ * Date on simulated time: it is the simulated Azure's clock, the one that ends exemptions and
+ * stamps createdOn, so a client judging expiries by Azure's Date sees armsim's time
+ * (libmicrohttpd adds no Date of its own when one is set).
+ */
+static void add_date(struct MHD_Response *response)
+{
+	time_t t = (time_t)(simclock_now_ms() / 1000);
+	struct tm tm;
+	char buf[64];
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+					       "Aug", "Sep", "Oct", "Nov", "Dec" };
+	gmtime_r(&t, &tm);
+	snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	MHD_add_response_header(response, MHD_HTTP_HEADER_DATE, buf);
+}
 
 static void heap_push(struct armsim *sim, struct timer_entry e)
 {
@@ -753,6 +773,7 @@ respond:
 								  : "application/json; charset=utf-8");
 		for (i = 0; i < resp.nr_headers; i++)
 			MHD_add_response_header(p->response, resp.headers[i].name, resp.headers[i].value);
+		add_date(p->response);
 	}
 	stats_count(sim, route ? route->name : "(none)", resp.status,
 		    resp.is_write || (route && (route->flags & ROUTE_WRITE) && strcmp(method, "GET")),

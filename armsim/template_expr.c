@@ -36,10 +36,18 @@ struct template_expr {
 
 /* ---------- parser ---------- */
 
+/*
+ * How deep an expression's tree may be (a call, .member or [index] is one level above what it
+ * holds). Real expressions nest a handful of levels; the bound keeps a hostile one from
+ * exhausting the stack of the parser, the evaluator or template_expr_free.
+ */
+#define MAX_HEIGHT 128
+
 struct parser {
 	const char *text;  /* the whole expression, for messages */
 	const char *p;     /* current position */
 	const char *end;   /* the closing ']' */
+	int depth;         /* parse_expr calls open (at most MAX_HEIGHT) */
 	struct strbuf *err;
 };
 
@@ -63,12 +71,21 @@ static struct template_expr *new_expr(enum expr_kind kind)
 	return e;
 }
 
-static struct template_expr *parse_expr(struct parser *ps);
+static struct template_expr *parse_expr(struct parser *ps, int *height);
 
-static struct template_expr *parse_primary(struct parser *ps)
+static struct template_expr *too_deep(struct parser *ps, struct template_expr *e)
+{
+	template_expr_free(e);
+	return parse_fail(ps, "calls, members and indexes nest too deep");
+}
+
+/* Parses a literal or a call; *height gets its tree's height (a literal is 1). */
+static struct template_expr *parse_primary(struct parser *ps, int *height)
 {
 	struct template_expr *e;
+	json_t *lit;
 
+	*height = 1;
 	skip_space(ps);
 	if (ps->p >= ps->end)
 		return parse_fail(ps, "unexpected end");
@@ -91,15 +108,18 @@ static struct template_expr *parse_primary(struct parser *ps)
 			}
 			strbuf_addch(&sb, *ps->p++);
 		}
-		e = new_expr(EXPR_LITERAL);
-		e->literal = json_stringn(sb.buf, sb.len);
+		lit = json_stringn(sb.buf, sb.len);
 		strbuf_release(&sb);
+		if (!lit)
+			return parse_fail(ps, "string literal is not valid UTF-8");
+		e = new_expr(EXPR_LITERAL);
+		e->literal = lit;
 		return e;
 	}
 	if (isdigit((unsigned char)*ps->p) || *ps->p == '-') {
 		char *num_end;
 		double d = strtod(ps->p, &num_end);
-		if (num_end == ps->p || num_end > ps->end)
+		if (num_end == ps->p || num_end > ps->end || !isfinite(d))
 			return parse_fail(ps, "bad number");
 		e = new_expr(EXPR_LITERAL);
 		if (d == floor(d) && fabs(d) < 9e15 && !memchr(ps->p, '.', (size_t)(num_end - ps->p)))
@@ -146,11 +166,14 @@ static struct template_expr *parse_primary(struct parser *ps)
 		} else {
 			size_t alloc = 0;
 			for (;;) {
-				struct template_expr *arg = parse_expr(ps);
+				int h;
+				struct template_expr *arg = parse_expr(ps, &h);
 				if (!arg) {
 					template_expr_free(e);
 					return NULL;
 				}
+				if (h + 1 > *height)
+					*height = h + 1;
 				ALLOC_GROW(e->args, e->nr_args + 1, alloc);
 				e->args[e->nr_args++] = arg;
 				skip_space(ps);
@@ -177,11 +200,19 @@ static struct template_expr *parse_primary(struct parser *ps)
 	return parse_fail(ps, "unexpected character");
 }
 
-static struct template_expr *parse_expr(struct parser *ps)
+/* Parses a primary and its .member and [index] suffixes; *height as parse_primary. */
+static struct template_expr *parse_expr(struct parser *ps, int *height)
 {
-	struct template_expr *e = parse_primary(ps);
+	struct template_expr *e;
 
+	if (ps->depth == MAX_HEIGHT)
+		return parse_fail(ps, "calls, members and indexes nest too deep");
+	ps->depth++;
+	e = parse_primary(ps, height);
+	ps->depth--;
 	while (e) {
+		if (*height > MAX_HEIGHT)
+			return too_deep(ps, e);
 		skip_space(ps);
 		if (ps->p < ps->end && *ps->p == '.') {
 			const char *name;
@@ -200,10 +231,14 @@ static struct template_expr *parse_expr(struct parser *ps)
 			m->object = e;
 			m->member = xstrndup(name, (size_t)(ps->p - name));
 			e = m;
+			++*height;
 		} else if (ps->p < ps->end && *ps->p == '[') {
 			struct template_expr *ix, *idx;
+			int h;
 			ps->p++;
-			idx = parse_expr(ps);
+			ps->depth++;
+			idx = parse_expr(ps, &h);
+			ps->depth--;
 			if (!idx) {
 				template_expr_free(e);
 				return NULL;
@@ -221,6 +256,7 @@ static struct template_expr *parse_expr(struct parser *ps)
 			ix->args[0] = idx;
 			ix->nr_args = 1;
 			e = ix;
+			*height = 1 + (h > *height ? h : *height);
 		} else {
 			break;
 		}
@@ -239,6 +275,7 @@ enum template_result template_expr_parse(const char *text, struct template_expr 
 {
 	struct parser ps;
 	struct template_expr *e;
+	int height;
 
 	*out = NULL;
 	if (!template_is_expression(text)) {
@@ -248,8 +285,9 @@ enum template_result template_expr_parse(const char *text, struct template_expr 
 	ps.text = text;
 	ps.p = text + 1;
 	ps.end = text + strlen(text) - 1;
+	ps.depth = 0;
 	ps.err = err;
-	e = parse_expr(&ps);
+	e = parse_expr(&ps, &height);
 	if (!e)
 		return TEMPLATE_INVALID;
 	skip_space(&ps);

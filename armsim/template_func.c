@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "armsim/simclock.h"
 #include "armsim/template.h"
 #include "armsim/template_func.h"
 #include "lib/xalloc.h"
@@ -859,7 +860,49 @@ static enum template_result fn_request_context(const struct template_scope *scop
 	return TEMPLATE_OK;
 }
 
+/* utcNow(): the simulated time as Azure Policy writes it (yyyy-MM-ddTHH:mm:ss.fffffffZ). */
+static enum template_result fn_utc_now(const struct template_scope *scope, json_t **args,
+				       size_t nr, json_t **out, struct strbuf *err)
+{
+	char iso[40];
+	if (!scope->host || !scope->host->field) {
+		/* ARM templates take utcNow() in parameter defaults only, which armsim does not run */
+		strbuf_addstr(err, "utcNow() is only available in a policy rule");
+		return TEMPLATE_INVALID;
+	}
+	if (nr) {
+		/* a format argument: ARM templates take .NET format strings; armsim does not */
+		strbuf_addstr(err, "utcNow(): a format argument is not supported");
+		(void)args;
+		return TEMPLATE_INVALID;
+	}
+	simclock_format_iso(simclock_now_ms(), iso);
+	*out = json_string(iso);
+	return TEMPLATE_OK;
+}
+
+/* addDays(dateTime, days): Azure Policy's date arithmetic, days may be negative. */
+static enum template_result fn_add_days(const struct template_scope *scope, json_t **args,
+					size_t nr, json_t **out, struct strbuf *err)
+{
+	int64_t at = simclock_parse_iso(json_string_value(args[0]));
+	char iso[40];
+	(void)nr;
+	if (!scope->host || !scope->host->field) {
+		strbuf_addstr(err, "addDays() is only available in a policy rule");
+		return TEMPLATE_INVALID;
+	}
+	if (at < 0 || !json_is_integer(args[1])) {
+		strbuf_addstr(err, "addDays(): expected an ISO 8601 date-time and a whole number of days");
+		return TEMPLATE_INVALID;
+	}
+	simclock_format_iso(at + (int64_t)json_integer_value(args[1]) * 86400000, iso);
+	*out = json_string(iso);
+	return TEMPLATE_OK;
+}
+
 static const struct template_func funcs[] = {
+	{ "addDays", 2, 2, fn_add_days },
 	{ "and", 1, 64, fn_and },
 	{ "bool", 1, 1, fn_bool },
 	{ "coalesce", 1, 64, fn_coalesce },
@@ -898,6 +941,7 @@ static const struct template_func funcs[] = {
 	{ "toUpper", 1, 1, fn_toupper },
 	{ "true", 0, 0, fn_true },
 	{ "union", 1, 64, fn_union },
+	{ "utcNow", 0, 1, fn_utc_now },
 	{ "variables", 1, 1, fn_variables },
 };
 

@@ -45,6 +45,7 @@ enum cli_option {
 	OPT_TODAY = 1 << 8,        /* --today YYYY-MM-DD (check: the day expiries are judged on) */
 	OPT_SKIP_PREFLIGHT = 1 << 9, /* --skip-preflight (contain, apply) */
 	OPT_FIX = 1 << 10,    /* --fix (doctor) */
+	OPT_WITHIN = 1 << 11,      /* --within DUR (a positive duration: 30d, 12h; exemptions) */
 };
 
 /* A command's parsed options; strings borrowed from argv. */
@@ -59,6 +60,7 @@ struct cli_options {
 	const char *today;        /* NULL when not given (the command checks the value) */
 	int skip_preflight; /* go on when a preflight check fails */
 	int fix;            /* doctor: register missing providers */
+	long within_ms;           /* 0 when not given */
 	int argc;           /* positional arguments after the options */
 	char **argv;
 };
@@ -87,6 +89,10 @@ enum command_flags {
 	CMD_DESIRED_REFUSE = 1 << 8,  /* the command refuses, exit 2 (remediate, track) */
 	CMD_NO_AUTH = 1 << 9,      /* get no token before the command: it reports the credential
 				    * itself (doctor) */
+	/* with CMD_RENDER: read and check the [exemptions] file before anything is sent (exit 2
+	 * on a bad entry); an expired entry is an error, or a warning for a row without
+	 * CMD_LEDGER (plan) */
+	CMD_EXEMPTIONS = 1 << 10,
 };
 
 /* A command that needs no orchestrator (help, render, status...): returns an enum exit_code. */
@@ -132,5 +138,6 @@ command_run_fn cmd_remediate;
 command_run_fn cmd_track;
 command_run_fn cmd_contain;
 command_run_fn cmd_cancel;
+command_run_fn cmd_exemptions;
 
 #endif

@@ -69,17 +69,22 @@ const struct command commands[] = {
 		"error, 4 interrupted\n",
 	},
 	{
-		"plan", NULL, cmd_plan, CMD_NEEDS_CONFIG | CMD_RENDER,
+		"plan", NULL, cmd_plan, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_EXEMPTIONS,
 		0,
 		"show what apply would create, update or leave alone",
 		"usage: policyctl [-c FILE] plan",
 		"reads the live definitions, initiative, assignment(s) and role assignments and\n"
 		"prints, per resource, create / update (with the differing fields) / unchanged;\n"
-		"sends no write and records nothing\n"
-		"\nexit codes: 0 planned, 1 a read failed, 2 usage or config error, 4 interrupted\n",
+		"then the exemptions of [exemptions] file: create / update (PUT, or PATCH when only\n"
+		"resourceSelectors or assignmentScopeValidation differ) / delete / unchanged, and\n"
+		"the unmanaged ones (made outside policyctl, never touched); warns about expired\n"
+		"entries. Sends no write and records nothing\n"
+		"\nexit codes: 0 planned, 1 a read failed, 2 usage or config error (also: a bad\n"
+		"exemption entry, as FILE:ENTRY: ...), 4 interrupted\n",
 	},
 	{
-		"apply", NULL, cmd_apply, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_DESIRED_NEW_RUN,
+		"apply", NULL, cmd_apply,
+		CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_DESIRED_NEW_RUN | CMD_EXEMPTIONS,
 		OPT_DRY_RUN | OPT_SKIP_PREFLIGHT,
 		"deploy definitions, initiative, assignment and role assignments",
 		"usage: policyctl [-c FILE] apply [--dry-run] [--skip-preflight]",
@@ -87,14 +92,17 @@ const struct command commands[] = {
 		"management group or at each listed subscription, then a role assignment for each\n"
 		"role the DeployIfNotExists members need, for the assignment's managed identity;\n"
 		"resources equal to the desired state are not rewritten; PrincipalNotFound is\n"
-		"retried until [run] principal_timeout. A run begun for another config (its\n"
-		"desired state changed) is closed and a new attempt begins. doctor's checks run\n"
-		"first: a blocking one stops apply before any write\n"
+		"retried until [run] principal_timeout. Then the exemptions of [exemptions] file\n"
+		"are created, updated and deleted to match it (only those policyctl made; an\n"
+		"expired entry or one beyond max_duration is refused). A run begun for another\n"
+		"config (its desired state changed) is closed and a new attempt begins. doctor's\n"
+		"checks run first: a blocking one stops apply before any write\n"
 		"\noptions:\n"
 		"  -n, --dry-run       print each write (method, URL, body) instead of sending it\n"
 		"  --skip-preflight    go on even when a doctor check fails\n"
 		"\nexit codes: 0 applied, 1 a write failed, 2 usage or config error (or a blocking\n"
-		"preflight check: nothing written), 4 interrupted, 5 ledger error\n",
+		"preflight check, or a bad exemption entry as FILE:ENTRY: ...: nothing written),\n"
+		"4 interrupted, 5 ledger error\n",
 	},
 	{
 		"scan", NULL, cmd_scan, CMD_NEEDS_CONFIG | CMD_LEDGER,
@@ -146,7 +154,8 @@ const struct command commands[] = {
 	},
 	{
 		"contain", NULL, cmd_contain,
-		CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_FINAL | CMD_REPORT | CMD_DESIRED_NEW_RUN,
+		CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_FINAL | CMD_REPORT | CMD_DESIRED_NEW_RUN |
+		CMD_EXEMPTIONS,
 		OPT_TIMEOUT | OPT_SKIP_PREFLIGHT,
 		"apply, scan, remediate, track, verify and report in one go",
 		"usage: policyctl [-c FILE] contain [--timeout DUR] [--skip-preflight]",
@@ -175,6 +184,22 @@ const struct command commands[] = {
 		"of this config's scope; a finished run stays finished\n"
 		"\nexit codes: 0 cancel sent, 1 a cancel failed, 2 usage or config error (or no\n"
 		"run of this scope), 5 ledger error\n",
+	},
+	{
+		"exemptions", NULL, cmd_exemptions, CMD_NEEDS_CONFIG | CMD_RENDER_REFS,
+		OPT_WITHIN | OPT_FORMAT,
+		"every exemption of the assignment: owner, expiry, status; exit 1 if one is overdue",
+		"usage: policyctl [-c FILE] exemptions [--within DUR] [--format table|json|markdown|csv]",
+		"lists every exemption of the assignment(s), managed by policyctl or not, with its\n"
+		"owner (metadata.owner), expiry, status and the resources the last evaluation\n"
+		"found exempt under it. Status: active; expiring (within DUR); expired; no expiry;\n"
+		"no owner. Expiries are judged by Azure's clock (the Date of its answers; this\n"
+		"machine's when absent)\n"
+		"\noptions:\n"
+		"  --within DUR         'expiring' window (default: [exemptions] within, 30d)\n"
+		"  -f, --format FORMAT  table (default), json, markdown or csv\n"
+		"\nexit codes: 0 none overdue, 1 some exemption is expired, has no owner or no\n"
+		"expiry (or a read failed), 2 usage or config error, 4 interrupted\n",
 	},
 	{
 		"status", cmd_status, NULL, CMD_NEEDS_CONFIG, 0,

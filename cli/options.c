@@ -26,6 +26,7 @@ static const struct {
 	{ { "today", required_argument, NULL, 'D' }, OPT_TODAY, 0 },
 	{ { "skip-preflight", no_argument, NULL, 'P' }, OPT_SKIP_PREFLIGHT, 0 },
 	{ { "fix", no_argument, NULL, 'F' }, OPT_FIX, 0 },
+	{ { "within", required_argument, NULL, 'W' }, OPT_WITHIN, 0 },
 };
 
 int cli_exit_code(enum orch_result result)
@@ -75,6 +76,13 @@ int cli_parse_options(const struct command *cmd, int argc, char **argv, struct c
 		case 'T':
 			if (config_parse_duration(optarg, &opts->timeout_ms) < 0 || opts->timeout_ms <= 0) {
 				msg_error("option '--timeout': expected a duration such as 30s, 5m or 4h, "
+					  "got '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'W':
+			if (config_parse_duration(optarg, &opts->within_ms) < 0 || opts->within_ms <= 0) {
+				msg_error("option '--within': expected a duration such as 30d, 12h or 90m, "
 					  "got '%s'", optarg);
 				goto out;
 			}

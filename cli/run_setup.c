@@ -9,6 +9,7 @@
 #include "cli/run_setup.h"
 #include "generator/render.h"
 #include "orchestrator/desired.h"
+#include "orchestrator/exemptions.h"
 #include "orchestrator/report.h"
 #include "lib/msg.h"
 #include "lib/banned.h"
@@ -19,7 +20,50 @@ struct run_setup {
 	struct orch o;           /* owned once orch_ready */
 	int orch_ready;
 	struct strbuf desired;   /* the rendered desired state's digest (o.desired points here) */
+	struct exemption_file exemptions; /* owned: the checked [exemptions] file (o.exemptions) */
 };
+
+/* Prints text line by line as errors (or warnings): one message per problem. */
+static void print_lines(const char *text, int warning)
+{
+	struct strbuf line = STRBUF_INIT;
+	const char *p = text, *nl;
+	while (*p) {
+		nl = strchr(p, '\n');
+		strbuf_reset(&line);
+		strbuf_add(&line, p, nl ? (size_t)(nl - p) : strlen(p));
+		if (warning)
+			msg_warning("%s", line.buf);
+		else
+			msg_error("%s", line.buf);
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	strbuf_release(&line);
+}
+
+/* Reads and checks the [exemptions] file for rs->set: EXIT_OK, or EXIT_USAGE (printed). */
+static int load_exemptions(struct run_setup *rs, const struct command *cmd,
+			   const struct config *cfg)
+{
+	struct exemptions_context ctx;
+	struct strbuf err = STRBUF_INIT, warnings = STRBUF_INIT;
+	int ret = EXIT_OK;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = cfg;
+	ctx.set = &rs->set;
+	ctx.now_ms = orch_wall_ms();
+	ctx.allow_expired = !(cmd->flags & CMD_LEDGER);
+	if (exemptions_load(&ctx, &rs->exemptions, &err, &warnings)) {
+		print_lines(err.buf, 0);
+		ret = EXIT_USAGE;
+	} else if (warnings.len) {
+		print_lines(warnings.buf, 1);
+	}
+	strbuf_release(&err);
+	strbuf_release(&warnings);
+	return ret;
+}
 
 /*
  * Renders what the phases need: the ids (roles, references, every assignment's scope and
@@ -94,6 +138,8 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 
 	if (rendered && (ret = render_into(&ctx->config, &rs->set, !(cmd->flags & CMD_RENDER))))
 		goto out;
+	if ((cmd->flags & CMD_EXEMPTIONS) && (ret = load_exemptions(rs, cmd, &ctx->config)))
+		goto out;
 	memset(&opts, 0, sizeof(opts));
 	opts.dry_run = dry_run;
 	/* make live-check: whatever runs, nothing is written to the tenant */
@@ -109,6 +155,7 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 	}
 	rs->orch_ready = 1;
 	rs->o.dry_run = dry_run;
+	rs->o.exemptions = (cmd->flags & CMD_EXEMPTIONS) ? &rs->exemptions : NULL;
 	rs->o.json = ctx->output == OUTPUT_JSON;
 	rs->o.live = isatty(STDOUT_FILENO) && msg_verbosity() != MSG_QUIET &&
 		     ctx->output == OUTPUT_TABLE;
@@ -181,6 +228,7 @@ out:
 	if (rs.orch_ready)
 		orch_release(&rs.o);
 	deploy_set_release(&rs.set);
+	exemption_file_release(&rs.exemptions);
 	strbuf_release(&rs.desired);
 	return cli_exit_code(result);
 }

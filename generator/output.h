@@ -13,7 +13,8 @@
  *   terraform     main.tf, variables.tf, outputs.tf for the azurerm provider (terraform.h).
  *   alz           an Azure Landing Zones library (alz.h); management-group configs only.
  *
- * Every file is 2-space indented JSON ending in a newline; the same set gives the same bytes.
+ * Every file is 2-space indented JSON ending in a newline (terraform's are HCL; the file list
+ * .policyctl-files is one path a line); the same set gives the same bytes.
  */
 #ifndef OUTPUT_H
 #define OUTPUT_H
@@ -43,8 +44,13 @@ enum output_result {
 
 /*
  * Writes set (borrowed) to the folder dir (created with its parents when missing; existing
- * files of the same names are replaced atomically, others are left alone). On failure
- * returns OUTPUT_ERR_IO or OUTPUT_ERR_UNSUPPORTED (nothing written) with one line in err.
+ * files of the same names are replaced atomically). The files written are listed in
+ * dir/.policyctl-files; files the previous render listed there that this one no longer
+ * writes are removed (with their folders, when empty), so a folder never keeps a stale
+ * definition or initiative beside the new one. Files policyctl did not write are left alone,
+ * as are listed paths that leave dir, pass a symlink or are not regular files. On failure
+ * returns OUTPUT_ERR_IO or OUTPUT_ERR_UNSUPPORTED (nothing written) with one line in err
+ * (and nothing is removed).
  */
 enum output_result render_write(const struct deploy_set *set, enum render_format format,
 				const char *dir, struct strbuf *err);

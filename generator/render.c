@@ -19,6 +19,8 @@
 #define AUTHZ "/providers/Microsoft.Authorization/"
 #define DENY_SUFFIX "deny"
 #define DENY_REFERENCE_ID "deny-sites-without-client-cert"
+#define GOVERN_SUFFIX "exemptions"
+#define GOVERN_REFERENCE_ID "deny-exemptions-without-expiry"
 /* The longest suffix a definition name gets ("-functionapp-slot"), for the length check. */
 #define LONGEST_SUFFIX 17
 #define NAME_MAX_LEN 128
@@ -227,6 +229,44 @@ out:
 	return ret;
 }
 
+/*
+ * [exemptions] govern: the definition refusing exemptions of this assignment without an
+ * expiry or beyond max_duration (whole days, at least one). A preview-risk choice
+ * (docs/exemptions.md): Azure Policy evaluates policyExemptions writes, and the rule uses
+ * utcNow() and addDays(), which Azure Policy allows in rules.
+ */
+static int render_govern(struct render_state *st, const char *scope)
+{
+	const struct config *cfg = st->cfg;
+	struct json_template_params params = JSON_TEMPLATE_PARAMS_INIT;
+	struct strbuf text = STRBUF_INIT;
+	long days = cfg->exemptions_max_duration / 86400000L;
+	int ret;
+
+	if (days < 1)
+		days = 1;
+	strbuf_addf(&text, "Exemptions from the client-certificate assignment must expire within "
+		    "%ld days", days);
+	json_template_params_set_string(&params, "display_name", text.buf);
+	strbuf_reset(&text);
+	strbuf_addf(&text, "Refuses a policy exemption of the assignment '%s' that has no expiresOn "
+		    "or expires more than %ld days from now ([exemptions] max_duration). Preview "
+		    "risk: relies on Azure Policy evaluating Microsoft.Authorization/policyExemptions.",
+		    cfg->assignment_name, days);
+	json_template_params_set_string(&params, "description", text.buf);
+	strbuf_reset(&text);
+	strbuf_addf(&text, "*/providers/Microsoft.Authorization/policyAssignments/%s",
+		    cfg->assignment_name);
+	json_template_params_set_string(&params, "assignment_pattern", text.buf);
+	strbuf_reset(&text);
+	strbuf_addf(&text, "[addDays(utcNow(), %ld)]", days);
+	json_template_params_set_string(&params, "latest_expiry", text.buf);
+	ret = add_definition(st, scope, "exemption-deny-definition.json", GOVERN_SUFFIX, &params);
+	json_template_params_release(&params);
+	strbuf_release(&text);
+	return ret;
+}
+
 /* Appends one initiative member to members; returns 0 or -1 with err set. */
 static int add_member(json_t *members, const char *reference_id, const char *definition_id,
 		      const char *effect_parameter, struct strbuf *err)
@@ -265,7 +305,11 @@ static int render_initiative(struct render_state *st, const char *scope, size_t 
 		if (!string_list_has(&st->out->reference_ids, reference_id))
 			string_list_append(&st->out->reference_ids, reference_id);
 	}
-	if (add_member(members, DENY_REFERENCE_ID, st->out->resources[i].id, "denyEffect", st->err))
+	if (add_member(members, DENY_REFERENCE_ID, st->out->resources[i++].id, "denyEffect", st->err))
+		goto out;
+	/* the exemption rule follows the preventive effect: Audit there audits here too */
+	if (cfg->exemptions_govern &&
+	    add_member(members, GOVERN_REFERENCE_ID, st->out->resources[i].id, "denyEffect", st->err))
 		goto out;
 	if (cfg->initiative_include_builtin_audits)
 		json_object_foreach(st->targets, key, target) {
@@ -369,6 +413,7 @@ static int render_scope(struct render_state *st, const char *scope)
 {
 	size_t first = st->out->nr;
 	if (render_dine(st, scope) || render_deny(st, scope) ||
+	    (st->cfg->exemptions_govern && render_govern(st, scope)) ||
 	    render_initiative(st, scope, first))
 		return -1;
 	return render_assignment(st, scope, st->out->resources[st->out->nr - 1].id);

@@ -21,6 +21,10 @@
 #include "lib/banned.h"
 
 #define DEFAULT_LRO_INTERVAL_MS 5000
+/* LRO polls are never closer than this (unless the caller's interval is shorter) ... */
+#define LRO_POLL_FLOOR_MS 1000
+/* ... nor further apart than this, whatever Retry-After says (the deadline still applies) */
+#define LRO_POLL_CEILING_MS 120000
 #define DEFAULT_MAX_PAGES 100000
 
 /* One api-version per resource type: the newest each of our targets (and armsim) serves. */
@@ -175,7 +179,8 @@ int arm_error_parse(struct arm_error *err, const char *text, size_t len)
 	clear_error_body(err);
 	root = json_loadb(text, len, JSON_DECODE_ANY, NULL);
 	if (!json_is_object(root)) {
-		err->message = xstrdup(len ? "error response is not JSON" : "error response has no body");
+		err->message = xstrdup(len ? "the error response is not ARM's JSON error (is the "
+				       "endpoint Azure Resource Manager?)" : "the error response has no body");
 		goto out;
 	}
 	e = json_object_get(root, "error");
@@ -206,32 +211,49 @@ int arm_error_parse(struct arm_error *err, const char *text, size_t len)
 	if (err->code || err->message)
 		ret = 0;
 	else
-		err->message = xstrdup("error response has neither code nor message");
+		err->message = xstrdup("the error response carries no error code or message (is the "
+				       "endpoint Azure Resource Manager?)");
 out:
 	json_decref(root);
 	return ret;
 }
 
+/* Text that came from a server, with its control characters made visible. */
+static void add_server_text(struct strbuf *out, const char *s)
+{
+	msg_escape_into(out, s);
+}
+
 void arm_error_format(const struct arm_error *err, struct strbuf *out)
 {
 	const char *sep = " (";
-	if (err->method && err->url)
-		strbuf_addf(out, "%s %s: ", err->method, err->url);
-	if (err->status)
+	if (err->method && err->url) {
+		strbuf_addf(out, "%s ", err->method);
+		add_server_text(out, err->url);
+		strbuf_addstr(out, ": ");
+	}
+	/* a success status is no error: the message says what was wrong with the response */
+	if (err->status && (err->status < 200 || err->status > 299))
 		strbuf_addf(out, "%ld ", err->status);
-	if (err->code)
-		strbuf_addf(out, "%s: ", err->code);
-	strbuf_addstr(out, err->message ? err->message : "failed");
+	if (err->code) {
+		add_server_text(out, err->code);
+		strbuf_addstr(out, ": ");
+	}
+	add_server_text(out, err->message ? err->message : "failed");
 	if (err->target) {
-		strbuf_addf(out, "%starget '%s'", sep, err->target);
+		strbuf_addf(out, "%starget '", sep);
+		add_server_text(out, err->target);
+		strbuf_addch(out, '\'');
 		sep = "; ";
 	}
 	if (err->request_id) {
-		strbuf_addf(out, "%sx-ms-request-id %s", sep, err->request_id);
+		strbuf_addf(out, "%sx-ms-request-id ", sep);
+		add_server_text(out, err->request_id);
 		sep = "; ";
 	}
 	if (err->correlation_id) {
-		strbuf_addf(out, "%sx-ms-correlation-request-id %s", sep, err->correlation_id);
+		strbuf_addf(out, "%sx-ms-correlation-request-id ", sep);
+		add_server_text(out, err->correlation_id);
 		sep = "; ";
 	}
 	if (strcmp(sep, " ("))
@@ -328,27 +350,33 @@ static char *origin_of(const char *url)
 }
 
 /* A link from a response may only take our token back to the same ARM endpoint. */
-static int same_origin(const struct arm_client *c, const char *url)
+static int same_origin(const char *arm_origin, const char *url)
 {
-	size_t n = strlen(c->arm_origin);
-	return !strncasecmp(url, c->arm_origin, n) && (url[n] == '/' || url[n] == '?' || !url[n]);
+	size_t n = strlen(arm_origin);
+	return !strncasecmp(url, arm_origin, n) && (url[n] == '/' || url[n] == '?' || !url[n]);
 }
 
-/* The URL for path with api-version and the extra query; -1 with err when none is known. */
-static int build_url(const struct arm_client *c, const char *path, const char *api_version,
-		     const char *query, struct strbuf *url, struct strbuf *err)
+/*
+ * The URL for path (relative to arm_endpoint, or absolute on arm_origin) with api-version and
+ * the extra query; -1 with err when none is known or the path leaves the ARM endpoint.
+ */
+static int build_url_at(const char *arm_origin, const char *arm_endpoint, const char *path,
+			const char *api_version, const char *query, struct strbuf *url,
+			struct strbuf *err)
 {
 	const char *rel = path;
 	if (!strncasecmp(path, "https://", 8) || !strncasecmp(path, "http://", 7)) {
-		if (!same_origin(c, path)) {
-			strbuf_addf(err, "refusing to send a token to '%s': not the ARM endpoint '%s'",
-				    path, c->arm_origin);
+		if (!same_origin(arm_origin, path)) {
+			strbuf_addf(err, "the server pointed to '%s', which is not the ARM endpoint "
+				    "'%s': policyctl sends its token only there, so it stopped (check "
+				    "that [cloud] arm_endpoint names the server that answered)",
+				    path, arm_origin);
 			return -1;
 		}
 		strbuf_addstr(url, path);
-		rel = path + strlen(c->arm_origin);
+		rel = path + strlen(arm_origin);
 	} else {
-		strbuf_addstr(url, c->cloud.arm_endpoint);
+		strbuf_addstr(url, arm_endpoint);
 		if (*path != '/')
 			strbuf_addch(url, '/');
 		strbuf_addstr(url, path);
@@ -365,6 +393,45 @@ static int build_url(const struct arm_client *c, const char *path, const char *a
 	if (query && *query)
 		strbuf_addf(url, "&%s", query);
 	return 0;
+}
+
+static int build_url(const struct arm_client *c, const char *path, const char *api_version,
+		     const char *query, struct strbuf *url, struct strbuf *err)
+{
+	return build_url_at(c->arm_origin, c->cloud.arm_endpoint, path, api_version, query, url, err);
+}
+
+enum arm_result arm_page_parse(const json_t *body, const char *arm_endpoint, json_t **items,
+			       char **next_url, struct strbuf *err)
+{
+	json_t *value = json_object_get(body, "value");
+	const char *next;
+	char *origin;
+	struct strbuf url = STRBUF_INIT;
+	enum arm_result ret = ARM_OK;
+
+	*items = NULL;
+	*next_url = NULL;
+	if (!json_is_object(body) || (value && !json_is_array(value))) {
+		strbuf_addstr(err, "a list response must be an object with a 'value' array");
+		return ARM_ERR_BAD_RESPONSE;
+	}
+	*items = value;
+	next = json_string_value(json_object_get(body, "nextLink"));
+	if (!next || !*next)
+		next = json_string_value(json_object_get(body, "@odata.nextLink"));
+	if (!next || !*next)
+		return ARM_OK;
+	origin = origin_of(arm_endpoint);
+	if (build_url_at(origin, arm_endpoint, next, NULL, NULL, &url, err) < 0) {
+		*items = NULL;
+		ret = ARM_ERR_BAD_RESPONSE;
+	} else {
+		*next_url = strbuf_detach(&url, NULL);
+	}
+	free(origin);
+	strbuf_release(&url);
+	return ret;
 }
 
 /* ---- calls ---- */
@@ -524,13 +591,27 @@ static enum arm_result map_http_result(enum http_result r)
 	return ARM_ERR_TRANSPORT;
 }
 
+long arm_lro_poll_delay_ms(const char *retry_after, long interval_ms, long long now_s)
+{
+	long floor_ms = LRO_POLL_FLOOR_MS, ms;
+	if (interval_ms <= 0)
+		interval_ms = DEFAULT_LRO_INTERVAL_MS;
+	/* a caller that polls faster on purpose (armsim's scaled time) keeps its interval */
+	if (interval_ms < floor_ms)
+		floor_ms = interval_ms;
+	if (!retry_after || http_parse_retry_after(retry_after, now_s, &ms) < 0)
+		ms = interval_ms;
+	if (ms < floor_ms)
+		ms = floor_ms;
+	if (ms > LRO_POLL_CEILING_MS)
+		ms = LRO_POLL_CEILING_MS;
+	return ms;
+}
+
 static long poll_delay(const struct arm_call *call, const struct http_response *hr)
 {
-	const char *ra = http_response_header(hr, "Retry-After");
-	long ms;
-	if (ra && !http_parse_retry_after(ra, (long long)time(NULL), &ms))
-		return ms;
-	return call->opts.lro_interval_ms > 0 ? call->opts.lro_interval_ms : DEFAULT_LRO_INTERVAL_MS;
+	return arm_lro_poll_delay_ms(http_response_header(hr, "Retry-After"),
+				     call->opts.lro_interval_ms, (long long)time(NULL));
 }
 
 static void set_header_copy(char **dst, const struct http_response *hr, const char *name)
@@ -540,20 +621,29 @@ static void set_header_copy(char **dst, const struct http_response *hr, const ch
 	*dst = v ? xstrdup(v) : NULL;
 }
 
+/* The response's Date as Unix seconds, 0 when absent or unreadable. */
+static long long server_time_of(const struct http_response *hr)
+{
+	const char *date = http_response_header(hr, "Date");
+	long long s;
+	return date && !http_parse_date(date, &s) ? s : 0;
+}
+
 /* A list page arrived: hand its items over and go on to the next link. */
 static void on_page(struct arm_call *call, json_t *body)
 {
 	struct arm_client *c = call->client;
-	json_t *value = json_object_get(body, "value");
-	const char *next;
-	struct strbuf url = STRBUF_INIT, err = STRBUF_INIT;
+	json_t *value;
+	char *next = NULL;
+	struct strbuf err = STRBUF_INIT;
 
-	if (!json_is_object(body) || (value && !json_is_array(value))) {
+	/* a page whose link leaves the endpoint is refused whole, before its items are used */
+	if (arm_page_parse(body, c->cloud.arm_endpoint, &value, &next, &err) != ARM_OK) {
 		struct strbuf msg = STRBUF_INIT;
-		strbuf_addf(&msg, "%s %s: a list response must be an object with a 'value' array",
-			    call->method, call->url);
+		strbuf_addf(&msg, "%s %s: %s", call->method, call->url, err.buf);
 		fail_with(call, ARM_ERR_BAD_RESPONSE, msg.buf);
 		strbuf_release(&msg);
+		strbuf_release(&err);
 		return;
 	}
 	call->resp.pages++;
@@ -562,16 +652,13 @@ static void on_page(struct arm_call *call, json_t *body)
 		if (call->page) {
 			if (call->page(c, value, call->data)) {
 				finish(call, ARM_OK);
-				return;
+				goto out;
 			}
 		} else {
 			json_array_extend(call->items, value);
 		}
 	}
-	next = json_string_value(json_object_get(body, "nextLink"));
-	if (!next || !*next)
-		next = json_string_value(json_object_get(body, "@odata.nextLink"));
-	if (!next || !*next) {
+	if (!next) {
 		finish(call, ARM_OK);
 		return;
 	}
@@ -581,14 +668,10 @@ static void on_page(struct arm_call *call, json_t *body)
 		fail_with(call, ARM_ERR_PAGE_CAP, err.buf);
 		goto out;
 	}
-	if (build_url(c, next, NULL, NULL, &url, &err) < 0) {
-		fail_with(call, ARM_ERR_BAD_RESPONSE, err.buf);
-		goto out;
-	}
 	/* POST lists (policyStates, listDeployments) fetch every page with POST and the body */
-	send_step(call, call->method, url.buf, call->body, call->body_len, 0);
+	send_step(call, call->method, next, call->body, call->body_len, 0);
 out:
-	strbuf_release(&url);
+	free(next);
 	strbuf_release(&err);
 }
 
@@ -637,11 +720,18 @@ static void on_async_status(struct arm_call *call, const struct http_response *h
 		goto out;
 	}
 	if (!strcasecmp(status, "Succeeded")) {
-		if (call->final_url && build_url(c, call->final_url, call->api_version, NULL, &url, &err) == 0) {
+		if (!call->final_url) {
+			finish(call, ARM_OK);
+		} else if (build_url(c, call->final_url, call->api_version, NULL, &url, &err) == 0) {
 			call->phase = PHASE_FINAL_GET;
 			send_step(call, "GET", url.buf, NULL, 0, 0);
 		} else {
-			finish(call, ARM_OK);
+			/* the result lives elsewhere: we cannot say the write took effect */
+			struct strbuf msg = STRBUF_INIT;
+			strbuf_addf(&msg, "the operation succeeded but its result cannot be read: %s",
+				    err.buf);
+			fail_with(call, ARM_ERR_BAD_RESPONSE, msg.buf);
+			strbuf_release(&msg);
 		}
 	} else if (!strcasecmp(status, "Failed") || !strcasecmp(status, "Canceled")) {
 		json_t *e = json_object_get(body, "error");
@@ -676,6 +766,7 @@ static void on_http_done(struct http_response *hr, void *data)
 	call->resp.status = hr->status;
 	set_header_copy(&call->resp.request_id, hr, "x-ms-request-id");
 	set_header_copy(&call->resp.location, hr, "Location");
+	call->resp.server_time_s = server_time_of(hr);
 	free(call->resp.error.request_id);
 	call->resp.error.request_id = call->resp.request_id ? xstrdup(call->resp.request_id) : NULL;
 	set_header_copy(&call->resp.error.correlation_id, hr, "x-ms-correlation-request-id");
@@ -691,6 +782,15 @@ static void on_http_done(struct http_response *hr, void *data)
 	}
 	if (hr->status < 200 || hr->status > 299) {
 		arm_error_parse(&call->resp.error, hr->body.buf, hr->body.len);
+		if (hr->status >= 300 && hr->status <= 399 && !call->resp.error.code) {
+			const char *to = http_response_header(hr, "Location");
+			free(call->resp.error.message);
+			strbuf_addf(&err, "the server answered with a redirect to '%s', which policyctl "
+				    "does not follow (Azure Resource Manager never redirects): check "
+				    "that [cloud] arm_endpoint is the Resource Manager URL itself",
+				    to ? to : "(no Location)");
+			call->resp.error.message = strbuf_detach(&err, NULL);
+		}
 		finish(call, ARM_ERR_HTTP);
 		goto out;
 	}

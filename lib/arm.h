@@ -96,6 +96,8 @@ struct arm_response {
 	struct arm_error error;  /* filled when result != ARM_OK */
 	char *request_id;        /* x-ms-request-id of the final response (owned) */
 	char *location;          /* Location header of the final response (owned) */
+	long long server_time_s; /* the final response's Date header as Unix seconds (the
+				  * server's clock: Azure judges expiries by it); 0 when absent */
 	unsigned tries;          /* HTTP attempts spent, all pages and polls included */
 	unsigned pages;          /* pages fetched (lists) or polls made (LROs) */
 	long elapsed_ms;
@@ -225,6 +227,25 @@ enum arm_result arm_post(struct arm_client *client, const char *path, const json
 enum arm_result arm_list(struct arm_client *client, const char *method, const char *path,
 			 const json_t *body, const struct arm_call_options *opts,
 			 struct arm_response *resp);
+
+/*
+ * Reads one page of a list response (body borrowed): *items is its "value" array (borrowed
+ * from body; NULL when absent), *next_url the nextLink (or @odata.nextLink) made into the URL
+ * to fetch next (new; NULL on the last page). A link that leaves arm_endpoint's origin would
+ * carry the token elsewhere: ARM_ERR_BAD_RESPONSE with err set (and *items NULL), as for a
+ * body that is not an object with a 'value' array. Exposed for tests and fuzzing.
+ */
+enum arm_result arm_page_parse(const json_t *body, const char *arm_endpoint, json_t **items,
+			       char **next_url, struct strbuf *err);
+
+/*
+ * The wait before the next poll of a long-running operation: the Retry-After value (borrowed,
+ * may be NULL; seconds or an HTTP-date relative to now_s), else interval_ms (0 = 5 s),
+ * clamped to at least 1 s (or interval_ms when that is shorter) and at most 2 minutes. A
+ * Retry-After of 0, a date in the past or 10^17 seconds therefore never makes the loop spin
+ * or overflow.
+ */
+long arm_lro_poll_delay_ms(const char *retry_after, long interval_ms, long long now_s);
 
 /* The api-version for the resource type path names (case-insensitive); static string or NULL. */
 const char *arm_api_version(const char *path);

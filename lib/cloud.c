@@ -81,7 +81,8 @@ int cloud_init(struct cloud *cloud, const struct config *cfg, struct strbuf *err
 		return -1;
 	}
 	if (http_check_url(cloud->authority_host, err) < 0) {
-		strbuf_addstr(err, " (authority host)");
+		strbuf_addstr(err, cfg->cloud_authority_host ? " ([cloud] authority_host)"
+				   : env_authority ? " (AZURE_AUTHORITY_HOST)" : " (authority host)");
 		return -1;
 	}
 	return 0;

@@ -114,13 +114,60 @@ static int is_guid(const char *s)
 	return 1;
 }
 
-/* Azure's rule for policy resource names: no <>*%&:\?.+/ and no trailing space. */
+/*
+ * Length of the well-formed UTF-8 sequence at s (1-4), or 0 when it is not one (overlong,
+ * surrogate, beyond U+10FFFF, truncated).
+ */
+static size_t utf8_sequence(const unsigned char *s)
+{
+	unsigned cp;
+	size_t n, i;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * Azure's rules for policy resource names, as ARM enforces them in a URL path segment:
+ * 1-128 characters of valid UTF-8, none of <>*%&:\?.+/#, no white space and no control
+ * characters (C0, DEL, C1). A name that breaks them renders fine but fails later with
+ * "invalid url" or lands in a file name the manifest cannot list.
+ */
 static int is_policy_name(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
-	if (!n || n > 128 || s[n - 1] == ' ')
+	if (!n || n > 128)
 		return 0;
-	return strpbrk(s, "<>*%&:\\?.+/") == NULL;
+	while (*p) {
+		size_t len = utf8_sequence(p);
+		if (!len)
+			return 0;
+		if (len == 1 && (*p <= 0x20 || *p == 0x7f || strchr("<>*%&:\\?.+/#", *p)))
+			return 0;
+		if (len == 2 && p[0] == 0xc2 && p[1] <= 0x9f) /* C1 controls */
+			return 0;
+		if (len == 2 && p[0] == 0xc2 && p[1] == 0xa0) /* no-break space */
+			return 0;
+		p += len;
+	}
+	return 1;
 }
 
 /* Management group ids: up to 90 of letters, digits, - _ ( ) . and no trailing period. */
@@ -345,7 +392,8 @@ expected:
 		strbuf_addstr(err, "expected an https:// URL (http:// only to a loopback address)");
 		break;
 	case T_NAME:
-		strbuf_addstr(err, "expected 1-128 characters without <>*%&:\\?.+/ or a trailing space");
+		strbuf_addstr(err, "expected 1-128 characters of valid UTF-8 without spaces, control "
+			      "characters or any of <>*%&:\\?.+/#");
 		break;
 	case T_MGID:
 		strbuf_addstr(err, "expected a management group id: up to 90 letters, digits, -_().");
@@ -657,6 +705,27 @@ static int validate(struct parse_state *ps)
 	return 0;
 }
 
+/*
+ * A NUL byte would silently cut its line short (inih reads C strings): find one first and
+ * name its line. Leaves the file at its start. 0, or -1 with ps->err set.
+ */
+static int find_nul(struct parse_state *ps)
+{
+	unsigned line = 1;
+	int c;
+	while ((c = getc(ps->file)) != EOF) {
+		if (c == '\n') {
+			line++;
+		} else if (!c) {
+			strbuf_addf(&ps->err, "%s:%u: NUL byte: expected a text file (is this "
+				    "the config, and is it saved as UTF-8?)", ps->path, line);
+			return -1;
+		}
+	}
+	rewind(ps->file);
+	return 0;
+}
+
 enum config_result config_load(struct config *cfg, const char *path, struct strbuf *err)
 {
 	struct parse_state ps = { 0 };
@@ -672,9 +741,15 @@ enum config_result config_load(struct config *cfg, const char *path, struct strb
 	}
 	ps.cfg = cfg;
 	ps.path = path;
+	strbuf_init(&ps.err, 0);
+	if (find_nul(&ps) < 0) {
+		fclose(ps.file);
+		strbuf_add(err, ps.err.buf, ps.err.len);
+		strbuf_release(&ps.err);
+		return CONFIG_ERR_INVALID;
+	}
 	slash = strrchr(path, '/');
 	ps.dir = slash ? xstrndup(path, (size_t)(slash - path)) : NULL;
-	strbuf_init(&ps.err, 0);
 
 	rc = ini_parse_stream(read_line, &ps, handle_key, &ps);
 	/* inih reports its first syntax error only at the end: it wins when it came first */

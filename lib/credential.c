@@ -7,6 +7,7 @@
  * authority's error code and description, never from what we sent.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -30,6 +31,16 @@
 #include "lib/banned.h"
 
 #define REFRESH_MARGIN_S 300
+/*
+ * What a token endpoint says about expiry is bounded: a token counts as living at least 2 s
+ * (refreshed after 1 s: at most one token request a second, never one per call) whatever
+ * expires_in says (0, negative), and at most a day; a 401 still invalidates it at once.
+ * Without a readable expiry (absent, not a number) it counts as ten minutes. Short but real
+ * lifetimes (armsim's 2 s tokens) are honoured.
+ */
+#define TOKEN_MIN_LIFE_S 2
+#define TOKEN_MAX_LIFE_S 86400
+#define TOKEN_UNKNOWN_LIFE_S 600
 #define SECRET_CAP 65536
 #define IMDS_URL "http://169.254.169.254/metadata/identity/oauth2/token"
 
@@ -299,7 +310,7 @@ static enum credential_result setup_managed(struct credential *cred, const struc
 	}
 	if (endpoint) {
 		struct strbuf check = STRBUF_INIT;
-		if (http_check_url(endpoint, &check) < 0) {
+		if (http_check_identity_url(endpoint, &check) < 0) {
 			strbuf_addf(err, "managed identity: IDENTITY_ENDPOINT: %s", check.buf);
 			strbuf_release(&check);
 			return CREDENTIAL_ERR_CONFIG;
@@ -591,6 +602,9 @@ static void fetch(struct credential *cred, const char *method, const char *url,
 	/* a token request changes nothing: resending it is safe; a probe with its own short
 	 * timeout (the metadata endpoint) is asked once */
 	req.flags = HTTP_IDEMPOTENT | (timeout_ms ? HTTP_NO_RETRY : 0);
+	/* the metadata address's plain-HTTP exception is for this one kind of request only */
+	if (cred->kind == CREDENTIAL_MANAGED_IDENTITY)
+		req.flags |= HTTP_IDENTITY_ENDPOINT;
 	http_engine_submit(cred->engine, &req, on_fetch_done, f);
 	while (!f->done)
 		http_engine_run(cred->engine, -1);
@@ -605,37 +619,81 @@ static void add_form(struct strbuf *sb, const char *name, const char *value)
 	strbuf_add_urlencoded(sb, value);
 }
 
+long long credential_bound_expiry(long long expires_at, long long now)
+{
+	if (expires_at < now + TOKEN_MIN_LIFE_S)
+		return now + TOKEN_MIN_LIFE_S;
+	if (expires_at > now + TOKEN_MAX_LIFE_S)
+		return now + TOKEN_MAX_LIFE_S;
+	return expires_at;
+}
+
+/* A JSON integer or numeric string as whole seconds (saturating); 0 when it is neither. */
+static int seconds_of(const json_t *j, long long *out)
+{
+	const char *s, *p;
+	long long v = 0;
+	if (json_is_integer(j)) {
+		*out = json_integer_value(j);
+		return 1;
+	}
+	if (!json_is_string(j))
+		return 0;
+	s = json_string_value(j);
+	p = s;
+	if (*p == '-')
+		p++;
+	if (!*p)
+		return 0;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		v = v > (LLONG_MAX - 9) / 10 ? LLONG_MAX : v * 10 + (*p - '0');
+	}
+	*out = *s == '-' ? -v : v;
+	return 1;
+}
+
+enum credential_result credential_parse_token(const char *text, size_t len, long long now,
+					      char **token, long long *expires_at)
+{
+	json_t *root = json_loadb(text, len, 0, NULL);
+	const char *t = json_string_value(json_object_get(root, "access_token"));
+	long long v, expires = now + TOKEN_UNKNOWN_LIFE_S;
+
+	if (!t || !*t) {
+		json_decref(root);
+		return CREDENTIAL_ERR_TRANSPORT;
+	}
+	/* relative seconds (Entra ID) or absolute Unix seconds (managed identity, CLI) */
+	if (seconds_of(json_object_get(root, "expires_in"), &v))
+		expires = v > TOKEN_MAX_LIFE_S ? now + TOKEN_MAX_LIFE_S
+			: v < -TOKEN_MAX_LIFE_S ? now - TOKEN_MAX_LIFE_S : now + v;
+	else if (seconds_of(json_object_get(root, "expires_on"), &v))
+		expires = v;
+	*token = xstrdup(t);
+	*expires_at = credential_bound_expiry(expires, now);
+	json_decref(root);
+	return CREDENTIAL_OK;
+}
+
 /* Reads {"access_token", "expires_in" | "expires_on"} from a token endpoint's body. */
 static enum credential_result take_token(struct credential *cred, const char *text, size_t len,
 					 struct strbuf *err)
 {
-	json_t *root = json_loadb(text, len, 0, NULL);
-	const char *token = json_string_value(json_object_get(root, "access_token"));
-	json_t *in = json_object_get(root, "expires_in"), *on = json_object_get(root, "expires_on");
-	long long now = (long long)time(NULL), expires = now + 3600;
-	enum credential_result ret = CREDENTIAL_ERR_TRANSPORT;
+	char *token = NULL;
+	long long expires;
 
-	if (!token || !*token) {
+	if (credential_parse_token(text, len, (long long)time(NULL), &token, &expires)) {
 		strbuf_addf(err, "%s: the token endpoint answered without an access_token",
 			    kind_names[cred->kind]);
-		goto out;
+		return CREDENTIAL_ERR_TRANSPORT;
 	}
 	msg_add_secret(token);
-	if (json_is_integer(in))
-		expires = now + json_integer_value(in);
-	else if (json_is_string(in))
-		expires = now + strtoll(json_string_value(in), NULL, 10);
-	else if (json_is_integer(on))
-		expires = json_integer_value(on);
-	else if (json_is_string(on))
-		expires = strtoll(json_string_value(on), NULL, 10);
 	free(cred->token);
-	cred->token = xstrdup(token);
+	cred->token = token;
 	cred->expires_at = expires;
-	ret = CREDENTIAL_OK;
-out:
-	json_decref(root);
-	return ret;
+	return CREDENTIAL_OK;
 }
 
 static enum credential_result token_error(struct credential *cred, struct fetch *f,
@@ -1007,6 +1065,7 @@ enum credential_result credential_get_token(struct credential *cred, const char 
 	}
 	if (ret != CREDENTIAL_OK)
 		return ret;
+	cred->expires_at = credential_bound_expiry(cred->expires_at, now);
 	free(cred->token_resource);
 	cred->token_resource = xstrdup(resource);
 	/* five minutes early, or halfway for a token that lives less than ten minutes */

@@ -80,6 +80,17 @@ enum credential_result credential_get_token(struct credential *cred, const char 
 enum credential_result credential_check(struct credential *cred, const char *resource,
 					struct strbuf *err);
 
+/*
+ * Reads a token endpoint's answer ({"access_token", "expires_in" | "expires_on"}, numbers or
+ * numeric strings) at Unix time now. Returns CREDENTIAL_OK with *token (new; the caller
+ * registers it as a secret) and *expires_at bounded by credential_bound_expiry, or
+ * CREDENTIAL_ERR_TRANSPORT when there is no access_token. Exposed for tests and fuzzing.
+ */
+enum credential_result credential_parse_token(const char *text, size_t len, long long now,
+					      char **token, long long *expires_at);
+/* expires_at clamped to [now + 2 s, now + 1 day]: at most one token request a second. */
+long long credential_bound_expiry(long long expires_at, long long now);
+
 /* Forgets the cached token (after a 401) so the next get fetches a new one. */
 void credential_invalidate(struct credential *cred);
 

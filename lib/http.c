@@ -26,6 +26,8 @@
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
+/* the instance metadata service (managed identity on a VM) */
+#define IMDS_HOST "169.254.169.254"
 #define MAX_HEADERS 256
 
 enum task_kind {
@@ -73,6 +75,7 @@ struct task {
 	int auth_retried;
 	int has_response;           /* the last attempt got an HTTP status */
 	enum http_result preset;    /* != HTTP_OK: complete with this without sending */
+	int local;                  /* loopback or the metadata address: never via a proxy */
 	unsigned tries;
 	struct strbuf error;
 	char curl_error[CURL_ERROR_SIZE];
@@ -203,6 +206,20 @@ int http_parse_retry_after(const char *value, long long now_s, long *ms)
 	return 0;
 }
 
+int http_parse_date(const char *value, long long *unix_s)
+{
+	time_t when;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (!isalpha((unsigned char)*value))
+		return -1; /* the three forms start with a weekday name */
+	when = curl_getdate(value, NULL);
+	if (when == (time_t)-1)
+		return -1;
+	*unix_s = (long long)when;
+	return 0;
+}
+
 static int host_is_loopback(const char *host)
 {
 	if (!strcasecmp(host, "localhost") || !strcmp(host, "[::1]") || !strcmp(host, "::1"))
@@ -217,7 +234,11 @@ static int host_is_loopback(const char *host)
 	return 0;
 }
 
-int http_check_url(const char *url, struct strbuf *err)
+/*
+ * The URL rule: https://, or http:// to loopback (and, with allow_imds, the metadata address).
+ * *local (may be NULL) says whether the host is loopback or the metadata address.
+ */
+static int check_url(const char *url, int allow_imds, int *local, struct strbuf *err)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL;
@@ -229,11 +250,14 @@ int http_check_url(const char *url, struct strbuf *err)
 		strbuf_addf(err, "invalid url '%s'", url);
 		goto out;
 	}
+	if (local)
+		*local = host_is_loopback(host) || !strcmp(host, IMDS_HOST);
 	if (!strcasecmp(scheme, "https")) {
 		ret = 0;
 	} else if (!strcasecmp(scheme, "http")) {
-		/* the instance metadata service only speaks plain HTTP, on a link-local address */
-		if (host_is_loopback(host) || !strcmp(host, "169.254.169.254"))
+		/* the instance metadata service only speaks plain HTTP, on a link-local address;
+		 * only the managed-identity token request may go there */
+		if (host_is_loopback(host) || (allow_imds && !strcmp(host, IMDS_HOST)))
 			ret = 0;
 		else
 			strbuf_addf(err, "refusing plain http to '%s': use https "
@@ -246,6 +270,16 @@ out:
 	curl_free(host);
 	curl_url_cleanup(u);
 	return ret;
+}
+
+int http_check_url(const char *url, struct strbuf *err)
+{
+	return check_url(url, 0, NULL, err);
+}
+
+int http_check_identity_url(const char *url, struct strbuf *err)
+{
+	return check_url(url, 1, NULL, err);
 }
 
 /* ---- the wait heap ---- */
@@ -373,10 +407,19 @@ static int is_due(const struct task *t, long long now)
 	return t->not_before < now;
 }
 
+long long http_add_ms(long long now, long long delta_ms)
+{
+	if (delta_ms > 0 && now > LLONG_MAX - delta_ms)
+		return LLONG_MAX;
+	if (delta_ms < 0 && now < LLONG_MIN - delta_ms)
+		return LLONG_MIN;
+	return now + delta_ms;
+}
+
 /* The not-before of a task delayed by delay_ms from now; 0 (always due) for no delay. */
 static long long not_before_after(long long now, long delay_ms)
 {
-	return delay_ms > 0 ? now + delay_ms : 0;
+	return delay_ms > 0 ? http_add_ms(now, delay_ms) : 0;
 }
 
 static void schedule(struct http_engine *e, struct task *t, long long now)
@@ -629,8 +672,11 @@ void http_engine_submit(struct http_engine *e, const struct http_request *req,
 	t->engine = e;
 	t->seq = ++e->seq;
 	t->submitted = now;
-	t->deadline = now + (req->timeout_ms > 0 ? req->timeout_ms : e->request_timeout_ms);
+	t->deadline = http_add_ms(now, req->timeout_ms > 0 ? req->timeout_ms : e->request_timeout_ms);
 	t->not_before = not_before_after(now, req->delay_ms);
+	/* a delay past the deadline wakes the task at its deadline, which fails it unsent */
+	if (t->not_before > t->deadline)
+		t->not_before = t->deadline;
 	t->method = xstrdup(req->method ? req->method : "GET");
 	t->url = xstrdup(req->url ? req->url : "");
 	for (i = 0; req->headers && req->headers[i]; i++)
@@ -655,7 +701,7 @@ void http_engine_submit(struct http_engine *e, const struct http_request *req,
 	t->data = data;
 	strbuf_init(&t->body_in, 0);
 	strbuf_init(&t->error, 0);
-	if (http_check_url(t->url, &t->error) < 0) {
+	if (check_url(t->url, !!(t->flags & HTTP_IDENTITY_ENDPOINT), &t->local, &t->error) < 0) {
 		t->preset = HTTP_ERR_INSECURE;
 		t->not_before = 0;
 	}
@@ -809,6 +855,10 @@ static int start_attempt(struct http_engine *e, struct task *t, long long now)
 	curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* http_proxy/https_proxy/all_proxy must never see loopback or metadata traffic (plain
+	 * HTTP with the managed-identity header or a bearer token): "" means no proxy */
+	if (t->local)
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
 	/* verification is never turned off; these restate the defaults so nothing can drift */
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -944,8 +994,10 @@ static void finish_attempt(struct http_engine *e, struct task *t, CURLcode code)
 				if (end == v || remaining < 0)
 					remaining = -1;
 			}
+			/* the bucket never waits longer than a request would */
 			ratelimit_complete(t->bucket, now, remaining,
-					   throttled ? (ra >= 0 ? ra : 1000) : -1);
+					   throttled ? (ra < 0 ? 1000 : ra > e->retry_after_cap_ms
+							? e->retry_after_cap_ms : ra) : -1);
 			t->holds_token = 0;
 		}
 		if (msg_verbosity() >= MSG_VERBOSE)
@@ -997,7 +1049,7 @@ static void finish_attempt(struct http_engine *e, struct task *t, CURLcode code)
 	if (retry && !(t->flags & HTTP_NO_RETRY) && t->tries < e->max_tries) {
 		if (wait < 0)
 			wait = http_backoff_ms(t->tries, e->backoff_base_ms, e->backoff_cap_ms, &e->rng);
-		if (wait <= e->retry_after_cap_ms && now + wait < t->deadline) {
+		if (wait <= e->retry_after_cap_ms && http_add_ms(now, wait) < t->deadline) {
 			t->not_before = now + wait;
 			schedule(e, t, now);
 			return;

@@ -17,8 +17,10 @@
  * in curl_multi_poll, never in sleep.
  *
  * TLS verification is always on. ca_file adds trust to the system bundle (it does not replace
- * it). Plain http:// is refused unless the host is loopback (127.0.0.0/8, ::1, localhost) or
- * the managed-identity metadata address 169.254.169.254 (which only speaks HTTP).
+ * it). Plain http:// is refused unless the host is loopback (127.0.0.0/8, ::1, localhost), or
+ * the metadata address 169.254.169.254 (which only speaks HTTP) for a request flagged
+ * HTTP_IDENTITY_ENDPOINT. Requests to loopback and the metadata address never go through a
+ * proxy (http_proxy and friends), which would otherwise see their headers in clear.
  *
  * With -v every attempt logs one line out and one line back (method, URL, status, bytes, time,
  * try); request headers (Authorization) and bodies are never logged.
@@ -54,6 +56,8 @@ enum http_request_flags {
 	HTTP_NO_RETRY = 1 << 1, /* one attempt only, whatever happens */
 	HTTP_AUTHORIZE = 1 << 2, /* call the engine's authorize hook before each attempt; a 401
 				  * invalidates the token once and retries */
+	HTTP_IDENTITY_ENDPOINT = 1 << 3, /* a managed-identity token request: plain http:// to
+					  * the metadata address 169.254.169.254 is allowed */
 };
 
 struct http_header {
@@ -185,8 +189,19 @@ void http_engine_stats(const struct http_engine *engine, struct http_stats *out)
  */
 int http_parse_retry_after(const char *value, long long now_s, long *ms);
 
-/* 0 when url may be used (https://, or http:// to loopback/IMDS), else -1 with err set. */
+/* Parses an HTTP-date (IMF-fixdate, RFC 850 or asctime) into Unix seconds: 0, or -1. */
+int http_parse_date(const char *value, long long *unix_s);
+
+/*
+ * now + delta_ms, saturating at LLONG_MAX/LLONG_MIN instead of overflowing: a server's
+ * Retry-After of 10^17 s must give "far away", never a time in the past.
+ */
+long long http_add_ms(long long now, long long delta_ms);
+
+/* 0 when url may be used (https://, or http:// to loopback), else -1 with err set. */
 int http_check_url(const char *url, struct strbuf *err);
+/* The same for a managed-identity endpoint: http:// to 169.254.169.254 is allowed too. */
+int http_check_identity_url(const char *url, struct strbuf *err);
 
 /* Whether a status is retried (408, 429, 500, 502, 503, 504). */
 int http_status_is_retryable(long status);

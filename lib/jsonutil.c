@@ -2,6 +2,7 @@
  * jsonutil — shared jansson helpers (see jsonutil.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +58,23 @@ int jsonutil_write_file(const char *path, const json_t *json)
 {
 	struct strbuf tmp = STRBUF_INIT, text = STRBUF_INIT;
 	FILE *f;
-	int ret = -1;
+	int ret = -1, fd;
 
 	strbuf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
 	jsonutil_add_pretty(&text, json);
-	f = fopen(tmp.buf, "wb");
-	if (!f)
+	/* a fresh file: a symlink planted at the temporary name cannot redirect the write */
+	unlink(tmp.buf);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0)
 		goto out;
+	f = fdopen(fd, "wb");
+	if (!f) {
+		int saved = errno;
+		close(fd);
+		unlink(tmp.buf);
+		errno = saved;
+		goto out;
+	}
 	if (fwrite(text.buf, 1, text.len, f) != text.len) {
 		int saved = errno;
 		fclose(f);

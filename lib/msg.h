@@ -5,8 +5,11 @@
  *   policyctl: error: cannot read 'landing-zone.ini': No such file or directory
  * Errors and warnings always print; notes are silenced by -q; debug lines need -v.
  * Every message passes through the redactor: a secret registered with msg_add_secret is
- * replaced by "[REDACTED]" wherever it appears, so a token that slips into an error text
- * still never reaches the terminal or a log. Thread-safe.
+ * replaced by "[REDACTED]" wherever it appears, as given, URL-encoded (%XX, %xx, + for space)
+ * or JSON-escaped, so a token that slips into an error text still never reaches the terminal
+ * or a log. Errors, warnings, notes and debug lines have their control characters escaped
+ * (\e, \r, \xNN; newlines and tabs kept): text quoted from a server cannot drive the
+ * terminal. Thread-safe.
  */
 #ifndef MSG_H
 #define MSG_H
@@ -27,7 +30,11 @@ enum msg_verbosity msg_verbosity(void);
 /* Duplicate messages to a log file too (borrowed FILE, NULL to stop). */
 void msg_set_log(FILE *log);
 
-/* Registers a secret to redact (copied; strings shorter than 6 bytes are ignored). */
+/*
+ * Registers a secret to redact (copied; the empty string is ignored). A secret shorter than 6
+ * bytes is redacted where it stands as a whole word (not inside a longer run of letters,
+ * digits, '-' and '_'), so that "abc" does not blank every word containing it.
+ */
 void msg_add_secret(const char *secret);
 /* Writes s with every registered secret replaced; for output that bypasses msg_*. */
 void msg_redact_into(const char *s, char **out);
@@ -44,8 +51,9 @@ void msg_print(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2,
 
 /*
  * Appends text (borrowed; NULL appends nothing) to sb with every control character (below
- * 0x20, and 0x7f) written as \xNN: for text from the network (error messages, resource ids)
- * shown on a terminal, where an escape sequence could rewrite the screen or fake a line.
+ * 0x20, and 0x7f) written as \xNN, and the UTF-8 C1 controls as \u00NN: for text from the
+ * network (error messages, resource ids) shown on a terminal, where an escape sequence could
+ * rewrite the screen or fake a line (strbuf_add_escaped for counted text).
  */
 void msg_escape_into(struct strbuf *sb, const char *text);
 

@@ -8,6 +8,7 @@
  * (remaining now - remaining then + requests served between) / time between, measured only
  * while the bucket is below its cap (a full bucket hides its refill).
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +181,8 @@ void ratelimit_complete(struct ratelimit_bucket *b, long long now_ms, long remai
 		b->in_flight--;
 	if (retry_after_ms >= 0) {
 		/* a 429 took no token and its header says nothing about refill: no learning */
-		long long until = now_ms + retry_after_ms;
+		long long until = retry_after_ms > LLONG_MAX - now_ms ? LLONG_MAX
+							: now_ms + retry_after_ms;
 		if (until > b->not_before)
 			b->not_before = until;
 		if (b->state == BUCKET_PACED) {

@@ -174,6 +174,25 @@ int strbuf_starts_with(const struct strbuf *sb, const char *prefix)
 	return sb->len >= n && !memcmp(sb->buf, prefix, n);
 }
 
+void strbuf_add_escaped(struct strbuf *sb, const char *s, size_t len, int keep_newlines)
+{
+	size_t i;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (keep_newlines && (c == '\n' || c == '\t')) {
+			strbuf_addch(sb, c);
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_addf(sb, "\\x%02x", c);
+		} else if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9f) {
+			strbuf_addf(sb, "\\u00%02x", (unsigned char)s[i + 1]);
+			i++;
+		} else {
+			strbuf_addch(sb, c);
+		}
+	}
+}
+
 void strbuf_add_urlencoded(struct strbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -120,6 +120,15 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
  */
 void strbuf_add_urlencoded(struct strbuf *sb, const char *s);
 
+/*
+ * Appends len bytes of s (borrowed; text from a server or a file, NUL bytes allowed) with every
+ * control character written as a visible escape: C0 and DEL as \xNN, the C1 controls
+ * U+0080..U+009F (UTF-8 C2 80..C2 9F) as \u00NN, so a terminal never acts on them. Other bytes,
+ * UTF-8 included, are copied. keep_newlines leaves '\n' and '\t' as they are (for multi-line
+ * output of our own). msg_escape_into is the same for a C string.
+ */
+void strbuf_add_escaped(struct strbuf *sb, const char *s, size_t len, int keep_newlines);
+
 /* ---- input a peer or a file controls (these can fail) ---- */
 
 /*

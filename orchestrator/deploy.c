@@ -549,10 +549,28 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 
 enum orch_result orch_plan(struct orch *o)
 {
-	return deploy(o, 1);
+	enum orch_result ret = orch_exemptions_check(o);
+	enum orch_result ex;
+	if (ret)
+		return ret;
+	ret = deploy(o, 1);
+	/* the exemptions' plan is shown even when a policy read failed: it reads apart */
+	if (ret == ORCH_INTERRUPTED || ret == ORCH_TIMEOUT || ret == ORCH_LEDGER)
+		return ret;
+	ex = orch_exemptions_sync(o, 1);
+	return ret ? ret : ex;
 }
 
 enum orch_result orch_apply(struct orch *o)
 {
-	return deploy(o, 0);
+	/* a bad exemption scope stops apply before its first write */
+	enum orch_result ret = orch_exemptions_check(o);
+	if (!ret)
+		ret = deploy(o, 0);
+	/* exemptions name the assignment: only once it is in place */
+	if (!ret)
+		ret = orch_exemptions_sync(o, 0);
+	if (!ret)
+		ret = orch_exemptions_record(o);
+	return ret;
 }

@@ -265,9 +265,12 @@ static enum ledger_result take_lock(const char *path, int *fd_out, struct strbuf
 	int fd = -1;
 
 	strbuf_addf(&lock_path, "%s.lock", path);
-	fd = open(lock_path.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* O_NOFOLLOW: a symlink planted at the lock's name cannot make us truncate its target */
+	fd = open(lock_path.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		strbuf_addf(err, "cannot open '%s': %s", lock_path.buf, strerror(errno));
+		strbuf_addf(err, "cannot open '%s': %s%s", lock_path.buf, strerror(errno),
+			    errno == ELOOP ? " (a symbolic link: policyctl does not follow links "
+			    "for its ledger; remove it)" : "");
 		ret = LEDGER_ERR_IO;
 		goto out;
 	}
@@ -300,6 +303,14 @@ out:
 	return ret;
 }
 
+/* chmod 0600, unless path is a symlink (whose target is not ours to change). */
+static void chmod_plain(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		chmod(path, 0600);
+}
+
 static enum ledger_result open_db(const char *path, int readonly, struct ledger **out,
 				  struct strbuf *err)
 {
@@ -314,9 +325,11 @@ static enum ledger_result open_db(const char *path, int readonly, struct ledger 
 		if (ret)
 			goto out;
 		/* Create with 0600 ourselves: SQLite would use the umask (often 0644). */
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0) {
-			strbuf_addf(err, "cannot create '%s': %s", path, strerror(errno));
+			strbuf_addf(err, "cannot create '%s': %s%s", path, strerror(errno),
+				    errno == ELOOP ? " (a symbolic link: policyctl does not follow "
+				    "links for its ledger; point [run] ledger at the file itself)" : "");
 			ret = LEDGER_ERR_IO;
 			goto out;
 		}
@@ -329,7 +342,7 @@ static enum ledger_result open_db(const char *path, int readonly, struct ledger 
 		goto out;
 	}
 	if (sqlite3_open_v2(path, &l->db,
-			    readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE,
+			    (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOFOLLOW,
 			    NULL) != SQLITE_OK) {
 		strbuf_addf(err, "cannot open ledger '%s': %s", path, ledger_errmsg(l));
 		ret = LEDGER_ERR_IO;
@@ -371,10 +384,10 @@ static enum ledger_result open_db(const char *path, int readonly, struct ledger 
 	if (!readonly) {
 		struct strbuf side = STRBUF_INIT;
 		strbuf_addf(&side, "%s-wal", path);
-		chmod(side.buf, 0600);
+		chmod_plain(side.buf);
 		strbuf_reset(&side);
 		strbuf_addf(&side, "%s-shm", path);
-		chmod(side.buf, 0600);
+		chmod_plain(side.buf);
 		strbuf_release(&side);
 	}
 out:

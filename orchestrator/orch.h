@@ -29,6 +29,8 @@
 #include "lib/deploy_set.h"
 #include "orchestrator/ledger.h"
 
+struct exemption_file; /* orchestrator/exemptions.h */
+
 enum orch_result {
 	ORCH_OK = 0,
 	ORCH_FAILED = 1,      /* some write, task, deployment or verification failed */
@@ -77,6 +79,8 @@ struct orch {
 	long task_slots;              /* remediation tasks this run may hold at once, from the
 				       * preflight's count of others' active tasks; 0: the
 				       * configured max_concurrent_tasks */
+	const struct exemption_file *exemptions; /* borrowed: the checked [exemptions] file that
+				       * plan and apply bring Azure to; NULL: none managed */
 };
 
 
@@ -129,6 +133,44 @@ enum orch_result orch_verify(struct orch *o);
 enum orch_result orch_cancel(struct orch *o);
 /* apply → scan → remediate → track → verify; resumes the phases a killed run had not done. */
 enum orch_result orch_contain(struct orch *o, long timeout_ms);
+
+/*
+ * Exemptions (orchestrator/exempt_sync.c). orch_exemptions_sync brings the assignments'
+ * exemptions to o->exemptions (plan_only: prints create / update with PUT or PATCH and the
+ * differing fields / delete / unchanged / unmanaged and writes nothing); orch_plan and
+ * orch_apply call it after the policy resources. Exemptions without policyctl's marker are
+ * never written. Returns ORCH_OK, ORCH_FAILED (a list or write failed, or a conflict with an
+ * unmanaged exemption of the same id), ORCH_USAGE (a scope outside a management group's
+ * subscriptions), ORCH_INTERRUPTED, ORCH_TIMEOUT, ORCH_LEDGER.
+ */
+enum orch_result orch_exemptions_sync(struct orch *o, int plan_only);
+/*
+ * The file's scopes under a management group assignment, checked against the group's
+ * subscriptions (listed once): orch_plan and orch_apply call it before anything else, so a
+ * bad scope stops apply before its first write. ORCH_OK, ORCH_USAGE (printed as
+ * FILE:ENTRY: ...), or the listing's failure.
+ */
+enum orch_result orch_exemptions_check(struct orch *o);
+/*
+ * Every exemption of o's assignments, managed or not, as a new JSON array in *out (NULL on
+ * failure): objects with name, id, scope, assignmentId, managed, owner, expiresOn, status
+ * ("active", "expiring" within within_ms, "expired", "no expiry", "no owner": judged by the
+ * server's clock, its responses' Date, else this machine's),
+ * category, reason, ticket, entry, members and resources (the ids the last evaluation found
+ * exempt under it). For `exemptions`, and for `inventory` and `report` to show exempt
+ * resources apart from non-compliant ones. Returns ORCH_OK or ORCH_FAILED (message printed),
+ * ORCH_INTERRUPTED, ORCH_TIMEOUT.
+ */
+enum orch_result orch_exemptions_list(struct orch *o, int64_t within_ms, json_t **out);
+/*
+ * Records orch_exemptions_list's view (name, scope, owner, expiresOn, status, managed,
+ * resources) in the run as note "exemptions", for `report`: after apply and after verify.
+ * Nothing without a ledger or in a dry run. Returns ORCH_OK, ORCH_FAILED (the list could
+ * not be read), ORCH_LEDGER, ORCH_INTERRUPTED, ORCH_TIMEOUT.
+ */
+enum orch_result orch_exemptions_record(struct orch *o);
+/* Wall-clock Unix milliseconds (UTC), what expiries are judged against. */
+int64_t orch_wall_ms(void);
 
 
 #endif

@@ -207,9 +207,11 @@ void progress_task_changed(struct progress *p, const struct tracker *tr, size_t 
 	if (!p->out)
 		return;
 	progress_format_duration(now - p->start_ms, elapsed, sizeof(elapsed));
-	strbuf_addf(&sb, "[%s] %s %s: %s, deployments %ld ok, %ld failed, %ld left\n", elapsed,
-		    scope_label(t->scope), t->name, t->state ? t->state : "queued", t->succeeded,
-		    t->failed, remaining_of(t));
+	strbuf_addf(&sb, "[%s] %s %s: ", elapsed, scope_label(t->scope), t->name);
+	/* the state is Azure's text: no escape sequence from it reaches a terminal or a log */
+	msg_escape_into(&sb, t->state ? t->state : "queued");
+	strbuf_addf(&sb, ", deployments %ld ok, %ld failed, %ld left\n", t->succeeded, t->failed,
+		    remaining_of(t));
 	msg_print(p->out, "%s", sb.buf);
 	strbuf_release(&sb);
 }

@@ -11,6 +11,7 @@
 #include "orchestrator/report.h"
 #include "orchestrator/tracker.h"
 #include "lib/jsonutil.h"
+#include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -85,8 +86,9 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 	char started[32], finished[32];
 	const char *key;
 	long t_ok = 0, t_failed = 0, t_active = 0, d_total = 0, d_ok = 0, d_failed = 0;
-	long noncompliant = 0;
+	long noncompliant = 0, exempt = 0;
 	char *note = NULL, *skipped_note = NULL;
+	json_t *exemptions = NULL;
 	struct ledger_sub_counts *sub_counts = NULL;
 	size_t nr_sub_counts = 0;
 
@@ -176,7 +178,9 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 		json_array_append(subs_list, key_val);
 	report_format_time(run.started_ms, started, sizeof(started));
 	report_format_time(run.finished_ms, finished, sizeof(finished));
-	if (note_get(l, run_id, "verified", &note)) {
+	free(note);
+	note = NULL;
+	if (note_get(l, run_id, "exemptions", &note)) {
 		strbuf_addf(err, "cannot read run %lld from the ledger: %s", (long long)run_id,
 			    ledger_errmsg(l));
 		json_decref(task_list);
@@ -184,18 +188,29 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 		json_decref(subs_list);
 		goto out;
 	}
-	if (note_get(l, run_id, "pairs_skipped", &skipped_note)) {
+	exemptions = note ? json_loads(note, 0, NULL) : NULL;
+	if (!json_is_array(exemptions)) {
+		json_decref(exemptions);
+		exemptions = json_array(); /* none recorded (or an unreadable note: shown as none) */
+	}
+	json_array_foreach(exemptions, i, key_val)
+		exempt += (long)json_array_size(json_object_get(key_val, "resources"));
+	free(note);
+	note = NULL;
+	if (note_get(l, run_id, "verified", &note) ||
+	    note_get(l, run_id, "pairs_skipped", &skipped_note)) {
 		strbuf_addf(err, "cannot read run %lld from the ledger: %s", (long long)run_id,
 			    ledger_errmsg(l));
 		json_decref(task_list);
 		json_decref(failure_list);
 		json_decref(subs_list);
+		json_decref(exemptions);
 		goto out;
 	}
 	report = json_pack("{s:{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I},"
 			   " s:{s:I, s:I, s:I, s:I},"
-			   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:s?},"
-			   " s:o, s:o, s:o}",
+			   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s?},"
+			   " s:o, s:o, s:o, s:o}",
 			   "run", "id", (json_int_t)run.id, "uid", run.uid, "command", run.command,
 			   "scope", run.scope, "state", ledger_run_state_name(run.state), "phase", ledger_phase_name(run.phase),
 			   "started", started, "finished", finished,
@@ -209,10 +224,12 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 			   "deployments_failed", (json_int_t)d_failed,
 			   "noncompliant_remaining", (json_int_t)noncompliant,
 			   "verified", (int)(note && !strcmp(note, "yes")),
+			   "exempt_resources", (json_int_t)exempt,
 			   "pairs_skipped", (json_int_t)(skipped_note ? strtoll(skipped_note, NULL, 10) : 0),
 			   "pairs_skipped_reason", skipped_note && strcmp(skipped_note, "0")
 			   ? pairing_decision_reason(PAIRING_SKIP_NOTHING_TO_FIX) : NULL,
-			   "subscriptions", subs_list, "tasks", task_list, "failures", failure_list);
+			   "subscriptions", subs_list, "tasks", task_list, "failures", failure_list,
+			   "exemptions", exemptions);
 	if (!report)
 		strbuf_addstr(err, "cannot build the report");
 out:
@@ -249,16 +266,81 @@ static const char *gets_(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
-/* Markdown table cells must not break the row. */
+/* Bytes of the control character at s (C0, DEL, or a UTF-8 C1 control), 0 for none. */
+static size_t control_len(const char *s)
+{
+	unsigned char c = (unsigned char)s[0], next = (unsigned char)s[1];
+	if (c < 0x20 || c == 0x7f)
+		return 1;
+	return c == 0xc2 && next >= 0x80 && next <= 0x9f ? 2 : 0;
+}
+
+/* Markdown table cells must not break the row; server text must not drive a terminal. */
 static void add_cell(struct strbuf *sb, const char *s, int markdown)
 {
 	for (; *s; s++) {
-		if (markdown && *s == '|')
+		size_t ctl = control_len(s);
+		if (markdown && *s == '|') {
 			strbuf_addstr(sb, "\\|");
-		else if (*s == '\n' || *s == '\r')
+		} else if (*s == '\n' || *s == '\r') {
 			strbuf_addch(sb, ' ');
-		else
+		} else if (ctl) {
+			strbuf_add_escaped(sb, s, ctl, 0);
+			s += ctl - 1;
+		} else {
 			strbuf_addch(sb, *s);
+		}
+	}
+}
+
+/*
+ * The exemptions recorded with the run and the resources they exempt: apart from the
+ * non-compliant ones, with owner and expiry (text from the network escaped).
+ */
+static void render_exempt(const json_t *r, int md, struct strbuf *sb)
+{
+	const json_t *list = json_object_get(r, "exemptions"), *ex, *res, *item;
+	size_t i, j;
+
+	if (!json_array_size(list))
+		return;
+	if (md)
+		strbuf_addf(sb, "\n## Exempt resources (%ld)\n\n| exemption | status | owner | expires |"
+			    " resources |\n|---|---|---|---|---|\n",
+			    geti(json_object_get(r, "totals"), "exempt_resources"));
+	else
+		strbuf_addf(sb, "\nexempt resources: %ld (not counted as non-compliant)\n",
+			    geti(json_object_get(r, "totals"), "exempt_resources"));
+	json_array_foreach(list, i, ex) {
+		res = json_object_get(ex, "resources");
+		if (md) {
+			strbuf_addstr(sb, "| ");
+			add_cell(sb, gets_(ex, "name"), 1);
+			strbuf_addf(sb, " | %s | ", gets_(ex, "status"));
+			add_cell(sb, *gets_(ex, "owner") ? gets_(ex, "owner") : "none", 1);
+			strbuf_addstr(sb, " | ");
+			add_cell(sb, *gets_(ex, "expiresOn") ? gets_(ex, "expiresOn") : "never", 1);
+			strbuf_addstr(sb, " | ");
+			json_array_foreach(res, j, item) {
+				if (j)
+					strbuf_addstr(sb, "<br>");
+				add_cell(sb, json_string_value(item) ? json_string_value(item) : "", 1);
+			}
+			strbuf_addstr(sb, " |\n");
+		} else {
+			strbuf_addstr(sb, "  ");
+			msg_escape_into(sb, gets_(ex, "name"));
+			strbuf_addf(sb, " (%s), owner ", gets_(ex, "status"));
+			msg_escape_into(sb, *gets_(ex, "owner") ? gets_(ex, "owner") : "none");
+			strbuf_addstr(sb, ", expires ");
+			msg_escape_into(sb, *gets_(ex, "expiresOn") ? gets_(ex, "expiresOn") : "never");
+			strbuf_addch(sb, '\n');
+			json_array_foreach(res, j, item) {
+				strbuf_addstr(sb, "    exempt ");
+				msg_escape_into(sb, json_string_value(item) ? json_string_value(item) : "");
+				strbuf_addch(sb, '\n');
+			}
+		}
 	}
 }
 
@@ -324,6 +406,7 @@ static void render_text(const json_t *r, int md, struct strbuf *sb)
 			    geti(tot, "deployments_succeeded"), geti(tot, "deployments_failed"),
 			    geti(tot, "noncompliant_remaining"),
 			    json_array_size(json_object_get(r, "failures")));
+	render_exempt(r, md, sb);
 	if (!json_array_size(json_object_get(r, "failures"))) {
 		strbuf_addstr(sb, md ? "\nNo failures.\n" : "\nno failures\n");
 		return;

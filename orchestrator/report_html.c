@@ -14,7 +14,7 @@
  *   non-compliant now after verification: what the fresh scan still found; before it:
  *                     found - succeeded
  *   at risk now       the non-compliant now (until the inventory tells exposed sites apart)
- *   exempt            not recorded yet: shown as a dash
+ *   exempt            resources the recorded exemptions cover (a dash when none recorded)
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -114,7 +114,15 @@ static void write_headline(const struct page *pg)
 	snprintf(delta, sizeof(delta), "+%ld since the run started, of %ld found non-compliant",
 		 ok, found);
 	card(sb, "compliant", "Compliant now", value, delta, "good");
-	card(sb, "exempt", "Exempt", "&mdash;", "not recorded yet", "neutral");
+	if (json_array_size(json_object_get(pg->report, "exemptions"))) {
+		snprintf(value, sizeof(value), "%ld", geti(tot, "exempt_resources"));
+		snprintf(delta, sizeof(delta), "under %zu exemption%s, not counted as non-compliant",
+			 json_array_size(json_object_get(pg->report, "exemptions")),
+			 json_array_size(json_object_get(pg->report, "exemptions")) == 1 ? "" : "s");
+		card(sb, "exempt", "Exempt", value, delta, "neutral");
+	} else {
+		card(sb, "exempt", "Exempt", "&mdash;", "no exemption recorded", "neutral");
+	}
 	snprintf(value, sizeof(value), "%ld", now);
 	snprintf(delta, sizeof(delta), "sites that still let clients in without a certificate");
 	card(sb, "atrisk", "At risk now", value, delta, now ? "bad" : "good");

@@ -126,6 +126,14 @@ enum orch_result orch_verify(struct orch *o)
 		else if (st->noncompliant || st->failed)
 			ret = ORCH_FAILED;
 	}
+	/* the exempt resources after the fresh scan, shown apart from the non-compliant ones */
+	if (ret == ORCH_OK || ret == ORCH_FAILED) {
+		enum orch_result ex = orch_exemptions_record(o);
+		if (ex && ret == ORCH_OK)
+			ret = ex;
+		else if (ex == ORCH_LEDGER)
+			ret = ORCH_LEDGER;
+	}
 	orch_phase_leave(&st->ph);
 	return ret;
 }

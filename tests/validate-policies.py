@@ -216,6 +216,8 @@ def unescape(value):
 
 def check_arm_template(authz, out, rest_bodies):
     for name in sorted(os.listdir(out)):
+        if name.startswith("."):  # .policyctl-files: the render's own file list
+            continue
         path = os.path.join(out, name)
         template = load(path)
         level = "managementGroup" if "managementGroup" in template["$schema"] else "subscription"

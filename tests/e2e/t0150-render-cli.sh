@@ -60,8 +60,8 @@ for format in rest arm-template epac; do
 	expect_exit 0 "$POLICYCTL" -q -c lz.ini render --format "$format" --out "b-$format"
 	diff -r "a-$format" "b-$format" || fail "two renders of $format differ"
 done
-# 2-space indent and a final newline in every file
-for f in $(find a-rest a-arm-template a-epac -type f); do
+# 2-space indent and a final newline in every JSON file (.policyctl-files is a plain list)
+for f in $(find a-rest a-arm-template a-epac -type f -name '*.json'); do
 	[ "$(tail -c 1 "$f" | od -An -c | tr -d ' ')" = '\n' ] || fail "'$f' does not end in a newline"
 	sed -n 2p "$f" | grep -q '^  "' || fail "'$f' is not 2-space indented"
 done

@@ -326,6 +326,12 @@ def run():
                                    "metadata": {"reason": "contract test"}}}, tok)
     check("PolicyExemptions_CreateOrUpdate", s, h, b, 201, None, write=True)
     spec_check("spec: PolicyExemption", "policyExemptions.json", "PolicyExemption", b)
+    s, h, b = call("PATCH", authz + "policyExemptions/naming-waiver?api-version=2024-12-01-preview",
+                   {"properties": {"assignmentScopeValidation": "DoNotValidate",
+                                   "resourceSelectors": [{"name": "eu", "selectors": [
+                                       {"kind": "resourceLocation", "in": ["westeurope"]}]}]}}, tok)
+    check("PolicyExemptions_Update", s, h, b, 200, None, write=True)
+    spec_check("spec: PolicyExemption (PATCH)", "policyExemptions.json", "PolicyExemption", b)
     s, h, b = call("GET", authz + "policyExemptions?api-version=2024-12-01-preview", token=tok)
     spec_check("spec: PolicyExemptionListResult", "policyExemptions.json", "PolicyExemptionListResult", b)
     s, h, b = call("GET", authz + "policyDefinitions?api-version=2025-03-01", token=tok)

@@ -14,10 +14,10 @@ V=api-version=2021-10-01
 D="/subscriptions/$SMALL_SUB/providers/Microsoft.Authorization/policyDefinitions"
 rule() { echo "{\"properties\":{\"mode\":\"Indexed\",\"policyRule\":{\"if\":$1,\"then\":{\"effect\":\"audit\"}}}}"; }
 
-arm PUT "$D/bad-fn?api-version=2021-06-01" "$(rule '{"value":"[utcNow()]","equals":"x"}')"
+arm PUT "$D/bad-fn?api-version=2021-06-01" "$(rule '{"value":"[newGuid()]","equals":"x"}')"
 assert_eq 400 "$STATUS" "unsupported function"
 assert_eq InvalidPolicyRule "$(error_code)" "unsupported function code"
-assert_eq "The policy definition 'bad-fn' rule is invalid: expression '[utcNow()]': unsupported template function 'utcNow' (in value)" \
+assert_eq "The policy definition 'bad-fn' rule is invalid: expression '[newGuid()]': unsupported template function 'newGuid' (in value)" \
 	"$(json "$WORK/body" .error.message)" "unsupported function message"
 arm PUT "$D/bad-op?api-version=2021-06-01" "$(rule '{"field":"kind","almostEquals":"app"}')"
 assert_eq 400 "$STATUS" "unsupported operator"

@@ -109,6 +109,44 @@ static void test_parse_body_names_the_request(void **state)
 	strbuf_release(&err);
 }
 
+/* A nextLink becomes the next URL only while it stays on the ARM endpoint. */
+static void test_page_parse_links(void **state)
+{
+	static const struct {
+		const char *body;
+		enum arm_result result;
+		const char *next;
+	} cases[] = {
+		{ "{\"value\":[1],\"nextLink\":\"https://arm.example/subscriptions?api-version=2022-12-01&$skiptoken=a\"}",
+		  ARM_OK, "https://arm.example/subscriptions?api-version=2022-12-01&$skiptoken=a" },
+		{ "{\"value\":[],\"@odata.nextLink\":\"https://ARM.example/subscriptions?$skiptoken=b\"}",
+		  ARM_OK, "https://ARM.example/subscriptions?$skiptoken=b&api-version=2022-12-01" },
+		{ "{\"value\":[],\"nextLink\":\"https://arm.example@evil.example/x\"}", ARM_ERR_BAD_RESPONSE, NULL },
+		{ "{\"value\":[],\"nextLink\":\"https://arm.example.evil.example/x\"}", ARM_ERR_BAD_RESPONSE, NULL },
+		{ "{\"value\":[],\"nextLink\":\"http://arm.example/subscriptions\"}", ARM_ERR_BAD_RESPONSE, NULL },
+		{ "{\"value\":[],\"nextLink\":null}", ARM_OK, NULL },
+		{ "{\"value\":{}}", ARM_ERR_BAD_RESPONSE, NULL },
+		{ "[]", ARM_ERR_BAD_RESPONSE, NULL },
+	};
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *body = json_loads(cases[i].body, JSON_DECODE_ANY, NULL), *items = NULL;
+		struct strbuf err = STRBUF_INIT;
+		char *next = NULL;
+		assert_int_equal(arm_page_parse(body, "https://arm.example", &items, &next, &err),
+				 cases[i].result);
+		if (cases[i].next)
+			assert_string_equal(next, cases[i].next);
+		else
+			assert_null(next);
+		assert_true(cases[i].result == ARM_OK ? err.len == 0 : err.len > 0 && !items);
+		free(next);
+		json_decref(body);
+		strbuf_release(&err);
+	}
+}
+
 /* ---- a scripted ARM on loopback ---- */
 
 #define SECRET "unit-test-secret-Zq81"
@@ -117,7 +155,7 @@ static void test_parse_body_names_the_request(void **state)
 static struct MHD_Daemon *daemon_handle;
 static char base_url[64];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static int op_polls, loc_polls, token_requests, writes_seen;
+static int op_polls, loc_polls, token_requests, writes_seen, zero_polls, huge_polls;
 static char last_client_id[64], last_correlation[64], last_agent[64], last_method[16];
 static int token_form_ok;
 
@@ -212,6 +250,31 @@ static enum MHD_Result handler(struct MHD_Connection *conn, const char *url, con
 		} else {
 			ret = reply(conn, 200, "{\"name\":\"app\",\"properties\":{\"clientCertEnabled\":true}}", NULL, NULL);
 		}
+	} else if (!strncmp(url, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/", 66)) {
+		/* hostile LROs: sites/zero and sites/huge poll /op/<name>; sites/moved ends on a
+		 * Location at another host */
+		const char *name = url + 66;
+		char loc[256];
+		snprintf(loc, sizeof(loc), "%s/op/%s?api-version=2022-03-01", base_url,
+			 !strcmp(name, "moved") ? "1" : name);
+		ret = !strcmp(name, "moved")
+			? scripted_reply(conn, 202, "", "Azure-AsyncOperation", loc,
+					 "Location", "https://evil.example/result", NULL)
+			: reply(conn, 202, "", "Azure-AsyncOperation", loc);
+	} else if (!strcmp(url, "/op/zero")) {
+		pthread_mutex_lock(&lock);
+		zero_polls++;
+		pthread_mutex_unlock(&lock);
+		ret = reply(conn, 200, "{\"status\":\"InProgress\"}", "Retry-After", "0");
+	} else if (!strcmp(url, "/op/huge")) {
+		pthread_mutex_lock(&lock);
+		huge_polls++;
+		pthread_mutex_unlock(&lock);
+		ret = reply(conn, 200, "{\"status\":\"InProgress\"}", "Retry-After", "100000000000000000");
+	} else if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/redirect")) {
+		ret = reply(conn, 307, "", "Location", "https://login.example/elsewhere");
+	} else if (!strcmp(url, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/escape")) {
+		ret = reply(conn, 400, "{\"error\":{\"code\":\"Bad\\u001b[2J\",\"message\":\"line one\\nfake: line\\u0007\"}}", NULL, NULL);
 	} else if (!strcmp(url, "/op/1")) {
 		ret = reply(conn, 200, op_polls++ < 2 ? "{\"status\":\"InProgress\"}" : "{\"status\":\"Succeeded\"}",
 			    "Retry-After", "0");
@@ -390,6 +453,101 @@ static void test_lro_async_operation_and_location(void **state)
 	arm_client_free(c);
 }
 
+/*
+ * A Retry-After of 0 must not make the poll loop spin, one of 10^17 s must not overflow into
+ * "now": both are clamped (floor: 1 s or the caller's shorter interval; ceiling: 2 min).
+ */
+static void test_lro_hostile_retry_after(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct arm_call_options o = { 0 };
+	struct arm_response resp;
+	json_t *body = json_pack("{s:{s:b}}", "properties", "clientCertEnabled", 1);
+	(void)state;
+	o.flags = ARM_FOLLOW_LRO;
+	o.lro_interval_ms = 250;
+	o.timeout_ms = 1500;
+	assert_int_equal(arm_put(c, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/zero", body, &o, &resp),
+			 ARM_ERR_TIMEOUT);
+	/* 1.5 s at one poll per 250 ms at most: 7; unclamped this was thousands */
+	assert_in_range(zero_polls, 1, 8);
+	arm_response_release(&resp);
+
+	o.timeout_ms = 1000;
+	assert_int_equal(arm_put(c, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/huge", body, &o, &resp),
+			 ARM_ERR_TIMEOUT);
+	assert_int_equal(huge_polls, 1);
+	arm_response_release(&resp);
+
+	assert_int_equal(arm_lro_poll_delay_ms("0", 0, 1000), 1000);
+	assert_int_equal(arm_lro_poll_delay_ms("0", 10, 1000), 10);
+	assert_int_equal(arm_lro_poll_delay_ms("100000000000000000", 0, 1000), 120000);
+	assert_int_equal(arm_lro_poll_delay_ms("Sun, 06 Nov 1994 08:49:37 GMT", 0, 2000000000), 1000);
+	assert_int_equal(arm_lro_poll_delay_ms("7", 0, 1000), 7000);
+	assert_int_equal(arm_lro_poll_delay_ms(NULL, 0, 1000), 5000);
+	assert_int_equal(arm_lro_poll_delay_ms("soon", 3000, 1000), 3000);
+	json_decref(body);
+	arm_client_free(c);
+}
+
+/* An operation that succeeded but whose result lives on another host is not a success. */
+static void test_lro_final_location_elsewhere(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct arm_call_options o = { 0 };
+	struct arm_response resp;
+	json_t *body = json_pack("{s:{s:b}}", "properties", "clientCertEnabled", 1);
+	(void)state;
+	op_polls = 5; /* /op/1 answers Succeeded at once */
+	o.flags = ARM_FOLLOW_LRO;
+	o.lro_interval_ms = 10;
+	assert_int_equal(arm_put(c, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/moved", body, &o, &resp),
+			 ARM_ERR_BAD_RESPONSE);
+	assert_non_null(strstr(resp.error.message, "evil.example"));
+	assert_non_null(strstr(resp.error.message, "arm_endpoint"));
+	arm_response_release(&resp);
+	json_decref(body);
+	arm_client_free(c);
+}
+
+/* A redirect says what happened and what to do; server text reaches a user escaped. */
+static void test_unclear_and_hostile_errors(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct arm_response resp;
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	assert_int_equal(arm_get(c, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/redirect", NULL, &resp),
+			 ARM_ERR_HTTP);
+	assert_non_null(strstr(resp.error.message, "redirect to 'https://login.example/elsewhere'"));
+	assert_non_null(strstr(resp.error.message, "[cloud] arm_endpoint"));
+	arm_error_format(&resp.error, &sb);
+	assert_non_null(strstr(sb.buf, ": 307 the server answered with a redirect"));
+	assert_null(strstr(sb.buf, "neither"));
+	arm_response_release(&resp);
+	strbuf_reset(&sb);
+
+	assert_int_equal(arm_get(c, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/escape", NULL, &resp),
+			 ARM_ERR_HTTP);
+	arm_error_format(&resp.error, &sb);
+	assert_null(strchr(sb.buf, 0x1b));
+	assert_null(strchr(sb.buf, '\n'));
+	assert_null(strchr(sb.buf, 0x07));
+	assert_non_null(strstr(sb.buf, "400 Bad\\x1b[2J: line one\\x0afake: line\\x07"));
+	arm_response_release(&resp);
+	strbuf_reset(&sb);
+
+	/* a failure on a 200 does not read as "200 <message>" */
+	assert_int_equal(arm_list(c, "GET", "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/leak", NULL, NULL, &resp),
+			 ARM_ERR_BAD_RESPONSE);
+	arm_error_format(&resp.error, &sb);
+	assert_null(strstr(sb.buf, ": 200 "));
+	assert_non_null(strstr(sb.buf, "not the ARM endpoint"));
+	arm_response_release(&resp);
+	strbuf_release(&sb);
+	arm_client_free(c);
+}
+
 static void test_errors_name_the_request(void **state)
 {
 	struct arm_client *c = new_client(0);
@@ -498,10 +656,14 @@ int main(void)
 		cmocka_unit_test(test_api_versions),
 		cmocka_unit_test(test_error_parse_and_format),
 		cmocka_unit_test(test_parse_body_names_the_request),
+		cmocka_unit_test(test_page_parse_links),
 		cmocka_unit_test(test_get_list_pages),
 		cmocka_unit_test(test_ten_thousand_in_sevens),
 		cmocka_unit_test(test_post_list_odata),
 		cmocka_unit_test(test_lro_async_operation_and_location),
+		cmocka_unit_test(test_lro_hostile_retry_after),
+		cmocka_unit_test(test_lro_final_location_elsewhere),
+		cmocka_unit_test(test_unclear_and_hostile_errors),
 		cmocka_unit_test(test_errors_name_the_request),
 		cmocka_unit_test(test_dry_run_sends_no_writes),
 		cmocka_unit_test(test_async_many_and_cancel),

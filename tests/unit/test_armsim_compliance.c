@@ -248,6 +248,53 @@ static void test_filter_parser(void **state)
 	strbuf_release(&out);
 }
 
+/*
+ * A field or value longer than its buffer is refused, not cut short (fuzz target
+ * armsim_filter: a cut call's quote swallowed the rest of the filter on the next parse, and a
+ * cut value matched what the client did not ask for).
+ */
+static void test_filter_refuses_what_does_not_fit(void **state)
+{
+	struct armsim_filter flt;
+	struct strbuf err = STRBUF_INIT, text = STRBUF_INIT;
+	char field[65], value[601];
+	(void)state;
+	memset(field, 'f', 64);
+	field[64] = '\0';
+	memset(value, 'v', 600);
+	value[600] = '\0';
+
+	strbuf_addf(&text, "%s eq 'x'", field);
+	assert_int_equal(armsim_filter_parse(text.buf, &flt, &err), -1);
+	assert_non_null(strstr(err.buf, "field longer than 63 characters"));
+	/* a call's quoted argument the same */
+	strbuf_reset(&text);
+	strbuf_reset(&err);
+	strbuf_addf(&text, "assignedTo('%s') and atScope()", value);
+	assert_int_equal(armsim_filter_parse(text.buf, &flt, &err), -1);
+	assert_non_null(strstr(err.buf, "field longer than 63 characters"));
+	strbuf_reset(&text);
+	strbuf_reset(&err);
+	strbuf_addf(&text, "ResourceId eq '%s'", value);
+	assert_int_equal(armsim_filter_parse(text.buf, &flt, &err), -1);
+	assert_non_null(strstr(err.buf, "value of 'ResourceId' longer than 511 characters"));
+	strbuf_reset(&text);
+	strbuf_reset(&err);
+	strbuf_addf(&text, "ResourceId ne %s", value);
+	assert_int_equal(armsim_filter_parse(text.buf, &flt, &err), -1);
+	assert_non_null(strstr(err.buf, "longer than 511 characters"));
+	/* what fits exactly is kept whole */
+	value[511] = '\0';
+	field[63] = '\0';
+	strbuf_reset(&text);
+	strbuf_addf(&text, "%s eq '%s'", field, value);
+	assert_int_equal(armsim_filter_parse(text.buf, &flt, &err), 0);
+	assert_string_equal(flt.clauses[0].field, field);
+	assert_string_equal(flt.clauses[0].value, value);
+	strbuf_release(&err);
+	strbuf_release(&text);
+}
+
 static void test_parse_iso(void **state)
 {
 	(void)state;
@@ -267,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_deny_refuses_non_compliant_writes),
 		cmocka_unit_test(test_summarize_and_reset),
 		cmocka_unit_test(test_filter_parser),
+		cmocka_unit_test(test_filter_refuses_what_does_not_fit),
 		cmocka_unit_test(test_parse_iso),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

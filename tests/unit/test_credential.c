@@ -38,6 +38,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct strbuf last_form = STRBUF_INIT;
 static char last_identity_header[64];
 static int token_requests;
+static const char *token_answer; /* when set, the app token endpoint's body */
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body)
 {
@@ -59,6 +60,8 @@ static enum MHD_Result handler(struct MHD_Connection *conn, const char *url, con
 	if (!strcmp(url, "/msi/token"))
 		return reply(conn, 200, "{\"access_token\":\"mi-token-123456\",\"expires_on\":\"4102444800\","
 				   "\"resource\":\"x\",\"token_type\":\"Bearer\"}");
+	if (token_answer)
+		return reply(conn, 200, token_answer);
 	if (strstr(body->buf, "client_secret=wrong"))
 		return reply(conn, 401, "{\"error\":\"invalid_client\",\"error_description\":"
 				   "\"AADSTS7000215: Invalid client secret provided.\"}");
@@ -157,6 +160,69 @@ static void test_client_secret_file_and_cache(void **state)
 	assert_int_equal(credential_get_token(cred, cloud.arm_resource, &token, &err), CREDENTIAL_OK);
 	assert_int_equal(token_requests, before + 2);
 	credential_free(cred);
+	cloud_release(&cloud);
+	config_release(&cfg);
+	strbuf_release(&err);
+}
+
+/* expires_in of 0, negative, huge or garbage: at most one token request a second, not one per call. */
+static void test_hostile_expiry_is_bounded(void **state)
+{
+	static const char *const answers[] = {
+		"{\"access_token\":\"exp-token-123456\",\"expires_in\":0}",
+		"{\"access_token\":\"exp-token-123456\",\"expires_in\":-3600}",
+		"{\"access_token\":\"exp-token-123456\",\"expires_in\":\"soon\"}",
+		"{\"access_token\":\"exp-token-123456\",\"expires_in\":\"\"}",
+		"{\"access_token\":\"exp-token-123456\",\"expires_in\":9223372036854775807}",
+		"{\"access_token\":\"exp-token-123456\",\"expires_in\":\"-9223372036854775808\"}",
+		"{\"access_token\":\"exp-token-123456\",\"expires_on\":-5}",
+		"{\"access_token\":\"exp-token-123456\",\"expires_in\":1.5e300}",
+	};
+	struct config cfg;
+	struct cloud cloud;
+	struct strbuf err = STRBUF_INIT;
+	const char *token;
+	char path[128];
+	size_t i;
+	int k;
+	(void)state;
+	make_cfg(&cfg, &cloud, "client-secret");
+	snprintf(path, sizeof(path), "%s/secret-exp", dir);
+	write_file(path, SECRET "\n", 0600);
+	cfg.auth_client_secret_file = xstrdup(path);
+	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		struct credential *cred = NULL;
+		int before;
+		token_answer = answers[i];
+		assert_int_equal(credential_new(&cfg, &cloud, &cred, &err), CREDENTIAL_OK);
+		before = token_requests;
+		for (k = 0; k < 20; k++)
+			assert_int_equal(credential_get_token(cred, cloud.arm_resource, &token, &err),
+					 CREDENTIAL_OK);
+		/* 20 calls in well under a second: one request, two if a second boundary fell between */
+		if (token_requests > before + 2)
+			fail_msg("answer %zu: %d token requests for 20 calls", i, token_requests - before);
+		credential_free(cred);
+	}
+	token_answer = NULL;
+	{
+		static const char zero[] = "{\"access_token\":\"abcdefg\",\"expires_in\":0}";
+		static const char huge[] = "{\"access_token\":\"abcdefg\",\"expires_in\":\"99999999999999999999\"}";
+		static const char hour[] = "{\"access_token\":\"abcdefg\",\"expires_in\":3599}";
+		char *t = NULL;
+		long long exp = 0;
+		assert_int_equal(credential_parse_token(zero, strlen(zero),
+							1000, &t, &exp), CREDENTIAL_OK);
+		assert_int_equal(exp, 1002);
+		free(t);
+		assert_int_equal(credential_parse_token(huge, strlen(huge), 1000, &t, &exp), CREDENTIAL_OK);
+		assert_int_equal(exp, 1000 + 86400);
+		free(t);
+		assert_int_equal(credential_parse_token(hour, strlen(hour),
+							1000, &t, &exp), CREDENTIAL_OK);
+		assert_int_equal(exp, 4599);
+		free(t);
+	}
 	cloud_release(&cloud);
 	config_release(&cfg);
 	strbuf_release(&err);
@@ -385,6 +451,13 @@ static void test_clouds(void **state)
 	assert_string_equal(cloud.arm_endpoint, "https://management.usgovcloudapi.net");
 	assert_string_equal(cloud.authority_host, "https://login.example.us");
 	cloud_release(&cloud);
+	/* the metadata address is no authority: refused from the environment as from the config */
+	setenv("AZURE_AUTHORITY_HOST", "http://169.254.169.254", 1);
+	assert_int_equal(cloud_init(&cloud, &cfg, &err), -1);
+	assert_non_null(strstr(err.buf, "refusing plain http to '169.254.169.254'"));
+	assert_non_null(strstr(err.buf, "AZURE_AUTHORITY_HOST"));
+	cloud_release(&cloud);
+	strbuf_reset(&err);
 	unsetenv("AZURE_AUTHORITY_HOST");
 	free(cfg.cloud_name);
 	cfg.cloud_name = xstrdup("AzureChinaCloud");
@@ -463,6 +536,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_secret_file_and_cache),
+		cmocka_unit_test(test_hostile_expiry_is_bounded),
 		cmocka_unit_test(test_bad_secret_and_missing_file),
 		cmocka_unit_test(test_certificate_assertion_verifies),
 		cmocka_unit_test(test_workload_and_managed_identity),

@@ -55,6 +55,19 @@ static void test_retry_after_dates(void **state)
 	assert_int_equal(ms, 0);
 }
 
+/* The Date header as Unix seconds (the server's clock, for exemption expiries) */
+static void test_parse_date(void **state)
+{
+	long long s = -1;
+	(void)state;
+	assert_int_equal(http_parse_date("Sun, 06 Nov 1994 08:49:37 GMT", &s), 0);
+	assert_int_equal(s, 784111777);
+	assert_int_equal(http_parse_date(" Sun Nov  6 08:49:37 1994", &s), 0);
+	assert_int_equal(s, 784111777);
+	assert_int_equal(http_parse_date("784111777", &s), -1);
+	assert_int_equal(http_parse_date("", &s), -1);
+}
+
 static void test_backoff_full_jitter_bounds(void **state)
 {
 	unsigned long rng = 12345;
@@ -86,8 +99,12 @@ static void test_url_rules(void **state)
 	assert_int_equal(http_check_url("http://127.0.0.1:8080/x", &err), 0);
 	assert_int_equal(http_check_url("http://localhost/x", &err), 0);
 	assert_int_equal(http_check_url("http://[::1]:9/x", &err), 0);
-	assert_int_equal(http_check_url("http://169.254.169.254/metadata", &err), 0);
+	assert_int_equal(http_check_identity_url("http://169.254.169.254/metadata", &err), 0);
 	assert_int_equal(err.len, 0);
+	/* the metadata address is for managed-identity token requests only */
+	assert_int_equal(http_check_url("http://169.254.169.254/metadata", &err), -1);
+	assert_int_equal(http_check_identity_url("http://10.0.0.1/metadata", &err), -1);
+	strbuf_reset(&err);
 	assert_int_equal(http_check_url("http://management.azure.com/x", &err), -1);
 	assert_non_null(strstr(err.buf, "'management.azure.com'"));
 	assert_non_null(strstr(err.buf, "loopback"));
@@ -111,7 +128,7 @@ static void test_url_rules(void **state)
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int hits[MAX_IDS];
 static long long hit_time[MAX_IDS][8];
-static int concurrent, peak_concurrent;
+static int concurrent, peak_concurrent, proxied;
 static struct MHD_Daemon *daemon_handle;
 static char base_url[64];
 
@@ -134,6 +151,12 @@ static enum MHD_Result handler(struct MHD_Connection *conn, const char *url, con
 	const char *idp = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
 	int id = idp ? (int)strtol(idp, NULL, 10) % MAX_IDS : 0, n;
 	(void)body;
+	if (!strncmp(url, "http://", 7)) { /* an absolute URL: we are being used as a proxy */
+		pthread_mutex_lock(&lock);
+		proxied++;
+		pthread_mutex_unlock(&lock);
+		return reply(conn, 502, "{\"error\":{\"code\":\"ProxyWasUsed\"}}", NULL, NULL);
+	}
 	pthread_mutex_lock(&lock);
 	n = hits[id]++;
 	if (n < 8)
@@ -419,6 +442,27 @@ static void test_refused_url_and_cancel(void **state)
 	assert_int_equal(pending.result, HTTP_ERR_CANCELLED);
 }
 
+/* Loopback traffic (plain HTTP, tokens in clear) never goes through http_proxy. */
+static void test_loopback_bypasses_proxy(void **state)
+{
+	struct http_engine *e;
+	struct result r = { 0 };
+	(void)state;
+	setenv("http_proxy", base_url, 1);
+	setenv("HTTPS_PROXY", base_url, 1);
+	setenv("ALL_PROXY", base_url, 1);
+	e = new_engine(NULL);
+	submit(e, "GET", "/ok", 41, &r, NULL);
+	http_engine_run(e, -1);
+	unsetenv("http_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("ALL_PROXY");
+	assert_int_equal(proxied, 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(hits[41], 1);
+	http_engine_free(e);
+}
+
 static int timer_fired;
 static void on_timer(void *data)
 {
@@ -444,6 +488,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_retry_after_seconds),
 		cmocka_unit_test(test_retry_after_dates),
+		cmocka_unit_test(test_parse_date),
 		cmocka_unit_test(test_backoff_full_jitter_bounds),
 		cmocka_unit_test(test_url_rules),
 		cmocka_unit_test(test_retries_5xx_until_success),
@@ -455,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_concurrency_cap),
 		cmocka_unit_test(test_refused_url_and_cancel),
 		cmocka_unit_test(test_timer_runs_from_the_loop),
+		cmocka_unit_test(test_loopback_bypasses_proxy),
 	};
 	return cmocka_run_group_tests(tests, server_up, server_down);
 }

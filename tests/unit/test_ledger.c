@@ -32,6 +32,54 @@ static struct ledger *open_ok(void)
 	return l;
 }
 
+static void write_text(const char *file, const char *text)
+{
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void assert_text(const char *file, const char *text)
+{
+	char buf[64] = { 0 };
+	FILE *f = fopen(file, "r");
+	assert_non_null(f);
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) < sizeof(buf));
+	fclose(f);
+	assert_string_equal(buf, text);
+}
+
+/* A symlink at the ledger's or the lock's name is refused, and its target left untouched. */
+static void test_symlinks_are_not_followed(void **state)
+{
+	struct ledger *l = NULL;
+	struct strbuf err = STRBUF_INIT;
+	char victim[160], lock[160];
+	(void)state;
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	write_text(victim, "precious\n");
+	assert_int_equal(symlink(victim, lock), 0);
+	assert_int_equal(ledger_open(path, &l, &err), LEDGER_ERR_IO);
+	assert_null(l);
+	assert_non_null(strstr(err.buf, "symbolic link"));
+	assert_text(victim, "precious\n");
+	unlink(lock);
+	unlink(path);
+	strbuf_reset(&err);
+
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(ledger_open(path, &l, &err), LEDGER_ERR_IO);
+	assert_null(l);
+	assert_non_null(strstr(err.buf, "symbolic link"));
+	assert_text(victim, "precious\n");
+	assert_int_equal(ledger_open_readonly(path, &l, &err), LEDGER_ERR_IO);
+	assert_null(l);
+	assert_text(victim, "precious\n");
+	strbuf_release(&err);
+}
+
 static void test_created_private_with_wal(void **state)
 {
 	struct ledger *l = open_ok();
@@ -412,6 +460,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_created_private_with_wal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks_are_not_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_latest_of_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_write_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_open_refused_with_pid, setup, teardown),

@@ -45,8 +45,13 @@ static void test_pipe_prints_one_line_per_change(void **state)
 	if (tracker_answer(&tr, 0, 65000, "Running", 10, 4, 1))
 		progress_task_changed(&p, &tr, 0, 65000);
 	progress_tick(&p, &tr, 70000, 1); /* nothing in line mode */
+	/* a state from a hostile server: escaped, not sent to the terminal as is */
+	tracker_due(&tr, 70000, act, 4);
+	if (tracker_answer(&tr, 0, 70000, "Run\033]0;owned\007ning", 10, 4, 1))
+		progress_task_changed(&p, &tr, 0, 70000);
 	fflush(out);
-	assert_int_equal(count(buf, "\n"), 2);
+	assert_non_null(strstr(buf, "t1: Run\\x1b]0;owned\\x07ning"));
+	assert_int_equal(count(buf, "\n"), 3);
 	assert_non_null(strstr(buf, "[0s] aaa t1: Accepted"));
 	assert_non_null(strstr(buf, "[1m05s] aaa t1: Running, deployments 4 ok, 1 failed, 5 left"));
 	assert_null(strstr(buf, "\033")); /* no terminal escapes in a log */

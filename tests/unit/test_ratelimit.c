@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
+
+#include "lib/http.h"
 #include "lib/ratelimit.h"
 
 static void test_unknown_bucket_probes_one_at_a_time(void **state)
@@ -58,6 +61,22 @@ static void test_retry_after_blocks_the_bucket(void **state)
 	ratelimit_free(rl);
 }
 
+/* A Retry-After of 10^17 s saturates instead of overflowing into the past (UBSan aborts). */
+static void test_huge_retry_after_does_not_overflow(void **state)
+{
+	struct ratelimit *rl = ratelimit_new();
+	struct ratelimit_bucket *b = ratelimit_bucket(rl, "sub/reads");
+	long long now = 1733500000000LL;
+	(void)state;
+	assert_int_equal(ratelimit_acquire(b, now), 0);
+	ratelimit_complete(b, now, -1, LONG_MAX);
+	assert_true(ratelimit_not_before(b) > now);
+	assert_true(ratelimit_acquire(b, now + 1000) > now + 1000);
+	assert_int_equal(http_add_ms(LLONG_MAX - 5, 100), LLONG_MAX);
+	assert_int_equal(http_add_ms(now, 100), now + 100);
+	ratelimit_free(rl);
+}
+
 static void test_same_key_same_bucket(void **state)
 {
 	struct ratelimit *rl = ratelimit_new();
@@ -105,6 +124,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_bucket_probes_one_at_a_time),
 		cmocka_unit_test(test_bucket_without_header_is_unpaced),
 		cmocka_unit_test(test_retry_after_blocks_the_bucket),
+		cmocka_unit_test(test_huge_retry_after_does_not_overflow),
 		cmocka_unit_test(test_same_key_same_bucket),
 		cmocka_unit_test(test_rate_is_learnt_from_headers),
 	};

@@ -365,6 +365,50 @@ static void test_name_too_long(void **state)
 	config_release(&cfg);
 }
 
+/* [exemptions] govern adds the exemption rule and its member; off, nothing of it renders */
+static void test_exemption_govern(void **state)
+{
+	struct config cfg;
+	struct deploy_set set = DEPLOY_SET_INIT;
+	const struct deploy_resource *def, *ini;
+	json_t *member, *all_of;
+	size_t i;
+	int found = 0;
+	(void)state;
+	config_for_mg(&cfg);
+	render_ok(&cfg, &set);
+	for (i = 0; i < set.nr; i++)
+		assert_null(strstr(set.resources[i].id, "-exemptions"));
+	deploy_set_release(&set);
+
+	cfg.exemptions_govern = 1;
+	cfg.exemptions_max_duration = 90L * 86400000L;
+	render_ok(&cfg, &set);
+	def = &set.resources[5];
+	ini = &set.resources[6];
+	assert_string_equal(def->name, "appservice-client-cert-exemptions");
+	assert_string_equal(json_string_value(json_object_get(props(def), "mode")), "All");
+	all_of = jsonutil_path(props(def), "policyRule.if.allOf");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(all_of, 1), "like")),
+			    "*/providers/Microsoft.Authorization/policyAssignments/appsvc-client-cert");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+				json_array_get(all_of, 2), "anyOf"), 1), "greater")),
+			    "[addDays(utcNow(), 90)]");
+	assert_int_equal(ini->kind, DEPLOY_POLICY_SET_DEFINITION);
+	json_array_foreach(json_object_get(props(ini), "policyDefinitions"), i, member)
+		if (!strcmp(json_string_value(json_object_get(member, "policyDefinitionReferenceId")),
+			    "deny-exemptions-without-expiry")) {
+			assert_string_equal(json_string_value(json_object_get(member, "policyDefinitionId")),
+					    def->id);
+			found = 1;
+		}
+	assert_true(found);
+	/* not a DeployIfNotExists member: no remediation task, no role */
+	assert_false(string_list_has(&set.reference_ids, "deny-exemptions-without-expiry"));
+	deploy_set_release(&set);
+	config_release(&cfg);
+}
+
 /* One scope at a time (what apply streams): the same resources, bodies and order as the
  * whole render's part for that scope; the source callback and deploy_set_scope agree; the
  * digest fed scope by scope equals the digest of the whole set. */
@@ -434,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_strings_round_trip),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_name_too_long),
+		cmocka_unit_test(test_exemption_govern),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

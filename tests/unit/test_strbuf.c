@@ -193,6 +193,20 @@ static void test_read_file_cap_and_missing(void **state)
 	strbuf_release(&sb);
 }
 
+/* Control characters become visible escapes; UTF-8 (but C1 controls) passes; NULs count. */
+static void test_add_escaped(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	static const char text[] = "a\033[2J\r\n\t\x7f\0z \xc2\x9b \xc3\xbc \xc2";
+	(void)state;
+	strbuf_add_escaped(&sb, text, sizeof(text) - 1, 0);
+	assert_string_equal(sb.buf, "a\\x1b[2J\\x0d\\x0a\\x09\\x7f\\x00z \\u009b \xc3\xbc \xc2");
+	strbuf_reset(&sb);
+	strbuf_add_escaped(&sb, "l1\nl2\tx\r", 8, 1);
+	assert_string_equal(sb.buf, "l1\nl2\tx\\x0d");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_setlen_only_shrinks),
 		cmocka_unit_test(test_detach_empty_is_owned),
 		cmocka_unit_test(test_read_file_cap_and_missing),
+		cmocka_unit_test(test_add_escaped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,6 +93,11 @@ static void test_expressions(void **state)
 		{ "[reference(resourceId('Microsoft.Web/sites', 'gone'))]", "!not found" },
 		{ "[resourceId('Microsoft.Web/sites/config', 'app1')]", "!needs 2 name(s), got 1" },
 		{ "[field('name')]", "!field() is only available in a policy rule" },
+		/* found by fuzz target armsim_template: these parsed into a tree with no value */
+		{ "['\xe0\xa4\xd8\xd8']", "!string literal is not valid UTF-8" },
+		{ "[string(-inf)]", "!bad number" },
+		{ "[string(1e999)]", "!bad number" },
+		{ "[string(-nan)]", "!bad number" },
 	};
 	json_t *params = json_pack("{s:s}", "name", "app1");
 	json_t *vars = json_pack("{s:s, s:s}", "v1", "[parameters('name')]",
@@ -127,6 +132,68 @@ static void test_expressions(void **state)
 	}
 	json_decref(params);
 	json_decref(vars);
+}
+
+/* "[" + n nested concat( + "1" + n ")" + tail + "]" */
+static char *nested(size_t n, const char *tail)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	strbuf_addch(&sb, '[');
+	for (i = 0; i < n; i++)
+		strbuf_addstr(&sb, "concat(");
+	strbuf_addch(&sb, '1');
+	for (i = 0; i < n; i++)
+		strbuf_addch(&sb, ')');
+	strbuf_addf(&sb, "%s]", tail);
+	return strbuf_detach(&sb, NULL);
+}
+
+/*
+ * An expression's tree is at most 128 levels deep (calls, .member, [index] alike): fuzz
+ * target armsim_template found that 20000 nested calls overflowed the evaluator's stack
+ * (fuzz/corpus/armsim_template/crash-deep-nesting).
+ */
+static void test_nesting_is_bounded(void **state)
+{
+	struct strbuf err = STRBUF_INIT, chain = STRBUF_INIT;
+	struct template_expr *e = NULL;
+	struct template_scope scope = { NULL, NULL, NULL, SUB, "rg1", NULL, NULL, 0 };
+	json_t *out = NULL;
+	char *text;
+	size_t i;
+	(void)state;
+
+	text = nested(127, "");
+	assert_int_equal(template_expr_parse(text, &e, &err), TEMPLATE_OK);
+	assert_int_equal(template_expr_eval(e, &scope, &out, &err), TEMPLATE_OK);
+	assert_string_equal(json_string_value(out), "1");
+	json_decref(out);
+	template_expr_free(e);
+	free(text);
+
+	text = nested(20000, "");
+	assert_int_equal(template_expr_parse(text, &e, &err), TEMPLATE_INVALID);
+	assert_null(e);
+	assert_non_null(strstr(err.buf, "nest too deep"));
+	free(text);
+
+	/* a member chain deepens the tree as much as nested calls do */
+	strbuf_addstr(&chain, "[createObject('a', 1)");
+	for (i = 0; i < 200; i++)
+		strbuf_addstr(&chain, ".a");
+	strbuf_addch(&chain, ']');
+	strbuf_reset(&err);
+	assert_int_equal(template_expr_parse(chain.buf, &e, &err), TEMPLATE_INVALID);
+	assert_non_null(strstr(err.buf, "nest too deep"));
+	/* and indexes inside calls count with them */
+	text = nested(120, "[0][0][0][0][0][0][0][0][0][0]");
+	strbuf_reset(&err);
+	assert_int_equal(template_expr_parse(text, &e, &err), TEMPLATE_INVALID);
+	assert_non_null(strstr(err.buf, "nest too deep"));
+	free(text);
+	strbuf_release(&chain);
+	strbuf_release(&err);
 }
 
 /*
@@ -230,7 +297,7 @@ static void test_deploy_refusals(void **state)
 		  "\"properties\":{\"templateLink\":{\"uri\":\"https://x\"}}}]}", "linked templates" },
 		{ "{\"parameters\":{\"p\":{\"type\":\"string\"}},\"resources\":[]}", "no value for parameter 'p'" },
 		{ "{\"resources\":[{\"type\":\"Microsoft.Web/sites\",\"name\":\"[utcNow()]\"}]}",
-		  "unsupported template function 'utcNow'" },
+		  "utcNow() is only available in a policy rule" },
 		{ "{\"resources\":{}}", "'resources' must be an array" },
 		{ "{\"functions\":[],\"resources\":[]}", "user-defined 'functions'" },
 	};
@@ -256,6 +323,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expressions),
+		cmocka_unit_test(test_nesting_is_bounded),
 		cmocka_unit_test(test_deploy_merge_template),
 		cmocka_unit_test(test_deploy_outer_scope_and_condition),
 		cmocka_unit_test(test_deploy_refusals),
