@@ -38,6 +38,9 @@ void world_knobs_default(struct world_knobs *k)
 	k->write_refill = k->tenant_write_refill = 10;
 	k->delete_burst = k->tenant_delete_burst = 200;
 	k->delete_refill = k->tenant_delete_refill = 10;
+	k->graph_lag_ms = 0;
+	k->graph_quota = 15;
+	k->graph_quota_window_ms = 5000;
 }
 
 struct world *world_new(void)
@@ -508,7 +511,17 @@ static int load_knobs(struct loader *ld, const json_t *knobs)
 	MS_KNOB("scanDurationMs", scan_duration_ms)
 	MS_KNOB("deploymentDurationMs", deployment_duration_ms)
 	MS_KNOB("evaluationDelayMs", evaluation_delay_ms)
+	MS_KNOB("resourceGraphLagMs", graph_lag_ms)
+	MS_KNOB("resourceGraphQuotaWindowMs", graph_quota_window_ms)
 #undef MS_KNOB
+	d = k->graph_quota;
+	if (get_num(ld, knobs, "resourceGraphQuota", &d))
+		return -1;
+	if (d < 1 || d > 1e9)
+		return bad(ld, "resourceGraphQuota", "expected 1 to 1000000000");
+	k->graph_quota = (int)d;
+	if (k->graph_quota_window_ms < 1)
+		return bad(ld, "resourceGraphQuotaWindowMs", "expected a positive number");
 	if (get_num(ld, knobs, "deploymentFailureProbability", &k->deployment_failure_probability))
 		return -1;
 	if (k->deployment_failure_probability > 1)
@@ -1117,6 +1130,9 @@ json_t *world_to_json(const struct world *w)
 		"tenantReads", "burst", k->tenant_read_burst, "refillPerSecond", k->tenant_read_refill,
 		"tenantWrites", "burst", k->tenant_write_burst, "refillPerSecond", k->tenant_write_refill,
 		"tenantDeletes", "burst", k->tenant_delete_burst, "refillPerSecond", k->tenant_delete_refill));
+	json_object_set_new(knobs, "resourceGraphLagMs", json_integer(k->graph_lag_ms));
+	json_object_set_new(knobs, "resourceGraphQuota", json_integer(k->graph_quota));
+	json_object_set_new(knobs, "resourceGraphQuotaWindowMs", json_integer(k->graph_quota_window_ms));
 	json_object_set_new(doc, "knobs", knobs);
 	if (w->managed_identity)
 		json_object_set(doc, "managedIdentity", w->managed_identity);
