@@ -431,6 +431,7 @@ static struct node *parse_call(struct parser *p, const char *name)
 	n = node_new(N_CALL);
 	n->op = f;
 	n->name = xstrdup(name);
+	next(p); /* the name */
 	next(p); /* '(' */
 	if (!is_punct(p, ")")) {
 		for (;;) {
@@ -486,7 +487,6 @@ static struct node *parse_primary(struct parser *p)
 			n->lit = json_boolean(!strcmp(name, "true"));
 			next(p);
 		} else if (*p->pos == '(' || (skip_space(p), *p->pos == '(')) {
-			next(p);
 			n = parse_call(p, name);
 		} else {
 			n = node_new(N_COL);
@@ -1547,14 +1547,15 @@ static int sort_cmp(const void *pa, const void *pb)
 			c = xn ? -1 : 1;
 			return sort_items[i].nulls_first ? c : -c;
 		}
-		if (type_rank(x) != type_rank(y))
+		if (type_rank(x) != type_rank(y)) {
 			c = type_rank(x) - type_rank(y);
-		else if (json_is_string(x))
+		} else if (json_is_string(x)) {
 			c = strcmp(json_string_value(x), json_string_value(y));
-		else
+		} else {
 			c = compare(x, y, 0);
-		if (c == -2)
-			c = 0;
+			if (c == -2) /* two objects: no order between them */
+				c = 0;
+		}
 		if (c)
 			return sort_items[i].desc ? -c : c;
 	}
@@ -1780,8 +1781,10 @@ static json_t *run_op(const struct op *op, json_t *rows, json_t *columns)
 void kql_run(const struct kql_query *q, const json_t *rows, const json_t *columns,
 	     struct kql_table *out)
 {
-	json_t *cur = json_copy((json_t *)rows), *cols = json_copy((json_t *)columns);
+	json_t *cur, *cols = json_copy((json_t *)columns);
 	size_t i;
+	/* securityresources: armsim has no Defender data, so the table is there and empty */
+	cur = strcmp(q->table, "resources") ? json_array() : json_copy((json_t *)rows);
 	if (!cur)
 		cur = json_array();
 	if (!cols)
