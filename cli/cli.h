@@ -59,6 +59,8 @@ command_fn cmd_contain;
 command_fn cmd_status;
 command_fn cmd_cancel;
 command_fn cmd_report;
+command_fn cmd_inventory;
+command_fn cmd_fix;
 
 /* True when argv holds -h or --help (commands call this before parsing). */
 int cli_wants_help(int argc, char **argv);

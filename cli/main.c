@@ -24,6 +24,8 @@ const struct command commands[] = {
 	{ "status", cmd_status, CMD_NEEDS_CONFIG, "what the ledger knows of the latest run (no network)" },
 	{ "cancel", cmd_cancel, CMD_NEEDS_CONFIG, "cancel the run's active remediation tasks" },
 	{ "report", cmd_report, CMD_NEEDS_CONFIG, "the latest run's outcome: table, json or markdown" },
+	{ "inventory", cmd_inventory, CMD_NEEDS_CONFIG, "the control's check through Resource Graph: every app, its settings and tier" },
+	{ "fix", cmd_fix, CMD_NEEDS_CONFIG, "patch non-compliant apps directly, exposed and production first, in batches" },
 	{ NULL, NULL, 0, NULL },
 };
 

@@ -96,6 +96,8 @@ struct arm_response {
 	struct arm_error error;  /* filled when result != ARM_OK */
 	char *request_id;        /* x-ms-request-id of the final response (owned) */
 	char *location;          /* Location header of the final response (owned) */
+	char *user_quota_remaining;   /* Resource Graph's x-ms-user-quota-remaining (owned) */
+	char *user_quota_resets_after; /* and x-ms-user-quota-resets-after, "hh:mm:ss" (owned) */
 	unsigned tries;          /* HTTP attempts spent, all pages and polls included */
 	unsigned pages;          /* pages fetched (lists) or polls made (LROs) */
 	long elapsed_ms;

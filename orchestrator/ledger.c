@@ -62,7 +62,11 @@ static const char schema[] =
 	" succeeded INTEGER NOT NULL, failed INTEGER NOT NULL,"
 	" PRIMARY KEY (run_id, task, subscription));"
 	"CREATE TABLE IF NOT EXISTS notes ("
-	" run_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, PRIMARY KEY (run_id, key));";
+	" run_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, PRIMARY KEY (run_id, key));"
+	"CREATE TABLE IF NOT EXISTS fixes ("
+	" run_id INTEGER NOT NULL, resource_id TEXT NOT NULL, tier TEXT NOT NULL,"
+	" batch INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT, updated_ms INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, resource_id));";
 
 int64_t ledger_now_ms(void)
 {
@@ -754,4 +758,76 @@ enum ledger_result ledger_note_get(struct ledger *l, int64_t run_id, const char 
 	}
 	sqlite3_finalize(st);
 	return ret;
+}
+
+/* ---- fix: one row per app a fix run touched ---- */
+
+enum ledger_result ledger_fix_set(struct ledger *l, int64_t run_id, const char *resource_id,
+				  const char *tier, long batch, const char *state, const char *reason)
+{
+	char *clean = reason ? redacted(reason) : NULL;
+	enum ledger_result ret;
+	ret = run_stmt(prepare(l, "INSERT INTO fixes (run_id, resource_id, tier, batch, state, reason,"
+			       " updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (run_id,"
+			       " resource_id) DO UPDATE SET tier = excluded.tier, batch = excluded.batch,"
+			       " state = excluded.state, reason = excluded.reason,"
+			       " updated_ms = excluded.updated_ms",
+			       "ittitti", run_id, resource_id, tier, (int64_t)batch, state, clean,
+			       ledger_now_ms()));
+	free(clean);
+	return ret;
+}
+
+enum ledger_result ledger_fix_list(struct ledger *l, int64_t run_id, struct ledger_fix **fixes,
+				   size_t *nr)
+{
+	sqlite3_stmt *st;
+	struct ledger_fix *list = NULL;
+	size_t n = 0, alloc = 0;
+	int rc;
+
+	*fixes = NULL;
+	*nr = 0;
+	/* a ledger written before fix existed has no table: it has no fixes either */
+	st = prepare(l, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'fixes'", "");
+	if (!st)
+		return LEDGER_ERR_SQL;
+	rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (!rc)
+		return LEDGER_OK;
+	st = prepare(l, "SELECT resource_id, tier, batch, state, reason, updated_ms FROM fixes"
+		     " WHERE run_id = ?1 ORDER BY batch, resource_id", "i", run_id);
+	if (!st)
+		return LEDGER_ERR_SQL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(list, n + 1, alloc);
+		list[n].resource_id = dup_or_empty(sqlite3_column_text(st, 0));
+		list[n].tier = dup_or_empty(sqlite3_column_text(st, 1));
+		list[n].batch = (long)sqlite3_column_int64(st, 2);
+		list[n].state = dup_or_empty(sqlite3_column_text(st, 3));
+		list[n].reason = dup_or_empty(sqlite3_column_text(st, 4));
+		list[n].updated_ms = sqlite3_column_int64(st, 5);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ledger_fixes_free(list, n);
+		return LEDGER_ERR_SQL;
+	}
+	*fixes = list;
+	*nr = n;
+	return LEDGER_OK;
+}
+
+void ledger_fixes_free(struct ledger_fix *fixes, size_t nr)
+{
+	size_t i;
+	for (i = 0; i < nr; i++) {
+		free(fixes[i].resource_id);
+		free(fixes[i].tier);
+		free(fixes[i].state);
+		free(fixes[i].reason);
+	}
+	free(fixes);
 }

@@ -190,4 +190,22 @@ void ledger_sub_counts_free(struct ledger_sub_counts *counts, size_t nr);
 enum ledger_result ledger_note_set(struct ledger *l, int64_t run_id, const char *key, const char *value);
 enum ledger_result ledger_note_get(struct ledger *l, int64_t run_id, const char *key, char **value);
 
+
+/* An app a fix run planned, patched, skipped or verified. Strings owned. */
+struct ledger_fix {
+	char *resource_id;
+	char *tier;          /* exposed+production, exposed, production, rest */
+	long batch;          /* 1-based batch number */
+	char *state;         /* planned, sent (PATCH may be out), fixed, verified, lagging,
+				failed, skipped */
+	char *reason;        /* why skipped or failed (redacted), "" otherwise */
+	int64_t updated_ms;
+};
+/* Creates or updates the fix row of resource_id (reason may be NULL; it is redacted). */
+enum ledger_result ledger_fix_set(struct ledger *l, int64_t run_id, const char *resource_id,
+				  const char *tier, long batch, const char *state, const char *reason);
+/* The run's fix rows by batch then id; *fixes new (ledger_fixes_free). No table: none. */
+enum ledger_result ledger_fix_list(struct ledger *l, int64_t run_id, struct ledger_fix **fixes,
+				   size_t *nr);
+void ledger_fixes_free(struct ledger_fix *fixes, size_t nr);
 #endif
