@@ -1,0 +1,54 @@
+#!/bin/sh
+# inventory after contain, on a world with locked apps: it lists exactly the apps left
+# non-compliant, which armsim's own world (not policyctl) says are the locked ones and the
+# slots of locked sites, and exits 1; every format carries the same set; on a world with none
+# left it exits 0 with an empty result.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/e2e/orch-helpers.sh"
+
+orch_world "mgs=1,subs=3,sites=6,noncompliant=0.8,slots=0.3,functions=0.3,locked=0.3,seed=11"
+start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+orch_ini "management_group = mg-1"
+printf '\n[inventory]\npage_size = 5\n' >>policyctl.ini   # several pages even in a small world
+
+expect_exit 1 "$POLICYCTL" -c policyctl.ini contain
+
+# what armsim holds: every non-compliant site or slot, and whether it (or its site) is locked
+world_json | jq -r '[.subscriptions[].resourceGroups[] as $rg | $rg.sites[] as $s
+	| ($s, ($s.slots // [])[] | . + {lockedAbove: $s.locked})
+	| select(.properties.clientCertEnabled != true or .properties.clientCertMode != "Required")
+	| {name, locked: (.locked or .lockedAbove)}]' >open.json
+[ "$(jq length open.json)" -gt 0 ] || fail "the world should keep locked non-compliant apps"
+jq -e 'all(.[]; .locked)' open.json >/dev/null || fail "contain left an unlocked app open: $(cat open.json)"
+# slot names in the world file are bare ("staging"); Resource Graph names them "site/slot"
+world_json | jq -r '.subscriptions[].resourceGroups[].sites[] as $s
+	| ($s | select(.properties.clientCertEnabled != true or .properties.clientCertMode != "Required") | .name),
+	  (($s.slots // [])[] | select(.properties.clientCertEnabled != true or .properties.clientCertMode != "Required")
+	   | "\($s.name)/\(.name)")' | sort >want.txt
+
+expect_exit 1 "$POLICYCTL" -c policyctl.ini inventory --format json
+cp "$WORK/out" inventory.json
+jq -r '[.[] | select(.status == "non-compliant") | .name] | sort | .[]' inventory.json >got.txt
+cmp want.txt got.txt || { diff want.txt got.txt >&2; fail "inventory's non-compliant apps differ from armsim's"; }
+total=$(world_json | jq '[.subscriptions[].resourceGroups[].sites[] | ., (.slots // [])[]] | length')
+assert_eq "$total" "$(jq length inventory.json)" "apps inventoried"
+assert_contains "$WORK/err" "resource graph queries"
+
+# the other formats list the same apps
+expect_exit 1 "$POLICYCTL" -c policyctl.ini inventory --format csv
+assert_eq "$(wc -l <want.txt)" "$(grep -c ',non-compliant,' "$WORK/out")" "csv non-compliant rows"
+expect_exit 1 "$POLICYCTL" -c policyctl.ini inventory --format markdown
+assert_contains "$WORK/out" "| non-compliant |"
+expect_exit 1 "$POLICYCTL" -c policyctl.ini inventory
+assert_contains "$WORK/out" "$(wc -l <want.txt | tr -d ' ') not compliant and not exempt"
+expect_exit 2 "$POLICYCTL" -c policyctl.ini inventory --format yaml
+assert_contains "$WORK/err" "expected one of table|json|csv|markdown"
+
+# a world with nothing left: exit 0, and nothing listed as non-compliant
+stop_armsim
+orch_world "mgs=1,subs=2,sites=4,noncompliant=0,slots=0.5,locked=0.3,seed=3"
+start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+orch_ini "management_group = mg-1"
+expect_exit 0 "$POLICYCTL" -c policyctl.ini inventory --format json
+assert_eq 0 "$(jq '[.[] | select(.status != "compliant")] | length' "$WORK/out")" "open apps"
+[ "$(jq length "$WORK/out")" -gt 0 ] || fail "the compliant world's apps should be listed"
