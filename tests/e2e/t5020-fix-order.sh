@@ -69,3 +69,10 @@ lines=$(wc -l <requests.log)
 expect_exit 0 "$POLICYCTL" -c policyctl.ini fix --batch 3
 tail -n +"$((lines + 1))" requests.log | awk '$2 == "PATCH" {print $3, $4}' | sort >second.txt
 assert_eq "$(sed 's/$/ 409/' locked.txt | sort)" "$(cat second.txt)" "PATCHes of a second fix"
+
+# report reads the ledger: the fix per tier, each locked app with its reason
+expect_exit 0 "$POLICYCTL" -c policyctl.ini report
+assert_contains "$WORK/out" "exposed+production"
+while read -r id; do
+	assert_contains "$WORK/out" "skipped $id: locked (ScopeLocked)"
+done <locked.txt
