@@ -116,6 +116,24 @@ static int add_fix(struct ledger *l, int64_t run_id, json_t *report)
 	return 0;
 }
 
+/* contain's second opinion (verify_graph.c): apps and open apps per Resource Graph. */
+static int add_inventory(struct ledger *l, int64_t run_id, json_t *report)
+{
+	char *apps = NULL, *open = NULL;
+	if (ledger_note_get(l, run_id, "inventory_apps", &apps) ||
+	    ledger_note_get(l, run_id, "inventory_open", &open)) {
+		free(apps);
+		return -1;
+	}
+	if (apps && open)
+		json_object_set_new(report, "inventory", json_pack("{s:I, s:I}",
+			"apps", (json_int_t)strtoll(apps, NULL, 10),
+			"open", (json_int_t)strtoll(open, NULL, 10)));
+	free(apps);
+	free(open);
+	return 0;
+}
+
 /* The fix section of the table and markdown renderings. */
 static void render_fix(const json_t *r, int md, struct strbuf *sb)
 {
@@ -255,7 +273,7 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 			   "subscriptions", subs_list, "tasks", task_list, "failures", failure_list);
 	if (!report)
 		strbuf_addstr(err, "cannot build the report");
-	else if (add_fix(l, run_id, report)) {
+	else if (add_fix(l, run_id, report) || add_inventory(l, run_id, report)) {
 		json_decref(report);
 		report = NULL;
 		strbuf_addf(err, "cannot read the ledger's fixes: %s", ledger_errmsg(l));
@@ -369,6 +387,11 @@ static void render_text(const json_t *r, int md, struct strbuf *sb)
 			    geti(tot, "deployments_succeeded"), geti(tot, "deployments_failed"),
 			    geti(tot, "noncompliant_remaining"),
 			    json_array_size(json_object_get(r, "failures")));
+	if (json_object_get(r, "inventory"))
+		strbuf_addf(sb, md ? "\nResource Graph (the control's check): %ld of %ld apps open\n"
+				   : "\nresource graph (the control's check): %ld of %ld apps open\n",
+			    geti(json_object_get(r, "inventory"), "open"),
+			    geti(json_object_get(r, "inventory"), "apps"));
 	render_fix(r, md, sb);
 	if (!json_array_size(json_object_get(r, "failures"))) {
 		strbuf_addstr(sb, md ? "\nNo failures.\n" : "\nno failures\n");

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "orchestrator/orch.h"
+#include "orchestrator/verify_graph.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
@@ -114,5 +115,8 @@ enum orch_result orch_verify(struct orch *o)
 			ret = ORCH_FAILED;
 	}
 	orch_phase_leave(&st->ph);
+	/* the control's own check beside Policy's: the report shows both */
+	if ((!ret || ret == ORCH_FAILED) && !o->dry_run && orch_verify_graph(o))
+		ret = ORCH_FAILED;
 	return ret;
 }

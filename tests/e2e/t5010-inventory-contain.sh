@@ -12,6 +12,7 @@ orch_ini "management_group = mg-1"
 printf '\n[inventory]\npage_size = 5\n' >>policyctl.ini   # several pages even in a small world
 
 expect_exit 1 "$POLICYCTL" -c policyctl.ini contain
+cp "$WORK/err" contain.err
 
 # what armsim holds: every non-compliant site or slot, and whether it (or its site) is locked
 world_json | jq -r '[.subscriptions[].resourceGroups[] as $rg | $rg.sites[] as $s
@@ -33,6 +34,16 @@ cmp want.txt got.txt || { diff want.txt got.txt >&2; fail "inventory's non-compl
 total=$(world_json | jq '[.subscriptions[].resourceGroups[].sites[] | ., (.slots // [])[]] | length')
 assert_eq "$total" "$(jq length inventory.json)" "apps inventoried"
 assert_contains "$WORK/err" "resource graph queries"
+
+# contain's verify ran the inventory as a second opinion: the report shows it beside Policy's
+assert_contains contain.err "Resource Graph inventory:"
+expect_exit 0 "$POLICYCTL" -c policyctl.ini report --format json
+jq -e --argjson n "$(wc -l <want.txt)" --argjson t "$total" \
+	'.inventory.open == $n and .inventory.apps == $t and .totals.noncompliant_remaining > 0
+	 and ([.failures[] | select(.kind == "inventory")] | length == $n)' "$WORK/out" >/dev/null ||
+	fail "report should show the inventory beside the policy scan: $(cat "$WORK/out")"
+expect_exit 0 "$POLICYCTL" -c policyctl.ini report
+assert_contains "$WORK/out" "resource graph (the control's check): $(wc -l <want.txt | tr -d ' ') of $total apps open"
 
 # the other formats list the same apps
 expect_exit 1 "$POLICYCTL" -c policyctl.ini inventory --format csv
