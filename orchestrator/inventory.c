@@ -37,7 +37,7 @@ int inventory_tier_parse(const char *name)
 	return -1;
 }
 
-static void item_release(struct inventory_item *it)
+void inventory_item_release(struct inventory_item *it)
 {
 	free(it->id);
 	free(it->name);
@@ -55,7 +55,7 @@ void inventory_release(struct inventory *inv)
 {
 	size_t i;
 	for (i = 0; i < inv->nr; i++)
-		item_release(&inv->items[i]);
+		inventory_item_release(&inv->items[i]);
 	free(inv->items);
 	memset(inv, 0, sizeof(*inv));
 }

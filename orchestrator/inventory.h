@@ -99,6 +99,8 @@ struct inventory {
 	unsigned queries;       /* Resource Graph requests sent (pages included) */
 	unsigned throttled;     /* times the quota made us wait */
 };
+/* Frees what an item owns (inventory_release does it for every item). */
+void inventory_item_release(struct inventory_item *item);
 void inventory_release(struct inventory *inv);
 /* Items non-compliant and not exempt: what the control still has to close. */
 size_t inventory_open_count(const struct inventory *inv);
