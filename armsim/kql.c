@@ -1063,6 +1063,70 @@ out:
 	return KQL_OK;
 }
 
+/* ---- type pushdown ---- */
+
+static void add_lower(json_t *set, const json_t *lit)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *t = json_string_value(lit);
+	for (; t && *t; t++)
+		strbuf_addch(&sb, tolower((unsigned char)*t));
+	json_object_set_new(set, sb.buf, json_true());
+	strbuf_release(&sb);
+}
+
+/* The types one conjunct allows into set; 0 when it is not a type restriction. */
+static int conjunct_types(const struct node *n, json_t *set)
+{
+	size_t i;
+	if (n->kind != N_BINARY || n->args[0]->kind != N_COL || strcmp(n->args[0]->name, "type"))
+		return 0;
+	if ((n->op == OP_EQ || n->op == OP_EQ_CI) && n->args[1]->kind == N_LIT &&
+	    json_is_string(n->args[1]->lit)) {
+		add_lower(set, n->args[1]->lit);
+		return 1;
+	}
+	if (n->op == OP_IN || n->op == OP_IN_CI) {
+		for (i = 0; i < n->args[1]->nargs; i++)
+			if (n->args[1]->args[i]->kind != N_LIT || !json_is_string(n->args[1]->args[i]->lit))
+				return 0;
+		for (i = 0; i < n->args[1]->nargs; i++)
+			add_lower(set, n->args[1]->args[i]->lit);
+		return 1;
+	}
+	return 0;
+}
+
+/* Walks the and-chain of a where for a type restriction. */
+static int where_types(const struct node *n, json_t *set)
+{
+	if (n->kind == N_BINARY && n->op == OP_AND)
+		return where_types(n->args[0], set) || where_types(n->args[1], set);
+	return conjunct_types(n, set);
+}
+
+int kql_query_types(const struct kql_query *q, json_t **out)
+{
+	size_t i;
+	/* only the leading wheres: a later one may see columns an extend changed */
+	for (i = 0; i < q->nr && q->ops[i].kind == Q_WHERE; i++) {
+		json_t *set = json_object(), *arr;
+		const char *key;
+		json_t *v;
+		if (!where_types(q->ops[i].cond, set)) {
+			json_decref(set);
+			continue;
+		}
+		arr = json_array();
+		json_object_foreach(set, key, v)
+			json_array_append_new(arr, json_string(key));
+		json_decref(set);
+		*out = arr;
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- values ---- */
 
 const char *kql_type_name(const json_t *v)
@@ -1140,6 +1204,11 @@ static int compare(const json_t *a, const json_t *b, int fold)
 	}
 	if (json_is_boolean(a) && json_is_boolean(b))
 		return json_is_true(a) - json_is_true(b);
+	if (json_is_string(a) && json_is_string(b)) { /* the common case: no copies */
+		int c = fold ? strcasecmp(json_string_value(a), json_string_value(b))
+			     : strcmp(json_string_value(a), json_string_value(b));
+		return c < 0 ? -1 : c > 0;
+	}
 	if (json_is_string(a) || json_is_string(b)) {
 		struct strbuf ta = STRBUF_INIT, tb = STRBUF_INIT;
 		int c;
@@ -1317,6 +1386,10 @@ static json_t *eval_call(const struct node *n, const json_t *row)
 	v = eval(n->args[0], row);
 	switch (n->op) {
 	case F_TOSTRING:
+		if (json_is_string(v)) {
+			res = json_incref(v);
+			break;
+		}
 		to_text(v, &sb); /* tostring(null) is "" */
 		res = text_value(&sb);
 		break;

@@ -54,6 +54,15 @@ void kql_query_free(struct kql_query *q);
 /* The table the query reads: "resources" or "securityresources" (static string). */
 const char *kql_query_table(const struct kql_query *q);
 
+/*
+ * The resource types the query can return at all, read from the `where` operators that open
+ * it: a top-level conjunct `type == 'x'`, `type =~ 'x'`, `type in ('x', ...)` or
+ * `type in~ (...)`. Fills out (an array, new reference) with the types in lower case and
+ * returns 1; returns 0 (out untouched) when the query does not restrict types that way. The
+ * caller may then build only rows of those types: the where still runs over them.
+ */
+int kql_query_types(const struct kql_query *q, json_t **out);
+
 /* A query's result: rows in order and the names of their columns in order. */
 struct kql_table {
 	json_t *rows;    /* array of objects (owned) */

@@ -72,6 +72,18 @@ static uint64_t cache_counter;
 static const void *shown_world;
 static struct idmap shown_map;
 
+/*
+ * Rows kept between queries: building a site's row (its GET view) is most of a query's cost,
+ * and a row stays right while its resource keeps the body it was built from (a write stores a
+ * new body). Keyed by id, for the world in shown_world; under graph_lock.
+ */
+struct cached_row {
+	json_t *body;          /* the body the row shows (a reference: its address stays unique) */
+	int64_t changed_ms;
+	json_t *row;
+};
+static struct idmap row_map;
+
 /* ---- errors in ARG's shape ---- */
 
 static void graph_error(struct armsim_request *req, struct armsim_response *resp, unsigned status,
@@ -183,6 +195,16 @@ static const json_t *visible_body(const struct world *w, const struct world_reso
 		s->changed_ms = r->changed_ms;
 	}
 	return s->body;
+}
+
+static void cached_row_free(const char *key, void *value, void *arg)
+{
+	struct cached_row *c = value;
+	(void)key;
+	(void)arg;
+	json_decref(c->body);
+	json_decref(c->row);
+	free(c);
 }
 
 static void shown_free(const char *key, void *value, void *arg)
@@ -324,8 +346,41 @@ static void scope_add_sub(const struct world *w, struct scope *sc, const char *s
 	strbuf_release(&id);
 }
 
-/* All rows of the `resources` table in scope, sorted by id (new reference). */
-static json_t *build_rows(const struct world *w, const struct scope *sc)
+/* A new reference to r's row showing body: from the cache, or built and kept. */
+static json_t *row_for(const struct world *w, const struct world_resource *r, const json_t *body)
+{
+	struct cached_row *c = idmap_get(&row_map, r->id);
+	if (c && c->body == body && c->changed_ms == r->changed_ms)
+		return json_incref(c->row);
+	if (!c) {
+		c = xcalloc(1, sizeof(*c));
+		idmap_put(&row_map, r->id, c);
+	}
+	json_decref(c->body);
+	json_decref(c->row);
+	c->body = json_incref((json_t *)body);
+	c->changed_ms = r->changed_ms;
+	c->row = graph_row(w, r, body);
+	return json_incref(c->row);
+}
+
+static int type_wanted(const json_t *types, const char *type)
+{
+	size_t i;
+	json_t *t;
+	if (!types)
+		return 1;
+	json_array_foreach(types, i, t)
+		if (!strcasecmp(json_string_value(t), type))
+			return 1;
+	return 0;
+}
+
+/*
+ * All rows of the `resources` table in scope, sorted by id (new reference); types (lower
+ * case, may be NULL for all) limits them to what the query can return.
+ */
+static json_t *build_rows(const struct world *w, const struct scope *sc, const json_t *types)
 {
 	struct type_walk tw = { NULL, 0, 0 };
 	struct world_resource **all = NULL;
@@ -334,7 +389,10 @@ static json_t *build_rows(const struct world *w, const struct scope *sc)
 	json_t *rows = json_array();
 	idmap_for_each(&w->lists, collect_type, &tw);
 	for (i = 0; i < tw.nr; i++) {
-		const struct world_list *l = world_resource_list(w, NULL, tw.types[i]);
+		const struct world_list *l;
+		if (!type_wanted(types, tw.types[i]))
+			continue;
+		l = world_resource_list(w, NULL, tw.types[i]);
 		for (j = 0; j < l->nr; j++) {
 			if (!readable(w, sc, l->items[j]))
 				continue;
@@ -348,12 +406,14 @@ static json_t *build_rows(const struct world *w, const struct scope *sc)
 	if (shown_world != w) {
 		idmap_for_each(&shown_map, shown_free, NULL);
 		idmap_clear(&shown_map);
+		idmap_for_each(&row_map, cached_row_free, NULL);
+		idmap_clear(&row_map);
 		shown_world = w;
 	}
 	for (i = 0; i < nr; i++) {
 		const json_t *body = visible_body(w, all[i], now);
 		if (body)
-			json_array_append_new(rows, graph_row(w, all[i], body));
+			json_array_append_new(rows, row_for(w, all[i], body));
 	}
 	pthread_mutex_unlock(&graph_lock);
 	free(all);
@@ -699,8 +759,11 @@ void ops_resource_graph_query(struct armsim_request *req, struct armsim_response
 		json_t *rows, *columns = json_array();
 		for (i = 0; i < sizeof(schema) / sizeof(*schema); i++)
 			json_array_append_new(columns, json_string(schema[i]));
+		json_t *types = NULL;
+		kql_query_types(query, &types);
 		rows = strcmp(kql_query_table(query), "resources") ? json_array()
-								      : build_rows(req->world, &sc);
+								      : build_rows(req->world, &sc, types);
+		json_decref(types);
 		kql_run(query, rows, columns, &result);
 		json_decref(rows);
 		json_decref(columns);

@@ -23,6 +23,7 @@ struct fix_app {
 	const struct inventory_item *item;  /* borrowed from the inventory */
 	char state[16];                     /* the ledger state, "" when not in the ledger */
 	long batch;
+	size_t rank;                        /* its place among its tier's apps of its subscription */
 	int patched;                        /* PATCH answered 2xx in this process */
 	int needs_patch;                    /* after the GET of a "sent" app */
 	char *reason;                       /* skip or failure reason (owned) */
@@ -56,6 +57,37 @@ static int by_tier_then_id(const void *a, const void *b)
 	if (x->item->tier != y->item->tier)
 		return (int)x->item->tier - (int)y->item->tier;
 	return strcasecmp(x->item->id, y->item->id);
+}
+
+/*
+ * Within a tier, subscriptions take turns (each app's rank among its subscription's apps of
+ * the tier, then the subscription): a batch then spreads over several subscriptions' write
+ * limits instead of waiting on one. Stable: the same inventory gives the same order.
+ */
+static int by_tier_then_turn(const void *a, const void *b)
+{
+	const struct fix_app *x = a, *y = b;
+	int c;
+	if (x->item->tier != y->item->tier)
+		return (int)x->item->tier - (int)y->item->tier;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	c = strcasecmp(x->item->subscription, y->item->subscription);
+	return c ? c : strcasecmp(x->item->id, y->item->id);
+}
+
+static void order_apps(struct fix_app *apps, size_t nr)
+{
+	size_t i, start;
+	qsort(apps, nr, sizeof(*apps), by_tier_then_id);
+	/* rank: the n-th app of its (tier, subscription); ids sort by subscription first */
+	for (start = 0, i = 0; i < nr; i++) {
+		if (i && (apps[i].item->tier != apps[i - 1].item->tier ||
+			  strcasecmp(apps[i].item->subscription, apps[i - 1].item->subscription)))
+			start = i;
+		apps[i].rank = i - start;
+	}
+	qsort(apps, nr, sizeof(*apps), by_tier_then_turn);
 }
 
 static void set_state(struct fix_run_state *st, struct fix_app *app, const char *state,
@@ -424,7 +456,7 @@ enum fix_result fix_run(struct arm_client *client, struct ledger *l, const struc
 		snprintf(st.apps[st.nr].state, sizeof(st.apps[st.nr].state), "%s", state);
 		st.nr++;
 	}
-	qsort(st.apps, st.nr, sizeof(*st.apps), by_tier_then_id);
+	order_apps(st.apps, st.nr);
 	/* apps at risk are skipped with the reason, unless asked for */
 	for (i = 0; i < st.nr; i++) {
 		if (st.apps[i].item->at_risk && !opts->include_at_risk && !st.apps[i].state[0]) {

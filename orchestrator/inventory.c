@@ -438,14 +438,14 @@ static const char *status_text(const struct inventory_item *it)
 void inventory_write(const struct inventory *inv, enum inventory_format format, FILE *out)
 {
 	size_t i, w_name = 4, w_tier = 4;
-	json_t *arr;
 	char *text;
 	switch (format) {
 	case INVENTORY_JSON:
-		arr = json_array();
+		/* one item at a time: 50,000 apps never sit in memory as one JSON document */
+		fputs("[", out);
 		for (i = 0; i < inv->nr; i++) {
 			const struct inventory_item *it = &inv->items[i];
-			json_array_append_new(arr, json_pack(
+			json_t *obj = json_pack(
 				"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:s}",
 				"id", it->id, "name", it->name, "type", it->type, "kind", it->kind,
 				"location", it->location, "subscriptionId", it->subscription,
@@ -454,12 +454,13 @@ void inventory_write(const struct inventory *inv, enum inventory_format format, 
 				"clientCertMode", it->cert_mode, "exclusionPaths", it->exclusion_paths,
 				"status", status_text(it), "compliant", it->compliant, "exposed", it->exposed,
 				"production", it->production, "atRisk", it->at_risk, "exempt", it->exempt,
-				"tier", inventory_tier_name(it->tier), "why", it->why));
+				"tier", inventory_tier_name(it->tier), "why", it->why);
+			text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fprintf(out, "%s\n  %s", i ? "," : "", text ? text : "{}");
+			free(text);
+			json_decref(obj);
 		}
-		text = json_dumps(arr, JSON_INDENT(2));
-		fprintf(out, "%s\n", text ? text : "[]");
-		free(text);
-		json_decref(arr);
+		fputs(inv->nr ? "\n]\n" : "]\n", out);
 		return;
 	case INVENTORY_CSV:
 		fputs("id,name,type,kind,location,subscriptionId,resourceGroup,clientCertEnabled,"

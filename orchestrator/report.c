@@ -120,9 +120,12 @@ static int add_fix(struct ledger *l, int64_t run_id, json_t *report)
 static int add_inventory(struct ledger *l, int64_t run_id, json_t *report)
 {
 	char *apps = NULL, *open = NULL;
-	if (ledger_note_get(l, run_id, "inventory_apps", &apps) ||
-	    ledger_note_get(l, run_id, "inventory_open", &open)) {
+	enum ledger_result a = ledger_note_get(l, run_id, "inventory_apps", &apps);
+	enum ledger_result o = ledger_note_get(l, run_id, "inventory_open", &open);
+	/* a run that never verified (or a fix run) has neither note */
+	if ((a && a != LEDGER_ERR_NOT_FOUND) || (o && o != LEDGER_ERR_NOT_FOUND)) {
 		free(apps);
+		free(open);
 		return -1;
 	}
 	if (apps && open)
