@@ -38,6 +38,7 @@ TEMPLATE_C := $(BUILD)/gen/templates.c
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_LIB   := $(BUILD)/libpolicyctl.a
+CLI_LIB    := $(BUILD)/libpolicyctl-cli.a
 ARMSIM_LIB := $(BUILD)/libarmsim.a
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRC))
@@ -64,14 +65,19 @@ $(ARMSIM_LIB): $(call obj,$(ARMSIM_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/policyctl: $(call obj,$(CLI_SRC)) $(CORE_LIB)
+# cli/ but main.c, so unit tests can call the option parser
+$(CLI_LIB): $(call obj,$(filter-out cli/main.c,$(CLI_SRC)))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/policyctl: $(call obj,cli/main.c) $(CLI_LIB) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/armsim: $(call obj,armsim/main.c) $(ARMSIM_LIB) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # A unit test links the archives, so it pulls in only the modules it calls.
-$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(ARMSIM_LIB) $(CORE_LIB)
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(CLI_LIB) $(ARMSIM_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
 

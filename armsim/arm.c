@@ -8,6 +8,7 @@
 #include "armsim/arm.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -207,11 +208,7 @@ int arm_scope_exists(struct armsim_request *req, struct armsim_response *resp, c
 
 const char *arm_strcasestr(const char *hay, const char *needle)
 {
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (!strncasecmp(hay, needle, n))
-			return hay;
-	return NULL;
+	return strcase_find(hay, needle);
 }
 
 int arm_filter_eq(const char *filter, const char *field, struct strbuf *out)

@@ -14,17 +14,14 @@
 #include "armsim/alias.h"
 #include "armsim/policy_eval.h"
 #include "armsim/template.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
 /* strcasestr is a GNU extension; this is the portable spelling. */
 static const char *find_nocase(const char *haystack, const char *needle)
 {
-	size_t n = strlen(needle);
-	for (; *haystack; haystack++)
-		if (!strncasecmp(haystack, needle, n))
-			return haystack;
-	return n ? NULL : haystack;
+	return strcase_find(haystack, needle);
 }
 
 enum node_kind { NODE_ALL_OF, NODE_ANY_OF, NODE_NOT, NODE_CONDITION };

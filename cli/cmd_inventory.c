@@ -1,7 +1,7 @@
 /*
  * cmd_inventory — `policyctl inventory [--format table|json|csv|markdown]`: the control's own
- * check through Azure Resource Graph: every targeted app, its client-certificate settings and
- * its tier; exit 0 only when nothing non-compliant and unexempted remains.
+ * check through Azure Resource Graph (orchestrator/inventory.h); its row in main.c holds the
+ * help. Exit 0 only when nothing non-compliant and unexempted remains.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,17 +11,6 @@
 #include "lib/msg.h"
 #include "orchestrator/inventory.h"
 #include "lib/banned.h"
-
-static const char help[] =
-	"usage: policyctl [-c FILE] inventory [--format table|json|csv|markdown]\n\n"
-	"lists every App Service app in scope (web apps, function apps and their slots, as the\n"
-	"policies target them) through Azure Resource Graph, with clientCertEnabled,\n"
-	"clientCertMode, exclusion paths and the tier fix works in: exposed+production,\n"
-	"exposed, production, rest ([inventory] in the config; docs/inventory.md)\n"
-	"\noptions:\n"
-	"  --format FORMAT   table (default; json with -o json), json, csv or markdown\n"
-	"\nexit codes: 0 every app compliant or exempt (the control's expected empty result),\n"
-	"1 some app is not, or a query failed, 2 usage or config error\n";
 
 static int parse_format(const char *s, enum inventory_format *out)
 {
@@ -35,33 +24,23 @@ static int parse_format(const char *s, enum inventory_format *out)
 	return -1;
 }
 
-int cmd_inventory(int argc, char **argv, struct cli_context *ctx)
+int cmd_inventory(struct cli_context *ctx)
 {
 	enum inventory_format format = ctx->output == OUTPUT_JSON ? INVENTORY_JSON : INVENTORY_TABLE;
 	struct arm_client *client = NULL;
 	struct inventory inv = { 0 };
 	struct strbuf err = STRBUF_INIT;
-	const char *value;
-	int i, ret = EXIT_USAGE;
+	int ret = EXIT_USAGE;
 
-	if (cli_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return EXIT_OK;
+	if (ctx->opts.format && parse_format(ctx->opts.format, &format)) {
+		msg_error("option '--format': expected one of table|json|csv|markdown, got '%s'",
+			  ctx->opts.format);
+		goto out;
 	}
-	for (i = 1; i < argc; i++) {
-		value = NULL;
-		if (!strcmp(argv[i], "--format") && i + 1 < argc)
-			value = argv[++i];
-		else if (!strncmp(argv[i], "--format=", 9))
-			value = argv[i] + 9;
-		if (!value) {
-			msg_error("unknown option '%s': see 'policyctl inventory --help'", argv[i]);
-			goto out;
-		}
-		if (parse_format(value, &format)) {
-			msg_error("option '--format': expected one of table|json|csv|markdown, got '%s'", value);
-			goto out;
-		}
+	if (!ctx->config.scope_management_group && !ctx->config.scope_subscriptions.nr) {
+		msg_error("config '%s': [scope] names neither management_group nor subscriptions",
+			  ctx->config.path ? ctx->config.path : "policyctl.ini");
+		goto out;
 	}
 	if (arm_client_new(&ctx->config, NULL, &client, &err) != ARM_OK) {
 		msg_error("%s", err.buf);

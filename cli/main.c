@@ -1,5 +1,6 @@
 /*
- * main — global options, the command table, and the mapping of results to exit codes.
+ * main — global options, the command table, one option parser for every command, and the
+ * mapping of results to exit codes.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -7,26 +8,193 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/run_setup.h"
 #include "lib/msg.h"
 #include "lib/strbuf.h"
 #include "lib/banned.h"
 
 const struct command commands[] = {
-	{ "help", cmd_help, 0, "show help for policyctl, a command, or the config keys" },
-	{ "version", cmd_version, 0, "print the version" },
-	{ "render", cmd_render, CMD_NEEDS_CONFIG, "write the policy definitions, initiative and assignment as JSON" },
-	{ "plan", cmd_plan, CMD_NEEDS_CONFIG, "show what apply would create, update or leave alone" },
-	{ "apply", cmd_apply, CMD_NEEDS_CONFIG, "deploy definitions, initiative, assignment and role assignments" },
-	{ "scan", cmd_scan, CMD_NEEDS_CONFIG, "trigger a compliance evaluation of every subscription in scope" },
-	{ "remediate", cmd_remediate, CMD_NEEDS_CONFIG, "create one remediation task per member and scope" },
-	{ "track", cmd_track, CMD_NEEDS_CONFIG, "follow the run's remediation tasks to completion" },
-	{ "contain", cmd_contain, CMD_NEEDS_CONFIG, "apply, scan, remediate, track, verify and report in one go" },
-	{ "status", cmd_status, CMD_NEEDS_CONFIG, "what the ledger knows of the latest run (no network)" },
-	{ "cancel", cmd_cancel, CMD_NEEDS_CONFIG, "cancel the run's active remediation tasks" },
-	{ "report", cmd_report, CMD_NEEDS_CONFIG, "the latest run's outcome: table, json or markdown" },
-	{ "inventory", cmd_inventory, CMD_NEEDS_CONFIG, "the control's check through Resource Graph: every app, its settings and tier" },
-	{ "fix", cmd_fix, CMD_NEEDS_CONFIG, "patch non-compliant apps directly, exposed and production first, in batches" },
-	{ NULL, NULL, 0, NULL },
+	{
+		"help", cmd_help, NULL, 0, OPT_ARGS,
+		"show help for policyctl, a command, or the config keys",
+		"usage: policyctl help [COMMAND | config]",
+		"without an argument the global usage; with a command its help; 'config' lists\n"
+		"every config key\n",
+	},
+	{
+		"version", cmd_version, NULL, 0, 0,
+		"print the version",
+		"usage: policyctl version",
+		"prints the version of policyctl\n",
+	},
+	{
+		"render", cmd_render, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT | OPT_OUT,
+		"write the policy definitions, initiative and assignment as JSON",
+		"usage: policyctl [-c FILE] render [--format rest|arm-template|epac] [--out DIR]",
+		"renders, offline, the Azure Policy resources of the landing-zone config: four\n"
+		"DeployIfNotExists definitions (web apps, web app slots, function apps, function app\n"
+		"slots), one Deny definition, the initiative and its assignment\n"
+		"\noptions:\n"
+		"  -f, --format FORMAT  rest (default): one file per resource, exactly the body of\n"
+		"                       ARM's PUT, under SCOPE/COLLECTION/NAME.json, and manifest.json\n"
+		"                       listing file, method, id and api-version in creation order;\n"
+		"                       arm-template: one deployment template per scope;\n"
+		"                       epac: Enterprise Policy as Code's folder layout\n"
+		"  -o, --out DIR        folder to write to, created when missing (default: rendered)\n"
+		"  -h, --help           this help\n"
+		"\nexit codes: 0 written, 1 a file could not be written, 2 usage or config error\n",
+	},
+	{
+		"plan", NULL, cmd_plan, CMD_NEEDS_CONFIG | CMD_RENDER,
+		0,
+		"show what apply would create, update or leave alone",
+		"usage: policyctl [-c FILE] plan",
+		"reads the live definitions, initiative, assignment(s) and role assignments and\n"
+		"prints, per resource, create / update (with the differing fields) / unchanged;\n"
+		"sends no write and records nothing\n"
+		"\nexit codes: 0 planned, 1 a read failed, 2 usage or config error, 4 interrupted\n",
+	},
+	{
+		"apply", NULL, cmd_apply, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER,
+		OPT_DRY_RUN,
+		"deploy definitions, initiative, assignment and role assignments",
+		"usage: policyctl [-c FILE] apply [--dry-run]",
+		"puts the policy definitions (in parallel), the initiative, the assignment at the\n"
+		"management group or at each listed subscription, then a role assignment for each\n"
+		"role the DeployIfNotExists members need, for the assignment's managed identity;\n"
+		"resources equal to the desired state are not rewritten; PrincipalNotFound is\n"
+		"retried until [run] principal_timeout\n"
+		"\noptions:\n"
+		"  -n, --dry-run   print each write (method, URL, body) instead of sending it\n"
+		"\nexit codes: 0 applied, 1 a write failed, 2 usage or config error, 4 interrupted\n",
+	},
+	{
+		"scan", NULL, cmd_scan, CMD_NEEDS_CONFIG | CMD_LEDGER,
+		OPT_WAIT,
+		"trigger a compliance evaluation of every subscription in scope",
+		"usage: policyctl [-c FILE] scan [--wait]",
+		"triggers a compliance evaluation of every subscription in scope (a management\n"
+		"group is scanned subscription by subscription: Azure has no group-wide trigger)\n"
+		"\noptions:\n"
+		"  -w, --wait   wait until every evaluation has finished\n"
+		"\nexit codes: 0 triggered (or finished), 1 a scan failed, 2 usage or config error,\n"
+		"3 timeout, 4 interrupted\n",
+	},
+	{
+		"remediate", NULL, cmd_remediate, CMD_NEEDS_CONFIG | CMD_RENDER_REFS | CMD_LEDGER,
+		OPT_DRY_RUN,
+		"create one remediation task per member and scope",
+		"usage: policyctl [-c FILE] remediate [--dry-run]",
+		"creates one remediation task per DeployIfNotExists member and scope (the\n"
+		"management group, or each subscription); at most [remediation]\n"
+		"max_concurrent_tasks are active at once, the rest wait for 'policyctl track'.\n"
+		"Task names are fixed in the ledger before they are sent: a rerun never makes a\n"
+		"second task. resource_discovery = auto uses ExistingNonCompliant at a management\n"
+		"group and after a scan of this run, else ReEvaluateCompliance\n"
+		"\noptions:\n"
+		"  -n, --dry-run   print each task's PUT instead of sending it\n"
+		"\nexit codes: 0 created, 1 a task could not be created, 2 usage or config error,\n"
+		"4 interrupted\n",
+	},
+	{
+		"track", NULL, cmd_track, CMD_NEEDS_CONFIG | CMD_LEDGER | CMD_RESUME_ONLY | CMD_FINAL,
+		OPT_TIMEOUT,
+		"follow the run's remediation tasks to completion",
+		"usage: policyctl [-c FILE] track [--timeout DUR]",
+		"polls every task of the run until it is Succeeded, Failed or Canceled (any other\n"
+		"state counts as running), creating queued tasks as slots free. On a terminal it\n"
+		"redraws progress per scope and in total (deployments succeeded / failed /\n"
+		"remaining, elapsed, estimated time left); in a pipe it prints one line per\n"
+		"state change. A failed task lists its failed deployments\n"
+		"\noptions:\n"
+		"  --timeout DUR   give up after DUR (default: [remediation] timeout)\n"
+		"\nexit codes: 0 all succeeded, 1 some failed, 2 usage or config error,\n"
+		"3 timeout (rerun to continue), 4 interrupted (rerun to continue)\n",
+	},
+	{
+		"contain", NULL, cmd_contain, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_FINAL | CMD_REPORT,
+		OPT_TIMEOUT,
+		"apply, scan, remediate, track, verify and report in one go",
+		"usage: policyctl [-c FILE] contain [--timeout DUR]",
+		"the whole job in one command: apply (definitions, initiative, assignment, role\n"
+		"assignments) -> scan every subscription -> remediate -> track to the end ->\n"
+		"verify with a fresh scan -> report. Killed or interrupted, the same command\n"
+		"continues the run from the ledger without creating anything twice\n"
+		"\noptions:\n"
+		"  --timeout DUR   deadline for tracking (default: [remediation] timeout)\n"
+		"\nexit codes: 0 every site compliant, 1 some deployments, tasks or sites failed,\n"
+		"2 usage or config error, 3 timeout, 4 interrupted (rerun to continue)\n",
+	},
+	{
+		"cancel", NULL, cmd_cancel, CMD_NEEDS_CONFIG | CMD_LEDGER | CMD_RESUME_ONLY,
+		0,
+		"cancel the run's active remediation tasks",
+		"usage: policyctl [-c FILE] cancel",
+		"asks Azure to cancel every active remediation task of the run (queued ones are\n"
+		"simply dropped); 'policyctl track' then follows them to Canceled\n"
+		"\nexit codes: 0 cancel sent, 1 a cancel failed, 2 usage or config error\n",
+	},
+	{
+		"status", cmd_status, NULL, CMD_NEEDS_CONFIG, 0,
+		"what the ledger knows of the latest run (no network)",
+		"usage: policyctl [-c FILE] [--output table|json] status",
+		"prints what the ledger ([run] ledger) knows of the latest run: its phase and\n"
+		"state, writes sent and unanswered, scans, tasks by state; reads no network and\n"
+		"works while another policyctl is running\n"
+		"\nexit codes: 0 printed, 2 no ledger or no run, or usage error\n",
+	},
+	{
+		"report", cmd_report, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT,
+		"the latest run's outcome: table, json or markdown",
+		"usage: policyctl [-c FILE] report [--format table|json|markdown]",
+		"prints the latest run's outcome from the ledger: per subscription and in total,\n"
+		"tasks, deployments succeeded and failed, resources still non-compliant after\n"
+		"verification, and every failure with its error code and request ids\n"
+		"\noptions:\n"
+		"  --format FORMAT   table (default), json or markdown\n"
+		"\nexit codes: 0 printed, 2 no ledger or no run, or usage error\n",
+	},
+	{
+		"inventory", cmd_inventory, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT,
+		"the control's check through Resource Graph: every app, its settings and tier",
+		"usage: policyctl [-c FILE] inventory [--format table|json|csv|markdown]",
+		"lists every App Service app in scope (web apps, function apps and their slots, as\n"
+		"the policies target them) through Azure Resource Graph, with clientCertEnabled,\n"
+		"clientCertMode, exclusion paths and the tier fix works in: exposed+production,\n"
+		"exposed, production, rest ([inventory] in the config; docs/inventory.md)\n"
+		"\noptions:\n"
+		"  -f, --format FORMAT  table (default; json with --output json), json, csv or\n"
+		"                       markdown\n"
+		"\nexit codes: 0 every app compliant or exempt (the control's expected empty result),\n"
+		"1 some app is not, or a query failed, 2 usage or config error\n",
+	},
+	{
+		"fix", cmd_fix, NULL, CMD_NEEDS_CONFIG,
+		OPT_DRY_RUN | OPT_TIER | OPT_BATCH | OPT_ONLY | OPT_INCLUDE_AT_RISK | OPT_POLICY_SCAN,
+		"patch non-compliant apps directly, exposed and production first, in batches",
+		"usage: policyctl [-c FILE] fix [--tier TIERS] [--batch N] [--dry-run] [--only IDS]\n"
+		"                               [--include-at-risk] [--policy-scan]",
+		"patches every app the inventory lists as not compliant (clientCertEnabled=true,\n"
+		"clientCertMode=Required, nothing else), tier by tier: exposed+production, exposed,\n"
+		"production, rest; after each batch Resource Graph is asked again until the batch's\n"
+		"apps show fixed ([inventory] rescan_timeout). Locked and denied apps are skipped\n"
+		"with the reason, apps at risk (exclusion paths with HTTP/2 or TLS 1.3) too unless\n"
+		"asked for. Every PATCH is in the ledger first: a rerun after an interruption\n"
+		"continues the same run and patches nothing twice\n"
+		"\noptions:\n"
+		"  --tier TIERS        only these tiers (comma-separated): exposed+production,\n"
+		"                      exposed, production, rest\n"
+		"  --batch N           apps per batch (default 50)\n"
+		"  -n, --dry-run       print the batches, send and record nothing\n"
+		"  --only IDS          only these resource ids (comma-separated)\n"
+		"  --include-at-risk   patch apps at risk too\n"
+		"  --policy-scan       also trigger a compliance evaluation of each batch's\n"
+		"                      subscriptions\n"
+		"\nexit codes: 0 all fixed (or skipped as the rules say), 1 a PATCH failed or an app\n"
+		"did not show fixed in time, 2 usage or config error, 4 interrupted (rerun to\n"
+		"continue)\n",
+	},
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL },
 };
 
 static const char usage_text[] =
@@ -35,24 +203,30 @@ static const char usage_text[] =
 static void print_usage(FILE *out)
 {
 	size_t i;
-	fputs(usage_text, out);
-	fputs("\nglobal options:\n"
-	      "  -c, --config FILE    landing-zone config (default: ./policyctl.ini)\n"
+	msg_print(out, "%s", usage_text);
+	msg_print(out, "%s", "\nglobal options:\n"
+		  "  -c, --config FILE    landing-zone config (default: ./policyctl.ini)\n"
 	      "  -v, --verbose        also print debug lines (each request, with timing)\n"
 	      "  -q, --quiet          print only errors, warnings and results\n"
 	      "      --output FORMAT  table (default) or json\n"
 	      "  -h, --help           this help\n"
 	      "      --version        print the version\n"
-	      "\ncommands:\n", out);
+	      "\ncommands:\n");
 	for (i = 0; commands[i].name; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs("\n'policyctl help COMMAND' or 'policyctl COMMAND --help' describes a command;\n"
+		msg_print(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	msg_print(out, "%s", "\n'policyctl help COMMAND' or 'policyctl COMMAND --help' describes a command;\n"
 	      "'policyctl help config' lists every config key.\n"
 	      "\nexit codes: 0 ok, 1 the work failed, 2 usage or config error, 3 timeout,\n"
-	      "4 interrupted (resumable)\n", out);
+	      "4 interrupted (resumable)\n");
 }
 
-int cli_wants_help(int argc, char **argv)
+static void print_command_help(const struct command *cmd)
+{
+	msg_out("%s\n\n%s", cmd->usage, cmd->help);
+}
+
+/* True when argv holds -h or --help before "--": help wins over any other mistake. */
+static int wants_help(int argc, char **argv)
 {
 	int i;
 	for (i = 1; i < argc; i++) {
@@ -73,50 +247,42 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-int cmd_help(int argc, char **argv, struct cli_context *ctx)
+int cmd_help(struct cli_context *ctx)
 {
 	const struct command *cmd;
-	char *sub_argv[3];
-	(void)ctx;
-	if (argc < 2 || cli_wants_help(argc, argv)) {
+	if (!ctx->opts.argc) {
 		print_usage(stdout);
 		return EXIT_OK;
 	}
-	if (!strcmp(argv[1], "config")) {
+	if (ctx->opts.argc > 1) {
+		msg_error("unexpected argument '%s': help takes one command", ctx->opts.argv[1]);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(ctx->opts.argv[0], "config")) {
 		struct strbuf sb = STRBUF_INIT;
 		config_describe(&sb);
-		fputs("config keys (policyctl.ini):\n\n", stdout);
-		fputs(sb.buf, stdout);
+		msg_out("config keys (policyctl.ini):\n\n%s", sb.buf);
 		strbuf_release(&sb);
 		return EXIT_OK;
 	}
-	cmd = find_command(argv[1]);
+	cmd = find_command(ctx->opts.argv[0]);
 	if (!cmd) {
-		msg_error("unknown command '%s': see 'policyctl help'", argv[1]);
+		msg_error("unknown command '%s': see 'policyctl help'", ctx->opts.argv[0]);
 		return EXIT_USAGE;
 	}
-	sub_argv[0] = argv[1];
-	sub_argv[1] = "--help";
-	sub_argv[2] = NULL;
-	return cmd->fn(2, sub_argv, ctx);
-}
-
-int cmd_version(int argc, char **argv, struct cli_context *ctx)
-{
-	(void)ctx;
-	if (cli_wants_help(argc, argv)) {
-		printf("usage: policyctl version\n\nprints the version of policyctl\n");
-		return EXIT_OK;
-	}
-	if (argc > 1) {
-		msg_error("unexpected argument '%s': version takes none", argv[1]);
-		return EXIT_USAGE;
-	}
-	printf("policyctl %s\n", POLICYCTL_VERSION);
+	print_command_help(cmd);
 	return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+int cmd_version(struct cli_context *ctx)
+{
+	(void)ctx;
+	msg_out("policyctl %s\n", POLICYCTL_VERSION);
+	return EXIT_OK;
+}
+
+/* Parses the global options before the command; returns -1 to go on, else the exit code. */
+static int parse_global(int argc, char **argv, struct cli_context *ctx)
 {
 	static const struct option global_options[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -127,18 +293,15 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_context ctx = { "policyctl.ini", 0, OUTPUT_TABLE, { 0 } };
-	const struct command *cmd;
-	int opt, ret;
+	int opt;
 
-	msg_set_program("policyctl");
 	/* '+' stops at the command name: what follows belongs to the command */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+c:vqho:", global_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:c:vqho:", global_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			ctx.config_path = optarg;
-			ctx.config_path_given = 1;
+			ctx->config_path = optarg;
+			ctx->config_path_given = 1;
 			break;
 		case 'v':
 			msg_set_verbosity(MSG_VERBOSE);
@@ -148,9 +311,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			if (!strcmp(optarg, "table"))
-				ctx.output = OUTPUT_TABLE;
+				ctx->output = OUTPUT_TABLE;
 			else if (!strcmp(optarg, "json"))
-				ctx.output = OUTPUT_JSON;
+				ctx->output = OUTPUT_JSON;
 			else {
 				msg_error("option '--output': expected one of table|json, got '%s'", optarg);
 				return EXIT_USAGE;
@@ -160,17 +323,34 @@ int main(int argc, char **argv)
 			print_usage(stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("policyctl %s\n", POLICYCTL_VERSION);
+			msg_out("policyctl %s\n", POLICYCTL_VERSION);
 			return EXIT_OK;
+		case ':':
+			msg_error("option '%s' needs a value", argv[optind - 1]);
+			msg_print(stderr, "%s", usage_text);
+			return EXIT_USAGE;
 		default:
-			if (optopt && optopt != '?' && strchr("co", optopt))
-				msg_error("option '-%c' needs a value", optopt);
-			else
-				msg_error("unknown option '%s'", argv[optind - 1]);
-			fputs(usage_text, stderr);
+			msg_error("unknown option '%s'", argv[optind - 1]);
+			msg_print(stderr, "%s", usage_text);
 			return EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_context ctx;
+	const struct command *cmd;
+	int ret;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.config_path = "policyctl.ini";
+	ctx.output = OUTPUT_TABLE;
+	msg_set_program("policyctl");
+	ret = parse_global(argc, argv, &ctx);
+	if (ret >= 0)
+		return ret;
 	if (optind >= argc) {
 		msg_error("expected a command");
 		print_usage(stderr);
@@ -183,9 +363,13 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	optind = 0; /* commands run getopt again from their own argv */
-
-	if ((cmd->flags & CMD_NEEDS_CONFIG) && !cli_wants_help(argc, argv)) {
+	if (wants_help(argc, argv)) {
+		print_command_help(cmd);
+		return EXIT_OK;
+	}
+	if (cli_parse_options(cmd, argc, argv, &ctx.opts))
+		return EXIT_USAGE;
+	if (cmd->flags & CMD_NEEDS_CONFIG) {
 		struct strbuf err = STRBUF_INIT;
 		if (config_load(&ctx.config, ctx.config_path, &err) != CONFIG_OK) {
 			msg_error("%s", err.buf);
@@ -195,7 +379,7 @@ int main(int argc, char **argv)
 		}
 		strbuf_release(&err);
 	}
-	ret = cmd->fn(argc, argv, &ctx);
+	ret = cmd->fn ? cmd->fn(&ctx) : run_setup_command(cmd, &ctx);
 	config_release(&ctx.config);
 	return ret;
 }

@@ -89,14 +89,14 @@ static void scope_folder(struct strbuf *sb, const char *scope)
 		strbuf_addstr(sb, scope + 1);
 }
 
-static const char *kind_label(enum render_kind kind)
+static const char *kind_label(enum deploy_kind kind)
 {
 	switch (kind) {
-	case RENDER_POLICY_DEFINITION:
+	case DEPLOY_POLICY_DEFINITION:
 		return "policyDefinition";
-	case RENDER_POLICY_SET_DEFINITION:
+	case DEPLOY_POLICY_SET_DEFINITION:
 		return "policySetDefinition";
-	case RENDER_POLICY_ASSIGNMENT:
+	case DEPLOY_POLICY_ASSIGNMENT:
 		break;
 	}
 	return "policyAssignment";
@@ -111,7 +111,7 @@ static json_t *string_list_to_json(const struct string_list *list)
 	return array;
 }
 
-static int write_rest(const struct rendered_set *set, const char *dir, struct strbuf *err)
+static int write_rest(const struct deploy_set *set, const char *dir, struct strbuf *err)
 {
 	json_t *manifest, *entries = json_array();
 	struct strbuf rel = STRBUF_INIT;
@@ -122,7 +122,7 @@ static int write_rest(const struct rendered_set *set, const char *dir, struct st
 			     "usage", "PUT {arm_endpoint}{id}?api-version={apiVersion} with the file as body, in this order",
 			     "resources", entries);
 	for (i = 0; i < set->nr; i++) {
-		const struct rendered_resource *r = &set->resources[i];
+		const struct deploy_resource *r = &set->resources[i];
 		strbuf_reset(&rel);
 		scope_folder(&rel, r->scope);
 		strbuf_addf(&rel, "/%s/%s.json", render_kind_collection(r->kind), r->name);
@@ -135,7 +135,7 @@ static int write_rest(const struct rendered_set *set, const char *dir, struct st
 	json_object_set_new(manifest, "roleDefinitionIds",
 			    string_list_to_json(&set->role_definition_ids));
 	json_object_set_new(manifest, "remediationReferenceIds",
-			    string_list_to_json(&set->remediation_reference_ids));
+			    string_list_to_json(&set->reference_ids));
 	if (write_json(dir, "manifest.json", manifest, err) < 0)
 		goto out;
 	ret = 0;
@@ -180,7 +180,7 @@ json_t *output_escape_template_expressions(const json_t *json)
 }
 
 /* The template resource for r: type, apiVersion, name, then the body's members escaped. */
-static json_t *template_resource(const struct rendered_resource *r, json_t *depends_on)
+static json_t *template_resource(const struct deploy_resource *r, json_t *depends_on)
 {
 	json_t *resource = json_pack("{s:s, s:s, s:s}", "type", render_kind_type(r->kind),
 				     "apiVersion", r->api_version, "name", r->name);
@@ -196,7 +196,7 @@ static json_t *template_resource(const struct rendered_resource *r, json_t *depe
 	return resource;
 }
 
-static int write_arm_template(const struct rendered_set *set, const char *dir, struct strbuf *err)
+static int write_arm_template(const struct deploy_set *set, const char *dir, struct strbuf *err)
 {
 	struct strbuf file = STRBUF_INIT, expr = STRBUF_INIT;
 	size_t i = 0;
@@ -209,17 +209,17 @@ static int write_arm_template(const struct rendered_set *set, const char *dir, s
 		json_t *definitions = json_array(), *sets = json_array();
 
 		for (; i < set->nr && !strcmp(set->resources[i].scope, scope); i++) {
-			const struct rendered_resource *r = &set->resources[i];
+			const struct deploy_resource *r = &set->resources[i];
 			switch (r->kind) {
-			case RENDER_POLICY_DEFINITION:
+			case DEPLOY_POLICY_DEFINITION:
 				json_array_append_new(resources, template_resource(r, NULL));
 				json_array_append_new(definitions, json_string(r->id));
 				break;
-			case RENDER_POLICY_SET_DEFINITION:
+			case DEPLOY_POLICY_SET_DEFINITION:
 				json_array_append_new(resources, template_resource(r, definitions));
 				json_array_append_new(sets, json_string(r->id));
 				break;
-			case RENDER_POLICY_ASSIGNMENT:
+			case DEPLOY_POLICY_ASSIGNMENT:
 				json_array_append_new(resources, template_resource(r, sets));
 				strbuf_reset(&expr);
 				strbuf_addf(&expr, "[reference('%s', '%s', 'Full').identity.principalId]",
@@ -257,7 +257,7 @@ out:
 }
 
 /* EPAC names custom members by policyDefinitionName and keeps only name and metadata id of groups. */
-static json_t *epac_set_properties(const struct rendered_set *set, const json_t *properties)
+static json_t *epac_set_properties(const struct deploy_set *set, const json_t *properties)
 {
 	json_t *out = json_deep_copy(properties), *member, *group;
 	size_t i, j;
@@ -281,7 +281,7 @@ static json_t *epac_set_properties(const struct rendered_set *set, const json_t 
 	return out;
 }
 
-static json_t *epac_assignment(const struct rendered_set *set, const struct rendered_resource *a,
+static json_t *epac_assignment(const struct deploy_set *set, const struct deploy_resource *a,
 			       const char *set_name)
 {
 	const json_t *props = json_object_get(a->body, "properties");
@@ -290,7 +290,7 @@ static json_t *epac_assignment(const struct rendered_set *set, const struct rend
 	size_t i;
 
 	for (i = 0; i < set->nr; i++)
-		if (set->resources[i].kind == RENDER_POLICY_ASSIGNMENT)
+		if (set->resources[i].kind == DEPLOY_POLICY_ASSIGNMENT)
 			json_array_append_new(scopes, json_string(set->resources[i].scope));
 	file = json_pack("{s:s, s:s, s:{s:s, s:O, s:O}, s:{s:s, s:O}, s:O, s:O, s:O, s:{s:o}, s:{s:O}, s:{s:O}}",
 		"$schema", EPAC_SCHEMAS "policy-assignment-schema.json",
@@ -325,7 +325,7 @@ static json_t *epac_assignment(const struct rendered_set *set, const struct rend
 	return file;
 }
 
-static int write_epac(const struct rendered_set *set, const char *dir, struct strbuf *err)
+static int write_epac(const struct deploy_set *set, const char *dir, struct strbuf *err)
 {
 	struct strbuf rel = STRBUF_INIT;
 	const char *first_scope = set->nr ? set->resources[0].scope : "";
@@ -336,18 +336,18 @@ static int write_epac(const struct rendered_set *set, const char *dir, struct st
 
 	/* definitions and the initiative are the same at every scope: write the first scope's */
 	for (i = 0; i < set->nr && !strcmp(set->resources[i].scope, first_scope); i++) {
-		const struct rendered_resource *r = &set->resources[i];
+		const struct deploy_resource *r = &set->resources[i];
 		const json_t *properties = json_object_get(r->body, "properties");
 		strbuf_reset(&rel);
 		switch (r->kind) {
-		case RENDER_POLICY_DEFINITION:
+		case DEPLOY_POLICY_DEFINITION:
 			file = json_pack("{s:s, s:s, s:s, s:O}",
 				"$schema", EPAC_SCHEMAS "policy-definition-schema.json",
 				"name", r->name, "type", render_kind_type(r->kind),
 				"properties", properties);
 			strbuf_addf(&rel, "policyDefinitions/%s.json", r->name);
 			break;
-		case RENDER_POLICY_SET_DEFINITION:
+		case DEPLOY_POLICY_SET_DEFINITION:
 			file = json_pack("{s:s, s:s, s:s, s:o}",
 				"$schema", EPAC_SCHEMAS "policy-set-definition-schema.json",
 				"name", r->name, "type", render_kind_type(r->kind),
@@ -355,7 +355,7 @@ static int write_epac(const struct rendered_set *set, const char *dir, struct st
 			strbuf_addf(&rel, "policySetDefinitions/%s.json", r->name);
 			set_name = r->name;
 			break;
-		case RENDER_POLICY_ASSIGNMENT:
+		case DEPLOY_POLICY_ASSIGNMENT:
 			file = epac_assignment(set, r, set_name ? set_name : "");
 			strbuf_addf(&rel, "policyAssignments/%s.json", r->name);
 			break;
@@ -372,7 +372,7 @@ out:
 	return ret;
 }
 
-enum output_result render_write(const struct rendered_set *set, enum render_format format,
+enum output_result render_write(const struct deploy_set *set, enum render_format format,
 				const char *dir, struct strbuf *err)
 {
 	int rc = -1;

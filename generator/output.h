@@ -40,7 +40,7 @@ enum output_result {
  * files of the same names are replaced atomically, others are left alone). On failure
  * returns OUTPUT_ERR_IO with one line in err.
  */
-enum output_result render_write(const struct rendered_set *set, enum render_format format,
+enum output_result render_write(const struct deploy_set *set, enum render_format format,
 				const char *dir, struct strbuf *err);
 
 /*

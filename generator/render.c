@@ -23,7 +23,7 @@
 #define LONGEST_SUFFIX 17
 #define NAME_MAX_LEN 128
 
-/* Indexed by enum render_kind. */
+/* Indexed by enum deploy_kind. */
 static const struct {
 	const char *collection;
 	const char *type;
@@ -33,12 +33,12 @@ static const struct {
 	{ "policyAssignments", "Microsoft.Authorization/policyAssignments" },
 };
 
-const char *render_kind_collection(enum render_kind kind)
+const char *render_kind_collection(enum deploy_kind kind)
 {
 	return kind_names[kind].collection;
 }
 
-const char *render_kind_type(enum render_kind kind)
+const char *render_kind_type(enum deploy_kind kind)
 {
 	return kind_names[kind].type;
 }
@@ -53,47 +53,14 @@ void render_scope_of_subscription(struct strbuf *sb, const char *subscription)
 	strbuf_addf(sb, "/subscriptions/%s", subscription);
 }
 
-void rendered_set_release(struct rendered_set *out)
-{
-	size_t i;
-	for (i = 0; i < out->nr; i++) {
-		free(out->resources[i].name);
-		free(out->resources[i].scope);
-		free(out->resources[i].id);
-		json_decref(out->resources[i].body);
-	}
-	free(out->resources);
-	out->resources = NULL;
-	out->nr = out->alloc = 0;
-	string_list_clear(&out->role_definition_ids);
-	string_list_clear(&out->remediation_reference_ids);
-}
-
 /* Appends a resource; steals body. */
-static void add_resource(struct rendered_set *out, enum render_kind kind, const char *scope,
+static void add_resource(struct deploy_set *out, enum deploy_kind kind, const char *scope,
 			 const char *name, json_t *body)
 {
-	struct rendered_resource *r;
 	struct strbuf id = STRBUF_INIT;
-
 	strbuf_addf(&id, "%s" AUTHZ "%s/%s", scope, render_kind_collection(kind), name);
-	ALLOC_GROW(out->resources, out->nr + 1, out->alloc);
-	r = &out->resources[out->nr++];
-	r->kind = kind;
-	r->name = xstrdup(name);
-	r->scope = xstrdup(scope);
-	r->id = strbuf_detach(&id, NULL);
-	r->api_version = RENDER_API_VERSION;
-	r->body = body;
-}
-
-static int string_list_has(const struct string_list *list, const char *s)
-{
-	size_t i;
-	for (i = 0; i < list->nr; i++)
-		if (!strcmp(list->items[i], s))
-			return 1;
-	return 0;
+	deploy_set_add(out, kind, scope, name, id.buf, RENDER_API_VERSION, body);
+	strbuf_release(&id);
 }
 
 /* Everything that stays the same across the scopes of one render. */
@@ -101,7 +68,7 @@ struct render_state {
 	const struct config *cfg;  /* borrowed */
 	json_t *targets;           /* templates/targets.json; owned */
 	const char *mode_key;      /* "requireMode" or "enabledOnly" (cert-conditions.json) */
-	struct rendered_set *out;  /* borrowed */
+	struct deploy_set *out;  /* borrowed */
 	struct strbuf *err;        /* borrowed */
 };
 
@@ -162,7 +129,7 @@ static int add_definition(struct render_state *st, const char *scope, const char
 	if (!body)
 		return -1;
 	strbuf_addf(&name, "%s-%s", st->cfg->initiative_name, suffix);
-	add_resource(st->out, RENDER_POLICY_DEFINITION, scope, name.buf, body);
+	add_resource(st->out, DEPLOY_POLICY_DEFINITION, scope, name.buf, body);
 	strbuf_release(&name);
 	return 0;
 }
@@ -295,8 +262,8 @@ static int render_initiative(struct render_state *st, const char *scope, size_t 
 		if (!reference_id || add_member(members, reference_id, st->out->resources[i++].id,
 						"effect", st->err))
 			goto out;
-		if (!string_list_has(&st->out->remediation_reference_ids, reference_id))
-			string_list_append(&st->out->remediation_reference_ids, reference_id);
+		if (!string_list_has(&st->out->reference_ids, reference_id))
+			string_list_append(&st->out->reference_ids, reference_id);
 	}
 	if (add_member(members, DENY_REFERENCE_ID, st->out->resources[i].id, "denyEffect", st->err))
 		goto out;
@@ -328,7 +295,7 @@ static int render_initiative(struct render_state *st, const char *scope, size_t 
 	body = json_template_render_file("initiative.json", &params, st->err);
 	if (!body)
 		goto out;
-	add_resource(st->out, RENDER_POLICY_SET_DEFINITION, scope, cfg->initiative_name, body);
+	add_resource(st->out, DEPLOY_POLICY_SET_DEFINITION, scope, cfg->initiative_name, body);
 	ret = 0;
 out:
 	json_decref(members);
@@ -375,7 +342,7 @@ static int render_assignment(struct render_state *st, const char *scope, const c
 	body = json_template_render_file("assignment.json", &params, st->err);
 	if (!body)
 		goto out;
-	add_resource(st->out, RENDER_POLICY_ASSIGNMENT, scope, cfg->assignment_name, body);
+	add_resource(st->out, DEPLOY_POLICY_ASSIGNMENT, scope, cfg->assignment_name, body);
 	ret = 0;
 out:
 	json_template_params_release(&params);
@@ -383,7 +350,7 @@ out:
 }
 
 /* The role definitions the DeployIfNotExists definitions name, in order of first use. */
-static void collect_roles(struct rendered_set *out)
+static void collect_roles(struct deploy_set *out)
 {
 	size_t i, j;
 	for (i = 0; i < out->nr; i++) {
@@ -407,7 +374,7 @@ static int render_scope(struct render_state *st, const char *scope)
 	return render_assignment(st, scope, st->out->resources[st->out->nr - 1].id);
 }
 
-enum render_result render_policy_set(const struct config *cfg, struct rendered_set *out,
+enum render_result render_policy_set(const struct config *cfg, struct deploy_set *out,
 				     struct strbuf *err)
 {
 	struct render_state st = { cfg, NULL, NULL, out, err };
@@ -447,8 +414,38 @@ enum render_result render_policy_set(const struct config *cfg, struct rendered_s
 	ret = RENDER_OK;
 out:
 	if (ret != RENDER_OK)
-		rendered_set_release(out);
+		deploy_set_release(out);
 	json_decref(st.targets);
 	strbuf_release(&scope);
 	return ret;
+}
+
+enum render_result render_policy_refs(const struct config *cfg, struct deploy_set *out,
+				      struct strbuf *err)
+{
+	struct config first = *cfg; /* shallow: read only, never released */
+	enum render_result ret;
+	size_t i;
+
+	if (first.scope_subscriptions.nr > 1)
+		first.scope_subscriptions.nr = 1;
+	ret = render_policy_set(&first, out, err);
+	if (ret != RENDER_OK)
+		return ret;
+	deploy_set_drop_resources(out);
+	if (cfg->scope_management_group || cfg->scope_subscriptions.nr <= 1)
+		return RENDER_OK; /* the one scope rendered is every scope */
+	string_list_clear(&out->assignment_scopes);
+	string_list_clear(&out->assignment_ids);
+	for (i = 0; i < cfg->scope_subscriptions.nr; i++) {
+		struct strbuf scope = STRBUF_INIT, id = STRBUF_INIT;
+		render_scope_of_subscription(&scope, cfg->scope_subscriptions.items[i]);
+		strbuf_addf(&id, "%s" AUTHZ "%s/%s", scope.buf,
+			    render_kind_collection(DEPLOY_POLICY_ASSIGNMENT), cfg->assignment_name);
+		string_list_append(&out->assignment_scopes, scope.buf);
+		string_list_append(&out->assignment_ids, id.buf);
+		strbuf_release(&scope);
+		strbuf_release(&id);
+	}
+	return RENDER_OK;
 }

@@ -21,44 +21,21 @@
 #include <jansson.h>
 
 #include "lib/config.h"
+#include "lib/deploy_set.h"
 #include "lib/strbuf.h"
 
 /* The api-version every rendered body is written for (Microsoft.Authorization policy). */
 #define RENDER_API_VERSION "2025-03-01"
 
-enum render_kind {
-	RENDER_POLICY_DEFINITION,     /* Microsoft.Authorization/policyDefinitions */
-	RENDER_POLICY_SET_DEFINITION, /* Microsoft.Authorization/policySetDefinitions */
-	RENDER_POLICY_ASSIGNMENT,     /* Microsoft.Authorization/policyAssignments */
-};
-
-struct rendered_resource {
-	enum render_kind kind;
-	char *name;              /* resource name, the last segment of id; owned */
-	char *scope;             /* "/providers/Microsoft.Management/managementGroups/{mg}" or
-				    "/subscriptions/{id}"; owned */
-	char *id;                /* scope + "/providers/Microsoft.Authorization/{type}/{name}"; owned */
-	const char *api_version; /* RENDER_API_VERSION (static) */
-	json_t *body;            /* exactly the PUT body; owned reference */
-};
-
-struct rendered_set {
-	struct rendered_resource *resources; /* in creation order (see above); owned */
-	size_t nr, alloc;
-	/*
-	 * Role definitions the assignment identity needs, scope-free, as the definitions name
-	 * them: "/providers/Microsoft.Authorization/roleDefinitions/{guid}" (prefix a scope for
-	 * a role assignment's roleDefinitionId). Collected from the rendered DeployIfNotExists
-	 * definitions, deduplicated, in order of first use.
-	 */
-	struct string_list role_definition_ids;
-	/* policyDefinitionReferenceIds of the initiative's DeployIfNotExists members, in
-	   initiative order: one remediation task per id and assignment. Listed whatever the
-	   configured effect; a remediation only deploys while it is DeployIfNotExists. */
-	struct string_list remediation_reference_ids;
-};
-
-#define RENDERED_SET_INIT { NULL, 0, 0, { NULL, 0, 0 }, { NULL, 0, 0 } }
+/*
+ * The rendering is a struct deploy_set (lib/deploy_set.h): resources in creation order
+ * (definitions, initiative, assignment; per scope), each with kind, name, scope, id,
+ * api-version RENDER_API_VERSION and exact PUT body; the role definitions the assignment
+ * identity needs (collected from the DeployIfNotExists definitions); the
+ * policyDefinitionReferenceIds of the DeployIfNotExists members (listed whatever the
+ * configured effect: a remediation only deploys while it is DeployIfNotExists); and each
+ * assignment's scope and id. The orchestrator deploys exactly this struct.
+ */
 
 enum render_result {
 	RENDER_OK = 0,
@@ -67,19 +44,26 @@ enum render_result {
 };
 
 /*
- * Renders the policy set for cfg (borrowed) into out, which must be RENDERED_SET_INIT or
- * released. On failure returns non-zero with one line in err and out left empty (releasable).
+ * Renders the policy set for cfg (borrowed) into out, which must be DEPLOY_SET_INIT or
+ * released (deploy_set_release). On failure returns non-zero with one line in err and out
+ * left empty (releasable).
  */
-enum render_result render_policy_set(const struct config *cfg, struct rendered_set *out,
+enum render_result render_policy_set(const struct config *cfg, struct deploy_set *out,
 				     struct strbuf *err);
 
-/* Frees everything out owns and leaves it empty. */
-void rendered_set_release(struct rendered_set *out);
+/*
+ * What remediation needs without the bodies: the role and reference ids (the same for every
+ * scope, so rendered for the first scope only) and every scope's assignment scope and id; out
+ * holds no resources. 2,500 subscriptions cost no more memory than one. Result and err as
+ * render_policy_set.
+ */
+enum render_result render_policy_refs(const struct config *cfg, struct deploy_set *out,
+				      struct strbuf *err);
 
 /* "policyDefinitions", "policySetDefinitions" or "policyAssignments". */
-const char *render_kind_collection(enum render_kind kind);
+const char *render_kind_collection(enum deploy_kind kind);
 /* "Microsoft.Authorization/policyDefinitions" etc. */
-const char *render_kind_type(enum render_kind kind);
+const char *render_kind_type(enum deploy_kind kind);
 
 /* Scope string of a management group or a subscription, appended to sb. */
 void render_scope_of_management_group(struct strbuf *sb, const char *management_group);

@@ -45,22 +45,6 @@ static const char *const type_names[] = {
 	"name", "management group id", "version", "list", "list of GUIDs",
 };
 
-void string_list_append(struct string_list *list, const char *item)
-{
-	ALLOC_GROW(list->items, list->nr + 1, list->alloc);
-	list->items[list->nr++] = xstrdup(item);
-}
-
-void string_list_clear(struct string_list *list)
-{
-	size_t i;
-	for (i = 0; i < list->nr; i++)
-		free(list->items[i]);
-	free(list->items);
-	list->items = NULL;
-	list->nr = list->alloc = 0;
-}
-
 #define FIELD(cfg, k, ctype) ((ctype *)((char *)(cfg) + (k)->offset))
 
 static int is_list(const struct config_key *k)

@@ -10,15 +10,7 @@
 #define CONFIG_H
 
 #include "lib/strbuf.h"
-
-struct string_list {
-	char **items; /* owned */
-	size_t nr;
-	size_t alloc;
-};
-
-void string_list_append(struct string_list *list, const char *item);
-void string_list_clear(struct string_list *list);
+#include "lib/string_list.h"
 
 #define CONFIG_CTYPE_STRING char *
 #define CONFIG_CTYPE_ENUM char *

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "lib/http.h"
+#include "lib/strcase.h"
 #include "lib/msg.h"
 #include "lib/ratelimit.h"
 #include "lib/xalloc.h"
@@ -826,26 +827,30 @@ static int start_attempt(struct http_engine *e, struct task *t, long long now)
 	return 0;
 }
 
+int http_code_is_throttling(const char *code)
+{
+	static const char *const words[] = { "throttl", "toomany", "limit", "quota" };
+	size_t i;
+	if (!code)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (strcase_contains(code, words[i]))
+			return 1;
+	return 0;
+}
+
 /* A 429 whose error code is not about throttling is a real error (treated by its code). */
 static int is_throttling_429(const struct task *t)
 {
 	json_t *root, *code;
 	int throttling = 1;
-	char lower[128];
-	size_t i;
 
 	root = json_loadb(t->body_in.buf, t->body_in.len, 0, NULL);
 	code = root ? json_object_get(json_object_get(root, "error"), "code") : NULL;
 	if (!code && root)
 		code = json_object_get(root, "code");
-	if (json_is_string(code)) {
-		const char *s = json_string_value(code);
-		for (i = 0; s[i] && i < sizeof(lower) - 1; i++)
-			lower[i] = (char)tolower((unsigned char)s[i]);
-		lower[i] = '\0';
-		throttling = strstr(lower, "throttl") || strstr(lower, "toomanyrequests") ||
-			     strstr(lower, "ratelimit") || strstr(lower, "quota");
-	}
+	if (json_is_string(code))
+		throttling = http_code_is_throttling(json_string_value(code));
 	json_decref(root);
 	return throttling;
 }

@@ -190,6 +190,14 @@ int http_check_url(const char *url, struct strbuf *err);
 
 /* Whether a status is retried (408, 429, 500, 502, 503, 504). */
 int http_status_is_retryable(long status);
+/*
+ * Whether an ARM error code (borrowed; NULL or "" is no) says "slow down": it names throttling,
+ * too many requests, a limit or a quota ("SubscriptionRequestsThrottled", "TooManyRequests",
+ * "RateLimitExceeded", "QuotaExceeded"...), compared ignoring case. The one word list for a
+ * 429 that is retried (another code on a 429 is a real error) and a remediation create that
+ * goes back to the queue.
+ */
+int http_code_is_throttling(const char *code);
 
 /*
  * Full-jitter backoff: a uniform value in [0, min(cap, base * 2^(attempt-1))] (attempt >= 1),

@@ -103,7 +103,7 @@ static void emit(FILE *stream, const char *prefix, const char *fmt, va_list ap)
 	redact_locked(&sb);
 	fwrite(sb.buf, 1, sb.len, stream);
 	fflush(stream);
-	if (log_file && stream != stdout) {
+	if (log_file && prefix) { /* messages, not result output */
 		fwrite(sb.buf, 1, sb.len, log_file);
 		fflush(log_file);
 	}
@@ -144,4 +144,20 @@ void msg_debug(const char *fmt, ...)
 void msg_out(const char *fmt, ...)
 {
 	EMIT(stdout, NULL);
+}
+
+void msg_print(FILE *out, const char *fmt, ...)
+{
+	EMIT(out, NULL);
+}
+
+void msg_escape_into(struct strbuf *sb, const char *text)
+{
+	const unsigned char *p;
+	for (p = (const unsigned char *)(text ? text : ""); *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			strbuf_addf(sb, "\\x%02x", *p);
+		else
+			strbuf_addch(sb, (char)*p);
+	}
 }

@@ -13,6 +13,8 @@
 
 #include <stdio.h>
 
+#include "lib/strbuf.h"
+
 enum msg_verbosity {
 	MSG_QUIET = 0,   /* errors and warnings only */
 	MSG_NORMAL = 1,  /* plus notes */
@@ -37,5 +39,14 @@ void msg_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Result output to stdout (never prefixed, still redacted). */
 void msg_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Result output to out (borrowed: a terminal, a pipe, a test's memory stream), redacted. */
+void msg_print(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Appends text (borrowed; NULL appends nothing) to sb with every control character (below
+ * 0x20, and 0x7f) written as \xNN: for text from the network (error messages, resource ids)
+ * shown on a terminal, where an escape sequence could rewrite the screen or fake a line.
+ */
+void msg_escape_into(struct strbuf *sb, const char *text);
 
 #endif

@@ -14,13 +14,13 @@
  * and the final message says whether the principal was ever seen (by another role assignment
  * of this run), which tells lagging replication from a wrong identity.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
+#include "lib/digest.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
@@ -65,7 +65,7 @@ static void free_state(struct orch_phase *ph)
 	}
 	free(st->items);
 	if (st->principals) {
-		for (i = 0; i < st->o->assignment_ids.nr; i++)
+		for (i = 0; i < st->o->assignment_ids->nr; i++)
 			free(st->principals[i]);
 	}
 	free(st->principals);
@@ -85,8 +85,8 @@ static const char *kind_word(enum deploy_kind kind)
 static size_t assignment_index(struct orch *o, const char *id)
 {
 	size_t i;
-	for (i = 0; i < o->assignment_ids.nr; i++)
-		if (!strcasecmp(o->assignment_ids.items[i], id))
+	for (i = 0; i < o->assignment_ids->nr; i++)
+		if (!strcasecmp(o->assignment_ids->items[i], id))
 			return i;
 	return 0;
 }
@@ -116,14 +116,10 @@ static void send_put(struct deploy_item *it, const json_t *body, const char *pat
 	it->write_id = 0;
 	if (o->ledger && !o->dry_run) {
 		struct strbuf text = STRBUF_INIT;
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int md_len = 0, i;
-		char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
+		char hex[DIGEST_SHA256_HEX_SIZE];
 		/* a digest, not the body: the ledger says what was sent without copying it */
 		jsonutil_add_compact(&text, body);
-		EVP_Digest(text.buf, text.len, md, &md_len, EVP_sha256(), NULL);
-		for (i = 0; i < md_len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		digest_sha256_hex(text.buf, text.len, hex);
 		ledger_write_intent(o->ledger, o->run.id, "PUT", path, hex, &it->write_id);
 		strbuf_release(&text);
 	}
@@ -171,14 +167,14 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 			snprintf(t, sizeof(t), "%lds", o->principal_timeout_ms / 1000);
 			strbuf_addf(&msg, "principal '%s' of assignment '%s' was still not found after %s "
 				    "of retries; %s", st->principals[it->assignment],
-				    o->assignment_ids.items[it->assignment], t,
+				    o->assignment_ids->items[it->assignment], t,
 				    st->principal_seen
 				    ? "it was seen by another role assignment of this run, so replication "
 				      "is lagging: rerun 'policyctl apply' later"
 				    : "it was never seen: the assignment's identity may be wrong or "
 				      "deleted (check the assignment's identity.principalId)");
 			err.message = msg.buf;
-			orch_record_failure(o, "write", it->role_path, &err);
+			orch_record_failure(o, LEDGER_FAILURE_WRITE, it->role_path, &err);
 			strbuf_release(&msg);
 			st->failed++;
 			return;
@@ -188,7 +184,7 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 		if (it->write_id)
 			ledger_write_outcome(o->ledger, it->write_id, 0, (int)resp->status,
 					     resp->error.request_id, code, resp->error.message);
-		orch_record_failure(o, "write", it->is_role ? it->role_path : it->id, &resp->error);
+		orch_record_failure(o, LEDGER_FAILURE_WRITE, it->is_role ? it->role_path : it->id, &resp->error);
 		st->failed++;
 		return;
 	}
@@ -200,8 +196,8 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 		return;
 	}
 	/* an assignment's 201 carries its new identity's principal id */
-	if (!resp->dry_run && resp->body && it->assignment < o->assignment_ids.nr &&
-	    !strcasecmp(it->id, o->assignment_ids.items[it->assignment])) {
+	if (!resp->dry_run && resp->body && it->assignment < o->assignment_ids->nr &&
+	    !strcasecmp(it->id, o->assignment_ids->items[it->assignment])) {
 		keep_principal(st, it->assignment, resp->body);
 		st->principal_fresh[it->assignment] = it->needs_write == 2;
 	}
@@ -223,7 +219,7 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 	if (resp->result == ARM_ERR_HTTP && resp->status == 404) {
 		create = 1;
 	} else if (resp->result != ARM_OK) {
-		orch_record_failure(o, "write", id, &resp->error);
+		orch_record_failure(o, LEDGER_FAILURE_WRITE, id, &resp->error);
 		st->failed++;
 		goto out;
 	} else {
@@ -232,24 +228,24 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 			/* the name derives from scope, principal and role: if it exists, it is ours */
 			st->unchanged++;
 			if (st->plan_only)
-				fprintf(o->out, "  unchanged %s\n", id);
+				msg_print(o->out, "  unchanged %s\n", id);
 			goto out;
 		}
-		if (it->assignment < o->assignment_ids.nr &&
-		    !strcasecmp(it->id, o->assignment_ids.items[it->assignment]))
+		if (it->assignment < o->assignment_ids->nr &&
+		    !strcasecmp(it->id, o->assignment_ids->items[it->assignment]))
 			keep_principal(st, it->assignment, resp->body);
 		if (orch_json_contains(desired, resp->body, &diff)) {
 			st->unchanged++;
 			if (st->plan_only)
-				fprintf(o->out, "  unchanged %s\n", id);
+				msg_print(o->out, "  unchanged %s\n", id);
 			goto out;
 		}
 	}
 	if (st->plan_only) {
 		if (create)
-			fprintf(o->out, "  create    %s\n", id);
+			msg_print(o->out, "  create    %s\n", id);
 		else
-			fprintf(o->out, "  update    %s\n            differs: %s\n", id, diff.buf);
+			msg_print(o->out, "  update    %s\n            differs: %s\n", id, diff.buf);
 		if (create)
 			st->created++;
 		else
@@ -326,14 +322,14 @@ static enum orch_result run_roles(struct deploy_state *st)
 	size_t a, r, base = st->nr_items;
 	const struct string_list *roles = &o->set->role_definition_ids;
 
-	st->items = xrealloc(st->items, (base + o->assignment_ids.nr * roles->nr + 1) * sizeof(*st->items));
-	for (a = 0; a < o->assignment_ids.nr; a++) {
+	st->items = xrealloc(st->items, (base + o->assignment_ids->nr * roles->nr + 1) * sizeof(*st->items));
+	for (a = 0; a < o->assignment_ids->nr; a++) {
 		const char *principal = st->principals[a];
-		const char *scope = o->assignment_scopes.items[a];
+		const char *scope = o->assignment_scopes->items[a];
 		if (!principal) {
 			if (st->plan_only || o->dry_run)
-				fprintf(o->out, "  create    role assignments at %s for the assignment's new "
-					"identity (its principal id is known once it exists)\n", scope);
+				msg_print(o->out, "  create    role assignments at %s for the assignment's "
+					  "new identity (its principal id is known once it exists)\n", scope);
 			continue;
 		}
 		for (r = 0; r < roles->nr; r++) {
@@ -388,8 +384,8 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 	st->ph.free_fn = free_state;
 	st->o = o;
 	st->plan_only = plan_only;
-	st->principals = xcalloc(o->assignment_ids.nr + 1, sizeof(*st->principals));
-	st->principal_fresh = xcalloc(o->assignment_ids.nr + 1, sizeof(*st->principal_fresh));
+	st->principals = xcalloc(o->assignment_ids->nr + 1, sizeof(*st->principals));
+	st->principal_fresh = xcalloc(o->assignment_ids->nr + 1, sizeof(*st->principal_fresh));
 	st->items = xcalloc(o->set->nr + 1, sizeof(*st->items));
 	st->nr_items = o->set->nr;
 	for (i = 0; i < o->set->nr; i++) {
@@ -419,9 +415,9 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 			 plan_only ? "plan" : o->dry_run ? "apply (dry run)" : "apply",
 			 st->created, st->updated, st->unchanged, st->failed);
 	if (o->ledger && !plan_only && !o->dry_run)
-		for (i = 0; i < o->assignment_ids.nr; i++)
+		for (i = 0; i < o->assignment_ids->nr; i++)
 			if (st->principals[i])
-				ledger_note_set(o->ledger, o->run.id, o->assignment_ids.items[i],
+				ledger_note_set(o->ledger, o->run.id, o->assignment_ids->items[i],
 						st->principals[i]);
 	orch_phase_leave(&st->ph);
 	return ret;

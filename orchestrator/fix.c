@@ -126,7 +126,7 @@ static int attach_run(struct ledger *l, const struct config *cfg, struct ledger_
 		lr = ledger_run_begin(l, "fix", scope.buf, run);
 	}
 	if (lr == LEDGER_OK)
-		lr = ledger_run_set_phase(l, run->id, "fix");
+		lr = ledger_run_set_phase(l, run->id, LEDGER_PHASE_FIX);
 	if (lr)
 		strbuf_addf(err, "cannot record the fix run in the ledger: %s", ledger_errmsg(l));
 	strbuf_release(&scope);
@@ -326,7 +326,7 @@ static void policy_scan(struct fix_run_state *st, struct fix_app **batch, size_t
 		strbuf_release(&path);
 	}
 	if (json_object_size(seen))
-		fprintf(st->opts->out, "  policy scan triggered in %zu subscription(s)\n",
+		msg_print(st->opts->out, "  policy scan triggered in %zu subscription(s)\n",
 			json_object_size(seen));
 	json_decref(seen);
 }
@@ -375,19 +375,26 @@ static int run_batch(struct fix_run_state *st, const struct config *cfg, struct 
 		skipped += !strcmp(batch[i]->state, "skipped");
 		failed += !strcmp(batch[i]->state, "failed");
 	}
-	fprintf(st->opts->out, "batch %ld (%s): %ld fixed, %ld skipped, %ld failed\n", number,
+	msg_print(st->opts->out, "batch %ld (%s): %ld fixed, %ld skipped, %ld failed\n", number,
 		inventory_tier_name(batch[0]->item->tier), fixed, skipped, failed);
 	for (i = 0; i < n; i++)
-		if (!strcmp(batch[i]->state, "skipped") || !strcmp(batch[i]->state, "failed"))
-			fprintf(st->opts->out, "  %s %s: %s\n", batch[i]->state, batch[i]->item->id,
-				batch[i]->reason ? batch[i]->reason : "");
+		if (!strcmp(batch[i]->state, "skipped") || !strcmp(batch[i]->state, "failed")) {
+			struct strbuf line = STRBUF_INIT;
+			/* ids and error texts come from the network: no control characters out */
+			strbuf_addf(&line, "  %s ", batch[i]->state);
+			msg_escape_into(&line, batch[i]->item->id);
+			strbuf_addstr(&line, ": ");
+			msg_escape_into(&line, batch[i]->reason ? batch[i]->reason : "");
+			msg_print(st->opts->out, "%s\n", line.buf);
+			strbuf_release(&line);
+		}
 	fflush(st->opts->out);
 	rescan(st, cfg, batch, n, &lagging);
 	if (lagging.len)
-		fprintf(st->opts->out, "  re-scan: not shown fixed by Resource Graph in time: %s\n",
+		msg_print(st->opts->out, "  re-scan: not shown fixed by Resource Graph in time: %s\n",
 			lagging.buf);
 	else if (fixed)
-		fprintf(st->opts->out, "  re-scan: all %ld shown fixed by Resource Graph\n", fixed);
+		msg_print(st->opts->out, "  re-scan: all %ld shown fixed by Resource Graph\n", fixed);
 	if (st->opts->policy_scan) {
 		policy_scan(st, batch, n);
 		if (pump(st))
@@ -461,7 +468,7 @@ enum fix_result fix_run(struct arm_client *client, struct ledger *l, const struc
 	for (i = 0; i < st.nr; i++) {
 		if (st.apps[i].item->at_risk && !opts->include_at_risk && !st.apps[i].state[0]) {
 			if (opts->dry_run)
-				fprintf(opts->out, "would skip %s: at risk (%s)\n", st.apps[i].item->id,
+				msg_print(opts->out, "would skip %s: at risk (%s)\n", st.apps[i].item->id,
 					st.apps[i].item->why);
 			else
 				set_state(&st, &st.apps[i], "skipped", "at risk: exclusion paths with HTTP/2 or TLS 1.3 (use --include-at-risk)");
@@ -486,10 +493,10 @@ enum fix_result fix_run(struct arm_client *client, struct ledger *l, const struc
 		number++;
 		counts->batches++;
 		if (opts->dry_run) {
-			fprintf(opts->out, "batch %ld (%s): would patch %zu app(s)\n", number,
+			msg_print(opts->out, "batch %ld (%s): would patch %zu app(s)\n", number,
 				inventory_tier_name(tier), n);
 			for (k = 0; k < n; k++)
-				fprintf(opts->out, "  PATCH %s %s\n", batch[k]->item->id, PATCH_BODY);
+				msg_print(opts->out, "  PATCH %s %s\n", batch[k]->item->id, PATCH_BODY);
 			continue;
 		}
 		for (k = 0; k < n; k++)
@@ -514,8 +521,8 @@ enum fix_result fix_run(struct arm_client *client, struct ledger *l, const struc
 			ret = FIX_FAILED;
 	}
 	if (st.l)
-		ledger_run_set_state(st.l, run.id, ret == FIX_INTERRUPTED ? "interrupted"
-						   : ret == FIX_OK ? "succeeded" : "failed");
+		ledger_run_set_state(st.l, run.id, ret == FIX_INTERRUPTED ? LEDGER_RUN_INTERRUPTED
+						   : ret == FIX_OK ? LEDGER_RUN_SUCCEEDED : LEDGER_RUN_FAILED);
 out:
 	for (i = 0; i < st.nr; i++)
 		free(st.apps[i].reason);

@@ -98,8 +98,10 @@ static int production_tag(const json_t *tags, const struct inventory_rules *rule
 	json_object_foreach((json_t *)tags, key, value)
 		if (json_is_string(value) && in_list(rules->tag_keys, key) &&
 		    in_list(rules->tag_values, json_string_value(value))) {
-			strbuf_addf(why, "%stag %s=%s", why->len ? ", " : "", key,
-				    json_string_value(value));
+			strbuf_addf(why, "%stag ", why->len ? ", " : "");
+			msg_escape_into(why, key);
+			strbuf_addch(why, '=');
+			msg_escape_into(why, json_string_value(value));
 			return 1;
 		}
 	return 0;
@@ -416,18 +418,29 @@ static const char *enabled_text(int v)
 
 static void csv_field(FILE *out, const char *s, int last)
 {
+	struct strbuf sb = STRBUF_INIT;
 	if (strpbrk(s, ",\"\n")) {
-		fputc('"', out);
+		strbuf_addch(&sb, '"');
 		for (; *s; s++) {
 			if (*s == '"')
-				fputc('"', out);
-			fputc(*s, out);
+				strbuf_addch(&sb, '"');
+			strbuf_addch(&sb, *s);
 		}
-		fputc('"', out);
+		strbuf_addch(&sb, '"');
 	} else {
-		fputs(s, out);
+		strbuf_addstr(&sb, s);
 	}
-	fputc(last ? '\n' : ',', out);
+	strbuf_addch(&sb, last ? '\n' : ',');
+	msg_print(out, "%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+/* s with control characters written as \xNN (text from the network on a terminal). */
+static const char *esc(struct strbuf *sb, const char *s)
+{
+	strbuf_reset(sb);
+	msg_escape_into(sb, s);
+	return sb->buf;
 }
 
 static const char *status_text(const struct inventory_item *it)
@@ -437,12 +450,13 @@ static const char *status_text(const struct inventory_item *it)
 
 void inventory_write(const struct inventory *inv, enum inventory_format format, FILE *out)
 {
+	struct strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT, e3 = STRBUF_INIT, e4 = STRBUF_INIT;
 	size_t i, w_name = 4, w_tier = 4;
 	char *text;
 	switch (format) {
 	case INVENTORY_JSON:
 		/* one item at a time: 50,000 apps never sit in memory as one JSON document */
-		fputs("[", out);
+		msg_print(out, "%s", "[");
 		for (i = 0; i < inv->nr; i++) {
 			const struct inventory_item *it = &inv->items[i];
 			json_t *obj = json_pack(
@@ -456,15 +470,15 @@ void inventory_write(const struct inventory *inv, enum inventory_format format, 
 				"production", it->production, "atRisk", it->at_risk, "exempt", it->exempt,
 				"tier", inventory_tier_name(it->tier), "why", it->why);
 			text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			fprintf(out, "%s\n  %s", i ? "," : "", text ? text : "{}");
+			msg_print(out, "%s\n  %s", i ? "," : "", text ? text : "{}");
 			free(text);
 			json_decref(obj);
 		}
-		fputs(inv->nr ? "\n]\n" : "]\n", out);
-		return;
+		msg_print(out, "%s", inv->nr ? "\n]\n" : "]\n");
+		break;
 	case INVENTORY_CSV:
-		fputs("id,name,type,kind,location,subscriptionId,resourceGroup,clientCertEnabled,"
-		      "clientCertMode,exclusionPaths,status,exposed,production,atRisk,exempt,tier\n", out);
+		msg_print(out, "%s", "id,name,type,kind,location,subscriptionId,resourceGroup,clientCertEnabled,"
+		      "clientCertMode,exclusionPaths,status,exposed,production,atRisk,exempt,tier\n");
 		for (i = 0; i < inv->nr; i++) {
 			const struct inventory_item *it = &inv->items[i];
 			csv_field(out, it->id, 0);
@@ -484,20 +498,20 @@ void inventory_write(const struct inventory *inv, enum inventory_format format, 
 			csv_field(out, it->exempt ? "true" : "false", 0);
 			csv_field(out, inventory_tier_name(it->tier), 1);
 		}
-		return;
+		break;
 	case INVENTORY_MARKDOWN:
-		fputs("| app | subscription | kind | clientCertEnabled | clientCertMode | status | tier | why |\n"
-		      "|---|---|---|---|---|---|---|---|\n", out);
+		msg_print(out, "%s", "| app | subscription | kind | clientCertEnabled | clientCertMode | status | tier | why |\n"
+		      "|---|---|---|---|---|---|---|---|\n");
 		for (i = 0; i < inv->nr; i++) {
 			const struct inventory_item *it = &inv->items[i];
-			fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", it->name,
-				it->subscription, it->kind, enabled_text(it->cert_enabled),
-				*it->cert_mode ? it->cert_mode : "unset", status_text(it),
+			msg_print(out, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", esc(&e1, it->name),
+				esc(&e2, it->subscription), esc(&e3, it->kind), enabled_text(it->cert_enabled),
+				*it->cert_mode ? esc(&e4, it->cert_mode) : "unset", status_text(it),
 				inventory_tier_name(it->tier), it->why);
 		}
-		fprintf(out, "\n%zu apps, %zu not compliant and not exempt\n", inv->nr,
+		msg_print(out, "\n%zu apps, %zu not compliant and not exempt\n", inv->nr,
 			inventory_open_count(inv));
-		return;
+		break;
 	case INVENTORY_TABLE:
 	default:
 		for (i = 0; i < inv->nr; i++) {
@@ -507,18 +521,22 @@ void inventory_write(const struct inventory *inv, enum inventory_format format, 
 			if (t > w_tier)
 				w_tier = t;
 		}
-		fprintf(out, "%-*s  %-13s  %-5s  %-23s  %-*s  %s\n", (int)w_name, "APP", "STATUS",
+		msg_print(out, "%-*s  %-13s  %-5s  %-23s  %-*s  %s\n", (int)w_name, "APP", "STATUS",
 			"CERT", "MODE", (int)w_tier, "TIER", "SUBSCRIPTION / WHY");
 		for (i = 0; i < inv->nr; i++) {
 			const struct inventory_item *it = &inv->items[i];
-			fprintf(out, "%-*s  %-13s  %-5s  %-23s  %-*s  %s  %s%s\n", (int)w_name, it->name,
-				status_text(it), enabled_text(it->cert_enabled),
-				*it->cert_mode ? it->cert_mode : "unset", (int)w_tier,
-				inventory_tier_name(it->tier), it->subscription, it->why,
+			msg_print(out, "%-*s  %-13s  %-5s  %-23s  %-*s  %s  %s%s\n", (int)w_name,
+				esc(&e1, it->name), status_text(it), enabled_text(it->cert_enabled),
+				*it->cert_mode ? esc(&e2, it->cert_mode) : "unset", (int)w_tier,
+				inventory_tier_name(it->tier), esc(&e3, it->subscription), it->why,
 				it->at_risk ? " (at risk)" : "");
 		}
-		fprintf(out, "%zu apps, %zu not compliant and not exempt\n", inv->nr,
+		msg_print(out, "%zu apps, %zu not compliant and not exempt\n", inv->nr,
 			inventory_open_count(inv));
-		return;
+		break;
 	}
+	strbuf_release(&e1);
+	strbuf_release(&e2);
+	strbuf_release(&e3);
+	strbuf_release(&e4);
 }

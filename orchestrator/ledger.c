@@ -8,19 +8,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "orchestrator/ledger.h"
+#include "lib/digest.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
@@ -30,7 +31,117 @@
 struct ledger {
 	sqlite3 *db;
 	int lock_fd; /* flock'ed sidecar file, -1 when read-only */
+	char format_error[160]; /* the last LEDGER_ERR_FORMAT's text; "" when none */
 };
+
+static const char *const phase_names[LEDGER_PHASE_COUNT] = {
+	[LEDGER_PHASE_START] = "start", [LEDGER_PHASE_APPLY] = "apply",
+	[LEDGER_PHASE_SCAN] = "scan", [LEDGER_PHASE_REMEDIATE] = "remediate",
+	[LEDGER_PHASE_TRACK] = "track", [LEDGER_PHASE_VERIFY] = "verify",
+	[LEDGER_PHASE_DONE] = "done", [LEDGER_PHASE_FIX] = "fix",
+};
+
+static const char *const run_state_names[LEDGER_RUN_STATE_COUNT] = {
+	[LEDGER_RUN_RUNNING] = "running", [LEDGER_RUN_OPEN] = "open",
+	[LEDGER_RUN_SUCCEEDED] = "succeeded", [LEDGER_RUN_FAILED] = "failed",
+	[LEDGER_RUN_TIMEOUT] = "timeout", [LEDGER_RUN_INTERRUPTED] = "interrupted",
+};
+
+static const char *const failure_kind_names[LEDGER_FAILURE_KIND_COUNT] = {
+	[LEDGER_FAILURE_WRITE] = "write", [LEDGER_FAILURE_SCOPE] = "scope",
+	[LEDGER_FAILURE_SCAN] = "scan", [LEDGER_FAILURE_TASK] = "task",
+	[LEDGER_FAILURE_DEPLOYMENT] = "deployment", [LEDGER_FAILURE_VERIFY] = "verify",
+	[LEDGER_FAILURE_INVENTORY] = "inventory",
+};
+
+/* The index of name in names[nr], or -1. */
+static int name_index(const char *const *names, size_t nr, const char *name)
+{
+	size_t i;
+	for (i = 0; name && i < nr; i++)
+		if (!strcmp(names[i], name))
+			return (int)i;
+	return -1;
+}
+
+const char *ledger_phase_name(enum ledger_phase phase)
+{
+	return (size_t)phase < LEDGER_PHASE_COUNT ? phase_names[phase] : "?";
+}
+
+int ledger_phase_parse(const char *name, enum ledger_phase *out)
+{
+	int i = name_index(phase_names, LEDGER_PHASE_COUNT, name);
+	if (i < 0)
+		return -1;
+	*out = (enum ledger_phase)i;
+	return 0;
+}
+
+const char *ledger_run_state_name(enum ledger_run_state state)
+{
+	return (size_t)state < LEDGER_RUN_STATE_COUNT ? run_state_names[state] : "?";
+}
+
+int ledger_run_state_parse(const char *name, enum ledger_run_state *out)
+{
+	int i = name_index(run_state_names, LEDGER_RUN_STATE_COUNT, name);
+	if (i < 0)
+		return -1;
+	*out = (enum ledger_run_state)i;
+	return 0;
+}
+
+const char *ledger_failure_kind_name(enum ledger_failure_kind kind)
+{
+	return (size_t)kind < LEDGER_FAILURE_KIND_COUNT ? failure_kind_names[kind] : "?";
+}
+
+int ledger_failure_kind_parse(const char *name, enum ledger_failure_kind *out)
+{
+	int i = name_index(failure_kind_names, LEDGER_FAILURE_KIND_COUNT, name);
+	if (i < 0)
+		return -1;
+	*out = (enum ledger_failure_kind)i;
+	return 0;
+}
+
+const char *ledger_task_state_name(enum ledger_task_state state)
+{
+	switch (state) {
+	case LEDGER_TASK_QUEUED: return "queued";
+	case LEDGER_TASK_PLANNED: return "planned";
+	case LEDGER_TASK_RUNNING: return "Running";
+	case LEDGER_TASK_SUCCEEDED: return "Succeeded";
+	case LEDGER_TASK_FAILED: return "Failed";
+	case LEDGER_TASK_CANCELED: return "Canceled";
+	}
+	return "?";
+}
+
+enum ledger_task_state ledger_task_state_of(const char *text)
+{
+	if (!text || !*text || !strcmp(text, "queued"))
+		return LEDGER_TASK_QUEUED;
+	if (!strcmp(text, "planned"))
+		return LEDGER_TASK_PLANNED;
+	if (!strcasecmp(text, "Succeeded") || !strcasecmp(text, "Complete"))
+		return LEDGER_TASK_SUCCEEDED;
+	if (!strcasecmp(text, "Failed") || !strcasecmp(text, "CreateFailed"))
+		return LEDGER_TASK_FAILED;
+	if (!strcasecmp(text, "Canceled"))
+		return LEDGER_TASK_CANCELED;
+	return LEDGER_TASK_RUNNING;
+}
+
+/* Records an unknown stored name for ledger_errmsg; returns LEDGER_ERR_FORMAT. */
+static enum ledger_result format_error(struct ledger *l, const char *what, const unsigned char *name)
+{
+	snprintf(l->format_error, sizeof(l->format_error),
+		 "unknown %s '%.40s' (written by a newer policyctl?)", what,
+		 name ? (const char *)name : "");
+	return LEDGER_ERR_FORMAT;
+}
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS runs ("
@@ -77,6 +188,8 @@ int64_t ledger_now_ms(void)
 
 const char *ledger_errmsg(struct ledger *l)
 {
+	if (l && l->format_error[0])
+		return l->format_error;
 	return l && l->db ? sqlite3_errmsg(l->db) : "no database";
 }
 
@@ -298,31 +411,35 @@ void ledger_close(struct ledger *l)
 
 #define RUN_COLUMNS "id, uid, command, scope, phase, state, started_ms, updated_ms, finished_ms, pid"
 
-static void run_from_row(sqlite3_stmt *st, struct ledger_run *run)
+static enum ledger_result run_from_row(struct ledger *l, sqlite3_stmt *st, struct ledger_run *run)
 {
+	const unsigned char *phase = sqlite3_column_text(st, 4), *state = sqlite3_column_text(st, 5);
+	if (ledger_phase_parse((const char *)phase, &run->phase))
+		return format_error(l, "run phase", phase);
+	if (ledger_run_state_parse((const char *)state, &run->state))
+		return format_error(l, "run state", state);
 	run->id = sqlite3_column_int64(st, 0);
 	run->uid = dup_or_empty(sqlite3_column_text(st, 1));
 	run->command = dup_or_empty(sqlite3_column_text(st, 2));
 	run->scope = dup_or_empty(sqlite3_column_text(st, 3));
-	run->phase = dup_or_empty(sqlite3_column_text(st, 4));
-	run->state = dup_or_empty(sqlite3_column_text(st, 5));
 	run->started_ms = sqlite3_column_int64(st, 6);
 	run->updated_ms = sqlite3_column_int64(st, 7);
 	run->finished_ms = sqlite3_column_int64(st, 8);
 	run->pid = sqlite3_column_int(st, 9);
+	return LEDGER_OK;
 }
 
-static enum ledger_result run_query(sqlite3_stmt *st, struct ledger_run *run)
+static enum ledger_result run_query(struct ledger *l, sqlite3_stmt *st, struct ledger_run *run)
 {
 	enum ledger_result ret;
 	int rc;
 	memset(run, 0, sizeof(*run));
+	l->format_error[0] = '\0';
 	if (!st)
 		return LEDGER_ERR_SQL;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		run_from_row(st, run);
-		ret = LEDGER_OK;
+		ret = run_from_row(l, st, run);
 	} else {
 		ret = rc == SQLITE_DONE ? LEDGER_ERR_NOT_FOUND : LEDGER_ERR_SQL;
 	}
@@ -332,20 +449,20 @@ static enum ledger_result run_query(sqlite3_stmt *st, struct ledger_run *run)
 
 enum ledger_result ledger_run_resumable(struct ledger *l, const char *scope, struct ledger_run *run)
 {
-	return run_query(prepare(l, "SELECT " RUN_COLUMNS " FROM runs WHERE scope = ?1 AND "
+	return run_query(l, prepare(l, "SELECT " RUN_COLUMNS " FROM runs WHERE scope = ?1 AND "
 				 "state IN ('running','open','interrupted','timeout') ORDER BY id DESC LIMIT 1",
 				 "t", scope), run);
 }
 
 enum ledger_result ledger_run_latest(struct ledger *l, struct ledger_run *run)
 {
-	return run_query(prepare(l, "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT 1", ""),
+	return run_query(l, prepare(l, "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT 1", ""),
 			 run);
 }
 
 enum ledger_result ledger_run_get(struct ledger *l, int64_t id, struct ledger_run *run)
 {
-	return run_query(prepare(l, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", "i", id), run);
+	return run_query(l, prepare(l, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", "i", id), run);
 }
 
 enum ledger_result ledger_run_begin(struct ledger *l, const char *command, const char *scope,
@@ -379,18 +496,20 @@ enum ledger_result ledger_run_resume(struct ledger *l, int64_t run_id)
 				ledger_now_ms()));
 }
 
-enum ledger_result ledger_run_set_phase(struct ledger *l, int64_t run_id, const char *phase)
+enum ledger_result ledger_run_set_phase(struct ledger *l, int64_t run_id, enum ledger_phase phase)
 {
 	return run_stmt(prepare(l, "UPDATE runs SET phase = ?2, updated_ms = ?3 WHERE id = ?1",
-				"iti", run_id, phase, ledger_now_ms()));
+				"iti", run_id, ledger_phase_name(phase), ledger_now_ms()));
 }
 
-enum ledger_result ledger_run_set_state(struct ledger *l, int64_t run_id, const char *state)
+enum ledger_result ledger_run_set_state(struct ledger *l, int64_t run_id,
+					enum ledger_run_state state)
 {
 	int64_t now = ledger_now_ms();
-	int final = !strcmp(state, "succeeded") || !strcmp(state, "failed");
+	int final = state == LEDGER_RUN_SUCCEEDED || state == LEDGER_RUN_FAILED;
 	return run_stmt(prepare(l, "UPDATE runs SET state = ?2, updated_ms = ?3, finished_ms = ?4"
-				" WHERE id = ?1", "itii", run_id, state, now, final ? now : (int64_t)0));
+				" WHERE id = ?1", "itii", run_id, ledger_run_state_name(state), now,
+				final ? now : (int64_t)0));
 }
 
 void ledger_run_release(struct ledger_run *run)
@@ -398,8 +517,6 @@ void ledger_run_release(struct ledger_run *run)
 	free(run->uid);
 	free(run->command);
 	free(run->scope);
-	free(run->phase);
-	free(run->state);
 	memset(run, 0, sizeof(*run));
 }
 
@@ -456,8 +573,7 @@ enum ledger_result ledger_write_stats(struct ledger *l, int64_t run_id,
 
 char *ledger_task_name(const char *run_uid, const char *scope, const char *reference_id)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0, i;
+	char hex[DIGEST_SHA256_HEX_SIZE];
 	struct strbuf key = STRBUF_INIT, name = STRBUF_INIT;
 	const char *p;
 
@@ -466,10 +582,8 @@ char *ledger_task_name(const char *run_uid, const char *scope, const char *refer
 		strbuf_addch(&key, *p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 	strbuf_addch(&key, '\n');
 	strbuf_addstr(&key, reference_id);
-	EVP_Digest(key.buf, key.len, md, &md_len, EVP_sha256(), NULL);
-	strbuf_addf(&name, "policyctl-%s-", run_uid);
-	for (i = 0; i < 6 && i < md_len; i++)
-		strbuf_addf(&name, "%02x", md[i]);
+	digest_sha256_hex(key.buf, key.len, hex);
+	strbuf_addf(&name, "policyctl-%s-%.12s", run_uid, hex);
 	strbuf_release(&key);
 	return strbuf_detach(&name, NULL);
 }
@@ -478,7 +592,7 @@ enum ledger_result ledger_task_plan(struct ledger *l, int64_t run_id, const stru
 {
 	return run_stmt(prepare(l, "INSERT OR IGNORE INTO tasks (run_id, name, scope, assignment_id,"
 				" reference_id, discovery, state, updated_ms)"
-				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7)",
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7)", /* LEDGER_TASK_QUEUED */
 				"ittttti", run_id, task->name, task->scope, task->assignment_id,
 				task->reference_id, task->discovery, ledger_now_ms()));
 }
@@ -612,7 +726,8 @@ enum ledger_result ledger_scan_clear(struct ledger *l, int64_t run_id)
 
 /* ---- failures ---- */
 
-enum ledger_result ledger_failure_add(struct ledger *l, int64_t run_id, const char *kind,
+enum ledger_result ledger_failure_add(struct ledger *l, int64_t run_id,
+				      enum ledger_failure_kind kind,
 				      const char *subject, const char *code, const char *message,
 				      const char *request_id, const char *correlation_id)
 {
@@ -620,16 +735,17 @@ enum ledger_result ledger_failure_add(struct ledger *l, int64_t run_id, const ch
 	enum ledger_result ret;
 	ret = run_stmt(prepare(l, "INSERT INTO failures (run_id, kind, subject, code, message,"
 			       " request_id, correlation_id, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-			       "itttttti", run_id, kind, subject, code,
+			       "itttttti", run_id, ledger_failure_kind_name(kind), subject, code,
 			       clean, request_id, correlation_id, ledger_now_ms()));
 	free(clean);
 	return ret;
 }
 
-enum ledger_result ledger_failure_clear(struct ledger *l, int64_t run_id, const char *kind)
+enum ledger_result ledger_failure_clear(struct ledger *l, int64_t run_id,
+					enum ledger_failure_kind kind)
 {
 	return run_stmt(prepare(l, "DELETE FROM failures WHERE run_id = ?1 AND kind = ?2", "it",
-				run_id, kind));
+				run_id, ledger_failure_kind_name(kind)));
 }
 
 enum ledger_result ledger_failure_list(struct ledger *l, int64_t run_id,
@@ -640,17 +756,25 @@ enum ledger_result ledger_failure_list(struct ledger *l, int64_t run_id,
 				   "i", run_id);
 	struct ledger_failure *list = NULL;
 	size_t n = 0, alloc = 0;
+	enum ledger_failure_kind kind;
 	int rc;
 
 	*failures = NULL;
 	*nr = 0;
+	l->format_error[0] = '\0';
 	if (!st)
 		return LEDGER_ERR_SQL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ledger_failure *f;
+		if (ledger_failure_kind_parse((const char *)sqlite3_column_text(st, 0), &kind)) {
+			format_error(l, "failure kind", sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+			ledger_failures_free(list, n);
+			return LEDGER_ERR_FORMAT;
+		}
 		ALLOC_GROW(list, n + 1, alloc);
 		f = &list[n++];
-		f->kind = dup_or_empty(sqlite3_column_text(st, 0));
+		f->kind = kind;
 		f->subject = dup_or_empty(sqlite3_column_text(st, 1));
 		f->code = dup_or_empty(sqlite3_column_text(st, 2));
 		f->message = dup_or_empty(sqlite3_column_text(st, 3));
@@ -672,7 +796,6 @@ void ledger_failures_free(struct ledger_failure *failures, size_t nr)
 {
 	size_t i;
 	for (i = 0; i < nr; i++) {
-		free(failures[i].kind);
 		free(failures[i].subject);
 		free(failures[i].code);
 		free(failures[i].message);

@@ -29,7 +29,77 @@ enum ledger_result {
 	LEDGER_ERR_IO,        /* cannot create, open or read the file */
 	LEDGER_ERR_SQL,       /* SQLite refused a statement (corrupt file, disk full...) */
 	LEDGER_ERR_NOT_FOUND, /* no such run (or task) */
+	LEDGER_ERR_FORMAT,    /* a stored name this version does not know (ledger_errmsg says which) */
 };
+
+/*
+ * The names below are what the ledger stores (ledger files of earlier versions hold the same
+ * names). Each enum has a _name function (static string) and a _parse function that returns
+ * 0 and sets *out, or -1 for a name it does not know: an unknown stored name is an error
+ * (LEDGER_ERR_FORMAT), never read as some default.
+ */
+
+/* Where a run got to, in the order contain runs the phases. */
+enum ledger_phase {
+	LEDGER_PHASE_START,     /* "start": begun, nothing done yet */
+	LEDGER_PHASE_APPLY,     /* "apply" */
+	LEDGER_PHASE_SCAN,      /* "scan" */
+	LEDGER_PHASE_REMEDIATE, /* "remediate" */
+	LEDGER_PHASE_TRACK,     /* "track" */
+	LEDGER_PHASE_VERIFY,    /* "verify" */
+	LEDGER_PHASE_DONE,      /* "done" */
+	LEDGER_PHASE_FIX,       /* "fix": a fix run (never a contain run's phase) */
+};
+#define LEDGER_PHASE_COUNT (LEDGER_PHASE_FIX + 1)
+
+enum ledger_run_state {
+	LEDGER_RUN_RUNNING,     /* "running": a process works on it (or died without saying) */
+	LEDGER_RUN_OPEN,        /* "open": a step done, more to come */
+	LEDGER_RUN_SUCCEEDED,   /* "succeeded" (final) */
+	LEDGER_RUN_FAILED,      /* "failed" (final) */
+	LEDGER_RUN_TIMEOUT,     /* "timeout": resumable */
+	LEDGER_RUN_INTERRUPTED, /* "interrupted": resumable */
+};
+#define LEDGER_RUN_STATE_COUNT (LEDGER_RUN_INTERRUPTED + 1)
+
+/*
+ * A remediation task's state. The ledger stores policyctl's own two by name ("queued",
+ * "planned") and otherwise the provisioningState text Azure reported, which ledger_task_state_of
+ * classifies: Succeeded and Complete succeeded; Failed and CreateFailed failed; Canceled; any
+ * other text (Accepted, Evaluating, Running, Cancelling, a state Azure adds later) is running.
+ */
+enum ledger_task_state {
+	LEDGER_TASK_QUEUED,    /* "queued": never sent */
+	LEDGER_TASK_PLANNED,   /* "planned": the create is about to be sent, the task may exist */
+	LEDGER_TASK_RUNNING,   /* any non-terminal Azure state */
+	LEDGER_TASK_SUCCEEDED,
+	LEDGER_TASK_FAILED,
+	LEDGER_TASK_CANCELED,
+};
+
+/* What a recorded failure is about. */
+enum ledger_failure_kind {
+	LEDGER_FAILURE_WRITE,      /* "write": a PUT of a definition, assignment, role assignment */
+	LEDGER_FAILURE_SCOPE,      /* "scope": listing the management group's subscriptions */
+	LEDGER_FAILURE_SCAN,       /* "scan": a compliance evaluation */
+	LEDGER_FAILURE_TASK,       /* "task": a remediation task's create, poll or end state */
+	LEDGER_FAILURE_DEPLOYMENT, /* "deployment": one failed deployment of a task */
+	LEDGER_FAILURE_VERIFY,     /* "verify": a resource still non-compliant after verification */
+	LEDGER_FAILURE_INVENTORY,  /* "inventory": an app open per Resource Graph (verify's second
+				      opinion), or the inventory's failure */
+};
+#define LEDGER_FAILURE_KIND_COUNT (LEDGER_FAILURE_INVENTORY + 1)
+
+const char *ledger_phase_name(enum ledger_phase phase);
+int ledger_phase_parse(const char *name, enum ledger_phase *out);
+const char *ledger_run_state_name(enum ledger_run_state state);
+int ledger_run_state_parse(const char *name, enum ledger_run_state *out);
+const char *ledger_failure_kind_name(enum ledger_failure_kind kind);
+int ledger_failure_kind_parse(const char *name, enum ledger_failure_kind *out);
+/* "queued", "planned", "Running", "Succeeded", "Failed", "Canceled". */
+const char *ledger_task_state_name(enum ledger_task_state state);
+/* Classifies a stored task state (NULL or "" is queued: nothing was sent). */
+enum ledger_task_state ledger_task_state_of(const char *text);
 
 struct ledger;
 
@@ -39,8 +109,8 @@ struct ledger_run {
 	char *uid;          /* 16 hex chars, random at creation; part of every task name */
 	char *command;      /* the command that began it: contain, apply, remediate... */
 	char *scope;        /* "mg:<id>" or "subs:<id>,<id>..." */
-	char *phase;        /* where it got to: apply, scan, remediate, track, verify, done */
-	char *state;        /* running, open (a step done, more to come), succeeded, failed, timeout, interrupted */
+	enum ledger_phase phase;     /* where it got to: the next phase to do */
+	enum ledger_run_state state;
 	int64_t started_ms; /* wall clock, ms since the epoch */
 	int64_t updated_ms;
 	int64_t finished_ms; /* 0 while not finished */
@@ -54,8 +124,8 @@ struct ledger_task {
 	char *assignment_id; /* the policy assignment it remediates */
 	char *reference_id;  /* policyDefinitionReferenceId */
 	char *discovery;     /* ExistingNonCompliant or ReEvaluateCompliance */
-	char *state;         /* "queued" (never sent), "planned" (create about to be sent: it may
-			      * exist), then the provisioningState Azure reported */
+	char *state;         /* "queued", "planned", then the provisioningState Azure reported
+			      * (see enum ledger_task_state; ledger_task_state_of classifies) */
 	long total, succeeded, failed; /* deploymentStatus */
 	int64_t updated_ms;
 };
@@ -68,7 +138,7 @@ struct ledger_scan {
 };
 
 struct ledger_failure {
-	char *kind;        /* write, task, deployment, scan, verify */
+	enum ledger_failure_kind kind;
 	char *subject;     /* resource id */
 	char *code;        /* ARM error code */
 	char *message;     /* redacted */
@@ -112,9 +182,10 @@ enum ledger_result ledger_run_begin(struct ledger *l, const char *command, const
 				    struct ledger_run *run);
 /* Marks the run as worked on by this process again (state running). */
 enum ledger_result ledger_run_resume(struct ledger *l, int64_t run_id);
-enum ledger_result ledger_run_set_phase(struct ledger *l, int64_t run_id, const char *phase);
+enum ledger_result ledger_run_set_phase(struct ledger *l, int64_t run_id, enum ledger_phase phase);
 /* Sets the state; succeeded and failed also set finished_ms. */
-enum ledger_result ledger_run_set_state(struct ledger *l, int64_t run_id, const char *state);
+enum ledger_result ledger_run_set_state(struct ledger *l, int64_t run_id,
+					enum ledger_run_state state);
 void ledger_run_release(struct ledger_run *run);
 
 /*
@@ -163,12 +234,15 @@ void ledger_scans_free(struct ledger_scan *scans, size_t nr);
 /* Forgets the run's scans (a verify pass starts a fresh set). */
 enum ledger_result ledger_scan_clear(struct ledger *l, int64_t run_id);
 
-/* Records a failure; message is redacted before it is stored. Strings may be NULL. */
-enum ledger_result ledger_failure_add(struct ledger *l, int64_t run_id, const char *kind,
+/* Records a failure; message is redacted before it is stored. Strings may be NULL. A stored
+ * kind this version does not know makes ledger_failure_list fail with LEDGER_ERR_FORMAT. */
+enum ledger_result ledger_failure_add(struct ledger *l, int64_t run_id,
+				      enum ledger_failure_kind kind,
 				      const char *subject, const char *code, const char *message,
 				      const char *request_id, const char *correlation_id);
 /* Forgets failures of one kind (e.g. "verify" before a new verification). */
-enum ledger_result ledger_failure_clear(struct ledger *l, int64_t run_id, const char *kind);
+enum ledger_result ledger_failure_clear(struct ledger *l, int64_t run_id,
+					enum ledger_failure_kind kind);
 enum ledger_result ledger_failure_list(struct ledger *l, int64_t run_id,
 				       struct ledger_failure **failures, size_t *nr);
 void ledger_failures_free(struct ledger_failure *failures, size_t nr);

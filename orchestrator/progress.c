@@ -174,19 +174,30 @@ static void draw(struct progress *p, const struct tracker *tr, int64_t now)
 	format_totals(&sb, "total", &total);
 	strbuf_addf(&sb, "  elapsed %s  eta %s\n", elapsed, eta);
 	lines++;
-	fputs(sb.buf, p->out);
-	fflush(p->out);
+	msg_print(p->out, "%s", sb.buf);
 	p->lines = lines;
 	p->drawn_ms = now;
 	free(order);
 	strbuf_release(&sb);
 }
 
+void progress_set_output(struct progress *p, FILE *out, int live)
+{
+	p->out = out;
+	p->live = live;
+}
+
+void progress_print_line(struct progress *p, FILE *out, const char *text)
+{
+	if (out)
+		msg_print(out, "%s\n", text);
+	p->lines = 0; /* the live block is redrawn below the line, not over it */
+}
+
 void progress_task_changed(struct progress *p, const struct tracker *tr, size_t task, int64_t now)
 {
 	const struct tracked_task *t = &tr->tasks[task];
 	char elapsed[32];
-	char *line;
 	struct strbuf sb = STRBUF_INIT;
 
 	if (p->live) {
@@ -199,10 +210,7 @@ void progress_task_changed(struct progress *p, const struct tracker *tr, size_t 
 	strbuf_addf(&sb, "[%s] %s %s: %s, deployments %ld ok, %ld failed, %ld left\n", elapsed,
 		    scope_label(t->scope), t->name, t->state ? t->state : "queued", t->succeeded,
 		    t->failed, remaining_of(t));
-	msg_redact_into(sb.buf, &line);
-	fputs(line, p->out);
-	fflush(p->out);
-	free(line);
+	msg_print(p->out, "%s", sb.buf);
 	strbuf_release(&sb);
 }
 
@@ -222,8 +230,9 @@ void progress_finish(struct progress *p, const struct tracker *tr, int64_t now)
 		draw(p, tr, now);
 	progress_totals(tr, &total);
 	progress_format_duration(now - p->start_ms, elapsed, sizeof(elapsed));
-	fprintf(p->out, "tracked %zu tasks in %s: %zu finished (%zu not succeeded), "
-		"deployments %ld ok, %ld failed, %ld left\n", total.tasks, elapsed,
-		total.tasks_done, total.tasks_failed, total.succeeded, total.failed, total.remaining);
-	fflush(p->out);
+	if (p->out)
+		msg_print(p->out, "tracked %zu tasks in %s: %zu finished (%zu not succeeded), "
+			  "deployments %ld ok, %ld failed, %ld left\n", total.tasks, elapsed,
+			  total.tasks_done, total.tasks_failed, total.succeeded, total.failed,
+			  total.remaining);
 }

@@ -31,6 +31,13 @@ struct progress_totals {
 
 /* live: pass isatty(fileno(out)) unless the user forced a mode. */
 void progress_init(struct progress *p, FILE *out, int live, int64_t now);
+/* Changes where and how progress shows (out borrowed, NULL: nothing) from now on. */
+void progress_set_output(struct progress *p, FILE *out, int live);
+/*
+ * Prints text (one line, its newline added) to out (borrowed; NULL prints nothing) through
+ * msg, redacted; a live block is then redrawn below the line instead of over it.
+ */
+void progress_print_line(struct progress *p, FILE *out, const char *text);
 /* Sums the tracker's tasks. */
 void progress_totals(const struct tracker *tr, struct progress_totals *totals);
 /*

@@ -19,11 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
 #include "orchestrator/progress.h"
 #include "orchestrator/tracker.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -155,7 +156,7 @@ static void take_answer(struct task_state *st, size_t task, const json_t *body)
 			task_path(&subject, &st->tasks[task]);
 			strbuf_addf(&msg, "remediation task ended %s: %ld of %ld deployments failed",
 				    state, failed, total);
-			ledger_failure_add(st->o->ledger, st->o->run.id, "task", subject.buf, state,
+			ledger_failure_add(st->o->ledger, st->o->run.id, LEDGER_FAILURE_TASK, subject.buf, state,
 					   msg.buf, NULL, NULL);
 			strbuf_release(&subject);
 			strbuf_release(&msg);
@@ -189,15 +190,6 @@ static void count_per_subscription(json_t *per_sub, const char *resource_id, con
 			   json_integer(json_integer_value(json_array_get(counts, (size_t)failed)) + 1));
 }
 
-static int contains_ci(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (!strncasecmp(hay, needle, n))
-			return 1;
-	return 0;
-}
-
 static int is_busy_refusal(const struct arm_response *resp)
 {
 	const char *code = resp->error.code ? resp->error.code : "";
@@ -206,9 +198,9 @@ static int is_busy_refusal(const struct arm_response *resp)
 	 * throttling that outlived the client's retries, or a server that did not answer: all
 	 * worth another try later */
 	return resp->result != ARM_ERR_HTTP || resp->status == 429 || resp->status >= 500 ||
-	       contains_ci(code, "limit") || contains_ci(code, "TooMany") || contains_ci(code, "Quota") ||
-	       (contains_ci(message, "remediation tasks") &&
-		(contains_ci(message, "most allowed") || contains_ci(message, "limit")));
+	       http_code_is_throttling(code) ||
+	       (strcase_contains(message, "remediation tasks") &&
+		(strcase_contains(message, "most allowed") || strcase_contains(message, "limit")));
 }
 
 static void on_call(struct arm_client *client, struct arm_response *resp, void *data)
@@ -251,7 +243,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 			take_answer(st, task, resp->body);
 		} else if (resp->result == ARM_ERR_HTTP &&
 			   (resp->status == 409 ||
-			    contains_ci(resp->error.code ? resp->error.code : "", "InvalidUpdateRemediation"))) {
+			    strcase_contains(resp->error.code ? resp->error.code : "", "InvalidUpdateRemediation"))) {
 			/* "an active task with the same name cannot be re-sent": our create got
 			 * through before (a retry after a dropped answer, a previous process): adopt it */
 			st->tr.tasks[task].maybe_exists = 1;
@@ -263,7 +255,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		} else {
 			struct strbuf subject = STRBUF_INIT;
 			task_path(&subject, &st->tasks[task]);
-			orch_record_failure(o, "task", subject.buf, &resp->error);
+			orch_record_failure(o, LEDGER_FAILURE_TASK, subject.buf, &resp->error);
 			strbuf_release(&subject);
 			tracker_give_up(&st->tr, task, "CreateFailed");
 			st->create_failed++;
@@ -282,19 +274,25 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 				const char *code = jsonutil_path_string(dep, "error.code");
 				const char *message = jsonutil_path_string(dep, "error.message");
 				const char *dep_id = json_string_value(json_object_get(dep, "deploymentId"));
-				struct strbuf msg = STRBUF_INIT;
+				struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
 				count_per_subscription(per_sub, rid, status);
 				if (!status || strcasecmp(status, "Failed"))
 					continue;
 				strbuf_addf(&msg, "%s%s%s%s", message ? message : "deployment failed",
 					    dep_id ? " (deployment " : "", dep_id ? dep_id : "",
 					    dep_id ? ")" : "");
-				fprintf(o->out, "  failed deployment %s: %s: %s\n", rid ? rid : "?",
-					code ? code : "error", msg.buf);
-				/* the live block is redrawn below the line, not over it */
-				st->progress.lines = 0;
+				/* rid, code and message come from the network: no escape sequence
+				 * of theirs reaches the terminal */
+				strbuf_addstr(&line, "  failed deployment ");
+				msg_escape_into(&line, rid ? rid : "?");
+				strbuf_addstr(&line, ": ");
+				msg_escape_into(&line, code ? code : "error");
+				strbuf_addstr(&line, ": ");
+				msg_escape_into(&line, msg.buf);
+				progress_print_line(&st->progress, o->out, line.buf);
+				strbuf_release(&line);
 				if (o->ledger)
-					ledger_failure_add(o->ledger, o->run.id, "deployment", rid,
+					ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_DEPLOYMENT, rid,
 							   code ? code : "DeploymentFailed", msg.buf,
 							   resp->request_id, arm_client_correlation_id(o->arm));
 				strbuf_release(&msg);
@@ -309,7 +307,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		} else {
 			struct strbuf subject = STRBUF_INIT;
 			task_path(&subject, &st->tasks[task]);
-			orch_record_failure(o, "task", subject.buf, &resp->error);
+			orch_record_failure(o, LEDGER_FAILURE_TASK, subject.buf, &resp->error);
 			strbuf_release(&subject);
 		}
 		record_state(st, task);
@@ -321,7 +319,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		} else {
 			struct strbuf subject = STRBUF_INIT;
 			task_path(&subject, &st->tasks[task]);
-			orch_record_failure(o, "task", subject.buf, &resp->error);
+			orch_record_failure(o, LEDGER_FAILURE_TASK, subject.buf, &resp->error);
 			strbuf_release(&subject);
 		}
 		break;
@@ -351,7 +349,7 @@ static void start_due(struct task_state *st, int64_t now)
 				/* the name is fixed; now say the PUT may have left */
 				if (st->o->ledger && !st->o->dry_run)
 					ledger_task_update(st->o->ledger, st->o->run.id, t->name,
-							   "planned", 0, 0, 0);
+							   ledger_task_state_name(LEDGER_TASK_PLANNED), 0, 0, 0);
 				submit(st, task, CALL_CREATE, "PUT", "", body, 0);
 				json_decref(body);
 			}
@@ -467,13 +465,13 @@ enum orch_result orch_remediate(struct orch *o)
 	}
 	if (o->ledger) {
 		ledger_scan_list(o->ledger, o->run.id, &scans, &nr_scans);
-		for (a = 0; a < o->assignment_scopes.nr; a++) {
+		for (a = 0; a < o->assignment_scopes->nr; a++) {
 			for (r = 0; r < refs->nr; r++) {
 				struct ledger_task t = { 0 };
-				const char *scope = o->assignment_scopes.items[a];
+				const char *scope = o->assignment_scopes->items[a];
 				t.name = ledger_task_name(o->run.uid, scope, refs->items[r]);
 				t.scope = (char *)scope;
-				t.assignment_id = o->assignment_ids.items[a];
+				t.assignment_id = o->assignment_ids->items[a];
 				t.reference_id = refs->items[r];
 				t.discovery = (char *)discovery_for(o, scope, scans, nr_scans);
 				if (ledger_task_plan(o->ledger, o->run.id, &t))
@@ -486,24 +484,24 @@ enum orch_result orch_remediate(struct orch *o)
 	} else {
 		/* dry run: the same tasks, shown and not recorded */
 		st = load(o);
-		st->tasks = xcalloc(o->assignment_scopes.nr * refs->nr + 1, sizeof(*st->tasks));
-		for (a = 0; a < o->assignment_scopes.nr; a++)
+		st->tasks = xcalloc(o->assignment_scopes->nr * refs->nr + 1, sizeof(*st->tasks));
+		for (a = 0; a < o->assignment_scopes->nr; a++)
 			for (r = 0; r < refs->nr; r++) {
 				struct ledger_task *t = &st->tasks[st->nr_tasks++];
-				t->name = ledger_task_name("dryrun0000000000", o->assignment_scopes.items[a],
+				t->name = ledger_task_name("dryrun0000000000", o->assignment_scopes->items[a],
 							   refs->items[r]);
-				t->scope = xstrdup(o->assignment_scopes.items[a]);
-				t->assignment_id = xstrdup(o->assignment_ids.items[a]);
+				t->scope = xstrdup(o->assignment_scopes->items[a]);
+				t->assignment_id = xstrdup(o->assignment_ids->items[a]);
 				t->reference_id = xstrdup(refs->items[r]);
 				t->discovery = xstrdup(discovery_for(o, t->scope, NULL, 0));
-				t->state = xstrdup("queued");
+				t->state = xstrdup(ledger_task_state_name(LEDGER_TASK_QUEUED));
 			}
 		for (i = 0; i < st->nr_tasks; i++)
 			tracker_add(&st->tr, st->tasks[i].name, st->tasks[i].scope, NULL, 0, 0, 0, NULL);
 		st->tr.max_active = (long)st->nr_tasks + 1;
 	}
-	st->progress.live = 0;
-	st->progress.out = o->live ? NULL : o->out; /* on a terminal track shows it all */
+	/* creating prints one line per task in a pipe; on a terminal track shows it all */
+	progress_set_output(&st->progress, o->live ? NULL : o->out, 0);
 	ret = drive(st, 1, o->deadline_ms);
 	for (i = 0; i < st->tr.nr; i++)
 		queued += st->tr.tasks[i].phase == TRACKED_QUEUED;

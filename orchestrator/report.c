@@ -239,13 +239,13 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 		if (sub) {
 			json_t *row = sub_row(subs, sub);
 			row_add(row, "failures", 1);
-			if (!strcmp(f->kind, "verify"))
+			if (f->kind == LEDGER_FAILURE_VERIFY)
 				row_add(row, "noncompliant_remaining", 1);
 		}
-		if (!strcmp(f->kind, "verify"))
+		if (f->kind == LEDGER_FAILURE_VERIFY)
 			noncompliant++;
 		json_array_append_new(failure_list,
-				      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", f->kind,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", ledger_failure_kind_name(f->kind),
 						"resource", f->subject, "code", f->code, "message", f->message,
 						"requestId", f->request_id, "correlationId", f->correlation_id));
 		free(sub);
@@ -261,7 +261,7 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 			   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b},"
 			   " s:o, s:o, s:o}",
 			   "run", "id", (json_int_t)run.id, "uid", run.uid, "command", run.command,
-			   "scope", run.scope, "state", run.state, "phase", run.phase,
+			   "scope", run.scope, "state", ledger_run_state_name(run.state), "phase", ledger_phase_name(run.phase),
 			   "started", started, "finished", finished,
 			   "elapsed_seconds", (json_int_t)(((run.finished_ms ? run.finished_ms
 							       : run.updated_ms) - run.started_ms) / 1000),
@@ -462,7 +462,7 @@ int report_status(struct ledger *l, int64_t run_id, int json, struct strbuf *sb,
 	if (json) {
 		out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:O, s:I, s:O, s:I}",
 				"uid", run.uid, "command", run.command, "scope", run.scope,
-				"state", run.state, "phase", run.phase, "started", started,
+				"state", ledger_run_state_name(run.state), "phase", ledger_phase_name(run.phase), "started", started,
 				"tasks", (json_int_t)nr_tasks, "task_states", states,
 				"scans", (json_int_t)nr_scans, "scan_states", scan_states,
 				"writes_unanswered", (json_int_t)ws.pending);
@@ -470,8 +470,9 @@ int report_status(struct ledger *l, int64_t run_id, int json, struct strbuf *sb,
 	} else {
 		strbuf_addf(sb, "run %s (%s, scope %s), started %s\n", run.uid, run.command, run.scope,
 			    started);
-		strbuf_addf(sb, "state %s, phase %s%s\n", run.state, run.phase,
-			    !strcmp(run.state, "running") ? " (or stopped without recording it)" : "");
+		strbuf_addf(sb, "state %s, phase %s%s\n", ledger_run_state_name(run.state),
+			    ledger_phase_name(run.phase),
+			    run.state == LEDGER_RUN_RUNNING ? " (or stopped without recording it)" : "");
 		strbuf_addf(sb, "writes: %ld sent, %ld succeeded, %ld failed, %ld unanswered\n",
 			    ws.intents, ws.succeeded, ws.failed, ws.pending);
 		strbuf_addf(sb, "scans: %zu", nr_scans);

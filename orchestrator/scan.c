@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
@@ -57,7 +57,7 @@ static void on_trigger(struct arm_client *client, struct arm_response *resp, voi
 		if (o->ledger)
 			ledger_scan_set(o->ledger, o->run.id, it->subscription,
 					resp->result == ARM_ERR_TIMEOUT ? "timeout" : "Failed", NULL);
-		orch_record_failure(o, "scan", subject.buf, &resp->error);
+		orch_record_failure(o, LEDGER_FAILURE_SCAN, subject.buf, &resp->error);
 		st->failed++;
 	} else {
 		if (it->write_id)

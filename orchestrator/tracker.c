@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "orchestrator/tracker.h"
+#include "orchestrator/ledger.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -38,19 +39,19 @@ void tracker_release(struct tracker *tr)
 
 int tracker_state_is_terminal(const char *state)
 {
-	return state && (!strcasecmp(state, "Succeeded") || !strcasecmp(state, "Failed") ||
-			 !strcasecmp(state, "Canceled") || !strcasecmp(state, "Complete") ||
-			 !strcasecmp(state, "CreateFailed"));
+	enum ledger_task_state s = ledger_task_state_of(state);
+	return s == LEDGER_TASK_SUCCEEDED || s == LEDGER_TASK_FAILED || s == LEDGER_TASK_CANCELED;
 }
 
 int tracker_state_is_success(const char *state)
 {
-	return state && (!strcasecmp(state, "Succeeded") || !strcasecmp(state, "Complete"));
+	return ledger_task_state_of(state) == LEDGER_TASK_SUCCEEDED;
 }
 
 static int is_unsent(const char *state)
 {
-	return !state || !*state || !strcmp(state, "planned") || !strcmp(state, "queued");
+	enum ledger_task_state s = ledger_task_state_of(state);
+	return s == LEDGER_TASK_QUEUED || s == LEDGER_TASK_PLANNED;
 }
 
 size_t tracker_add(struct tracker *tr, const char *name, const char *scope, const char *state,
@@ -70,7 +71,7 @@ size_t tracker_add(struct tracker *tr, const char *name, const char *scope, cons
 	if (is_unsent(state)) {
 		t->phase = TRACKED_QUEUED;
 		/* "planned" in the ledger means the PUT may have left before a crash. */
-		t->maybe_exists = state && !strcmp(state, "planned");
+		t->maybe_exists = ledger_task_state_of(state) == LEDGER_TASK_PLANNED;
 	} else {
 		t->state = xstrdup(state);
 		if (tracker_state_is_terminal(state)) {

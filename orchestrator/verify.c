@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
 #include "orchestrator/verify_graph.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
@@ -50,7 +50,7 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 		return;
 	o = st->o;
 	if (resp->result != ARM_OK) {
-		orch_record_failure(o, "verify", resp->error.url ? resp->error.url : o->scope_key,
+		orch_record_failure(o, LEDGER_FAILURE_VERIFY, resp->error.url ? resp->error.url : o->scope_key,
 				    &resp->error);
 		st->failed++;
 		return;
@@ -58,14 +58,19 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 	json_array_foreach(resp->body, i, item) {
 		const char *rid = json_string_value(json_object_get(item, "resourceId"));
 		const char *ref = json_string_value(json_object_get(item, "policyDefinitionReferenceId"));
-		struct strbuf msg = STRBUF_INIT;
+		struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
 		if (!rid || !is_remediating(o, ref))
 			continue;
 		st->noncompliant++;
 		strbuf_addf(&msg, "still non-compliant with '%s' after remediation", ref ? ref : "?");
-		fprintf(o->out, "  non-compliant %s (%s)\n", rid, ref ? ref : "?");
+		strbuf_addstr(&line, "  non-compliant ");
+		msg_escape_into(&line, rid);
+		strbuf_addstr(&line, " (");
+		msg_escape_into(&line, ref ? ref : "?");
+		msg_print(o->out, "%s)\n", line.buf);
+		strbuf_release(&line);
 		if (o->ledger)
-			ledger_failure_add(o->ledger, o->run.id, "verify", rid, "NonCompliant", msg.buf,
+			ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY, rid, "NonCompliant", msg.buf,
 					   resp->request_id, arm_client_correlation_id(o->arm));
 		strbuf_release(&msg);
 	}
@@ -81,7 +86,7 @@ enum orch_result orch_verify(struct orch *o)
 	if (o->ledger) {
 		/* this verification replaces any earlier one of the run */
 		ledger_scan_clear(o->ledger, o->run.id);
-		ledger_failure_clear(o->ledger, o->run.id, "verify");
+		ledger_failure_clear(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY);
 	}
 	ret = orch_scan(o, 1);
 	if (ret)
@@ -91,12 +96,12 @@ enum orch_result orch_verify(struct orch *o)
 	st->o = o;
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = ARM_READ;
-	for (a = 0; a < o->assignment_ids.nr; a++) {
+	for (a = 0; a < o->assignment_ids->nr; a++) {
 		struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
 		strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults",
-			    o->assignment_scopes.items[a]);
+			    o->assignment_scopes->items[a]);
 		strbuf_addf(&filter, "ComplianceState eq 'NonCompliant' and PolicyAssignmentId eq '%s'",
-			    o->assignment_ids.items[a]);
+			    o->assignment_ids->items[a]);
 		strbuf_addstr(&query, "$filter=");
 		strbuf_add_urlencoded(&query, filter.buf);
 		opts.query = query.buf;

@@ -18,11 +18,11 @@ enum orch_result orch_verify_graph(struct orch *o)
 	size_t i;
 
 	if (o->ledger)
-		ledger_failure_clear(o->ledger, o->run.id, "inventory");
+		ledger_failure_clear(o->ledger, o->run.id, LEDGER_FAILURE_INVENTORY);
 	if (inventory_run(o->arm, o->cfg, NULL, &inv, &err) != INVENTORY_OK) {
 		msg_warning("verify: the Resource Graph inventory failed: %s", err.buf);
 		if (o->ledger) {
-			ledger_failure_add(o->ledger, o->run.id, "inventory", o->scope_key,
+			ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_INVENTORY, o->scope_key,
 					   "ResourceGraphFailed", err.buf, NULL,
 					   arm_client_correlation_id(o->arm));
 			ledger_note_set(o->ledger, o->run.id, "inventory_open", NULL);
@@ -40,7 +40,7 @@ enum orch_result orch_verify_graph(struct orch *o)
 			    it->cert_mode, inventory_tier_name(it->tier));
 		fprintf(o->out, "  open per Resource Graph %s\n", it->id);
 		if (o->ledger)
-			ledger_failure_add(o->ledger, o->run.id, "inventory", it->id, "NonCompliant",
+			ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_INVENTORY, it->id, "NonCompliant",
 					   msg.buf, NULL, NULL);
 	}
 	msg_note("verify: Resource Graph inventory: %zu apps, %zu open", inv.nr,

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "orchestrator/ledger.h"
 #include "lib/msg.h"
@@ -135,7 +136,7 @@ static void test_resume_same_run_and_tasks(void **state)
 	assert_int_equal(tasks[0].failed, 1);
 	ledger_tasks_free(tasks, nr);
 	/* a finished run is not resumed */
-	assert_int_equal(ledger_run_set_state(l, run.id, "succeeded"), LEDGER_OK);
+	assert_int_equal(ledger_run_set_state(l, run.id, LEDGER_RUN_SUCCEEDED), LEDGER_OK);
 	assert_int_equal(ledger_run_resumable(l, "subs:a,b", &again), LEDGER_ERR_NOT_FOUND);
 	free(name);
 	ledger_run_release(&run);
@@ -194,7 +195,7 @@ static void test_secrets_never_stored(void **state)
 	(void)state;
 	msg_add_secret("Sup3rS3cretTokenValue");
 	assert_int_equal(ledger_run_begin(l, "apply", "mg:x", &run), LEDGER_OK);
-	assert_int_equal(ledger_failure_add(l, run.id, "write", "/a", "Oops",
+	assert_int_equal(ledger_failure_add(l, run.id, LEDGER_FAILURE_WRITE, "/a", "Oops",
 					    "echoed Bearer Sup3rS3cretTokenValue back", "r", "c"), LEDGER_OK);
 	assert_int_equal(ledger_write_intent(l, run.id, "PUT", "/a", "", &w), LEDGER_OK);
 	assert_int_equal(ledger_write_outcome(l, w, 0, 400, "r", "X", "Sup3rS3cretTokenValue"), LEDGER_OK);
@@ -263,6 +264,101 @@ static void test_readonly_refuses_missing_and_foreign_files(void **state)
 	strbuf_release(&err);
 }
 
+/* Writes a value into the file behind the ledger's back, as another version might have. */
+static void poke(const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_enum_names_round_trip(void **state)
+{
+	static const char *const phases[] = { "start", "apply", "scan", "remediate", "track",
+					      "verify", "done" };
+	static const char *const states[] = { "running", "open", "succeeded", "failed",
+					      "timeout", "interrupted" };
+	static const char *const kinds[] = { "write", "scope", "scan", "task", "deployment", "verify" };
+	enum ledger_phase phase;
+	enum ledger_run_state run_state;
+	enum ledger_failure_kind kind;
+	size_t i;
+	(void)state;
+	/* the names earlier versions stored, in contain's order */
+	for (i = 0; i < sizeof(phases) / sizeof(*phases); i++) {
+		assert_int_equal(ledger_phase_parse(phases[i], &phase), 0);
+		assert_int_equal(phase, (enum ledger_phase)i);
+		assert_string_equal(ledger_phase_name(phase), phases[i]);
+	}
+	for (i = 0; i < sizeof(states) / sizeof(*states); i++) {
+		assert_int_equal(ledger_run_state_parse(states[i], &run_state), 0);
+		assert_string_equal(ledger_run_state_name(run_state), states[i]);
+	}
+	for (i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		assert_int_equal(ledger_failure_kind_parse(kinds[i], &kind), 0);
+		assert_string_equal(ledger_failure_kind_name(kind), kinds[i]);
+	}
+	/* unknown names are refused, not read as the first value */
+	assert_int_equal(ledger_phase_parse("preflight-from-the-future", &phase), -1);
+	assert_int_equal(ledger_phase_parse("", &phase), -1);
+	assert_int_equal(ledger_phase_parse("Start", &phase), -1);
+	assert_int_equal(ledger_run_state_parse("paused", &run_state), -1);
+	assert_int_equal(ledger_failure_kind_parse("other", &kind), -1);
+	/* task states: policyctl's own two exactly, Azure's in any case, the rest running */
+	assert_int_equal(ledger_task_state_of(NULL), LEDGER_TASK_QUEUED);
+	assert_int_equal(ledger_task_state_of("queued"), LEDGER_TASK_QUEUED);
+	assert_int_equal(ledger_task_state_of("planned"), LEDGER_TASK_PLANNED);
+	assert_int_equal(ledger_task_state_of("Complete"), LEDGER_TASK_SUCCEEDED);
+	assert_int_equal(ledger_task_state_of("succeeded"), LEDGER_TASK_SUCCEEDED);
+	assert_int_equal(ledger_task_state_of("CreateFailed"), LEDGER_TASK_FAILED);
+	assert_int_equal(ledger_task_state_of("Canceled"), LEDGER_TASK_CANCELED);
+	assert_int_equal(ledger_task_state_of("Evaluating"), LEDGER_TASK_RUNNING);
+	assert_int_equal(ledger_task_state_of("Cancelling"), LEDGER_TASK_RUNNING);
+}
+
+static void test_stored_names_read_back_and_unknown_is_an_error(void **state)
+{
+	struct ledger *l = open_ok();
+	struct ledger_run run, read;
+	struct ledger_failure *f = NULL;
+	size_t nr = 0;
+	(void)state;
+	assert_int_equal(ledger_run_begin(l, "contain", "mg:x", &run), LEDGER_OK);
+	assert_int_equal(run.phase, LEDGER_PHASE_START);
+	assert_int_equal(run.state, LEDGER_RUN_RUNNING);
+	assert_int_equal(ledger_run_set_phase(l, run.id, LEDGER_PHASE_REMEDIATE), LEDGER_OK);
+	assert_int_equal(ledger_run_set_state(l, run.id, LEDGER_RUN_INTERRUPTED), LEDGER_OK);
+	assert_int_equal(ledger_failure_add(l, run.id, LEDGER_FAILURE_SCAN, "/subscriptions/a",
+					    "Oops", "m", "r", "c"), LEDGER_OK);
+	ledger_close(l);
+	/* a ledger written before the enums holds these texts: they read back as before */
+	poke("UPDATE runs SET phase = 'verify', state = 'timeout'");
+	l = open_ok();
+	assert_int_equal(ledger_run_resumable(l, "mg:x", &read), LEDGER_OK);
+	assert_int_equal(read.phase, LEDGER_PHASE_VERIFY);
+	assert_int_equal(read.state, LEDGER_RUN_TIMEOUT);
+	ledger_run_release(&read);
+	assert_int_equal(ledger_failure_list(l, run.id, &f, &nr), LEDGER_OK);
+	assert_int_equal(nr, 1);
+	assert_int_equal(f[0].kind, LEDGER_FAILURE_SCAN);
+	ledger_failures_free(f, nr);
+	ledger_close(l);
+	/* an unknown phase is an error naming it, never "start" (which would redo the run) */
+	poke("UPDATE runs SET phase = 'preflight'");
+	poke("UPDATE failures SET kind = 'exemption'");
+	l = open_ok();
+	assert_int_equal(ledger_run_resumable(l, "mg:x", &read), LEDGER_ERR_FORMAT);
+	assert_non_null(strstr(ledger_errmsg(l), "unknown run phase 'preflight'"));
+	assert_int_equal(ledger_run_latest(l, &read), LEDGER_ERR_FORMAT);
+	assert_int_equal(ledger_failure_list(l, run.id, &f, &nr), LEDGER_ERR_FORMAT);
+	assert_non_null(strstr(ledger_errmsg(l), "unknown failure kind 'exemption'"));
+	assert_null(f);
+	assert_int_equal(nr, 0);
+	ledger_run_release(&run);
+	ledger_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +366,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_open_refused_with_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_dies_with_killed_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_same_run_and_tasks, setup, teardown),
+		cmocka_unit_test(test_enum_names_round_trip),
+		cmocka_unit_test_setup_teardown(test_stored_names_read_back_and_unknown_is_an_error,
+						setup, teardown),
 		cmocka_unit_test(test_task_names_deterministic),
 		cmocka_unit_test_setup_teardown(test_write_intent_without_outcome_is_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secrets_never_stored, setup, teardown),

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "orchestrator/orch.h"
+#include "orchestrator/phase.h"
 #include "lib/jsonutil.h"
 
 static json_t *parse(const char *text)
@@ -108,9 +108,38 @@ static void test_phase_outlives_early_return(void **state)
 	assert_int_equal(freed, 2);
 }
 
+/* The assignment ids come from the rendered set (never rebuilt from the config). */
+static void test_init_takes_assignments_from_the_set(void **state)
+{
+	struct config cfg;
+	struct deploy_set set = DEPLOY_SET_INIT;
+	struct orch o;
+	(void)state;
+	config_init_defaults(&cfg);
+	string_list_append(&cfg.scope_subscriptions, "s1");
+	string_list_append(&cfg.scope_subscriptions, "s2");
+	deploy_set_add(&set, DEPLOY_POLICY_ASSIGNMENT, "/subscriptions/s1", "a",
+		       "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/a",
+		       "v", json_object());
+	assert_int_equal(orch_init(&o, &cfg, NULL, &set), ORCH_OK);
+	assert_string_equal(o.scope_key, "subs:s1,s2");
+	assert_ptr_equal(o.assignment_ids, &set.assignment_ids);
+	assert_int_equal(o.assignment_scopes->nr, 1);
+	assert_int_equal(o.subscriptions.nr, 2);
+	orch_release(&o);
+	/* no set (scan, track, cancel): no assignment, no made-up id */
+	assert_int_equal(orch_init(&o, &cfg, NULL, NULL), ORCH_OK);
+	assert_int_equal(o.assignment_ids->nr, 0);
+	assert_int_equal(o.assignment_scopes->nr, 0);
+	orch_release(&o);
+	deploy_set_release(&set);
+	config_release(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_takes_assignments_from_the_set),
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_role_assignment_names),
 		cmocka_unit_test(test_phase_outlives_early_return),

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "orchestrator/progress.h"
+#include "lib/msg.h"
 
 static size_t count(const char *hay, const char *needle)
 {
@@ -82,13 +83,43 @@ static void test_live_block_per_scope_and_total(void **state)
 	free(buf);
 	buf = NULL;
 	out = open_memstream(&buf, &len);
-	p.out = out;
+	progress_set_output(&p, out, 1);
 	progress_tick(&p, &tr, 10100, 0);
 	fflush(out);
 	assert_int_equal(strlen(buf), 0);
 	progress_tick(&p, &tr, 10300, 0);
 	fflush(out);
 	assert_true(strncmp(buf, "\033[3A", 4) == 0);
+	fclose(out);
+	free(buf);
+	tracker_release(&tr);
+}
+
+static void test_line_above_live_block(void **state)
+{
+	struct tracker tr;
+	struct progress p;
+	char *buf = NULL;
+	size_t len = 0, mark;
+	FILE *out = open_memstream(&buf, &len);
+	(void)state;
+	tracker_init(&tr, 10, 1000);
+	tracker_add(&tr, "a1", "/subscriptions/aaa", "Running", 10, 5, 1, NULL);
+	progress_init(&p, out, 1, 0);
+	progress_tick(&p, &tr, 1000, 1);
+	/* a failed deployment's line: printed, and the block is redrawn below it, not over it */
+	msg_add_secret("secret-in-a-message");
+	progress_print_line(&p, out, "  failed deployment /x: Oops: secret-in-a-message");
+	fflush(out);
+	mark = len;
+	assert_non_null(strstr(buf, "  failed deployment /x: Oops: [REDACTED]\n"));
+	assert_null(strstr(buf, "secret-in-a-message"));
+	progress_tick(&p, &tr, 2000, 1);
+	fflush(out);
+	assert_true(len > mark);
+	/* the redraw starts where the line ended: no cursor-up over it */
+	assert_true(strncmp(buf + mark, "\r\033[K", 4) == 0);
+	assert_null(strstr(buf + mark, "A\r"));
 	fclose(out);
 	free(buf);
 	tracker_release(&tr);
@@ -147,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_pipe_prints_one_line_per_change),
 		cmocka_unit_test(test_live_block_per_scope_and_total),
 		cmocka_unit_test(test_many_scopes_are_folded),
+		cmocka_unit_test(test_line_above_live_block),
 		cmocka_unit_test(test_eta_and_durations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,7 @@ static void config_for_mg(struct config *cfg)
 	set_string(&cfg->scope_definitions_at, "management-group");
 }
 
-static void render_ok(const struct config *cfg, struct rendered_set *set)
+static void render_ok(const struct config *cfg, struct deploy_set *set)
 {
 	struct strbuf err = STRBUF_INIT;
 	if (render_policy_set(cfg, set, &err) != RENDER_OK)
@@ -40,7 +40,7 @@ static void render_ok(const struct config *cfg, struct rendered_set *set)
 	strbuf_release(&err);
 }
 
-static const json_t *props(const struct rendered_resource *r)
+static const json_t *props(const struct deploy_resource *r)
 {
 	return json_object_get(r->body, "properties");
 }
@@ -53,7 +53,7 @@ static void test_management_group_set(void **state)
 		"appservice-client-cert-deny", "appservice-client-cert", "appsvc-client-cert",
 	};
 	struct config cfg;
-	struct rendered_set set = RENDERED_SET_INIT;
+	struct deploy_set set = DEPLOY_SET_INIT;
 	size_t i;
 	(void)state;
 	config_for_mg(&cfg);
@@ -62,8 +62,8 @@ static void test_management_group_set(void **state)
 	assert_int_equal(set.nr, 7);
 	for (i = 0; i < set.nr; i++) {
 		struct strbuf id = STRBUF_INIT;
-		enum render_kind kind = i < 5 ? RENDER_POLICY_DEFINITION :
-					i == 5 ? RENDER_POLICY_SET_DEFINITION : RENDER_POLICY_ASSIGNMENT;
+		enum deploy_kind kind = i < 5 ? DEPLOY_POLICY_DEFINITION :
+					i == 5 ? DEPLOY_POLICY_SET_DEFINITION : DEPLOY_POLICY_ASSIGNMENT;
 		assert_int_equal(set.resources[i].kind, kind);
 		assert_string_equal(set.resources[i].name, names[i]);
 		assert_string_equal(set.resources[i].scope, MG_SCOPE);
@@ -75,9 +75,9 @@ static void test_management_group_set(void **state)
 	}
 	assert_int_equal(set.role_definition_ids.nr, 1);
 	assert_string_equal(set.role_definition_ids.items[0], WEBSITE_CONTRIBUTOR);
-	assert_int_equal(set.remediation_reference_ids.nr, 4);
-	assert_string_equal(set.remediation_reference_ids.items[0], "webapp-client-cert-dine");
-	assert_string_equal(set.remediation_reference_ids.items[3], "functionapp-slot-client-cert-dine");
+	assert_int_equal(set.reference_ids.nr, 4);
+	assert_string_equal(set.reference_ids.items[0], "webapp-client-cert-dine");
+	assert_string_equal(set.reference_ids.items[3], "functionapp-slot-client-cert-dine");
 
 	/* initiative: 5 own members at this scope + 4 built-ins, both groups on each */
 	{
@@ -106,7 +106,7 @@ static void test_management_group_set(void **state)
 		assert_string_equal(jsonutil_path_string(body, "properties.parameters.denyEffect.value"), "Deny");
 		assert_string_equal(jsonutil_path_string(body, "properties.enforcementMode"), "Default");
 	}
-	rendered_set_release(&set);
+	deploy_set_release(&set);
 	config_release(&cfg);
 }
 
@@ -119,7 +119,7 @@ static void test_dine_definitions(void **state)
 		{ "Microsoft.Web/sites/slots", "[field('fullName')]", "contains" },
 	};
 	struct config cfg;
-	struct rendered_set set = RENDERED_SET_INIT;
+	struct deploy_set set = DEPLOY_SET_INIT;
 	size_t i;
 	(void)state;
 	config_for_mg(&cfg);
@@ -162,14 +162,14 @@ static void test_dine_definitions(void **state)
 		assert_non_null(strstr(jsonutil_path_string(resource, "kind"), "'Full').kind]"));
 		strbuf_release(&alias);
 	}
-	rendered_set_release(&set);
+	deploy_set_release(&set);
 	config_release(&cfg);
 }
 
 static void test_enabled_only_without_builtins(void **state)
 {
 	struct config cfg;
-	struct rendered_set set = RENDERED_SET_INIT;
+	struct deploy_set set = DEPLOY_SET_INIT;
 	const json_t *details, *settings, *deny_if;
 	struct strbuf text = STRBUF_INIT;
 	(void)state;
@@ -189,7 +189,7 @@ static void test_enabled_only_without_builtins(void **state)
 	assert_int_equal(json_array_size(json_object_get(props(&set.resources[5]), "policyDefinitions")), 5);
 	assert_null(jsonutil_path(props(&set.resources[5]), "parameters.builtinAuditEffect"));
 	strbuf_release(&text);
-	rendered_set_release(&set);
+	deploy_set_release(&set);
 	config_release(&cfg);
 }
 
@@ -201,7 +201,7 @@ static void test_subscriptions_and_user_identity(void **state)
 	static const char identity[] = "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/r/"
 		"providers/Microsoft.ManagedIdentity/userAssignedIdentities/u";
 	struct config cfg;
-	struct rendered_set set = RENDERED_SET_INIT;
+	struct deploy_set set = DEPLOY_SET_INIT;
 	struct strbuf user = STRBUF_INIT;
 	size_t i, s;
 	(void)state;
@@ -212,11 +212,11 @@ static void test_subscriptions_and_user_identity(void **state)
 	set_string(&cfg.assignment_identity, user.buf);
 	render_ok(&cfg, &set);
 	assert_int_equal(set.nr, 14);
-	assert_int_equal(set.remediation_reference_ids.nr, 4); /* the same ids at each scope */
+	assert_int_equal(set.reference_ids.nr, 4); /* the same ids at each scope */
 	for (s = 0; s < 2; s++) {
 		struct strbuf scope = STRBUF_INIT;
-		const struct rendered_resource *set_def = &set.resources[s * 7 + 5];
-		const struct rendered_resource *assignment = &set.resources[s * 7 + 6];
+		const struct deploy_resource *set_def = &set.resources[s * 7 + 5];
+		const struct deploy_resource *assignment = &set.resources[s * 7 + 6];
 		render_scope_of_subscription(&scope, subs[s]);
 		for (i = 0; i < 7; i++)
 			assert_string_equal(set.resources[s * 7 + i].scope, scope.buf);
@@ -228,15 +228,61 @@ static void test_subscriptions_and_user_identity(void **state)
 		strbuf_release(&scope);
 	}
 	strbuf_release(&user);
-	rendered_set_release(&set);
+	deploy_set_release(&set);
 	config_release(&cfg);
+}
+
+/* remediate's rendering: the ids of every scope, no bodies, the same refs as a full render */
+static void test_refs_only(void **state)
+{
+	static const char *const subs[] = {
+		"00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b",
+		"00000000-0000-0000-0000-00000000000c",
+	};
+	struct config cfg;
+	struct deploy_set full = DEPLOY_SET_INIT, refs = DEPLOY_SET_INIT;
+	struct strbuf err = STRBUF_INIT;
+	size_t i;
+	(void)state;
+	config_init_defaults(&cfg);
+	for (i = 0; i < 3; i++)
+		string_list_append(&cfg.scope_subscriptions, subs[i]);
+	render_ok(&cfg, &full);
+	assert_int_equal(render_policy_refs(&cfg, &refs, &err), RENDER_OK);
+	assert_int_equal(refs.nr, 0);
+	assert_int_equal(full.assignment_ids.nr, 3);
+	assert_int_equal(refs.assignment_ids.nr, 3);
+	assert_int_equal(refs.assignment_scopes.nr, 3);
+	for (i = 0; i < 3; i++) {
+		/* the ids apply PUTs are the ids remediate names its tasks after */
+		assert_string_equal(refs.assignment_ids.items[i], full.assignment_ids.items[i]);
+		assert_string_equal(refs.assignment_ids.items[i], full.resources[i * 7 + 6].id);
+		assert_string_equal(refs.assignment_scopes.items[i], full.resources[i * 7 + 6].scope);
+	}
+	assert_int_equal(refs.reference_ids.nr, full.reference_ids.nr);
+	for (i = 0; i < full.reference_ids.nr; i++)
+		assert_string_equal(refs.reference_ids.items[i], full.reference_ids.items[i]);
+	assert_int_equal(refs.role_definition_ids.nr, full.role_definition_ids.nr);
+	assert_int_equal(cfg.scope_subscriptions.nr, 3); /* the config is left as it was */
+	deploy_set_release(&full);
+	deploy_set_release(&refs);
+	config_release(&cfg);
+	/* a management group: one scope */
+	config_for_mg(&cfg);
+	assert_int_equal(render_policy_refs(&cfg, &refs, &err), RENDER_OK);
+	assert_int_equal(refs.assignment_ids.nr, 1);
+	assert_non_null(strstr(refs.assignment_ids.items[0],
+			       "/providers/Microsoft.Management/managementGroups/"));
+	deploy_set_release(&refs);
+	config_release(&cfg);
+	strbuf_release(&err);
 }
 
 static void test_hostile_strings_round_trip(void **state)
 {
 	static const char hostile[] = "line one\nline \"two\" \\ \t\xf0\x9f\x94\x90 \xe8\xaf\x81 ${display_name} [x]";
 	struct config cfg;
-	struct rendered_set set = RENDERED_SET_INIT;
+	struct deploy_set set = DEPLOY_SET_INIT;
 	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
 	json_t *parsed;
 	size_t i;
@@ -265,14 +311,14 @@ static void test_hostile_strings_round_trip(void **state)
 	}
 	strbuf_release(&text);
 	strbuf_release(&err);
-	rendered_set_release(&set);
+	deploy_set_release(&set);
 	config_release(&cfg);
 }
 
 static void test_deterministic(void **state)
 {
 	struct config cfg;
-	struct rendered_set a = RENDERED_SET_INIT, b = RENDERED_SET_INIT;
+	struct deploy_set a = DEPLOY_SET_INIT, b = DEPLOY_SET_INIT;
 	struct strbuf ta = STRBUF_INIT, tb = STRBUF_INIT;
 	size_t i;
 	(void)state;
@@ -287,15 +333,15 @@ static void test_deterministic(void **state)
 	assert_string_equal(ta.buf, tb.buf);
 	strbuf_release(&ta);
 	strbuf_release(&tb);
-	rendered_set_release(&a);
-	rendered_set_release(&b);
+	deploy_set_release(&a);
+	deploy_set_release(&b);
 	config_release(&cfg);
 }
 
 static void test_name_too_long(void **state)
 {
 	struct config cfg;
-	struct rendered_set set = RENDERED_SET_INIT;
+	struct deploy_set set = DEPLOY_SET_INIT;
 	struct strbuf err = STRBUF_INIT;
 	char name[113];
 	(void)state;
@@ -318,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_dine_definitions),
 		cmocka_unit_test(test_enabled_only_without_builtins),
 		cmocka_unit_test(test_subscriptions_and_user_identity),
+		cmocka_unit_test(test_refs_only),
 		cmocka_unit_test(test_hostile_strings_round_trip),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_name_too_long),

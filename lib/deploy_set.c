@@ -1,0 +1,53 @@
+/*
+ * deploy_set — resources to deploy and what the phases after apply need (see deploy_set.h).
+ */
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/deploy_set.h"
+#include "lib/xalloc.h"
+#include "lib/banned.h"
+
+void deploy_set_add(struct deploy_set *set, enum deploy_kind kind, const char *scope,
+		    const char *name, const char *id, const char *api_version, json_t *body)
+{
+	struct deploy_resource *r;
+	ALLOC_GROW(set->resources, set->nr + 1, set->alloc);
+	r = &set->resources[set->nr++];
+	r->kind = kind;
+	r->name = xstrdup(name);
+	r->scope = xstrdup(scope);
+	r->id = xstrdup(id);
+	r->api_version = api_version;
+	r->body = body;
+	if (kind == DEPLOY_POLICY_ASSIGNMENT) {
+		string_list_append(&set->assignment_scopes, scope);
+		string_list_append(&set->assignment_ids, id);
+	}
+}
+
+void deploy_set_drop_resources(struct deploy_set *set)
+{
+	size_t i;
+	for (i = 0; i < set->nr; i++) {
+		free(set->resources[i].name);
+		free(set->resources[i].scope);
+		free(set->resources[i].id);
+		json_decref(set->resources[i].body);
+	}
+	free(set->resources);
+	set->resources = NULL;
+	set->nr = set->alloc = 0;
+	/* thousands of rendered bodies leave free heap behind: give it back before tracking */
+	malloc_trim(0);
+}
+
+void deploy_set_release(struct deploy_set *set)
+{
+	deploy_set_drop_resources(set);
+	string_list_clear(&set->role_definition_ids);
+	string_list_clear(&set->reference_ids);
+	string_list_clear(&set->assignment_scopes);
+	string_list_clear(&set->assignment_ids);
+}

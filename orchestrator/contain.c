@@ -1,0 +1,99 @@
+/*
+ * contain — apply → scan → remediate → track → verify in order, each phase recorded in the
+ * run so a rerun skips what is done (see orch.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "orchestrator/phase.h"
+#include "lib/msg.h"
+#include "lib/banned.h"
+
+/* 1 when the run has moved past phase (enum ledger_phase is in the order contain runs them). */
+static int phase_done(const struct orch *o, enum ledger_phase phase)
+{
+	return o->run.phase > phase;
+}
+
+static void enter_phase(struct orch *o, enum ledger_phase phase)
+{
+	o->run.phase = phase;
+	if (o->ledger)
+		ledger_run_set_phase(o->ledger, o->run.id, phase);
+}
+
+/* The phase that finished: the run's phase names the next one to do. */
+static void leave_phase(struct orch *o, enum ledger_phase next, int64_t started)
+{
+	msg_note("%s done in %.1fs", ledger_phase_name(o->run.phase),
+		 (double)(orch_now_ms() - started) / 1000.0);
+	enter_phase(o, next);
+}
+
+enum orch_result orch_contain(struct orch *o, long timeout_ms)
+{
+	enum orch_result ret, worst = ORCH_OK;
+	int64_t t = orch_now_ms();
+
+	if (o->run.phase == LEDGER_PHASE_START)
+		enter_phase(o, LEDGER_PHASE_APPLY);
+	if (!phase_done(o, LEDGER_PHASE_APPLY)) {
+		msg_note("apply: definitions, initiative, assignment%s and role assignments",
+			 o->assignment_ids->nr > 1 ? "s" : "");
+		ret = orch_apply(o);
+		if (ret)
+			return ret; /* nothing later can work without the assignment */
+		leave_phase(o, LEDGER_PHASE_SCAN, t);
+		t = orch_now_ms();
+	}
+	if (o->set)
+		deploy_set_drop_resources(o->set);
+	ret = orch_resolve_subscriptions(o);
+	if (ret)
+		return ret;
+	if (!phase_done(o, LEDGER_PHASE_SCAN)) {
+		msg_note("scan: compliance evaluation of %zu subscriptions", o->subscriptions.nr);
+		ret = orch_scan(o, 1);
+		if (ret == ORCH_TIMEOUT || ret == ORCH_INTERRUPTED)
+			return ret;
+		if (ret)
+			worst = ORCH_FAILED;
+		leave_phase(o, LEDGER_PHASE_REMEDIATE, t);
+		t = orch_now_ms();
+	}
+	if (!phase_done(o, LEDGER_PHASE_REMEDIATE)) {
+		ret = orch_remediate(o);
+		if (ret)
+			return ret;
+		leave_phase(o, LEDGER_PHASE_TRACK, t);
+		t = orch_now_ms();
+	}
+	if (!phase_done(o, LEDGER_PHASE_TRACK)) {
+		ret = orch_track(o, timeout_ms);
+		if (ret == ORCH_TIMEOUT || ret == ORCH_INTERRUPTED)
+			return ret;
+		if (ret)
+			worst = ORCH_FAILED;
+		leave_phase(o, LEDGER_PHASE_VERIFY, t);
+		t = orch_now_ms();
+	}
+	if (!phase_done(o, LEDGER_PHASE_VERIFY)) {
+		msg_note("verify: a fresh scan, then the resources still non-compliant");
+		ret = orch_verify(o);
+		if (ret == ORCH_TIMEOUT || ret == ORCH_INTERRUPTED)
+			return ret;
+		if (ret)
+			worst = ORCH_FAILED;
+		leave_phase(o, LEDGER_PHASE_DONE, t);
+		t = orch_now_ms();
+	}
+	/* A resumed run that had failures earlier still reports them. */
+	if (o->ledger) {
+		struct ledger_failure *f = NULL;
+		size_t nr = 0;
+		if (ledger_failure_list(o->ledger, o->run.id, &f, &nr) == LEDGER_OK && nr)
+			worst = ORCH_FAILED;
+		ledger_failures_free(f, nr);
+	}
+	return worst;
+}
