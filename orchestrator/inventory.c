@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/arm.h"
@@ -355,17 +356,152 @@ static void add_id_filter(struct strbuf *q, const json_t *only)
 	strbuf_addstr(q, ")\n");
 }
 
+/* ---- exemptions ---- */
+
+/* Whether id lies at or under scope (case-insensitive, on a '/' boundary). */
+static int id_under(const char *id, const char *scope)
+{
+	size_t n = strlen(scope);
+	return !strncasecmp(id, scope, n) && (id[n] == '\0' || id[n] == '/');
+}
+
+/* Now (UTC) as "YYYY-MM-DDTHH:MM:SS", comparable with the start of an ISO expiresOn. */
+static void now_iso(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+struct exemption_list {
+	json_t *items;           /* exemptions of the assignment(s), not expired (owned) */
+	struct strbuf *err;
+	int failed;
+	size_t pending;
+};
+
+static void on_exemptions(struct arm_client *client, struct arm_response *resp, void *data)
+{
+	struct exemption_list *el = data;
+	json_t *e;
+	size_t i;
+	(void)client;
+	el->pending--;
+	if (resp->result != ARM_OK) {
+		if (!el->failed)
+			arm_error_format(&resp->error, el->err);
+		el->failed = 1;
+		return;
+	}
+	json_array_foreach(resp->body, i, e)
+		json_array_append(el->items, e);
+}
+
+/*
+ * The exemptions of our assignment(s) ([assignment] name at the management group or at each
+ * subscription) that have not expired, from one list per scope (a list at a scope returns
+ * the exemptions at, above and below it). New array in *out.
+ */
+static enum inventory_result list_exemptions(struct arm_client *client, const struct config *cfg,
+					     json_t **out, struct strbuf *err)
+{
+	struct exemption_list el = { json_array(), err, 0, 0 };
+	json_t *kept = json_array(), *e, *ids = json_array();
+	char now[32];
+	size_t i, n = cfg->scope_management_group ? 1 : cfg->scope_subscriptions.nr;
+	for (i = 0; i < n; i++) {
+		struct strbuf scope = STRBUF_INIT, path = STRBUF_INIT, id = STRBUF_INIT;
+		if (cfg->scope_management_group)
+			strbuf_addf(&scope, "/providers/Microsoft.Management/managementGroups/%s",
+				    cfg->scope_management_group);
+		else
+			strbuf_addf(&scope, "/subscriptions/%s", cfg->scope_subscriptions.items[i]);
+		strbuf_addf(&id, "%s/providers/Microsoft.Authorization/policyAssignments/%s", scope.buf,
+			    cfg->assignment_name);
+		json_array_append_new(ids, json_string(id.buf));
+		strbuf_addf(&path, "%s/providers/Microsoft.Authorization/policyExemptions", scope.buf);
+		el.pending++;
+		arm_submit_list(client, "GET", path.buf, NULL, NULL, NULL, on_exemptions, &el);
+		strbuf_release(&scope);
+		strbuf_release(&path);
+		strbuf_release(&id);
+	}
+	while (el.pending)
+		arm_client_run(client, 100);
+	now_iso(now);
+	json_array_foreach(el.items, i, e) {
+		json_t *props = json_object_get(e, "properties");
+		const char *aid = json_string_value(json_object_get(props, "policyAssignmentId"));
+		const char *exp = json_string_value(json_object_get(props, "expiresOn"));
+		json_t *want;
+		size_t k;
+		int ours = 0;
+		json_array_foreach(ids, k, want)
+			ours |= aid && !strcasecmp(aid, json_string_value(want));
+		if (ours && (!exp || strncmp(exp, now, strlen(now)) > 0))
+			json_array_append(kept, e);
+	}
+	json_decref(el.items);
+	json_decref(ids);
+	if (el.failed) {
+		json_decref(kept);
+		return INVENTORY_ERR_ARM;
+	}
+	*out = kept;
+	return INVENTORY_OK;
+}
+
+/* Marks the items an exemption covers; the exemption's name and category go into why. */
+static void apply_exemptions(struct inventory *inv, size_t from, const json_t *exemptions)
+{
+	size_t i, k;
+	json_t *e;
+	if (!json_array_size(exemptions))
+		return;
+	for (i = from; i < inv->nr; i++) {
+		struct inventory_item *it = &inv->items[i];
+		json_array_foreach(exemptions, k, e) {
+			const char *id = json_string_value(json_object_get(e, "id"));
+			const char *cut = id ? strstr(id, "/providers/Microsoft.Authorization/policyExemptions/") : NULL;
+			json_t *props = json_object_get(e, "properties");
+			const char *cat = json_string_value(json_object_get(props, "exemptionCategory"));
+			const char *exp = json_string_value(json_object_get(props, "expiresOn"));
+			struct strbuf scope = STRBUF_INIT, why = STRBUF_INIT;
+			if (!cut)
+				continue;
+			strbuf_add(&scope, id, (size_t)(cut - id));
+			if (id_under(it->id, scope.len ? scope.buf : "/")) {
+				it->exempt = 1;
+				strbuf_addf(&why, "%s, exempt by ", it->why);
+				msg_escape_into(&why, strrchr(id, '/') + 1);
+				strbuf_addf(&why, " (%s%s%s)", cat ? cat : "?", exp ? ", expires " : "",
+					    exp ? exp : "");
+				free(it->why);
+				it->why = strbuf_detach(&why, NULL);
+			}
+			strbuf_release(&scope);
+			strbuf_release(&why);
+			if (it->exempt)
+				break;
+		}
+	}
+}
+
 enum inventory_result inventory_run(struct arm_client *client, const struct config *cfg,
 				    const json_t *only, struct inventory *out, struct strbuf *err)
 {
 	struct inventory_rules rules;
 	struct classify_ctx ctx;
-	json_t *ases = json_object(), *prod = json_object(), *subs = NULL;
+	json_t *ases = json_object(), *prod = json_object(), *exemptions = NULL;
 	struct strbuf q = STRBUF_INIT;
 	enum inventory_result ret;
 	size_t i, from;
+	size_t first = out->nr;
 	inventory_rules_from_config(&rules, cfg);
 	ret = production_subscriptions(client, &rules, prod, err);
+	if (!ret)
+		ret = list_exemptions(client, cfg, &exemptions, err);
 	if (ret)
 		goto out;
 	strbuf_addstr(&q, INVENTORY_QUERY_TARGETS);
@@ -402,9 +538,11 @@ enum inventory_result inventory_run(struct arm_client *client, const struct conf
 		json_decref(scope.subscriptions);
 	}
 out:
+	if (!ret)
+		apply_exemptions(out, first, exemptions);
 	json_decref(ases);
 	json_decref(prod);
-	json_decref(subs);
+	json_decref(exemptions);
 	strbuf_release(&q);
 	return ret;
 }

@@ -6,10 +6,10 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/orch-helpers.sh"
 
-orch_world "mgs=1,subs=3,sites=6,noncompliant=0.8,slots=0.3,functions=0.3,locked=0.3,seed=11"
+orch_world "mgs=1,subs=2,sites=5,noncompliant=0.8,slots=0.4,functions=0.3,locked=0.3,seed=12"
 start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
 orch_ini "management_group = mg-1"
-printf '\n[inventory]\npage_size = 5\n' >>policyctl.ini   # several pages even in a small world
+printf '\n[inventory]\npage_size = 3\n' >>policyctl.ini   # several pages even in a small world
 
 expect_exit 1 "$POLICYCTL" -c policyctl.ini contain
 cp "$WORK/err" contain.err
@@ -44,6 +44,22 @@ jq -e --argjson n "$(wc -l <want.txt)" --argjson t "$total" \
 	fail "report should show the inventory beside the policy scan: $(cat "$WORK/out")"
 expect_exit 0 "$POLICYCTL" -c policyctl.ini report
 assert_contains "$WORK/out" "resource graph (the control's check): $(wc -l <want.txt | tr -d ' ') of $total apps open"
+
+# an exemption of the assignment covering one open app: listed as exempt, no longer open
+. "$TOP/tests/e2e/armsim-lib.sh"
+get_token
+exempt_name=$(head -n 1 want.txt)
+exempt_id=$(jq -r --arg n "$exempt_name" '.[] | select(.name == $n) | .id' inventory.json)
+arm PUT "$exempt_id/providers/Microsoft.Authorization/policyExemptions/waive-one?api-version=2022-07-01-preview" \
+	'{"properties":{"policyAssignmentId":"/providers/Microsoft.Management/managementGroups/mg-1/providers/Microsoft.Authorization/policyAssignments/appsvc-client-cert","exemptionCategory":"Waiver","expiresOn":"2099-01-01T00:00:00Z"}}'
+assert_eq 201 "$STATUS" "exemption PUT"
+open_after=$(( $(wc -l <want.txt) - 1 ))
+expect_exit "$([ "$open_after" -gt 0 ] && echo 1 || echo 0)" "$POLICYCTL" -c policyctl.ini inventory --format json
+assert_eq exempt "$(jq -r --arg n "$exempt_name" '.[] | select(.name == $n) | .status' "$WORK/out")" "status of the exempted app"
+assert_eq "$open_after" "$(jq '[.[] | select(.status == "non-compliant")] | length' "$WORK/out")" "open apps after the exemption"
+jq -e --arg n "$exempt_name" '.[] | select(.name == $n) | .why | contains("exempt by waive-one (Waiver, expires 2099")' "$WORK/out" >/dev/null ||
+	fail "the exempted app should say by what: $(cat "$WORK/out")"
+arm DELETE "$exempt_id/providers/Microsoft.Authorization/policyExemptions/waive-one?api-version=2022-07-01-preview"
 
 # the other formats list the same apps
 expect_exit 1 "$POLICYCTL" -c policyctl.ini inventory --format csv
