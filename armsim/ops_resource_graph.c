@@ -70,6 +70,7 @@ static size_t nr_quotas, alloc_quotas;
 static struct cached cache[CACHE_SLOTS];
 static uint64_t cache_counter;
 static const void *shown_world;
+static int64_t shown_since_ms;  /* simulated time Resource Graph first saw shown_world */
 static struct idmap shown_map;
 
 /*
@@ -181,7 +182,8 @@ static const json_t *visible_body(const struct world *w, const struct world_reso
 		return r->body;
 	s = idmap_get(&shown_map, r->id);
 	if (!s) {
-		if (r->created_ms + lag > now && r->changed_ms + lag > now)
+		/* what the world held before the first query (its file) has long been indexed */
+		if (r->changed_ms > shown_since_ms && r->changed_ms + lag > now)
 			return NULL;
 		s = xcalloc(1, sizeof(*s));
 		s->body = json_incref(r->body);
@@ -409,6 +411,7 @@ static json_t *build_rows(const struct world *w, const struct scope *sc, const j
 		idmap_for_each(&row_map, cached_row_free, NULL);
 		idmap_clear(&row_map);
 		shown_world = w;
+		shown_since_ms = now;
 	}
 	for (i = 0; i < nr; i++) {
 		const json_t *body = visible_body(w, all[i], now);

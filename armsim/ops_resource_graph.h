@@ -8,7 +8,7 @@
  * The query runs in armsim's KQL subset (kql.h) over the resources the caller may read in the
  * scope, each as ARG shows it (lower-case type, resourceGroup, subscriptionId, tenantId,
  * properties as GET shows them). A write shows after the world's resourceGraphLagMs knob
- * (simulated). Each principal has its own quota (resourceGraphQuota queries per
+ * (simulated); what the world held when Resource Graph was first asked shows at once. Each principal has its own quota (resourceGraphQuota queries per
  * resourceGraphQuotaWindowMs), announced in x-ms-user-quota-remaining and
  * x-ms-user-quota-resets-after (hh:mm:ss) and enforced with 429 RateLimiting.
  * Pages after the first are served from the result of the first (kept a while by $skipToken),
