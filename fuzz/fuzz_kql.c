@@ -46,6 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	if (kql_parse(text, &q, &err) == KQL_OK) {
 		struct kql_table out = { NULL, NULL };
+		json_t *types = NULL;
+		if (kql_query_types(q, &types) && !json_is_array(types))
+			abort();
+		json_decref(types);
 		kql_run(q, rows, columns, &out);
 		if (!json_is_array(out.rows) || !json_is_array(out.columns))
 			abort();
