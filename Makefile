@@ -116,8 +116,8 @@ install: all
 # t0130-render-policies-current fails `make check` when a fresh render differs.
 POLICIES_CONFIG := examples/management-group.ini
 render-policies: $(BUILD)/policyctl
-	rm -rf policies/rest policies/arm-template policies/epac
-	for f in rest arm-template epac; do \
+	rm -rf policies/rest policies/arm-template policies/epac policies/terraform policies/alz
+	for f in rest arm-template epac terraform alz; do \
 		$(BUILD)/policyctl -q -c $(POLICIES_CONFIG) render --format $$f --out policies/$$f || exit 1; \
 	done
 

@@ -33,7 +33,13 @@ int cmd_render(struct cli_context *ctx)
 		ret = EXIT_FAILED;
 		goto out;
 	}
-	if (render_write(&set, format, out_dir, &err) != OUTPUT_OK) {
+	switch (render_write_config(&set, format, &ctx->config, out_dir, &err)) {
+	case OUTPUT_OK:
+		break;
+	case OUTPUT_ERR_UNSUPPORTED: /* the format cannot express this config: a usage error */
+		msg_error("%s", err.buf);
+		goto out;
+	case OUTPUT_ERR_IO:
 		msg_error("%s", err.buf);
 		ret = EXIT_FAILED;
 		goto out;

@@ -1,9 +1,15 @@
 /*
- * cmd_report — `policyctl report [--format table|json|markdown]`: the latest run's outcome
- * per subscription and in total, with every failure and its request ids; from the ledger.
+ * cmd_report — `policyctl report [--format table|json|markdown|html] [--out FILE]`: the latest
+ * run's outcome per subscription and in total, with every failure and its request ids; from
+ * the ledger. html is one self-contained page (orchestrator/report_html.h).
  */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cli/run_setup.h"
 #include "orchestrator/report.h"
+#include "orchestrator/report_html.h"
 #include "lib/msg.h"
 #include "lib/banned.h"
 
@@ -14,10 +20,11 @@ int cmd_report(struct cli_context *ctx)
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
 	enum report_format format = ctx->output == OUTPUT_JSON ? REPORT_JSON : REPORT_TABLE;
 	json_t *report = NULL;
+	int html = ctx->opts.format && !strcmp(ctx->opts.format, "html");
 	int ret = EXIT_USAGE;
 
-	if (ctx->opts.format && report_parse_format(ctx->opts.format, &format)) {
-		msg_error("option '--format': expected one of table|json|markdown, got '%s'",
+	if (ctx->opts.format && !html && report_parse_format(ctx->opts.format, &format)) {
+		msg_error("option '--format': expected one of table|json|markdown|html, got '%s'",
 			  ctx->opts.format);
 		goto out;
 	}
@@ -28,8 +35,29 @@ int cmd_report(struct cli_context *ctx)
 		msg_error("%s", err.buf);
 		goto out;
 	}
-	report_render(report, format, &out);
-	msg_out("%s", out.buf);
+	if (!html)
+		report_render(report, format, &out);
+	else if (report_html_build(l, run.id, report, &out, &err)) {
+		msg_error("%s", err.buf);
+		goto out;
+	}
+	if (ctx->opts.out) {
+		FILE *f = fopen(ctx->opts.out, "w");
+		int written = f && fwrite(out.buf, 1, out.len, f) == out.len;
+		int saved = errno;
+		if (f && fclose(f) != 0 && written) {
+			written = 0;
+			saved = errno;
+		}
+		if (!written) {
+			msg_error("cannot write '%s': %s", ctx->opts.out, strerror(saved));
+			ret = EXIT_FAILED;
+			goto out;
+		}
+		msg_note("wrote the report to '%s'", ctx->opts.out);
+	} else {
+		msg_out("%s", out.buf);
+	}
 	ret = EXIT_OK;
 out:
 	json_decref(report);

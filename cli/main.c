@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_setup.h"
+#include "generator/output.h"
 #include "lib/msg.h"
 #include "lib/strbuf.h"
 #include "lib/banned.h"
@@ -29,8 +30,8 @@ const struct command commands[] = {
 	},
 	{
 		"render", cmd_render, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT | OPT_OUT,
-		"write the policy definitions, initiative and assignment as JSON",
-		"usage: policyctl [-c FILE] render [--format rest|arm-template|epac] [--out DIR]",
+		"write the policy definitions, initiative and assignment (JSON, Terraform, ALZ)",
+		"usage: policyctl [-c FILE] render [--format " RENDER_FORMAT_NAMES "] [--out DIR]",
 		"renders, offline, the Azure Policy resources of the landing-zone config: four\n"
 		"DeployIfNotExists definitions (web apps, web app slots, function apps, function app\n"
 		"slots), one Deny definition, the initiative and its assignment\n"
@@ -39,10 +40,13 @@ const struct command commands[] = {
 		"                       ARM's PUT, under SCOPE/COLLECTION/NAME.json, and manifest.json\n"
 		"                       listing file, method, id and api-version in creation order;\n"
 		"                       arm-template: one deployment template per scope;\n"
-		"                       epac: Enterprise Policy as Code's folder layout\n"
+		"                       epac: Enterprise Policy as Code's folder layout;\n"
+		"                       terraform: main.tf, variables.tf, outputs.tf (azurerm);\n"
+		"                       alz: an Azure Landing Zones library (management group only)\n"
 		"  -o, --out DIR        folder to write to, created when missing (default: rendered)\n"
 		"  -h, --help           this help\n"
-		"\nexit codes: 0 written, 1 a file could not be written, 2 usage or config error\n",
+		"\nexit codes: 0 written, 1 a file could not be written, 2 usage or config error\n"
+		"(also: a format that cannot express the config, such as alz of subscriptions)\n",
 	},
 	{
 		"plan", NULL, cmd_plan, CMD_NEEDS_CONFIG | CMD_RENDER,
@@ -144,15 +148,20 @@ const struct command commands[] = {
 		"\nexit codes: 0 printed, 2 no ledger or no run, or usage error\n",
 	},
 	{
-		"report", cmd_report, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT,
-		"the latest run's outcome: table, json or markdown",
-		"usage: policyctl [-c FILE] report [--format table|json|markdown]",
+		"report", cmd_report, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT | OPT_OUT,
+		"the latest run's outcome: table, json, markdown or an HTML page",
+		"usage: policyctl [-c FILE] report [--format table|json|markdown|html] [--out FILE]",
 		"prints the latest run's outcome from the ledger: per subscription and in total,\n"
 		"tasks, deployments succeeded and failed, resources still non-compliant after\n"
 		"verification, and every failure with its error code and request ids\n"
 		"\noptions:\n"
-		"  --format FORMAT   table (default), json or markdown\n"
-		"\nexit codes: 0 printed, 2 no ledger or no run, or usage error\n",
+		"  -f, --format FORMAT  table (default), json, markdown, or html: one self-contained\n"
+		"                       page (inline CSS and SVG, no script) with the headline\n"
+		"                       figures, progress over time, a bar per subscription and the\n"
+		"                       failures grouped by code\n"
+		"  -o, --out FILE       write the report to FILE instead of standard output\n"
+		"\nexit codes: 0 printed, 1 FILE could not be written, 2 no ledger or no run, or\n"
+		"usage error\n",
 	},
 	{
 		"inventory", cmd_inventory, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT,

@@ -3,7 +3,8 @@
 #   a CA and a TLS armsim on a free loopback port, a world of a management group with
 #   20 subscriptions and about 400 App Service sites (60% without client certificates, a few
 #   locked), a policyctl.ini signing in as the world's demo principal (secret in a 0600 file),
-#   then `policyctl contain` with live progress, and its report.
+#   then `policyctl contain` with live progress, and its report: as markdown on the terminal
+#   and as one HTML page, demo-report.html in the current folder (DEMO_REPORT overrides).
 # armsim is stopped by PID at the end, also on failure or Ctrl-C. Runs in under a minute.
 #
 # Environment: BUILD (default build), DEMO_SPEC (world spec), DEMO_TIME_SCALE, DEMO_KEEP=1
@@ -66,6 +67,9 @@ set -e
 echo "== contain exited $rc after $(( $(date +%s) - start ))s"
 echo "== policyctl report --format markdown"
 "$bin/policyctl" -c "$dir/policyctl.ini" report --format markdown
+report=${DEMO_REPORT:-$PWD/demo-report.html}
+"$bin/policyctl" -q -c "$dir/policyctl.ini" report --format html --out "$report"
+echo "== HTML report (open it in a browser, attach it to a status update): $report"
 case $rc in
 0) echo "demo: every site in scope requires client certificates" ;;
 1) echo "demo: every unlocked site requires client certificates; the locked ones are listed above" ;;

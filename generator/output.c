@@ -1,16 +1,20 @@
 /*
- * output — the rest, arm-template and epac writers (see output.h).
+ * output — the rest, arm-template, epac, terraform and alz writers (see output.h).
  *
  * All three start from the same rendered bodies, so the formats cannot drift apart: arm-template
  * wraps them as template resources (escaping policy expressions), epac re-shapes them into
  * Enterprise Policy as Code's files (custom members by name, scopes in the assignment file).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
+#include "generator/alz.h"
 #include "generator/output.h"
+#include "generator/terraform.h"
 #include "lib/jsonutil.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
@@ -27,6 +31,10 @@ int render_format_parse(const char *name, enum render_format *format)
 		*format = RENDER_FORMAT_ARM_TEMPLATE;
 	else if (!strcmp(name, "epac"))
 		*format = RENDER_FORMAT_EPAC;
+	else if (!strcmp(name, "terraform"))
+		*format = RENDER_FORMAT_TERRAFORM;
+	else if (!strcmp(name, "alz"))
+		*format = RENDER_FORMAT_ALZ;
 	else
 		return -1;
 	return 0;
@@ -372,12 +380,83 @@ out:
 	return ret;
 }
 
+/* Writes text to dir/rel through a temporary file renamed into place; 0 or -1 with err set. */
+static int write_text(const char *dir, const char *rel, const struct strbuf *text,
+		      struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT, tmp = STRBUF_INIT;
+	FILE *f;
+	int ret = -1;
+
+	strbuf_addf(&path, "%s/%s", dir, rel);
+	strbuf_addf(&tmp, "%s.tmp.%ld", path.buf, (long)getpid());
+	f = fopen(tmp.buf, "wb");
+	if (!f || fwrite(text->buf, 1, text->len, f) != text->len) {
+		strbuf_addf(err, "cannot write '%s': %s", path.buf, strerror(errno));
+		if (f)
+			fclose(f);
+		unlink(tmp.buf);
+		goto out;
+	}
+	if (fclose(f) != 0 || rename(tmp.buf, path.buf) != 0) {
+		strbuf_addf(err, "cannot write '%s': %s", path.buf, strerror(errno));
+		unlink(tmp.buf);
+		goto out;
+	}
+	ret = 0;
+out:
+	strbuf_release(&path);
+	strbuf_release(&tmp);
+	return ret;
+}
+
+static int write_terraform(const struct deploy_set *set, const struct config *cfg,
+			   const char *dir, struct strbuf *err)
+{
+	struct terraform_options opts = TERRAFORM_OPTIONS_INIT;
+	struct terraform_files files = TERRAFORM_FILES_INIT;
+	int ret = -1;
+
+	if (cfg)
+		terraform_options_from_config(cfg, &opts);
+	terraform_render(set, &opts, &files);
+	if (write_text(dir, "main.tf", &files.main_tf, err) < 0 ||
+	    write_text(dir, "variables.tf", &files.variables_tf, err) < 0 ||
+	    write_text(dir, "outputs.tf", &files.outputs_tf, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	terraform_files_release(&files);
+	return ret;
+}
+
+static int write_alz(const struct alz_library *lib, const char *dir, struct strbuf *err)
+{
+	size_t i;
+	for (i = 0; i < lib->nr; i++)
+		if (write_json(dir, lib->files[i].path, lib->files[i].json, err) < 0)
+			return -1;
+	return 0;
+}
+
 enum output_result render_write(const struct deploy_set *set, enum render_format format,
 				const char *dir, struct strbuf *err)
 {
+	return render_write_config(set, format, NULL, dir, err);
+}
+
+enum output_result render_write_config(const struct deploy_set *set, enum render_format format,
+				       const struct config *cfg, const char *dir, struct strbuf *err)
+{
+	struct alz_library lib = ALZ_LIBRARY_INIT;
 	int rc = -1;
-	if (make_dirs(dir, err) < 0)
+	/* a format that cannot express the set says so before anything is written */
+	if (format == RENDER_FORMAT_ALZ && alz_build(set, &lib, err) != ALZ_OK)
+		return OUTPUT_ERR_UNSUPPORTED;
+	if (make_dirs(dir, err) < 0) {
+		alz_library_release(&lib);
 		return OUTPUT_ERR_IO;
+	}
 	switch (format) {
 	case RENDER_FORMAT_REST:
 		rc = write_rest(set, dir, err);
@@ -388,6 +467,13 @@ enum output_result render_write(const struct deploy_set *set, enum render_format
 	case RENDER_FORMAT_EPAC:
 		rc = write_epac(set, dir, err);
 		break;
+	case RENDER_FORMAT_TERRAFORM:
+		rc = write_terraform(set, cfg, dir, err);
+		break;
+	case RENDER_FORMAT_ALZ:
+		rc = write_alz(&lib, dir, err);
+		break;
 	}
+	alz_library_release(&lib);
 	return rc < 0 ? OUTPUT_ERR_IO : OUTPUT_OK;
 }

@@ -174,6 +174,11 @@ static const char schema[] =
 	" PRIMARY KEY (run_id, task, subscription));"
 	"CREATE TABLE IF NOT EXISTS notes ("
 	" run_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, PRIMARY KEY (run_id, key));"
+	"CREATE TABLE IF NOT EXISTS progress ("
+	" id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+	" tasks INTEGER NOT NULL, total INTEGER NOT NULL, succeeded INTEGER NOT NULL,"
+	" failed INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS progress_run ON progress(run_id);"
 	"CREATE TABLE IF NOT EXISTS fixes ("
 	" run_id INTEGER NOT NULL, resource_id TEXT NOT NULL, tier TEXT NOT NULL,"
 	" batch INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT, updated_ms INTEGER NOT NULL,"
@@ -881,6 +886,55 @@ enum ledger_result ledger_note_get(struct ledger *l, int64_t run_id, const char 
 	}
 	sqlite3_finalize(st);
 	return ret;
+}
+
+/* ---- progress points ---- */
+
+enum ledger_result ledger_progress_record(struct ledger *l, int64_t run_id)
+{
+	/* the sums over the run's tasks, inserted only when they differ from the last point */
+	return run_stmt(prepare(l,
+		"INSERT INTO progress (run_id, at_ms, tasks, total, succeeded, failed)"
+		" SELECT ?1, ?2, s.n, s.t, s.ok, s.bad FROM"
+		" (SELECT COUNT(*) AS n, COALESCE(SUM(total), 0) AS t, COALESCE(SUM(succeeded), 0) AS ok,"
+		"  COALESCE(SUM(failed), 0) AS bad FROM tasks WHERE run_id = ?1) AS s"
+		" WHERE NOT EXISTS (SELECT 1 FROM (SELECT tasks, total, succeeded, failed FROM progress"
+		"  WHERE run_id = ?1 ORDER BY id DESC LIMIT 1) AS last"
+		"  WHERE last.tasks = s.n AND last.total = s.t AND last.succeeded = s.ok"
+		"  AND last.failed = s.bad)",
+		"ii", run_id, ledger_now_ms()));
+}
+
+enum ledger_result ledger_progress_list(struct ledger *l, int64_t run_id,
+					struct ledger_progress_point **points, size_t *nr)
+{
+	sqlite3_stmt *st = prepare(l, "SELECT at_ms, tasks, total, succeeded, failed FROM progress"
+				   " WHERE run_id = ?1 ORDER BY id", "i", run_id);
+	struct ledger_progress_point *list = NULL;
+	size_t n = 0, alloc = 0;
+	int rc;
+
+	*points = NULL;
+	*nr = 0;
+	if (!st)
+		return LEDGER_OK; /* a ledger from before this table: nothing recorded */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(list, n + 1, alloc);
+		list[n].at_ms = sqlite3_column_int64(st, 0);
+		list[n].tasks = (long)sqlite3_column_int64(st, 1);
+		list[n].total = (long)sqlite3_column_int64(st, 2);
+		list[n].succeeded = (long)sqlite3_column_int64(st, 3);
+		list[n].failed = (long)sqlite3_column_int64(st, 4);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(list);
+		return LEDGER_ERR_SQL;
+	}
+	*points = list;
+	*nr = n;
+	return LEDGER_OK;
 }
 
 /* ---- fix: one row per app a fix run touched ---- */

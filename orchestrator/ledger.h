@@ -282,4 +282,20 @@ enum ledger_result ledger_fix_set(struct ledger *l, int64_t run_id, const char *
 enum ledger_result ledger_fix_list(struct ledger *l, int64_t run_id, struct ledger_fix **fixes,
 				   size_t *nr);
 void ledger_fixes_free(struct ledger_fix *fixes, size_t nr);
+/*
+ * Progress over time, for the HTML report's chart: one point per change of the sums over the
+ * run's tasks (tasks, deployments total, succeeded, failed), recorded as tasks are polled.
+ * "Remaining" at a point is total - succeeded - failed (deployments Azure has counted and not
+ * yet finished; tasks that have not reported yet count nothing).
+ */
+struct ledger_progress_point {
+	int64_t at_ms; /* wall clock when recorded */
+	long tasks, total, succeeded, failed;
+};
+/* Records the run's current sums as a point, unless they equal the last point's. */
+enum ledger_result ledger_progress_record(struct ledger *l, int64_t run_id);
+/* Every point of the run, oldest first. *points new (free()), *nr entries; none on an old ledger. */
+enum ledger_result ledger_progress_list(struct ledger *l, int64_t run_id,
+					struct ledger_progress_point **points, size_t *nr);
+
 #endif

@@ -117,9 +117,11 @@ static void submit(struct task_state *st, size_t task, int kind, const char *met
 static void record_state(struct task_state *st, size_t task)
 {
 	const struct tracked_task *t = &st->tr.tasks[task];
-	if (st->o->ledger && t->state)
+	if (st->o->ledger && t->state) {
 		ledger_task_update(st->o->ledger, st->o->run.id, t->name, t->state, t->total,
 				   t->succeeded, t->failed);
+		ledger_progress_record(st->o->ledger, st->o->run.id); /* the report's chart */
+	}
 }
 
 static void read_status(const json_t *body, const char **state, long *total, long *ok, long *failed)

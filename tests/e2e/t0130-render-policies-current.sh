@@ -3,7 +3,7 @@
 # someone changed a template or the renderer without `make render-policies`.
 . "$TOP/tests/lib.sh"
 
-for format in rest arm-template epac; do
+for format in rest arm-template epac terraform alz; do
 	expect_exit 0 "$POLICYCTL" -q -c "$TOP/examples/management-group.ini" render \
 		--format "$format" --out "$WORK/$format"
 	diff -r "$TOP/policies/$format" "$WORK/$format" >"$WORK/diff" ||

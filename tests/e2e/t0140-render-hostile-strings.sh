@@ -2,12 +2,12 @@
 # Hostile config strings (quotes, backslashes, JSON and ARM syntax, a placeholder look-alike,
 # non-ASCII, emoji) come out of every format as valid JSON holding exactly the same string:
 # parse the output and compare. (A newline cannot be written in INI; the unit test
-# test_render covers it through the library.)
+# test_render covers it through the library.) terraform: t0180 reads it back with an HCL parser.
 . "$TOP/tests/lib.sh"
 command -v python3 >/dev/null || skip "python3 is absent"
 
 config="$TOP/tests/golden/render/hostile-strings/config.ini"
-for format in rest arm-template epac; do
+for format in rest arm-template epac alz; do
 	expect_exit 0 "$POLICYCTL" -q -c "$config" render --format "$format" --out "$format"
 done
 
@@ -61,6 +61,19 @@ for f in glob.glob("epac/policyAssignments/*.json"):
     expect(f, doc["nonComplianceMessages"][0]["message"], "message")
 for f in glob.glob("epac/policySetDefinitions/*.json"):
     expect(f, json.load(open(f, encoding="utf-8"))["properties"]["displayName"], "initiative")
+
+for f in glob.glob("alz/policy_assignments/*.alz_policy_assignment.json"):
+    doc = json.load(open(f, encoding="utf-8"))
+    expect(f, doc["properties"]["displayName"], "assignment")
+    expect(f, doc["properties"]["nonComplianceMessages"][0]["message"], "message")
+for f in glob.glob("alz/policy_set_definitions/*.json"):
+    props = json.load(open(f, encoding="utf-8"))["properties"]
+    expect(f, props["displayName"], "initiative")
+    expect(f, props["metadata"]["category"], "category")
+for f in glob.glob("alz/policy_definitions/*.json"):
+    expect(f, json.load(open(f, encoding="utf-8"))["properties"]["metadata"]["category"], "category")
+if len(glob.glob("alz/**/*.json", recursive=True)) < 9:
+    problems.append("alz: expected 9 files")
 
 for p in problems:
     print(p)

@@ -22,7 +22,7 @@ for cmd in $("$POLICYCTL" help | sed -n '/^commands:/,/^$/p' | awk 'NR>1 && NF {
 done
 
 expect_exit 2 "$POLICYCTL" -c lz.ini render --format yaml
-assert_eq "policyctl: error: option '--format': expected one of rest|arm-template|epac, got 'yaml'" \
+assert_eq "policyctl: error: option '--format': expected one of rest|arm-template|epac|terraform|alz, got 'yaml'" \
 	"$(head -n 1 "$WORK/err")" "bad format message"
 expect_exit 2 "$POLICYCTL" -c lz.ini render --frobnicate
 assert_contains "$WORK/err" "unknown option '--frobnicate'"

@@ -13,7 +13,7 @@ INI
 expect_exit 2 "$POLICYCTL" status
 assert_contains "$WORK/err" "cannot read ledger '$WORK/run.ledger'"
 expect_exit 2 "$POLICYCTL" report --format yaml
-assert_contains "$WORK/err" "expected one of table|json|markdown, got 'yaml'"
+assert_contains "$WORK/err" "expected one of table|json|markdown|html, got 'yaml'"
 
 # a ledger with one run, written the way policyctl writes it (through sqlite3, same schema
 # comes from the first open: apply --dry-run never records, so create it with a real open)
