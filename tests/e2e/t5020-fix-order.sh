@@ -78,3 +78,6 @@ assert_contains "$WORK/out" "exposed+production"
 while read -r id; do
 	assert_contains "$WORK/out" "skipped $id: locked (ScopeLocked)"
 done <locked.txt
+expect_exit 0 "$POLICYCTL" -c policyctl.ini report --format html --out report.html
+assert_contains report.html '<section id="inventory">'
+assert_contains report.html "<td>exposed+production</td>"
