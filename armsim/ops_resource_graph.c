@@ -489,10 +489,8 @@ static int read_scope(struct armsim_request *req, struct armsim_response *resp, 
 /* A stable text of the scope for the result cache. */
 static void scope_key(struct armsim_request *req, struct strbuf *out)
 {
-	char *s = json_dumps(req->body, JSON_COMPACT | JSON_SORT_KEYS);
 	json_t *copy = json_deep_copy(req->body);
-	(void)s;
-	free(s);
+	char *s;
 	json_object_del(copy, "options");
 	json_object_del(copy, "facets");
 	s = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
