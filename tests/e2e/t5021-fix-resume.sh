@@ -1,5 +1,5 @@
 #!/bin/sh
-# fix killed with SIGKILL in the middle of a batch (armsim answers each request after 300 ms,
+# fix killed with SIGKILL in the middle of a batch (armsim answers each request after 150 ms,
 # so PATCHes are in flight): the rerun continues the same run, reads the apps whose PATCH may
 # have gone out, and patches nothing twice (armsim's request log); in the end every app is
 # compliant in armsim's world.
@@ -8,7 +8,7 @@
 . "$TOP/tests/e2e/fix-helpers.sh"
 
 orch_world "mgs=1,subs=2,sites=8,noncompliant=0.9,slots=0.3,locked=0,exposed=0.5,prod=0.5,seed=8"
-start_armsim --world "$WORK/world.json" --log "$WORK/requests.log" --latency 300
+start_armsim --world "$WORK/world.json" --log "$WORK/requests.log" --latency 150
 orch_ini "management_group = mg-1"
 world_apps world.json >apps.txt
 open=$(awk '$4 == 1' apps.txt | wc -l)
