@@ -38,7 +38,7 @@ struct fix_run_state {
 	struct fix_app *apps;
 	size_t nr;
 	char digest[65];
-	long in_flight;
+	struct fix_calls *calls;      /* what callbacks still to come share (heap) */
 	int ledger_failed;
 };
 
@@ -135,11 +135,46 @@ static int attach_run(struct ledger *l, const struct config *cfg, struct ledger_
 
 /* ---- one batch ---- */
 
+/*
+ * Calls in flight outlive fix_run when a signal stops it: the ARM client completes them later
+ * (at the latest as cancelled when it is freed), after st and the apps are gone. So callbacks
+ * first count themselves in here; once fix_run has left, they only count down and the last one
+ * frees this.
+ */
+struct fix_calls {
+	size_t pending;
+	int abandoned;
+};
+
 struct call {
 	struct fix_run_state *st;
-	struct fix_app *app;
+	struct fix_app *app;              /* NULL for a policy scan */
 	int64_t write_id;
+	struct fix_calls *calls;
 };
+
+static struct call *call_new(struct fix_run_state *st, struct fix_app *app)
+{
+	struct call *c = xcalloc(1, sizeof(*c));
+	c->st = st;
+	c->app = app;
+	c->calls = st->calls;
+	st->calls->pending++;
+	return c;
+}
+
+/* Counts a callback in: 1 to go on, 0 when fix_run has left (c is freed then). */
+static int call_arrive(struct call *c)
+{
+	struct fix_calls *calls = c->calls;
+	calls->pending--;
+	if (!calls->abandoned)
+		return 1;
+	if (!calls->pending)
+		free(calls);
+	free(c);
+	return 0;
+}
 
 static void on_get(struct arm_client *client, struct arm_response *resp, void *data)
 {
@@ -147,7 +182,8 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 	json_t *props = json_object_get(resp->body, "properties");
 	const char *mode = json_string_value(json_object_get(props, "clientCertMode"));
 	(void)client;
-	c->st->in_flight--;
+	if (!call_arrive(c))
+		return;
 	/* the PATCH of an earlier process arrived when the app now says so: nothing to send */
 	c->app->needs_patch = !(resp->result == ARM_OK &&
 				json_is_true(json_object_get(props, "clientCertEnabled")) &&
@@ -158,11 +194,15 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 static void on_patch(struct arm_client *client, struct arm_response *resp, void *data)
 {
 	struct call *c = data;
-	struct fix_run_state *st = c->st;
-	struct fix_app *app = c->app;
-	enum inventory_tier tier = app->item->tier;
+	struct fix_run_state *st;
+	struct fix_app *app;
+	enum inventory_tier tier;
 	(void)client;
-	st->in_flight--;
+	if (!call_arrive(c))
+		return;
+	st = c->st;
+	app = c->app;
+	tier = app->item->tier;
 	if (resp->result == ARM_OK) {
 		if (st->l)
 			ledger_write_outcome(st->l, c->write_id, 1, (int)resp->status, resp->request_id,
@@ -197,7 +237,7 @@ static void on_patch(struct arm_client *client, struct arm_response *resp, void 
 /* Pumps until nothing of ours is in flight; 1 when a signal asked to stop. */
 static int pump(struct fix_run_state *st)
 {
-	while (st->in_flight > 0) {
+	while (st->calls->pending > 0) {
 		arm_client_run(st->client, 100);
 		if (st->opts->stop && *st->opts->stop)
 			return 1;
@@ -207,14 +247,11 @@ static int pump(struct fix_run_state *st)
 
 static void submit_patch(struct fix_run_state *st, struct fix_app *app, const json_t *body)
 {
-	struct call *c = xcalloc(1, sizeof(*c));
-	c->st = st;
-	c->app = app;
+	struct call *c = call_new(st, app);
 	if (st->l && ledger_write_intent(st->l, st->run_id, "PATCH", app->item->id, st->digest,
 					 &c->write_id))
 		st->ledger_failed = 1;
 	set_state(st, app, "sent", NULL);
-	st->in_flight++;
 	st->counts->patches++;
 	arm_submit(st->client, "PATCH", app->item->id, body, NULL, on_patch, c);
 }
@@ -297,9 +334,11 @@ static void rescan(struct fix_run_state *st, const struct config *cfg, struct fi
 
 static void on_scan(struct arm_client *client, struct arm_response *resp, void *data)
 {
-	struct fix_run_state *st = data;
+	struct call *c = data;
 	(void)client;
-	st->in_flight--;
+	if (!call_arrive(c))
+		return;
+	free(c);
 	if (resp->result != ARM_OK) {
 		struct strbuf why = STRBUF_INIT;
 		arm_error_format(&resp->error, &why);
@@ -321,8 +360,7 @@ static void policy_scan(struct fix_run_state *st, struct fix_app **batch, size_t
 			continue;
 		json_object_set_new(seen, sub, json_true());
 		strbuf_addf(&path, "/subscriptions/%s/providers/Microsoft.PolicyInsights/policyStates/latest/triggerEvaluation", sub);
-		st->in_flight++;
-		arm_submit(st->client, "POST", path.buf, NULL, &opts, on_scan, st);
+		arm_submit(st->client, "POST", path.buf, NULL, &opts, on_scan, call_new(st, NULL));
 		strbuf_release(&path);
 	}
 	if (json_object_size(seen))
@@ -343,13 +381,9 @@ static int run_batch(struct fix_run_state *st, const struct config *cfg, struct 
 	for (i = 0; i < n; i++) {
 		batch[i]->batch = number;
 		batch[i]->needs_patch = 1;
-		if (!strcmp(batch[i]->state, "sent")) {
-			struct call *c = xcalloc(1, sizeof(*c));
-			c->st = st;
-			c->app = batch[i];
-			st->in_flight++;
-			arm_submit(st->client, "GET", batch[i]->item->id, NULL, NULL, on_get, c);
-		}
+		if (!strcmp(batch[i]->state, "sent"))
+			arm_submit(st->client, "GET", batch[i]->item->id, NULL, NULL, on_get,
+				   call_new(st, batch[i]));
 	}
 	if (pump(st)) {
 		stopped = 1;
@@ -429,6 +463,7 @@ enum fix_result fix_run(struct arm_client *client, struct ledger *l, const struc
 	memset(&st, 0, sizeof(st));
 	memset(counts, 0, sizeof(*counts));
 	st.client = client;
+	st.calls = xcalloc(1, sizeof(*st.calls));
 	st.l = opts->dry_run ? NULL : l;
 	st.opts = opts;
 	st.counts = counts;
@@ -524,6 +559,11 @@ enum fix_result fix_run(struct arm_client *client, struct ledger *l, const struc
 		ledger_run_set_state(st.l, run.id, ret == FIX_INTERRUPTED ? LEDGER_RUN_INTERRUPTED
 						   : ret == FIX_OK ? LEDGER_RUN_SUCCEEDED : LEDGER_RUN_FAILED);
 out:
+	/* calls still out (a signal stopped us) free their share when the client ends them */
+	if (st.calls->pending)
+		st.calls->abandoned = 1;
+	else
+		free(st.calls);
 	for (i = 0; i < st.nr; i++)
 		free(st.apps[i].reason);
 	free(st.apps);
