@@ -27,6 +27,7 @@ TEST_LDLIBS := $(shell pkg-config --libs cmocka)
 LIB_SRC    := $(wildcard lib/*.c)
 GEN_SRC    := $(wildcard generator/*.c)
 ORCH_SRC   := $(wildcard orchestrator/*.c)
+IAC_SRC    := $(wildcard iac/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 ARMSIM_SRC := $(filter-out armsim/main.c,$(wildcard armsim/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -57,7 +58,7 @@ $(TEMPLATE_C): $(TEMPLATES) generator/embed-templates.sh
 	@mkdir -p $(dir $@)
 	sh generator/embed-templates.sh $(TEMPLATES) >$@.tmp && mv $@.tmp $@
 
-$(CORE_LIB): $(call obj,$(LIB_SRC) $(GEN_SRC) $(ORCH_SRC) $(TEMPLATE_C))
+$(CORE_LIB): $(call obj,$(LIB_SRC) $(GEN_SRC) $(ORCH_SRC) $(IAC_SRC) $(TEMPLATE_C))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -80,6 +81,10 @@ $(BUILD)/armsim: $(call obj,armsim/main.c) $(ARMSIM_LIB) $(CORE_LIB)
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(CLI_LIB) $(ARMSIM_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
+
+# libcurl failing (test_http_curl_failures): the test switches these calls to fail.
+$(BUILD)/tests/test_http_curl_failures: TEST_LDLIBS += -Wl,--wrap=curl_easy_init \
+	-Wl,--wrap=curl_multi_add_handle -Wl,--wrap=curl_multi_perform
 
 # Test drivers (tests/tools/*.c): small programs the e2e scripts and benchmarks run.
 $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(ARMSIM_LIB) $(CORE_LIB)

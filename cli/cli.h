@@ -23,6 +23,8 @@ enum exit_code {
 	EXIT_USAGE = 2,       /* bad command line or configuration */
 	EXIT_TIMEOUT = 3,     /* a deadline passed before the work finished */
 	EXIT_INTERRUPTED = 4, /* stopped by a signal; the run can be resumed */
+	EXIT_LEDGER = 5,      /* the ledger could not record or read the run: stopped there,
+			       * nothing unrecorded was sent; rerun once the ledger is writable */
 };
 
 enum output_format {
@@ -38,11 +40,14 @@ enum cli_option {
 	OPT_FORMAT = 1 << 3,  /* -f, --format FORMAT (the command checks the value) */
 	OPT_OUT = 1 << 4,     /* -o, --out DIR */
 	OPT_ARGS = 1 << 5,    /* positional arguments (else one is a usage error) */
-	OPT_TIER = 1 << 6,    /* --tier TIER[,TIER] (fix; the command checks the names) */
-	OPT_BATCH = 1 << 7,   /* --batch N (a positive number) */
-	OPT_ONLY = 1 << 8,    /* --only ID[,ID] */
-	OPT_INCLUDE_AT_RISK = 1 << 9, /* --include-at-risk */
-	OPT_POLICY_SCAN = 1 << 10,    /* --policy-scan */
+	OPT_PARAMETERS = 1 << 6,   /* -p, --parameters FILE (check: an ARM parameter file) */
+	OPT_SUPPRESSIONS = 1 << 7, /* -s, --suppressions FILE (check) */
+	OPT_TODAY = 1 << 8,        /* --today YYYY-MM-DD (check: the day expiries are judged on) */
+	OPT_TIER = 1 << 9,    /* --tier TIER[,TIER] (fix; the command checks the names) */
+	OPT_BATCH = 1 << 10,   /* --batch N (a positive number) */
+	OPT_ONLY = 1 << 11,    /* --only ID[,ID] */
+	OPT_INCLUDE_AT_RISK = 1 << 12, /* --include-at-risk */
+	OPT_POLICY_SCAN = 1 << 13,    /* --policy-scan */
 };
 
 /* A command's parsed options; strings borrowed from argv. */
@@ -52,6 +57,9 @@ struct cli_options {
 	long timeout_ms;    /* 0 when not given */
 	const char *format; /* NULL when not given */
 	const char *out;    /* NULL when not given */
+	const char *parameters;   /* NULL when not given */
+	const char *suppressions; /* NULL when not given */
+	const char *today;        /* NULL when not given (the command checks the value) */
 	const char *tier;   /* NULL when not given */
 	long batch;         /* 0 when not given */
 	const char *only;   /* NULL when not given */
@@ -79,6 +87,10 @@ enum command_flags {
 	CMD_RESUME_ONLY = 1 << 4,  /* with CMD_LEDGER: never begin a run (track, cancel) */
 	CMD_FINAL = 1 << 5,        /* the command ends the run (see orch_finish) */
 	CMD_REPORT = 1 << 6,       /* print the run's report once its outcome is recorded */
+	/* with CMD_LEDGER: the rendered desired state is digested and compared with the run's
+	 * (orchestrator/desired.h); when the config renders differently, */
+	CMD_DESIRED_NEW_RUN = 1 << 7, /* the run is closed and a new attempt begins (contain, apply) */
+	CMD_DESIRED_REFUSE = 1 << 8,  /* the command refuses, exit 2 (remediate, track) */
 };
 
 /* A command that needs no orchestrator (help, render, status...): returns an enum exit_code. */
@@ -115,6 +127,7 @@ command_fn cmd_version;
 command_fn cmd_render;
 command_fn cmd_status;
 command_fn cmd_report;
+command_fn cmd_check;
 command_fn cmd_inventory;
 command_fn cmd_fix;
 command_run_fn cmd_plan;

@@ -92,9 +92,9 @@ int cmd_fix(struct cli_context *ctx)
 	}
 	orch_install_signals();
 	res = fix_run(client, l, &ctx->config, &opts, &counts, &err);
-	if (res == FIX_ERROR) {
+	if (res == FIX_ERROR || res == FIX_LEDGER) {
 		msg_error("fix failed: %s", err.buf);
-		ret = EXIT_FAILED;
+		ret = res == FIX_LEDGER ? EXIT_LEDGER : EXIT_FAILED;
 		goto out;
 	}
 	if (!opts.dry_run) {

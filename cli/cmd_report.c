@@ -22,23 +22,28 @@ int cmd_report(struct cli_context *ctx)
 	json_t *report = NULL;
 	int html = ctx->opts.format && !strcmp(ctx->opts.format, "html");
 	int ret = EXIT_USAGE;
+	int rc;
 
 	if (ctx->opts.format && !html && report_parse_format(ctx->opts.format, &format)) {
 		msg_error("option '--format': expected one of table|json|markdown|html, got '%s'",
 			  ctx->opts.format);
 		goto out;
 	}
-	if (run_setup_open_latest(ctx, &l, &run))
+	if ((rc = run_setup_open_latest(ctx, &l, &run))) {
+		ret = rc;
 		goto out;
+	}
 	report = report_build(l, run.id, &err);
 	if (!report) {
 		msg_error("%s", err.buf);
+		ret = EXIT_LEDGER;
 		goto out;
 	}
 	if (!html)
 		report_render(report, format, &out);
 	else if (report_html_build(l, run.id, report, &out, &err)) {
 		msg_error("%s", err.buf);
+		ret = EXIT_LEDGER; /* the run's progress points cannot be read */
 		goto out;
 	}
 	if (ctx->opts.out) {

@@ -12,11 +12,15 @@ int cmd_status(struct cli_context *ctx)
 	struct ledger_run run = { 0 };
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
 	int ret = EXIT_USAGE;
+	int rc;
 
-	if (run_setup_open_latest(ctx, &l, &run))
+	if ((rc = run_setup_open_latest(ctx, &l, &run))) {
+		ret = rc;
 		goto out;
+	}
 	if (report_status(l, run.id, ctx->output == OUTPUT_JSON, &out, &err)) {
 		msg_error("%s", err.buf);
+		ret = EXIT_LEDGER;
 		goto out;
 	}
 	msg_out("%s", out.buf);

@@ -59,7 +59,7 @@ const struct command commands[] = {
 		"\nexit codes: 0 planned, 1 a read failed, 2 usage or config error, 4 interrupted\n",
 	},
 	{
-		"apply", NULL, cmd_apply, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER,
+		"apply", NULL, cmd_apply, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_DESIRED_NEW_RUN,
 		OPT_DRY_RUN,
 		"deploy definitions, initiative, assignment and role assignments",
 		"usage: policyctl [-c FILE] apply [--dry-run]",
@@ -67,10 +67,12 @@ const struct command commands[] = {
 		"management group or at each listed subscription, then a role assignment for each\n"
 		"role the DeployIfNotExists members need, for the assignment's managed identity;\n"
 		"resources equal to the desired state are not rewritten; PrincipalNotFound is\n"
-		"retried until [run] principal_timeout\n"
+		"retried until [run] principal_timeout. A run begun for another config (its\n"
+		"desired state changed) is closed and a new attempt begins\n"
 		"\noptions:\n"
 		"  -n, --dry-run   print each write (method, URL, body) instead of sending it\n"
-		"\nexit codes: 0 applied, 1 a write failed, 2 usage or config error, 4 interrupted\n",
+		"\nexit codes: 0 applied, 1 a write failed, 2 usage or config error, 4 interrupted,\n"
+		"5 ledger error\n",
 	},
 	{
 		"scan", NULL, cmd_scan, CMD_NEEDS_CONFIG | CMD_LEDGER,
@@ -82,10 +84,11 @@ const struct command commands[] = {
 		"\noptions:\n"
 		"  -w, --wait   wait until every evaluation has finished\n"
 		"\nexit codes: 0 triggered (or finished), 1 a scan failed, 2 usage or config error,\n"
-		"3 timeout, 4 interrupted\n",
+		"3 timeout, 4 interrupted, 5 ledger error\n",
 	},
 	{
-		"remediate", NULL, cmd_remediate, CMD_NEEDS_CONFIG | CMD_RENDER_REFS | CMD_LEDGER,
+		"remediate", NULL, cmd_remediate,
+		CMD_NEEDS_CONFIG | CMD_RENDER_REFS | CMD_LEDGER | CMD_DESIRED_REFUSE,
 		OPT_DRY_RUN,
 		"create one remediation task per member and scope",
 		"usage: policyctl [-c FILE] remediate [--dry-run]",
@@ -94,14 +97,16 @@ const struct command commands[] = {
 		"max_concurrent_tasks are active at once, the rest wait for 'policyctl track'.\n"
 		"Task names are fixed in the ledger before they are sent: a rerun never makes a\n"
 		"second task. resource_discovery = auto uses ExistingNonCompliant at a management\n"
-		"group and after a scan of this run, else ReEvaluateCompliance\n"
+		"group and after a scan of this run, else ReEvaluateCompliance. A run begun for\n"
+		"another config (its desired state changed) is refused (exit 2)\n"
 		"\noptions:\n"
 		"  -n, --dry-run   print each task's PUT instead of sending it\n"
-		"\nexit codes: 0 created, 1 a task could not be created, 2 usage or config error,\n"
-		"4 interrupted\n",
+		"\nexit codes: 0 created, 1 a task could not be created, 2 usage or config error\n"
+		"(or the config changed since the run began), 4 interrupted, 5 ledger error\n",
 	},
 	{
-		"track", NULL, cmd_track, CMD_NEEDS_CONFIG | CMD_LEDGER | CMD_RESUME_ONLY | CMD_FINAL,
+		"track", NULL, cmd_track,
+		CMD_NEEDS_CONFIG | CMD_LEDGER | CMD_RESUME_ONLY | CMD_FINAL | CMD_DESIRED_REFUSE,
 		OPT_TIMEOUT,
 		"follow the run's remediation tasks to completion",
 		"usage: policyctl [-c FILE] track [--timeout DUR]",
@@ -109,25 +114,30 @@ const struct command commands[] = {
 		"state counts as running), creating queued tasks as slots free. On a terminal it\n"
 		"redraws progress per scope and in total (deployments succeeded / failed /\n"
 		"remaining, elapsed, estimated time left); in a pipe it prints one line per\n"
-		"state change. A failed task lists its failed deployments\n"
+		"state change. A failed task lists its failed deployments. Only the run of this\n"
+		"config's scope is tracked; one begun for another config is refused\n"
 		"\noptions:\n"
 		"  --timeout DUR   give up after DUR (default: [remediation] timeout)\n"
-		"\nexit codes: 0 all succeeded, 1 some failed, 2 usage or config error,\n"
-		"3 timeout (rerun to continue), 4 interrupted (rerun to continue)\n",
+		"\nexit codes: 0 all succeeded, 1 some failed, 2 usage or config error (no run of\n"
+		"this scope, or the config changed since the run began), 3 timeout (rerun to\n"
+		"continue), 4 interrupted (rerun to continue), 5 ledger error\n",
 	},
 	{
-		"contain", NULL, cmd_contain, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_FINAL | CMD_REPORT,
+		"contain", NULL, cmd_contain,
+		CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_FINAL | CMD_REPORT | CMD_DESIRED_NEW_RUN,
 		OPT_TIMEOUT,
 		"apply, scan, remediate, track, verify and report in one go",
 		"usage: policyctl [-c FILE] contain [--timeout DUR]",
 		"the whole job in one command: apply (definitions, initiative, assignment, role\n"
 		"assignments) -> scan every subscription -> remediate -> track to the end ->\n"
 		"verify with a fresh scan -> report. Killed or interrupted, the same command\n"
-		"continues the run from the ledger without creating anything twice\n"
+		"continues the run from the ledger without creating anything twice; after a config\n"
+		"change it says what changed and starts a new attempt from apply\n"
 		"\noptions:\n"
 		"  --timeout DUR   deadline for tracking (default: [remediation] timeout)\n"
 		"\nexit codes: 0 every site compliant, 1 some deployments, tasks or sites failed,\n"
-		"2 usage or config error, 3 timeout, 4 interrupted (rerun to continue)\n",
+		"2 usage or config error, 3 timeout, 4 interrupted (rerun to continue),\n"
+		"5 the ledger could not record the run (nothing unrecorded was sent)\n",
 	},
 	{
 		"cancel", NULL, cmd_cancel, CMD_NEEDS_CONFIG | CMD_LEDGER | CMD_RESUME_ONLY,
@@ -135,8 +145,10 @@ const struct command commands[] = {
 		"cancel the run's active remediation tasks",
 		"usage: policyctl [-c FILE] cancel",
 		"asks Azure to cancel every active remediation task of the run (queued ones are\n"
-		"simply dropped); 'policyctl track' then follows them to Canceled\n"
-		"\nexit codes: 0 cancel sent, 1 a cancel failed, 2 usage or config error\n",
+		"simply dropped); 'policyctl track' then follows them to Canceled. Only the run\n"
+		"of this config's scope; a finished run stays finished\n"
+		"\nexit codes: 0 cancel sent, 1 a cancel failed, 2 usage or config error (or no\n"
+		"run of this scope), 5 ledger error\n",
 	},
 	{
 		"status", cmd_status, NULL, CMD_NEEDS_CONFIG, 0,
@@ -145,7 +157,8 @@ const struct command commands[] = {
 		"prints what the ledger ([run] ledger) knows of the latest run: its phase and\n"
 		"state, writes sent and unanswered, scans, tasks by state; reads no network and\n"
 		"works while another policyctl is running\n"
-		"\nexit codes: 0 printed, 2 no ledger or no run, or usage error\n",
+		"\nexit codes: 0 printed, 2 no ledger or no run, or usage error, 5 the run\n"
+		"cannot be read from the ledger\n",
 	},
 	{
 		"report", cmd_report, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT | OPT_OUT,
@@ -161,7 +174,34 @@ const struct command commands[] = {
 		"                       failures grouped by code\n"
 		"  -o, --out FILE       write the report to FILE instead of standard output\n"
 		"\nexit codes: 0 printed, 1 FILE could not be written, 2 no ledger or no run, or\n"
-		"usage error\n",
+		"usage error, 5 the run cannot be read from the ledger\n",
+	},
+	{
+		"check", cmd_check, NULL, 0,
+		OPT_FORMAT | OPT_OUT | OPT_PARAMETERS | OPT_SUPPRESSIONS | OPT_TODAY | OPT_ARGS,
+		"check ARM templates and Terraform plans before they deploy (CI)",
+		"usage: policyctl check [--format text|json|sarif] [--out FILE] [--parameters FILE]\n"
+		"                       [--suppressions FILE] [--today YYYY-MM-DD] PATH...",
+		"checks ARM templates (Bicep compiled with 'bicep build' too) and Terraform plans\n"
+		"('terraform show -json plan.out') offline: every App Service app and slot must\n"
+		"require client certificates (clientCertEnabled true, clientCertMode Required), as\n"
+		"the rendered Deny policy will demand at deployment. A folder is walked for *.json\n"
+		"files, each recognised by its content; hidden folders and node_modules are skipped\n"
+		"\noptions:\n"
+		"  -f, --format FORMAT      text (default; FILE:LINE:COLUMN per finding), json, or\n"
+		"                           sarif (SARIF 2.1.0, for code scanning)\n"
+		"  -o, --out FILE           write the report to FILE instead of standard output\n"
+		"  -p, --parameters FILE    ARM parameter file whose values win over the templates'\n"
+		"                           defaults (applies to every template checked)\n"
+		"  -s, --suppressions FILE  suppressions file: entries with rule, file, resource,\n"
+		"                           owner, expires (YYYY-MM-DD) and reason\n"
+		"      --today DATE         judge expiries as of DATE (default: today, UTC)\n"
+		"\nrules: PCTL001 client-cert-disabled (error), PCTL002 client-cert-mode-not-required\n"
+		"(error), PCTL003 client-cert-exclusions-with-http2-or-tls13 (warning), PCTL004\n"
+		"value-unknown (warning), PCTL005 linked-template-not-read (note), PCTL006\n"
+		"suppression-expired (error), PCTL007 suppression-invalid (error); see docs/ci.md\n"
+		"\nexit codes: 0 no findings, 1 findings (errors or warnings not suppressed),\n"
+		"2 usage error or unreadable input\n",
 	},
 	{
 		"inventory", cmd_inventory, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT,
@@ -226,7 +266,7 @@ static void print_usage(FILE *out)
 	msg_print(out, "%s", "\n'policyctl help COMMAND' or 'policyctl COMMAND --help' describes a command;\n"
 	      "'policyctl help config' lists every config key.\n"
 	      "\nexit codes: 0 ok, 1 the work failed, 2 usage or config error, 3 timeout,\n"
-	      "4 interrupted (resumable)\n");
+	      "4 interrupted (resumable), 5 the ledger could not record the run\n");
 }
 
 static void print_command_help(const struct command *cmd)

@@ -22,6 +22,9 @@ static const struct {
 	{ { "timeout", required_argument, NULL, 'T' }, OPT_TIMEOUT, 0 },
 	{ { "format", required_argument, NULL, 'f' }, OPT_FORMAT, 'f' },
 	{ { "out", required_argument, NULL, 'o' }, OPT_OUT, 'o' },
+	{ { "parameters", required_argument, NULL, 'p' }, OPT_PARAMETERS, 'p' },
+	{ { "suppressions", required_argument, NULL, 's' }, OPT_SUPPRESSIONS, 's' },
+	{ { "today", required_argument, NULL, 'D' }, OPT_TODAY, 0 },
 	{ { "tier", required_argument, NULL, 't' }, OPT_TIER, 0 },
 	{ { "batch", required_argument, NULL, 'b' }, OPT_BATCH, 0 },
 	{ { "only", required_argument, NULL, 'O' }, OPT_ONLY, 0 },
@@ -37,6 +40,7 @@ int cli_exit_code(enum orch_result result)
 	case ORCH_USAGE: return EXIT_USAGE;
 	case ORCH_TIMEOUT: return EXIT_TIMEOUT;
 	case ORCH_INTERRUPTED: return EXIT_INTERRUPTED;
+	case ORCH_LEDGER: return EXIT_LEDGER;
 	}
 	return EXIT_FAILED;
 }
@@ -88,6 +92,15 @@ int cli_parse_options(const struct command *cmd, int argc, char **argv, struct c
 				goto out;
 			}
 			opts->out = optarg;
+			break;
+		case 'p':
+			opts->parameters = optarg;
+			break;
+		case 's':
+			opts->suppressions = optarg;
+			break;
+		case 'D':
+			opts->today = optarg;
 			break;
 		case 't':
 			opts->tier = optarg;

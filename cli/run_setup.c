@@ -7,6 +7,7 @@
 
 #include "cli/run_setup.h"
 #include "generator/render.h"
+#include "orchestrator/desired.h"
 #include "orchestrator/report.h"
 #include "lib/msg.h"
 #include "lib/banned.h"
@@ -16,6 +17,7 @@ struct run_setup {
 	struct arm_client *arm;  /* owned */
 	struct orch o;           /* owned once orch_ready */
 	int orch_ready;
+	struct strbuf desired;   /* the rendered desired state's digest (o.desired points here) */
 };
 
 static int render_into(const struct config *cfg, struct deploy_set *set, int refs_only)
@@ -29,6 +31,30 @@ static int render_into(const struct config *cfg, struct deploy_set *set, int ref
 	}
 	strbuf_release(&err);
 	return ret;
+}
+
+/*
+ * The digest of the whole rendered desired state into rs->desired: from rs->set when the row
+ * rendered it whole, else from a render made for it alone (remediate renders ids only, track
+ * nothing). Returns EXIT_OK or EXIT_USAGE (message printed).
+ */
+static int digest_desired(struct run_setup *rs, const struct command *cmd,
+			  const struct config *cfg)
+{
+	struct deploy_set whole = DEPLOY_SET_INIT;
+	struct desired_digest d;
+	int ret;
+
+	if (cmd->flags & CMD_RENDER) {
+		desired_digest_compute(&rs->set, cfg, &d);
+	} else {
+		if ((ret = render_into(cfg, &whole, 0)))
+			return ret;
+		desired_digest_compute(&whole, cfg, &d);
+		deploy_set_release(&whole);
+	}
+	desired_digest_format(&d, &rs->desired);
+	return EXIT_OK;
 }
 
 /* Prepares rs for cmd; returns EXIT_OK or the exit code (message printed). */
@@ -59,30 +85,40 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 	rs->o.live = isatty(STDOUT_FILENO) && msg_verbosity() != MSG_QUIET &&
 		     ctx->output == OUTPUT_TABLE;
 	if ((cmd->flags & CMD_LEDGER) && !dry_run &&
-	    orch_attach_run(&rs->o, cmd->name, !!(cmd->flags & CMD_RESUME_ONLY))) {
-		ret = EXIT_USAGE;
-		goto out;
+	    (cmd->flags & (CMD_DESIRED_NEW_RUN | CMD_DESIRED_REFUSE))) {
+		if ((ret = digest_desired(rs, cmd, &ctx->config)))
+			goto out;
+		rs->o.desired = rs->desired.buf;
+		rs->o.desired_policy = (cmd->flags & CMD_DESIRED_NEW_RUN) ? ORCH_DESIRED_NEW_RUN
+					: ORCH_DESIRED_REFUSE;
 	}
+	if ((cmd->flags & CMD_LEDGER) && !dry_run &&
+	    (ret = cli_exit_code(orch_attach_run(&rs->o, cmd->name,
+						 !!(cmd->flags & CMD_RESUME_ONLY)))))
+		goto out;
 	orch_install_signals();
 out:
 	strbuf_release(&err);
 	return ret;
 }
 
-/* The run's report from the ledger, once its outcome is recorded. */
-static void print_report(struct orch *o)
+/* The run's report from the ledger, once its outcome is recorded; -1 when it cannot be read. */
+static int print_report(struct orch *o)
 {
 	struct strbuf err = STRBUF_INIT, text = STRBUF_INIT;
 	json_t *report = report_build(o->ledger, o->run.id, &err);
+	int ret = 0;
 	if (report) {
 		report_render(report, o->json ? REPORT_JSON : REPORT_TABLE, &text);
 		msg_out("\n%s", text.buf);
 		json_decref(report);
 	} else {
 		msg_error("%s", err.buf);
+		ret = -1;
 	}
 	strbuf_release(&err);
 	strbuf_release(&text);
+	return ret;
 }
 
 int run_setup_command(const struct command *cmd, struct cli_context *ctx)
@@ -91,14 +127,16 @@ int run_setup_command(const struct command *cmd, struct cli_context *ctx)
 	enum orch_result result = ORCH_USAGE;
 
 	memset(&rs, 0, sizeof(rs));
+	strbuf_init(&rs.desired, 0);
 	if (begin(&rs, cmd, ctx))
 		goto out;
 	result = cmd->run(&rs.o, &ctx->opts);
-	orch_finish(&rs.o, result, !!(cmd->flags & CMD_FINAL));
+	result = orch_finish(&rs.o, result, !!(cmd->flags & CMD_FINAL));
 	if (result == ORCH_INTERRUPTED)
 		msg_error("interrupted: the ledger has the run; rerun the command to continue");
-	else if ((cmd->flags & CMD_REPORT) && result != ORCH_USAGE)
-		print_report(&rs.o);
+	else if ((cmd->flags & CMD_REPORT) && result != ORCH_USAGE && result != ORCH_LEDGER &&
+		 print_report(&rs.o))
+		result = ORCH_LEDGER; /* a run whose record cannot be read did not succeed */
 out:
 	/* the client first: its cancelled callbacks still find their phase state */
 	arm_client_free(rs.arm);
@@ -106,6 +144,7 @@ out:
 	if (rs.orch_ready)
 		orch_release(&rs.o);
 	deploy_set_release(&rs.set);
+	strbuf_release(&rs.desired);
 	return cli_exit_code(result);
 }
 
@@ -123,7 +162,7 @@ int run_setup_open_latest(struct cli_context *ctx, struct ledger **l, struct led
 		ret = EXIT_USAGE;
 	} else if (lr) {
 		msg_error("cannot read ledger '%s': %s", ctx->config.run_ledger, ledger_errmsg(*l));
-		ret = EXIT_USAGE;
+		ret = EXIT_LEDGER;
 	}
 	strbuf_release(&err);
 	return ret;

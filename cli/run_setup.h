@@ -20,8 +20,8 @@
 int run_setup_command(const struct command *cmd, struct cli_context *ctx);
 
 /*
- * Opens the ledger read-only and reads its newest run (status, report). Returns EXIT_OK, or
- * EXIT_USAGE with the message printed. *l is new (ledger_close), run owned.
+ * Opens the ledger read-only and reads its newest run (status, report). Returns EXIT_OK,
+ * EXIT_USAGE (no ledger, no run) or EXIT_LEDGER (the run cannot be read), message printed. *l is new (ledger_close), run owned.
  */
 int run_setup_open_latest(struct cli_context *ctx, struct ledger **l, struct ledger_run *run);
 

@@ -454,6 +454,14 @@ int http_engine_new(const struct http_engine_options *opts, struct http_engine *
 		return -1;
 	}
 	e->multi = curl_multi_init();
+	if (!e->multi) {
+		strbuf_addstr(err, "cannot create a libcurl multi handle (out of memory?)");
+		ratelimit_free(e->rl);
+		free(e->ca_bundle);
+		free(e->user_agent);
+		free(e);
+		return -1;
+	}
 	curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)e->concurrency + 4);
 	curl_multi_setopt(e->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, (long)e->concurrency);
@@ -742,12 +750,15 @@ static size_t on_header(char *buf, size_t size, size_t nmemb, void *data)
 	return len;
 }
 
+/* Returns 0; -1 when the authorize hook failed; -2 when libcurl could not take the transfer
+ * (t->error says why). Nothing is sent in either failure. */
 static int start_attempt(struct http_engine *e, struct task *t, long long now)
 {
 	struct strbuf auth = STRBUF_INIT;
 	long long left = t->deadline - now;
 	size_t i;
 	CURL *c;
+	CURLMcode mc;
 
 	if (t->flags & HTTP_AUTHORIZE && e->authorize) {
 		strbuf_reset(&t->error);
@@ -757,6 +768,13 @@ static int start_attempt(struct http_engine *e, struct task *t, long long now)
 		}
 	}
 	c = e->pool_nr ? e->pool[--e->pool_nr] : curl_easy_init();
+	if (!c) {
+		strbuf_release(&auth);
+		strbuf_reset(&t->error);
+		strbuf_addf(&t->error, "%s %s: cannot create a libcurl handle (out of memory?)",
+			    t->method, t->url);
+		return -2;
+	}
 	curl_easy_reset(c);
 	t->easy = c;
 	for (i = 0; i < t->headers_nr; i++)
@@ -823,7 +841,14 @@ static int start_attempt(struct http_engine *e, struct task *t, long long now)
 	if (e->flight_head)
 		e->flight_head->flight_prev = t;
 	e->flight_head = t;
-	curl_multi_add_handle(e->multi, c);
+	mc = curl_multi_add_handle(e->multi, c);
+	if (mc != CURLM_OK) {
+		release_easy(e, t);
+		strbuf_reset(&t->error);
+		strbuf_addf(&t->error, "%s %s: libcurl refused the transfer: %s", t->method, t->url,
+			    curl_multi_strerror(mc));
+		return -2;
+	}
 	return 0;
 }
 
@@ -988,6 +1013,7 @@ static void fill(struct http_engine *e, long long now)
 	while (e->in_flight < e->concurrency) {
 		struct task *t = ready_pop(e);
 		long long when;
+		int rc;
 		if (!t)
 			break;
 		if (t->kind == TASK_TIMER) {
@@ -1038,8 +1064,9 @@ static void fill(struct http_engine *e, long long now)
 			t->holds_token = 1;
 			queue_advance(e, q, t);
 		}
-		if (start_attempt(e, t, now) < 0)
-			complete(e, t, HTTP_ERR_AUTH);
+		rc = start_attempt(e, t, now);
+		if (rc < 0)
+			complete(e, t, rc == -1 ? HTTP_ERR_AUTH : HTTP_ERR_TRANSPORT);
 	}
 }
 
@@ -1064,6 +1091,20 @@ static void drain(struct http_engine *e)
 	}
 }
 
+/*
+ * The multi handle failed as a whole (out of memory, a broken internal state): every transfer
+ * in flight ends as a transport failure, retried like one, instead of waiting for a progress
+ * that will not come.
+ */
+static void abort_in_flight(struct http_engine *e, CURLMcode mc)
+{
+	while (e->flight_head) {
+		struct task *t = e->flight_head;
+		snprintf(t->curl_error, sizeof(t->curl_error), "libcurl: %s", curl_multi_strerror(mc));
+		finish_attempt(e, t, CURLE_FAILED_INIT);
+	}
+}
+
 size_t http_engine_run(struct http_engine *e, long timeout_ms)
 {
 	long long start = now_ms();
@@ -1072,10 +1113,13 @@ size_t http_engine_run(struct http_engine *e, long timeout_ms)
 	for (;;) {
 		long long now = now_ms(), wait;
 		int running;
+		CURLMcode mc;
 
 		promote_due(e, now);
 		fill(e, now);
-		curl_multi_perform(e->multi, &running);
+		mc = curl_multi_perform(e->multi, &running);
+		if (mc != CURLM_OK)
+			abort_in_flight(e, mc);
 		drain(e);
 		if (!e->pending)
 			break;
@@ -1089,8 +1133,8 @@ size_t http_engine_run(struct http_engine *e, long timeout_ms)
 			wait = e->heap[0]->not_before + 1 - now;
 		if (wait > 1000)
 			wait = 1000;
-		if (wait > 0)
-			curl_multi_poll(e->multi, NULL, 0, (int)wait, NULL);
+		if (wait > 0 && (mc = curl_multi_poll(e->multi, NULL, 0, (int)wait, NULL)) != CURLM_OK)
+			abort_in_flight(e, mc);
 	}
 	return e->pending;
 }

@@ -15,19 +15,28 @@ static int phase_done(const struct orch *o, enum ledger_phase phase)
 	return o->run.phase > phase;
 }
 
-static void enter_phase(struct orch *o, enum ledger_phase phase)
+/* Records the phase the run is in; ORCH_LEDGER when the ledger refused (then stop). */
+static enum orch_result enter_phase(struct orch *o, enum ledger_phase phase)
 {
 	o->run.phase = phase;
-	if (o->ledger)
-		ledger_run_set_phase(o->ledger, o->run.id, phase);
+	if (o->ledger && !orch_ledger_check(o, ledger_run_set_phase(o->ledger, o->run.id, phase),
+					    "the run's phase"))
+		return ORCH_LEDGER;
+	return ORCH_OK;
 }
 
 /* The phase that finished: the run's phase names the next one to do. */
-static void leave_phase(struct orch *o, enum ledger_phase next, int64_t started)
+static enum orch_result leave_phase(struct orch *o, enum ledger_phase next, int64_t started)
 {
 	msg_note("%s done in %.1fs", ledger_phase_name(o->run.phase),
 		 (double)(orch_now_ms() - started) / 1000.0);
-	enter_phase(o, next);
+	return enter_phase(o, next);
+}
+
+/* Results after which contain stops at once (the rerun continues from the ledger). */
+static int stops(enum orch_result ret)
+{
+	return ret == ORCH_TIMEOUT || ret == ORCH_INTERRUPTED || ret == ORCH_LEDGER;
 }
 
 enum orch_result orch_contain(struct orch *o, long timeout_ms)
@@ -35,15 +44,16 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 	enum orch_result ret, worst = ORCH_OK;
 	int64_t t = orch_now_ms();
 
-	if (o->run.phase == LEDGER_PHASE_START)
-		enter_phase(o, LEDGER_PHASE_APPLY);
+	if (o->run.phase == LEDGER_PHASE_START && (ret = enter_phase(o, LEDGER_PHASE_APPLY)))
+		return ret;
 	if (!phase_done(o, LEDGER_PHASE_APPLY)) {
 		msg_note("apply: definitions, initiative, assignment%s and role assignments",
 			 o->assignment_ids->nr > 1 ? "s" : "");
 		ret = orch_apply(o);
 		if (ret)
 			return ret; /* nothing later can work without the assignment */
-		leave_phase(o, LEDGER_PHASE_SCAN, t);
+		if ((ret = leave_phase(o, LEDGER_PHASE_SCAN, t)))
+			return ret;
 		t = orch_now_ms();
 	}
 	if (o->set)
@@ -54,44 +64,51 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 	if (!phase_done(o, LEDGER_PHASE_SCAN)) {
 		msg_note("scan: compliance evaluation of %zu subscriptions", o->subscriptions.nr);
 		ret = orch_scan(o, 1);
-		if (ret == ORCH_TIMEOUT || ret == ORCH_INTERRUPTED)
+		if (stops(ret))
 			return ret;
 		if (ret)
 			worst = ORCH_FAILED;
-		leave_phase(o, LEDGER_PHASE_REMEDIATE, t);
+		if ((ret = leave_phase(o, LEDGER_PHASE_REMEDIATE, t)))
+			return ret;
 		t = orch_now_ms();
 	}
 	if (!phase_done(o, LEDGER_PHASE_REMEDIATE)) {
 		ret = orch_remediate(o);
 		if (ret)
 			return ret;
-		leave_phase(o, LEDGER_PHASE_TRACK, t);
+		if ((ret = leave_phase(o, LEDGER_PHASE_TRACK, t)))
+			return ret;
 		t = orch_now_ms();
 	}
 	if (!phase_done(o, LEDGER_PHASE_TRACK)) {
 		ret = orch_track(o, timeout_ms);
-		if (ret == ORCH_TIMEOUT || ret == ORCH_INTERRUPTED)
+		if (stops(ret))
 			return ret;
 		if (ret)
 			worst = ORCH_FAILED;
-		leave_phase(o, LEDGER_PHASE_VERIFY, t);
+		if ((ret = leave_phase(o, LEDGER_PHASE_VERIFY, t)))
+			return ret;
 		t = orch_now_ms();
 	}
 	if (!phase_done(o, LEDGER_PHASE_VERIFY)) {
 		msg_note("verify: a fresh scan, then the resources still non-compliant");
 		ret = orch_verify(o);
-		if (ret == ORCH_TIMEOUT || ret == ORCH_INTERRUPTED)
+		if (stops(ret))
 			return ret;
 		if (ret)
 			worst = ORCH_FAILED;
-		leave_phase(o, LEDGER_PHASE_DONE, t);
+		if ((ret = leave_phase(o, LEDGER_PHASE_DONE, t)))
+			return ret;
 		t = orch_now_ms();
 	}
 	/* A resumed run that had failures earlier still reports them. */
 	if (o->ledger) {
 		struct ledger_failure *f = NULL;
 		size_t nr = 0;
-		if (ledger_failure_list(o->ledger, o->run.id, &f, &nr) == LEDGER_OK && nr)
+		if (!orch_ledger_check(o, ledger_failure_list(o->ledger, o->run.id, &f, &nr),
+				       "(read) the run's failures"))
+			worst = ORCH_LEDGER;
+		else if (nr)
 			worst = ORCH_FAILED;
 		ledger_failures_free(f, nr);
 	}

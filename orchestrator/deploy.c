@@ -113,18 +113,41 @@ static void send_put(struct deploy_item *it, const json_t *body, const char *pat
 {
 	struct deploy_state *st = it->st;
 	struct orch *o = st->o;
+	struct strbuf what = STRBUF_INIT;
+	int recorded = 1;
 	it->write_id = 0;
+	if (o->ledger_failed)
+		return; /* the ledger stopped recording: nothing more is sent */
 	if (o->ledger && !o->dry_run) {
 		struct strbuf text = STRBUF_INIT;
 		char hex[DIGEST_SHA256_HEX_SIZE];
 		/* a digest, not the body: the ledger says what was sent without copying it */
 		jsonutil_add_compact(&text, body);
 		digest_sha256_hex(text.buf, text.len, hex);
-		ledger_write_intent(o->ledger, o->run.id, "PUT", path, hex, &it->write_id);
+		strbuf_addf(&what, "the intent of PUT %s", path);
+		recorded = orch_ledger_check(o, ledger_write_intent(o->ledger, o->run.id, "PUT", path,
+								    hex, &it->write_id), what.buf);
 		strbuf_release(&text);
+		strbuf_release(&what);
 	}
+	if (!recorded)
+		return; /* not recorded, not sent */
 	st->ph.pending++;
 	arm_submit(o->arm, "PUT", path, body, NULL, on_put, it);
+}
+
+/* Records a write's answer (ok: 2xx or an equivalent; message NULL for none). */
+static void record_outcome(struct orch *o, struct deploy_item *it, const struct arm_response *resp,
+			   int ok, const char *message)
+{
+	if (!it->write_id)
+		return;
+	orch_ledger_check(o, ledger_write_outcome(o->ledger, it->write_id, ok, (int)resp->status,
+						  resp->result == ARM_OK ? resp->request_id
+						  : resp->error.request_id,
+						  resp->result == ARM_OK ? NULL : resp->error.code,
+						  message),
+			  "a write's answer");
 }
 
 static void on_put(struct arm_client *client, struct arm_response *resp, void *data)
@@ -140,9 +163,7 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 	if (it->is_role && resp->result == ARM_ERR_HTTP && code &&
 	    !strcmp(code, "RoleAssignmentExists")) {
 		/* someone (or a previous run) made the same grant under another name */
-		if (it->write_id)
-			ledger_write_outcome(o->ledger, it->write_id, 1, (int)resp->status,
-					     resp->error.request_id, code, NULL);
+		record_outcome(o, it, resp, 1, NULL);
 		st->principal_seen = 1;
 		st->created--; /* counted when its read found it missing */
 		st->unchanged++;
@@ -150,10 +171,9 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 	}
 	if (it->is_role && resp->result == ARM_ERR_HTTP && code && !strcmp(code, "PrincipalNotFound")) {
 		int64_t now = orch_now_ms();
-		if (it->write_id)
-			ledger_write_outcome(o->ledger, it->write_id, 0, (int)resp->status,
-					     resp->error.request_id, code, "retrying: principal not replicated yet");
-		if (now - it->first_try_ms < o->principal_timeout_ms && !orch_interrupted) {
+		record_outcome(o, it, resp, 0, "retrying: principal not replicated yet");
+		if (now - it->first_try_ms < o->principal_timeout_ms && !orch_interrupted &&
+		    !o->ledger_failed) {
 			long wait = it->backoff_ms;
 			it->backoff_ms = it->backoff_ms * 2 > 10000 ? 10000 : it->backoff_ms * 2;
 			msg_debug("principal not found yet for '%s': retrying in %ld ms", it->role_path, wait);
@@ -181,16 +201,12 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 		}
 	}
 	if (resp->result != ARM_OK) {
-		if (it->write_id)
-			ledger_write_outcome(o->ledger, it->write_id, 0, (int)resp->status,
-					     resp->error.request_id, code, resp->error.message);
+		record_outcome(o, it, resp, 0, resp->error.message);
 		orch_record_failure(o, LEDGER_FAILURE_WRITE, it->is_role ? it->role_path : it->id, &resp->error);
 		st->failed++;
 		return;
 	}
-	if (it->write_id)
-		ledger_write_outcome(o->ledger, it->write_id, 1, (int)resp->status, resp->request_id,
-				     NULL, NULL);
+	record_outcome(o, it, resp, 1, NULL);
 	if (it->is_role) {
 		st->principal_seen = 1;
 		return;
@@ -410,15 +426,18 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 		ret = run_roles(st);
 	if (!ret && st->failed)
 		ret = ORCH_FAILED;
-	if (ret != ORCH_INTERRUPTED && ret != ORCH_TIMEOUT)
+	if (ret != ORCH_INTERRUPTED && ret != ORCH_TIMEOUT && ret != ORCH_LEDGER)
 		msg_note("%s: %ld to create, %ld to update, %ld unchanged, %ld failed",
 			 plan_only ? "plan" : o->dry_run ? "apply (dry run)" : "apply",
 			 st->created, st->updated, st->unchanged, st->failed);
 	if (o->ledger && !plan_only && !o->dry_run)
 		for (i = 0; i < o->assignment_ids->nr; i++)
-			if (st->principals[i])
-				ledger_note_set(o->ledger, o->run.id, o->assignment_ids->items[i],
-						st->principals[i]);
+			if (st->principals[i] &&
+			    !orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id,
+								  o->assignment_ids->items[i],
+								  st->principals[i]),
+					       "the assignment's principal id"))
+				ret = ORCH_LEDGER;
 	orch_phase_leave(&st->ph);
 	return ret;
 }

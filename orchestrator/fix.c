@@ -90,8 +90,9 @@ static void order_apps(struct fix_app *apps, size_t nr)
 	qsort(apps, nr, sizeof(*apps), by_tier_then_turn);
 }
 
-static void set_state(struct fix_run_state *st, struct fix_app *app, const char *state,
-		      const char *reason)
+/* Records the app's state; 0, or -1 when the ledger refused it (st->ledger_failed is set). */
+static int set_state(struct fix_run_state *st, struct fix_app *app, const char *state,
+		     const char *reason)
 {
 	snprintf(app->state, sizeof(app->state), "%s", state);
 	if (reason) {
@@ -99,8 +100,11 @@ static void set_state(struct fix_run_state *st, struct fix_app *app, const char 
 		app->reason = xstrdup(reason);
 	}
 	if (st->l && ledger_fix_set(st->l, st->run_id, app->item->id,
-				    inventory_tier_name(app->item->tier), app->batch, state, reason))
+				    inventory_tier_name(app->item->tier), app->batch, state, reason)) {
 		st->ledger_failed = 1;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the scope's fix run in the ledger ---- */
@@ -204,9 +208,9 @@ static void on_patch(struct arm_client *client, struct arm_response *resp, void 
 	app = c->app;
 	tier = app->item->tier;
 	if (resp->result == ARM_OK) {
-		if (st->l)
-			ledger_write_outcome(st->l, c->write_id, 1, (int)resp->status, resp->request_id,
-					     NULL, NULL);
+		if (st->l && ledger_write_outcome(st->l, c->write_id, 1, (int)resp->status,
+						  resp->request_id, NULL, NULL))
+			st->ledger_failed = 1;
 		app->patched = 1;
 		set_state(st, app, "fixed", NULL);
 		st->counts->fixed[tier]++;
@@ -215,9 +219,9 @@ static void on_patch(struct arm_client *client, struct arm_response *resp, void 
 		const char *code = resp->error.code ? resp->error.code : arm_result_name(resp->result);
 		int locked = resp->error.code && !strcmp(resp->error.code, "ScopeLocked");
 		int denied = resp->error.status == 403;
-		if (st->l)
-			ledger_write_outcome(st->l, c->write_id, 0, (int)resp->error.status,
-					     resp->error.request_id, code, resp->error.message);
+		if (st->l && ledger_write_outcome(st->l, c->write_id, 0, (int)resp->error.status,
+						  resp->error.request_id, code, resp->error.message))
+			st->ledger_failed = 1;
 		if (locked)
 			strbuf_addstr(&why, "locked (ScopeLocked)");
 		else if (denied)
@@ -239,19 +243,26 @@ static int pump(struct fix_run_state *st)
 {
 	while (st->calls->pending > 0) {
 		arm_client_run(st->client, 100);
-		if (st->opts->stop && *st->opts->stop)
+		if ((st->opts->stop && *st->opts->stop) || st->ledger_failed)
 			return 1;
 	}
-	return 0;
+	return st->ledger_failed;
 }
 
 static void submit_patch(struct fix_run_state *st, struct fix_app *app, const json_t *body)
 {
-	struct call *c = call_new(st, app);
-	if (st->l && ledger_write_intent(st->l, st->run_id, "PATCH", app->item->id, st->digest,
-					 &c->write_id))
+	int64_t write_id = 0;
+	struct call *c;
+	/* nothing is sent that the ledger has not recorded first */
+	if (st->ledger_failed || (st->l && ledger_write_intent(st->l, st->run_id, "PATCH",
+							       app->item->id, st->digest, &write_id))) {
 		st->ledger_failed = 1;
-	set_state(st, app, "sent", NULL);
+		return;
+	}
+	if (set_state(st, app, "sent", NULL))
+		return;
+	c = call_new(st, app);
+	c->write_id = write_id;
 	st->counts->patches++;
 	arm_submit(st->client, "PATCH", app->item->id, body, NULL, on_patch, c);
 }
@@ -492,7 +503,8 @@ enum fix_result fix_run(struct arm_client *client, struct ledger *l, const struc
 		if (*state && strcmp(state, "sent") && strcmp(state, "planned"))
 			continue;
 		/* "sent" may have gone out: its GET decides; the others need the inventory's word */
-		if (strcmp(state, "sent") && (it->compliant || it->exempt || !wanted(opts, it)))
+		if (strcmp(state, "sent") &&
+		    (it->compliant || it->exempt || it->excluded || !wanted(opts, it)))
 			continue;
 		st.apps[st.nr].item = it;
 		snprintf(st.apps[st.nr].state, sizeof(st.apps[st.nr].state), "%s", state);
@@ -545,8 +557,9 @@ enum fix_result fix_run(struct arm_client *client, struct ledger *l, const struc
 		}
 	}
 	if (st.ledger_failed) {
-		strbuf_addf(err, "the ledger refused a write: %s", ledger_errmsg(st.l));
-		ret = FIX_ERROR;
+		strbuf_addf(err, "the ledger refused a write, so nothing more was sent: %s",
+			    ledger_errmsg(st.l));
+		ret = FIX_LEDGER;
 	}
 	if (ret == FIX_OK) {
 		for (k = 0; k < TIER__COUNT; k++)
@@ -555,9 +568,12 @@ enum fix_result fix_run(struct arm_client *client, struct ledger *l, const struc
 		if (counts->lagging)
 			ret = FIX_FAILED;
 	}
-	if (st.l)
-		ledger_run_set_state(st.l, run.id, ret == FIX_INTERRUPTED ? LEDGER_RUN_INTERRUPTED
-						   : ret == FIX_OK ? LEDGER_RUN_SUCCEEDED : LEDGER_RUN_FAILED);
+	if (st.l && !st.ledger_failed &&
+	    ledger_run_set_state(st.l, run.id, ret == FIX_INTERRUPTED ? LEDGER_RUN_INTERRUPTED
+					       : ret == FIX_OK ? LEDGER_RUN_SUCCEEDED : LEDGER_RUN_FAILED)) {
+		strbuf_addf(err, "the ledger refused the run's state: %s", ledger_errmsg(st.l));
+		ret = FIX_LEDGER;
+	}
 out:
 	/* calls still out (a signal stopped us) free their share when the client ends them */
 	if (st.calls->pending)

@@ -34,6 +34,7 @@ enum fix_result {
 	FIX_FAILED,        /* some PATCH failed, or an app did not show fixed in time */
 	FIX_ERROR,         /* the inventory or the ledger failed: err says why */
 	FIX_INTERRUPTED,   /* a signal: the run can be resumed */
+	FIX_LEDGER,        /* the ledger refused a write: stopped, nothing unrecorded was sent */
 };
 
 struct fix_options {

@@ -64,7 +64,7 @@ size_t inventory_open_count(const struct inventory *inv)
 {
 	size_t i, n = 0;
 	for (i = 0; i < inv->nr; i++)
-		n += !inv->items[i].compliant && !inv->items[i].exempt;
+		n += !inv->items[i].compliant && !inv->items[i].exempt && !inv->items[i].excluded;
 	return n;
 }
 
@@ -487,6 +487,24 @@ static void apply_exemptions(struct inventory *inv, size_t from, const json_t *e
 	}
 }
 
+/* Marks the items under one of the assignment's not_scopes: the control leaves them out. */
+static void apply_not_scopes(struct inventory *inv, size_t from, const struct string_list *not_scopes)
+{
+	size_t i, k;
+	for (i = from; i < inv->nr; i++) {
+		struct inventory_item *it = &inv->items[i];
+		for (k = 0; k < not_scopes->nr && !it->excluded; k++) {
+			struct strbuf why = STRBUF_INIT;
+			if (!id_under(it->id, not_scopes->items[k]))
+				continue;
+			it->excluded = 1;
+			strbuf_addf(&why, "%s, excluded by [assignment] not_scopes", it->why);
+			free(it->why);
+			it->why = strbuf_detach(&why, NULL);
+		}
+	}
+}
+
 enum inventory_result inventory_run(struct arm_client *client, const struct config *cfg,
 				    const json_t *only, struct inventory *out, struct strbuf *err)
 {
@@ -537,8 +555,10 @@ enum inventory_result inventory_run(struct arm_client *client, const struct conf
 		json_decref(scope.subscriptions);
 	}
 out:
-	if (!ret)
+	if (!ret) {
 		apply_exemptions(out, first, exemptions);
+		apply_not_scopes(out, first, &cfg->assignment_not_scopes);
+	}
 	json_decref(ases);
 	json_decref(prod);
 	json_decref(exemptions);
@@ -582,7 +602,8 @@ static const char *esc(struct strbuf *sb, const char *s)
 
 static const char *status_text(const struct inventory_item *it)
 {
-	return it->compliant ? "compliant" : it->exempt ? "exempt" : "non-compliant";
+	return it->compliant ? "compliant" : it->excluded ? "excluded" : it->exempt ? "exempt"
+		: "non-compliant";
 }
 
 void inventory_write(const struct inventory *inv, enum inventory_format format, FILE *out)
@@ -597,7 +618,7 @@ void inventory_write(const struct inventory *inv, enum inventory_format format, 
 		for (i = 0; i < inv->nr; i++) {
 			const struct inventory_item *it = &inv->items[i];
 			json_t *obj = json_pack(
-				"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:s}",
+				"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:s}",
 				"id", it->id, "name", it->name, "type", it->type, "kind", it->kind,
 				"location", it->location, "subscriptionId", it->subscription,
 				"resourceGroup", it->resource_group, "clientCertEnabled",
@@ -605,7 +626,7 @@ void inventory_write(const struct inventory *inv, enum inventory_format format, 
 				"clientCertMode", it->cert_mode, "exclusionPaths", it->exclusion_paths,
 				"status", status_text(it), "compliant", it->compliant, "exposed", it->exposed,
 				"production", it->production, "atRisk", it->at_risk, "exempt", it->exempt,
-				"tier", inventory_tier_name(it->tier), "why", it->why);
+				"excluded", it->excluded, "tier", inventory_tier_name(it->tier), "why", it->why);
 			text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			msg_print(out, "%s\n  %s", i ? "," : "", text ? text : "{}");
 			free(text);

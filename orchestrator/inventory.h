@@ -14,7 +14,8 @@
  *               (not its slots unless slots_are_production), a production subscription (tags
  *               or name patterns);
  *   at risk     exclusion paths together with HTTP/2 or minimum TLS 1.3;
- *   exempt      a policy exemption of the assignment covers it.
+ *   exempt      a policy exemption of the assignment covers it;
+ *   excluded    it lies under one of [assignment] not_scopes: the control leaves it out.
  * Non-compliant: clientCertEnabled is not true, or clientCertMode is not Required.
  */
 #ifndef ORCHESTRATOR_INVENTORY_H
@@ -88,6 +89,7 @@ struct inventory_item {
 	int cert_enabled;       /* 1, 0, or -1 when unset */
 	int slot;               /* a deployment slot */
 	int exposed, production, at_risk, exempt;
+	int excluded;           /* under one of [assignment] not_scopes: out of the control */
 	int compliant;          /* enabled and mode Required */
 	enum inventory_tier tier;
 	char *why;              /* the classification's reasons, one phrase (owned) */
@@ -102,7 +104,7 @@ struct inventory {
 /* Frees what an item owns (inventory_release does it for every item). */
 void inventory_item_release(struct inventory_item *item);
 void inventory_release(struct inventory *inv);
-/* Items non-compliant and not exempt: what the control still has to close. */
+/* Items non-compliant, not exempt, not excluded: what the control still has to close. */
 size_t inventory_open_count(const struct inventory *inv);
 
 /* The [inventory] rules (borrowed from the config). */

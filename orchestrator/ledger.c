@@ -465,6 +465,13 @@ enum ledger_result ledger_run_latest(struct ledger *l, struct ledger_run *run)
 			 run);
 }
 
+enum ledger_result ledger_run_latest_of_scope(struct ledger *l, const char *scope,
+					      struct ledger_run *run)
+{
+	return run_query(l, prepare(l, "SELECT " RUN_COLUMNS " FROM runs WHERE scope = ?1"
+				    " ORDER BY id DESC LIMIT 1", "t", scope), run);
+}
+
 enum ledger_result ledger_run_get(struct ledger *l, int64_t id, struct ledger_run *run)
 {
 	return run_query(l, prepare(l, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", "i", id), run);

@@ -23,6 +23,13 @@
 
 #include "lib/strbuf.h"
 
+/*
+ * Every function that returns an enum ledger_result must have it checked: a write whose
+ * intent could not be recorded is never sent ("the ledger fails closed"). The compiler
+ * enforces it (-Werror).
+ */
+#define LEDGER_MUST_CHECK __attribute__((warn_unused_result))
+
 enum ledger_result {
 	LEDGER_OK = 0,
 	LEDGER_ERR_BUSY,      /* another process holds the ledger */
@@ -158,8 +165,10 @@ struct ledger_write_stats {
  * Opens (creating when absent, mode 0600) the ledger at path and takes its exclusive lock.
  * On LEDGER_ERR_BUSY err says which pid holds it. *out is new; close with ledger_close.
  */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_open(const char *path, struct ledger **out, struct strbuf *err);
 /* Opens an existing ledger for reading without the lock (status, report). */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_open_readonly(const char *path, struct ledger **out, struct strbuf *err);
 /* Closes and releases the lock; NULL is a no-op. */
 void ledger_close(struct ledger *l);
@@ -173,17 +182,28 @@ int64_t ledger_now_ms(void);
  * The run to continue: the newest run whose state is running, open, interrupted or timeout and
  * whose scope equals scope. LEDGER_ERR_NOT_FOUND when there is none. run is filled (owned).
  */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_run_resumable(struct ledger *l, const char *scope, struct ledger_run *run);
-/* The newest run of any state (for status and report). */
+/* The newest run of scope, whatever its state (track and cancel); LEDGER_ERR_NOT_FOUND when none. */
+LEDGER_MUST_CHECK
+enum ledger_result ledger_run_latest_of_scope(struct ledger *l, const char *scope,
+					      struct ledger_run *run);
+/* The newest run of any state and scope (for status and report). */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_run_latest(struct ledger *l, struct ledger_run *run);
+LEDGER_MUST_CHECK
 enum ledger_result ledger_run_get(struct ledger *l, int64_t id, struct ledger_run *run);
 /* Begins a new run (state running, phase "start"). */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_run_begin(struct ledger *l, const char *command, const char *scope,
 				    struct ledger_run *run);
 /* Marks the run as worked on by this process again (state running). */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_run_resume(struct ledger *l, int64_t run_id);
+LEDGER_MUST_CHECK
 enum ledger_result ledger_run_set_phase(struct ledger *l, int64_t run_id, enum ledger_phase phase);
 /* Sets the state; succeeded and failed also set finished_ms. */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_run_set_state(struct ledger *l, int64_t run_id,
 					enum ledger_run_state state);
 void ledger_run_release(struct ledger_run *run);
@@ -192,13 +212,16 @@ void ledger_run_release(struct ledger_run *run);
  * Records that method is about to be sent to resource_id (body_digest: hex SHA-256 of the
  * body, or ""). *write_id identifies the record for ledger_write_outcome.
  */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_write_intent(struct ledger *l, int64_t run_id, const char *method,
 				       const char *resource_id, const char *body_digest,
 				       int64_t *write_id);
 /* Records the answer: HTTP status (0 for none), request id, and on failure code + message. */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_write_outcome(struct ledger *l, int64_t write_id, int ok, int status,
 					const char *request_id, const char *code,
 					const char *message);
+LEDGER_MUST_CHECK
 enum ledger_result ledger_write_stats(struct ledger *l, int64_t run_id,
 				      struct ledger_write_stats *stats);
 
@@ -212,37 +235,46 @@ char *ledger_task_name(const char *run_uid, const char *scope, const char *refer
  * Records a task (state "queued") so its name is fixed before any PUT. When the run already
  * has a task of that name nothing changes: rerunning remediate never plans a second one.
  */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_task_plan(struct ledger *l, int64_t run_id, const struct ledger_task *task);
 /* Updates the last state and counts of a task. */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_task_update(struct ledger *l, int64_t run_id, const char *name,
 				      const char *state, long total, long succeeded, long failed);
 /*
  * Every task of the run, ordered by scope then name. *tasks is a new array of *nr entries;
  * free with ledger_tasks_free.
  */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_task_list(struct ledger *l, int64_t run_id, struct ledger_task **tasks,
 				    size_t *nr);
 void ledger_task_release(struct ledger_task *task);
 void ledger_tasks_free(struct ledger_task *tasks, size_t nr);
 
 /* Creates or updates the scan of a subscription (location may be NULL to keep the old one). */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_scan_set(struct ledger *l, int64_t run_id, const char *subscription,
 				   const char *state, const char *location);
+LEDGER_MUST_CHECK
 enum ledger_result ledger_scan_list(struct ledger *l, int64_t run_id, struct ledger_scan **scans,
 				    size_t *nr);
 void ledger_scans_free(struct ledger_scan *scans, size_t nr);
 /* Forgets the run's scans (a verify pass starts a fresh set). */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_scan_clear(struct ledger *l, int64_t run_id);
 
 /* Records a failure; message is redacted before it is stored. Strings may be NULL. A stored
  * kind this version does not know makes ledger_failure_list fail with LEDGER_ERR_FORMAT. */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_failure_add(struct ledger *l, int64_t run_id,
 				      enum ledger_failure_kind kind,
 				      const char *subject, const char *code, const char *message,
 				      const char *request_id, const char *correlation_id);
 /* Forgets failures of one kind (e.g. "verify" before a new verification). */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_failure_clear(struct ledger *l, int64_t run_id,
 					enum ledger_failure_kind kind);
+LEDGER_MUST_CHECK
 enum ledger_result ledger_failure_list(struct ledger *l, int64_t run_id,
 				       struct ledger_failure **failures, size_t *nr);
 void ledger_failures_free(struct ledger_failure *failures, size_t nr);
@@ -253,15 +285,19 @@ struct ledger_sub_counts {
 	long succeeded, failed;
 };
 /* Records the deployment counts of one task in one subscription (replacing earlier ones). */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_task_sub_counts_set(struct ledger *l, int64_t run_id, const char *task,
 					      const char *subscription, long succeeded, long failed);
 /* The run's counts summed per subscription over its tasks; *out new, free with the function below. */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_sub_counts_list(struct ledger *l, int64_t run_id,
 					  struct ledger_sub_counts **out, size_t *nr);
 void ledger_sub_counts_free(struct ledger_sub_counts *counts, size_t nr);
 
 /* A small key/value store per run (e.g. the assignment's principal id). value new or NULL. */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_note_set(struct ledger *l, int64_t run_id, const char *key, const char *value);
+LEDGER_MUST_CHECK
 enum ledger_result ledger_note_get(struct ledger *l, int64_t run_id, const char *key, char **value);
 
 
@@ -276,9 +312,11 @@ struct ledger_fix {
 	int64_t updated_ms;
 };
 /* Creates or updates the fix row of resource_id (reason may be NULL; it is redacted). */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_fix_set(struct ledger *l, int64_t run_id, const char *resource_id,
 				  const char *tier, long batch, const char *state, const char *reason);
 /* The run's fix rows by batch then id; *fixes new (ledger_fixes_free). No table: none. */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_fix_list(struct ledger *l, int64_t run_id, struct ledger_fix **fixes,
 				   size_t *nr);
 void ledger_fixes_free(struct ledger_fix *fixes, size_t nr);
@@ -293,8 +331,10 @@ struct ledger_progress_point {
 	long tasks, total, succeeded, failed;
 };
 /* Records the run's current sums as a point, unless they equal the last point's. */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_progress_record(struct ledger *l, int64_t run_id);
 /* Every point of the run, oldest first. *points new (free()), *nr entries; none on an old ledger. */
+LEDGER_MUST_CHECK
 enum ledger_result ledger_progress_list(struct ledger *l, int64_t run_id,
 					struct ledger_progress_point **points, size_t *nr);
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "orchestrator/orch.h"
+#include "orchestrator/desired.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
@@ -82,65 +83,228 @@ void orch_release(struct orch *o)
 	memset(o, 0, sizeof(*o));
 }
 
-enum orch_result orch_attach_run(struct orch *o, const char *command, int resume_only)
+int orch_ledger_check(struct orch *o, enum ledger_result lr, const char *what)
 {
-	struct strbuf err = STRBUF_INIT;
+	if (lr == LEDGER_OK)
+		return 1;
+	if (!o->ledger_failed)
+		msg_error("ledger '%s': cannot record %s: %s; stopping here: nothing is sent that "
+			  "the ledger has not recorded (free space or repair the ledger, then rerun "
+			  "to continue)", o->cfg->run_ledger, what,
+			  o->ledger ? ledger_errmsg(o->ledger) : "not open");
+	o->ledger_failed = 1;
+	return 0;
+}
+
+/* Reads the subscriptions an earlier process of this run resolved (note "subscriptions"). */
+static enum ledger_result load_subscriptions(struct orch *o)
+{
+	char *subs = NULL, *p, *comma;
+	enum ledger_result lr;
+
+	if (o->subscriptions.nr)
+		return LEDGER_OK;
+	lr = ledger_note_get(o->ledger, o->run.id, "subscriptions", &subs);
+	if (lr == LEDGER_ERR_NOT_FOUND)
+		return LEDGER_OK; /* not resolved yet */
+	if (lr || !subs)
+		return lr;
+	for (p = subs; *p; p = comma + 1) {
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (*p)
+			string_list_append(&o->subscriptions, p);
+		if (!comma)
+			break;
+	}
+	free(subs);
+	return LEDGER_OK;
+}
+
+/*
+ * track and cancel: the run of this config's scope, never another scope's. The resumable one
+ * first, else the newest (a finished run is tracked or cancelled as it is: never reopened).
+ */
+static enum orch_result attach_existing(struct orch *o, const char *command)
+{
+	enum ledger_result lr = ledger_run_resumable(o->ledger, o->scope_key, &o->run);
+
+	if (lr == LEDGER_OK) {
+		msg_note("continuing run %s (%s, phase %s) from ledger '%s'", o->run.uid,
+			 o->run.command, ledger_phase_name(o->run.phase), o->cfg->run_ledger);
+		return orch_ledger_check(o, ledger_run_resume(o->ledger, o->run.id),
+					 "that the run is resumed") ? ORCH_OK : ORCH_LEDGER;
+	}
+	if (lr == LEDGER_ERR_NOT_FOUND)
+		lr = ledger_run_latest_of_scope(o->ledger, o->scope_key, &o->run);
+	if (lr == LEDGER_ERR_NOT_FOUND) {
+		msg_error("ledger '%s' holds no run of this config's scope (%s) to %s: start one with "
+			  "'policyctl contain' or 'policyctl remediate'", o->cfg->run_ledger,
+			  o->scope_key, command);
+		return ORCH_USAGE;
+	}
+	if (lr) {
+		msg_error("cannot read ledger '%s': %s", o->cfg->run_ledger, ledger_errmsg(o->ledger));
+		return ORCH_LEDGER;
+	}
+	o->run_finished = 1;
+	msg_note("run %s of this scope has ended (%s); it is not reopened", o->run.uid,
+		 ledger_run_state_name(o->run.state));
+	return ORCH_OK;
+}
+
+/* apply, scan, remediate, contain: the scope's unfinished run, or a new one. */
+static enum orch_result attach_or_begin(struct orch *o, const char *command)
+{
+	enum ledger_result lr = ledger_run_resumable(o->ledger, o->scope_key, &o->run);
+
+	if (lr == LEDGER_OK) {
+		msg_note("continuing run %s (%s, phase %s) from ledger '%s'", o->run.uid,
+			 o->run.command, ledger_phase_name(o->run.phase), o->cfg->run_ledger);
+		return orch_ledger_check(o, ledger_run_resume(o->ledger, o->run.id),
+					 "that the run is resumed") ? ORCH_OK : ORCH_LEDGER;
+	}
+	if (lr != LEDGER_ERR_NOT_FOUND) {
+		msg_error("cannot read ledger '%s': %s", o->cfg->run_ledger, ledger_errmsg(o->ledger));
+		return ORCH_LEDGER;
+	}
+	if (ledger_run_begin(o->ledger, command, o->scope_key, &o->run)) {
+		msg_error("cannot record a new run in '%s': %s", o->cfg->run_ledger,
+			  ledger_errmsg(o->ledger));
+		return ORCH_LEDGER;
+	}
+	return ORCH_OK;
+}
+
+/* The run's tasks that were sent and have not ended (planned or running in Azure). */
+static enum ledger_result count_unfinished_tasks(struct orch *o, size_t *nr_unfinished)
+{
+	struct ledger_task *tasks = NULL;
+	size_t nr = 0, i;
+	enum ledger_result lr = ledger_task_list(o->ledger, o->run.id, &tasks, &nr);
+	*nr_unfinished = 0;
+	for (i = 0; !lr && i < nr; i++) {
+		enum ledger_task_state state = ledger_task_state_of(tasks[i].state);
+		*nr_unfinished += state == LEDGER_TASK_PLANNED || state == LEDGER_TASK_RUNNING;
+	}
+	ledger_tasks_free(tasks, nr);
+	return lr;
+}
+
+/* Closes the attached run (its config changed) and begins a new attempt of command. */
+static enum orch_result begin_new_attempt(struct orch *o, const char *command, const char *changed)
+{
+	size_t unfinished = 0;
+	char *old_uid = xstrdup(o->run.uid);
+	enum orch_result ret = ORCH_LEDGER;
+
+	if (!orch_ledger_check(o, count_unfinished_tasks(o, &unfinished), "(read) the run's tasks"))
+		goto out;
+	msg_warning("config '%s' renders differently from run %s (changed: %s): that run is "
+		    "closed and a new attempt starts from apply", o->cfg->path ? o->cfg->path
+		    : "policyctl.ini", old_uid, changed);
+	if (unfinished)
+		msg_warning("%zu remediation task%s of run %s %s sent under the old config and may "
+			    "still run in Azure; this run does not follow %s (cancel %s in the "
+			    "portal if the old settings must not apply)", unfinished,
+			    unfinished > 1 ? "s" : "", old_uid, unfinished > 1 ? "were" : "was",
+			    unfinished > 1 ? "them" : "it", unfinished > 1 ? "them" : "it");
+	if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "superseded", "config changed"),
+			       "that the run is superseded") ||
+	    !orch_ledger_check(o, ledger_run_set_state(o->ledger, o->run.id, LEDGER_RUN_FAILED),
+			       "that the run is closed"))
+		goto out;
+	ledger_run_release(&o->run);
+	if (ledger_run_begin(o->ledger, command, o->scope_key, &o->run)) {
+		msg_error("cannot record a new run in '%s': %s", o->cfg->run_ledger,
+			  ledger_errmsg(o->ledger));
+		goto out;
+	}
+	if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "desired", o->desired),
+			       "the run's desired state"))
+		goto out;
+	msg_note("run %s begins (the previous run was %s)", o->run.uid, old_uid);
+	ret = ORCH_OK;
+out:
+	free(old_uid);
+	return ret;
+}
+
+/*
+ * Compares the desired state recorded with the attached run with o->desired (see
+ * orch_attach_run): the same, or none recorded (a run just begun, or begun by a version that
+ * recorded none), continues and records it.
+ */
+static enum orch_result check_desired(struct orch *o, const char *command)
+{
+	struct desired_digest was, now;
+	struct strbuf changed = STRBUF_INIT;
+	char *stored = NULL;
 	enum ledger_result lr;
 	enum orch_result ret = ORCH_OK;
 
-	lr = ledger_open(o->cfg->run_ledger, &o->ledger, &err);
-	if (lr) {
+	if (!o->desired || o->desired_policy == ORCH_DESIRED_IGNORE)
+		return ORCH_OK;
+	lr = ledger_note_get(o->ledger, o->run.id, "desired", &stored);
+	if (lr == LEDGER_ERR_NOT_FOUND || (lr == LEDGER_OK && !stored)) {
+		if (!o->run_finished &&
+		    !orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "desired", o->desired),
+				       "the run's desired state"))
+			ret = ORCH_LEDGER;
+		goto out;
+	}
+	if (!orch_ledger_check(o, lr, "(read) the run's desired state")) {
+		ret = ORCH_LEDGER;
+		goto out;
+	}
+	if (desired_digest_parse(o->desired, &now)) {
+		msg_error("internal error: the desired state digest '%s' does not parse", o->desired);
+		ret = ORCH_USAGE;
+		goto out;
+	}
+	if (desired_digest_parse(stored, &was))
+		strbuf_addstr(&changed, "unreadable record of the run's desired state");
+	else if (!desired_digest_diff(&was, &now, &changed))
+		goto out;
+	if (o->desired_policy == ORCH_DESIRED_REFUSE) {
+		msg_error("config '%s' renders differently from run %s (changed: %s): '%s' would act "
+			  "on what the config no longer asks for; run 'policyctl contain' to start a "
+			  "new attempt with this config, or restore the config to continue run %s",
+			  o->cfg->path ? o->cfg->path : "policyctl.ini", o->run.uid, changed.buf,
+			  command, o->run.uid);
+		ret = ORCH_USAGE;
+	} else {
+		ret = begin_new_attempt(o, command, changed.buf);
+	}
+out:
+	free(stored);
+	strbuf_release(&changed);
+	return ret;
+}
+
+enum orch_result orch_attach_run(struct orch *o, const char *command, int resume_only)
+{
+	struct strbuf err = STRBUF_INIT;
+	enum orch_result ret;
+
+	if (ledger_open(o->cfg->run_ledger, &o->ledger, &err)) {
 		msg_error("%s", err.buf);
 		ret = ORCH_USAGE;
 		goto out;
 	}
-	lr = ledger_run_resumable(o->ledger, o->scope_key, &o->run);
-	if (lr == LEDGER_OK) {
-		msg_note("continuing run %s (%s, phase %s) from ledger '%s'", o->run.uid,
-			 o->run.command, ledger_phase_name(o->run.phase), o->cfg->run_ledger);
-		ledger_run_resume(o->ledger, o->run.id);
-	} else if (lr == LEDGER_ERR_NOT_FOUND && resume_only) {
-		/* track and cancel work on the newest run, whatever its state */
-		lr = ledger_run_latest(o->ledger, &o->run);
-		if (lr) {
-			msg_error("ledger '%s' holds no run to %s: start one with 'policyctl contain' "
-				  "or 'policyctl remediate'", o->cfg->run_ledger, command);
-			ret = ORCH_USAGE;
-		}
-	} else if (lr == LEDGER_ERR_NOT_FOUND) {
-		lr = ledger_run_begin(o->ledger, command, o->scope_key, &o->run);
-		if (lr) {
-			msg_error("cannot record a new run in '%s': %s", o->cfg->run_ledger,
-				  ledger_errmsg(o->ledger));
-			ret = ORCH_USAGE;
-		}
-	} else {
-		msg_error("cannot read ledger '%s': %s", o->cfg->run_ledger, ledger_errmsg(o->ledger));
-		ret = ORCH_USAGE;
-	}
-	if (ret) {
+	ret = resume_only ? attach_existing(o, command) : attach_or_begin(o, command);
+	if (!ret)
+		ret = check_desired(o, command);
+	if (!ret && !orch_ledger_check(o, load_subscriptions(o), "(read) the run's subscriptions"))
+		ret = ORCH_LEDGER;
+out:
+	if (ret && o->ledger) {
+		if (o->run.uid)
+			ledger_run_release(&o->run);
 		ledger_close(o->ledger);
 		o->ledger = NULL;
-	} else {
-		/* the subscriptions resolved by an earlier process of this run */
-		char *subs = NULL;
-		if (!o->subscriptions.nr &&
-		    ledger_note_get(o->ledger, o->run.id, "subscriptions", &subs) == LEDGER_OK && subs) {
-			char *p = subs, *comma;
-			while (*p) {
-				comma = strchr(p, ',');
-				if (comma)
-					*comma = '\0';
-				if (*p)
-					string_list_append(&o->subscriptions, p);
-				if (!comma)
-					break;
-				p = comma + 1;
-			}
-		}
-		free(subs);
 	}
-out:
 	strbuf_release(&err);
 	return ret;
 }
@@ -157,16 +321,19 @@ static enum ledger_run_state run_state_for(enum orch_result result, int final)
 	case ORCH_TIMEOUT:
 		return LEDGER_RUN_TIMEOUT;
 	case ORCH_INTERRUPTED:
+	case ORCH_LEDGER:
 		return LEDGER_RUN_INTERRUPTED;
 	}
 	return LEDGER_RUN_FAILED;
 }
 
-void orch_finish(struct orch *o, enum orch_result result, int final)
+enum orch_result orch_finish(struct orch *o, enum orch_result result, int final)
 {
-	if (!o->ledger)
-		return;
+	if (!o->ledger || o->run_finished)
+		return result;
 	o->run.state = run_state_for(result, final);
-	ledger_run_set_state(o->ledger, o->run.id, o->run.state);
+	if (!orch_ledger_check(o, ledger_run_set_state(o->ledger, o->run.id, o->run.state),
+			       "the run's outcome"))
+		return ORCH_LEDGER;
+	return result;
 }
-

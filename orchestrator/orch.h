@@ -12,7 +12,8 @@
  *
  * Results map one to one onto the exit codes: 0 all done and compliant, 1 something failed,
  * 2 usage or configuration, 3 a deadline passed, 4 interrupted (the ledger lets a rerun
- * continue). A SIGINT or SIGTERM sets orch_interrupted; each pump returns within ~100 ms,
+ * continue), 5 the ledger could not record (or read) the run: the command stopped there and
+ * sent nothing it had not recorded first. A SIGINT or SIGTERM sets orch_interrupted; each pump returns within ~100 ms,
  * records the run as interrupted and the phase returns ORCH_INTERRUPTED.
  */
 #ifndef ORCH_H
@@ -34,12 +35,20 @@ enum orch_result {
 	ORCH_USAGE = 2,       /* configuration or usage problem found while running */
 	ORCH_TIMEOUT = 3,
 	ORCH_INTERRUPTED = 4,
+	ORCH_LEDGER = 5,      /* the ledger refused a write or a read: stopped, nothing unrecorded sent */
 };
 
 /* Set by the signal handler that orch_install_signals installs. */
 extern volatile sig_atomic_t orch_interrupted;
 /* SIGINT and SIGTERM set orch_interrupted instead of killing the process. */
 void orch_install_signals(void);
+
+/* What orch_attach_run does when the config renders differently from the run it would continue. */
+enum orch_desired_policy {
+	ORCH_DESIRED_IGNORE,    /* no check (scan, cancel: they act on no desired state) */
+	ORCH_DESIRED_NEW_RUN,   /* close that run, begin a new attempt from apply (contain, apply) */
+	ORCH_DESIRED_REFUSE,    /* refuse, ORCH_USAGE, saying the way forward (remediate, track) */
+};
 
 struct orch {
 	const struct config *cfg;     /* borrowed */
@@ -58,6 +67,13 @@ struct orch {
 	char *scope_key;              /* "mg:<id>" or "subs:<id>,..." (owned) */
 	int64_t deadline_ms;          /* monotonic; 0 = none (track, verify) */
 	long principal_timeout_ms;
+	const char *desired;          /* borrowed: desired_digest_format text of the rendered
+				       * state, recorded with the run; NULL: not rendered */
+	enum orch_desired_policy desired_policy;
+	int run_finished;             /* attached to a finished run (track, cancel): its state
+				       * is left as it is */
+	int ledger_failed;            /* a ledger call failed: every phase stops, nothing more is
+				       * sent (set by orch_ledger_check) */
 };
 
 
@@ -73,8 +89,10 @@ void orch_release(struct orch *o);
 
 /*
  * Opens the ledger (o->cfg->run_ledger) and attaches to the run to continue for this scope,
- * or begins one for command. Returns ORCH_OK, ORCH_USAGE when the ledger is busy or unusable.
- * The ledger is closed by orch_release.
+ * or begins one for command (resume_only: never begins; the scope's newest run, a finished
+ * one left as it is). A run whose recorded desired state differs from o->desired is handled
+ * per o->desired_policy, saying which parts changed. Returns ORCH_OK, ORCH_USAGE (ledger
+ * busy, no run, changed config refused) or ORCH_LEDGER. The ledger is closed by orch_release.
  */
 enum orch_result orch_attach_run(struct orch *o, const char *command, int resume_only);
 
@@ -84,8 +102,19 @@ enum orch_result orch_attach_run(struct orch *o, const char *command, int resume
  * failed end it. Otherwise (apply, scan, remediate) it stays "open", so the next command of
  * the same scope continues it. Timeout and interrupted always leave it resumable. Called once
  * per command, after its phase (cli/run_setup.c does), and before a report reads the run.
+ * A run that was already finished when the command attached to it (track, cancel of a
+ * succeeded or failed run) keeps its state: nothing reopens a finished run. Returns result,
+ * or ORCH_LEDGER when the state could not be recorded.
  */
-void orch_finish(struct orch *o, enum orch_result result, int final);
+enum orch_result orch_finish(struct orch *o, enum orch_result result, int final);
+
+/*
+ * Checks the result of a ledger call made for o (what: "the intent of PUT <id>", for the
+ * message). LEDGER_OK returns 1. Anything else prints the error (once per command), sets
+ * o->ledger_failed so the pump and every phase stop with ORCH_LEDGER, and returns 0: the
+ * caller must then not send the request the record was for.
+ */
+int orch_ledger_check(struct orch *o, enum ledger_result lr, const char *what);
 
 /* The phases. */
 enum orch_result orch_plan(struct orch *o);

@@ -25,7 +25,11 @@ int64_t orch_now_ms(void)
 
 enum orch_result orch_pump(struct orch *o, const size_t *pending, int64_t deadline_ms)
 {
-	while (*pending) {
+	for (;;) {
+		if (o->ledger_failed)
+			return ORCH_LEDGER; /* nothing more is sent: see orch_ledger_check */
+		if (!*pending)
+			break;
 		if (orch_interrupted)
 			return ORCH_INTERRUPTED;
 		if (deadline_ms && orch_now_ms() >= deadline_ms)
@@ -43,9 +47,11 @@ void orch_record_failure(struct orch *o, enum ledger_failure_kind kind, const ch
 	arm_error_format(err, &line);
 	msg_error("%s", line.buf);
 	if (o->ledger)
-		ledger_failure_add(o->ledger, o->run.id, kind, subject, err->code ? err->code : "error",
-				   err->message ? err->message : line.buf, err->request_id,
-				   err->correlation_id);
+		orch_ledger_check(o, ledger_failure_add(o->ledger, o->run.id, kind, subject,
+							err->code ? err->code : "error",
+							err->message ? err->message : line.buf,
+							err->request_id, err->correlation_id),
+				  "a failure");
 	strbuf_release(&line);
 }
 
@@ -131,10 +137,12 @@ enum orch_result orch_resolve_subscriptions(struct orch *o)
 		struct strbuf list = STRBUF_INIT;
 		for (i = 0; i < o->subscriptions.nr; i++)
 			strbuf_addf(&list, "%s%s", i ? "," : "", o->subscriptions.items[i]);
-		ledger_note_set(o->ledger, o->run.id, "subscriptions", list.buf);
+		if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "subscriptions", list.buf),
+				       "the subscriptions in scope"))
+			ret = ORCH_LEDGER;
 		strbuf_release(&list);
 	}
-	return ORCH_OK;
+	return ret;
 }
 
 /* ---- comparison ---- */

@@ -101,10 +101,16 @@ static void submit(struct task_state *st, size_t task, int kind, const char *met
 	call->kind = kind;
 	task_path(&path, &st->tasks[task]);
 	strbuf_addstr(&path, suffix);
-	if (kind == CALL_CREATE || kind == CALL_CANCEL) {
-		if (st->o->ledger && !st->o->dry_run)
-			ledger_write_intent(st->o->ledger, st->o->run.id, method, path.buf, "",
-					    &call->write_id);
+	if (st->o->ledger_failed ||
+	    ((kind == CALL_CREATE || kind == CALL_CANCEL) && st->o->ledger && !st->o->dry_run &&
+	     !orch_ledger_check(st->o, ledger_write_intent(st->o->ledger, st->o->run.id, method,
+							   path.buf, "", &call->write_id),
+				kind == CALL_CREATE ? "the intent of a task's create"
+				: "the intent of a task's cancel"))) {
+		/* not recorded, not sent: the loop stops with ORCH_LEDGER */
+		strbuf_release(&path);
+		free(call);
+		return;
 	}
 	st->ph.pending++;
 	if (kind == CALL_LIST)
@@ -118,9 +124,12 @@ static void record_state(struct task_state *st, size_t task)
 {
 	const struct tracked_task *t = &st->tr.tasks[task];
 	if (st->o->ledger && t->state) {
-		ledger_task_update(st->o->ledger, st->o->run.id, t->name, t->state, t->total,
-				   t->succeeded, t->failed);
-		ledger_progress_record(st->o->ledger, st->o->run.id); /* the report's chart */
+		orch_ledger_check(st->o, ledger_task_update(st->o->ledger, st->o->run.id, t->name,
+							    t->state, t->total, t->succeeded,
+							    t->failed),
+				  "a task's state");
+		orch_ledger_check(st->o, ledger_progress_record(st->o->ledger, st->o->run.id),
+				  "the report's progress point"); /* the report's chart */
 	}
 }
 
@@ -158,8 +167,10 @@ static void take_answer(struct task_state *st, size_t task, const json_t *body)
 			task_path(&subject, &st->tasks[task]);
 			strbuf_addf(&msg, "remediation task ended %s: %ld of %ld deployments failed",
 				    state, failed, total);
-			ledger_failure_add(st->o->ledger, st->o->run.id, LEDGER_FAILURE_TASK, subject.buf, state,
-					   msg.buf, NULL, NULL);
+			orch_ledger_check(st->o, ledger_failure_add(st->o->ledger, st->o->run.id,
+								    LEDGER_FAILURE_TASK, subject.buf,
+								    state, msg.buf, NULL, NULL),
+					  "a task's failure");
 			strbuf_release(&subject);
 			strbuf_release(&msg);
 		}
@@ -219,9 +230,12 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 	}
 	o = st->o;
 	if (call->write_id)
-		ledger_write_outcome(o->ledger, call->write_id, resp->result == ARM_OK,
-				     (int)resp->status, resp->result == ARM_OK ? resp->request_id
-				     : resp->error.request_id, resp->error.code, resp->error.message);
+		orch_ledger_check(o, ledger_write_outcome(o->ledger, call->write_id,
+							  resp->result == ARM_OK, (int)resp->status,
+							  resp->result == ARM_OK ? resp->request_id
+							  : resp->error.request_id,
+							  resp->error.code, resp->error.message),
+				  "a task request's answer");
 	switch (call->kind) {
 	case CALL_CREATE_LOOKUP:
 	case CALL_POLL:
@@ -294,17 +308,21 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 				progress_print_line(&st->progress, o->out, line.buf);
 				strbuf_release(&line);
 				if (o->ledger)
-					ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_DEPLOYMENT, rid,
-							   code ? code : "DeploymentFailed", msg.buf,
-							   resp->request_id, arm_client_correlation_id(o->arm));
+					orch_ledger_check(o, ledger_failure_add(o->ledger, o->run.id,
+										LEDGER_FAILURE_DEPLOYMENT, rid,
+										code ? code : "DeploymentFailed",
+										msg.buf, resp->request_id,
+										arm_client_correlation_id(o->arm)),
+							  "a failed deployment");
 				strbuf_release(&msg);
 			}
 			if (o->ledger && strncasecmp(st->tasks[task].scope, "/subscriptions/", 15))
 				json_object_foreach(per_sub, sub_key, val)
-					ledger_task_sub_counts_set(o->ledger, o->run.id, st->tasks[task].name,
-								   sub_key,
-								   (long)json_integer_value(json_array_get(val, 0)),
-								   (long)json_integer_value(json_array_get(val, 1)));
+					orch_ledger_check(o, ledger_task_sub_counts_set(
+							o->ledger, o->run.id, st->tasks[task].name, sub_key,
+							(long)json_integer_value(json_array_get(val, 0)),
+							(long)json_integer_value(json_array_get(val, 1))),
+							  "a task's deployments per subscription");
 			json_decref(per_sub);
 		} else {
 			struct strbuf subject = STRBUF_INIT;
@@ -350,8 +368,11 @@ static void start_due(struct task_state *st, int64_t now)
 				json_t *body = task_body(st->o, &st->tasks[task]);
 				/* the name is fixed; now say the PUT may have left */
 				if (st->o->ledger && !st->o->dry_run)
-					ledger_task_update(st->o->ledger, st->o->run.id, t->name,
-							   ledger_task_state_name(LEDGER_TASK_PLANNED), 0, 0, 0);
+					orch_ledger_check(st->o, ledger_task_update(
+							st->o->ledger, st->o->run.id, t->name,
+							ledger_task_state_name(LEDGER_TASK_PLANNED), 0, 0, 0),
+							  "that a task's create may have left");
+				/* submit sends nothing once the ledger has failed */
 				submit(st, task, CALL_CREATE, "PUT", "", body, 0);
 				json_decref(body);
 			}
@@ -369,7 +390,8 @@ static struct task_state *load(struct orch *o)
 		     o->cfg->remediation_poll_interval);
 	progress_init(&st->progress, o->out, o->live, orch_now_ms());
 	if (o->ledger)
-		ledger_task_list(o->ledger, o->run.id, &st->tasks, &st->nr_tasks);
+		orch_ledger_check(o, ledger_task_list(o->ledger, o->run.id, &st->tasks, &st->nr_tasks),
+				  "(read) the run's tasks");
 	for (i = 0; i < st->nr_tasks; i++) {
 		struct ledger_task *t = &st->tasks[i];
 		tracker_add(&st->tr, t->name, t->scope, t->state, t->total, t->succeeded, t->failed, t);
@@ -388,11 +410,15 @@ static enum orch_result drive_loop(struct task_state *st, int until_created, int
 	for (;;) {
 		int64_t now = orch_now_ms(), wake;
 		size_t i, creating = 0, queued = 0;
+		if (o->ledger_failed)
+			return ORCH_LEDGER; /* nothing more is sent: see orch_ledger_check */
 		if (orch_interrupted)
 			return ORCH_INTERRUPTED;
 		if (deadline && now >= deadline)
 			return ORCH_TIMEOUT;
 		start_due(st, now);
+		if (o->ledger_failed)
+			return ORCH_LEDGER;
 		if (until_created) {
 			for (i = 0; i < st->tr.nr; i++) {
 				creating += st->tr.tasks[i].phase == TRACKED_CREATING;
@@ -466,7 +492,9 @@ enum orch_result orch_remediate(struct orch *o)
 		return ORCH_USAGE;
 	}
 	if (o->ledger) {
-		ledger_scan_list(o->ledger, o->run.id, &scans, &nr_scans);
+		if (!orch_ledger_check(o, ledger_scan_list(o->ledger, o->run.id, &scans, &nr_scans),
+				       "(read) the run's scans"))
+			return ORCH_LEDGER;
 		for (a = 0; a < o->assignment_scopes->nr; a++) {
 			for (r = 0; r < refs->nr; r++) {
 				struct ledger_task t = { 0 };
@@ -476,12 +504,14 @@ enum orch_result orch_remediate(struct orch *o)
 				t.assignment_id = o->assignment_ids->items[a];
 				t.reference_id = refs->items[r];
 				t.discovery = (char *)discovery_for(o, scope, scans, nr_scans);
-				if (ledger_task_plan(o->ledger, o->run.id, &t))
-					msg_error("cannot record task '%s': %s", t.name, ledger_errmsg(o->ledger));
+				orch_ledger_check(o, ledger_task_plan(o->ledger, o->run.id, &t),
+						  "a planned task");
 				free(t.name);
 			}
 		}
 		ledger_scans_free(scans, nr_scans);
+		if (o->ledger_failed)
+			return ORCH_LEDGER;
 		st = load(o);
 	} else {
 		/* dry run: the same tasks, shown and not recorded */
@@ -525,6 +555,10 @@ enum orch_result orch_track(struct orch *o, long timeout_ms)
 	size_t i;
 	long failed = 0;
 
+	if (o->ledger_failed) {
+		orch_phase_leave(&st->ph);
+		return ORCH_LEDGER;
+	}
 	if (!st->tr.nr) {
 		msg_note("track: run %s has no remediation task", o->run.uid);
 		orch_phase_leave(&st->ph);

@@ -158,6 +158,13 @@ static void render_fix(const json_t *r, int md, struct strbuf *sb)
 	}
 }
 
+/* A note of the run (NULL when absent); -1 when the ledger cannot be read. */
+static int note_get(struct ledger *l, int64_t run_id, const char *key, char **value)
+{
+	enum ledger_result lr = ledger_note_get(l, run_id, key, value);
+	return lr == LEDGER_OK || lr == LEDGER_ERR_NOT_FOUND ? 0 : -1;
+}
+
 json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 {
 	struct ledger_run run = { 0 };
@@ -181,9 +188,15 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 			    ledger_errmsg(l));
 		goto out;
 	}
+	if (note_get(l, run_id, "subscriptions", &note) ||
+	    ledger_sub_counts_list(l, run_id, &sub_counts, &nr_sub_counts)) {
+		strbuf_addf(err, "cannot read run %lld from the ledger: %s", (long long)run_id,
+			    ledger_errmsg(l));
+		goto out;
+	}
 	subs = json_object();
 	/* every subscription in scope has a row, also those with nothing to report */
-	if (ledger_note_get(l, run_id, "subscriptions", &note) == LEDGER_OK && note) {
+	if (note) {
 		char *p = note, *comma;
 		for (;;) {
 			comma = strchr(p, ',');
@@ -198,12 +211,11 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 	}
 	free(note);
 	note = NULL;
-	if (ledger_sub_counts_list(l, run_id, &sub_counts, &nr_sub_counts) == LEDGER_OK)
-		for (i = 0; i < nr_sub_counts; i++) {
-			json_t *row = sub_row(subs, sub_counts[i].subscription);
-			row_add(row, "deployments_succeeded", sub_counts[i].succeeded);
-			row_add(row, "deployments_failed", sub_counts[i].failed);
-		}
+	for (i = 0; i < nr_sub_counts; i++) {
+		json_t *row = sub_row(subs, sub_counts[i].subscription);
+		row_add(row, "deployments_succeeded", sub_counts[i].succeeded);
+		row_add(row, "deployments_failed", sub_counts[i].failed);
+	}
 	task_list = json_array();
 	for (i = 0; i < nr_tasks; i++) {
 		struct ledger_task *t = &tasks[i];
@@ -255,7 +267,14 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 		json_array_append(subs_list, key_val);
 	report_format_time(run.started_ms, started, sizeof(started));
 	report_format_time(run.finished_ms, finished, sizeof(finished));
-	ledger_note_get(l, run_id, "verified", &note);
+	if (note_get(l, run_id, "verified", &note)) {
+		strbuf_addf(err, "cannot read run %lld from the ledger: %s", (long long)run_id,
+			    ledger_errmsg(l));
+		json_decref(task_list);
+		json_decref(failure_list);
+		json_decref(subs_list);
+		goto out;
+	}
 	report = json_pack("{s:{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I},"
 			   " s:{s:I, s:I, s:I, s:I},"
 			   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b},"

@@ -52,20 +52,30 @@ static void on_trigger(struct arm_client *client, struct arm_response *resp, voi
 	strbuf_addf(&subject, "/subscriptions/%s", it->subscription);
 	if (resp->result != ARM_OK) {
 		if (it->write_id)
-			ledger_write_outcome(o->ledger, it->write_id, 0, (int)resp->status,
-					     resp->error.request_id, resp->error.code, resp->error.message);
+			orch_ledger_check(o, ledger_write_outcome(o->ledger, it->write_id, 0,
+								  (int)resp->status,
+								  resp->error.request_id,
+								  resp->error.code,
+								  resp->error.message),
+					  "a scan trigger's answer");
 		if (o->ledger)
-			ledger_scan_set(o->ledger, o->run.id, it->subscription,
-					resp->result == ARM_ERR_TIMEOUT ? "timeout" : "Failed", NULL);
+			orch_ledger_check(o, ledger_scan_set(o->ledger, o->run.id, it->subscription,
+							     resp->result == ARM_ERR_TIMEOUT
+							     ? "timeout" : "Failed", NULL),
+					  "a scan's state");
 		orch_record_failure(o, LEDGER_FAILURE_SCAN, subject.buf, &resp->error);
 		st->failed++;
 	} else {
 		if (it->write_id)
-			ledger_write_outcome(o->ledger, it->write_id, 1, (int)resp->status,
-					     resp->request_id, NULL, NULL);
+			orch_ledger_check(o, ledger_write_outcome(o->ledger, it->write_id, 1,
+								  (int)resp->status,
+								  resp->request_id, NULL, NULL),
+					  "a scan trigger's answer");
 		if (o->ledger)
-			ledger_scan_set(o->ledger, o->run.id, it->subscription,
-					st->wait ? "Succeeded" : "triggered", resp->location);
+			orch_ledger_check(o, ledger_scan_set(o->ledger, o->run.id, it->subscription,
+							     st->wait ? "Succeeded" : "triggered",
+							     resp->location),
+					  "a scan's state");
 		st->done++;
 		msg_debug("scan of '%s' %s", it->subscription, st->wait ? "succeeded" : "triggered");
 	}
@@ -94,8 +104,9 @@ enum orch_result orch_scan(struct orch *o, int wait)
 	ret = orch_resolve_subscriptions(o);
 	if (ret)
 		return ret;
-	if (o->ledger)
-		ledger_scan_list(o->ledger, o->run.id, &scans, &nr_scans);
+	if (o->ledger && !orch_ledger_check(o, ledger_scan_list(o->ledger, o->run.id, &scans,
+								 &nr_scans), "(read) the run's scans"))
+		return ORCH_LEDGER;
 	st = xcalloc(1, sizeof(*st));
 	st->ph.free_fn = free_state;
 	st->o = o;
@@ -119,8 +130,13 @@ enum orch_result orch_scan(struct orch *o, int wait)
 		}
 		strbuf_addf(&path, "/subscriptions/%s/providers/Microsoft.PolicyInsights/policyStates/"
 			    "latest/triggerEvaluation", it->subscription);
-		if (o->ledger && !o->dry_run)
-			ledger_write_intent(o->ledger, o->run.id, "POST", path.buf, "", &it->write_id);
+		if (o->ledger && !o->dry_run &&
+		    !orch_ledger_check(o, ledger_write_intent(o->ledger, o->run.id, "POST", path.buf,
+							      "", &it->write_id),
+				       "the intent of a scan trigger")) {
+			strbuf_release(&path);
+			break; /* not recorded, not sent; the pump returns ORCH_LEDGER */
+		}
 		st->ph.pending++;
 		arm_submit(o->arm, "POST", path.buf, NULL, &opts, on_trigger, it);
 		strbuf_release(&path);

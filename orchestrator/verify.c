@@ -70,8 +70,11 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 		msg_print(o->out, "%s)\n", line.buf);
 		strbuf_release(&line);
 		if (o->ledger)
-			ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY, rid, "NonCompliant", msg.buf,
-					   resp->request_id, arm_client_correlation_id(o->arm));
+			orch_ledger_check(o, ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY,
+								rid, "NonCompliant", msg.buf,
+								resp->request_id,
+								arm_client_correlation_id(o->arm)),
+					  "a resource still non-compliant");
 		strbuf_release(&msg);
 	}
 }
@@ -83,11 +86,12 @@ enum orch_result orch_verify(struct orch *o)
 	enum orch_result ret;
 	size_t a;
 
-	if (o->ledger) {
-		/* this verification replaces any earlier one of the run */
-		ledger_scan_clear(o->ledger, o->run.id);
-		ledger_failure_clear(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY);
-	}
+	/* this verification replaces any earlier one of the run */
+	if (o->ledger &&
+	    (!orch_ledger_check(o, ledger_scan_clear(o->ledger, o->run.id), "a fresh set of scans") ||
+	     !orch_ledger_check(o, ledger_failure_clear(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY),
+				"a fresh verification")))
+		return ORCH_LEDGER;
 	ret = orch_scan(o, 1);
 	if (ret)
 		return ret;
@@ -112,16 +116,23 @@ enum orch_result orch_verify(struct orch *o)
 		strbuf_release(&query);
 	}
 	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
+	if (!ret && o->ledger_failed)
+		ret = ORCH_LEDGER; /* a non-compliant resource could not be recorded */
 	if (!ret) {
 		msg_note("verify: %ld resources still non-compliant", st->noncompliant);
-		if (o->ledger && !st->failed)
-			ledger_note_set(o->ledger, o->run.id, "verified", "yes");
-		if (st->noncompliant || st->failed)
+		if (o->ledger && !st->failed &&
+		    !orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "verified", "yes"),
+				       "that the run is verified"))
+			ret = ORCH_LEDGER;
+		else if (st->noncompliant || st->failed)
 			ret = ORCH_FAILED;
 	}
 	orch_phase_leave(&st->ph);
 	/* the control's own check beside Policy's: the report shows both */
-	if ((!ret || ret == ORCH_FAILED) && !o->dry_run && orch_verify_graph(o))
-		ret = ORCH_FAILED;
+	if ((!ret || ret == ORCH_FAILED) && !o->dry_run) {
+		enum orch_result graph = orch_verify_graph(o);
+		if (graph == ORCH_LEDGER || (graph && !ret))
+			ret = graph;
+	}
 	return ret;
 }

@@ -17,40 +17,58 @@ enum orch_result orch_verify_graph(struct orch *o)
 	enum orch_result ret = ORCH_OK;
 	size_t i;
 
-	if (o->ledger)
-		ledger_failure_clear(o->ledger, o->run.id, LEDGER_FAILURE_INVENTORY);
+	if (o->ledger && !orch_ledger_check(o, ledger_failure_clear(o->ledger, o->run.id,
+								   LEDGER_FAILURE_INVENTORY),
+					    "the clearing of inventory failures"))
+		return ORCH_LEDGER;
 	if (inventory_run(o->arm, o->cfg, NULL, &inv, &err) != INVENTORY_OK) {
 		msg_warning("verify: the Resource Graph inventory failed: %s", err.buf);
-		if (o->ledger) {
-			ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_INVENTORY, o->scope_key,
-					   "ResourceGraphFailed", err.buf, NULL,
-					   arm_client_correlation_id(o->arm));
-			ledger_note_set(o->ledger, o->run.id, "inventory_open", NULL);
-		}
 		ret = ORCH_FAILED;
+		if (o->ledger &&
+		    (!orch_ledger_check(o, ledger_failure_add(o->ledger, o->run.id,
+							      LEDGER_FAILURE_INVENTORY, o->scope_key,
+							      "ResourceGraphFailed", err.buf, NULL,
+							      arm_client_correlation_id(o->arm)),
+					"an inventory failure") ||
+		     !orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "inventory_open", NULL),
+					"the inventory's count")))
+			ret = ORCH_LEDGER;
 		goto out;
 	}
 	for (i = 0; i < inv.nr; i++) {
 		const struct inventory_item *it = &inv.items[i];
-		if (it->compliant || it->exempt)
+		if (it->compliant || it->exempt || it->excluded)
 			continue;
 		strbuf_reset(&msg);
 		strbuf_addf(&msg, "open per Resource Graph: clientCertEnabled %s, clientCertMode '%s' (%s)",
 			    it->cert_enabled == 1 ? "true" : it->cert_enabled == 0 ? "false" : "unset",
 			    it->cert_mode, inventory_tier_name(it->tier));
 		fprintf(o->out, "  open per Resource Graph %s\n", it->id);
-		if (o->ledger)
-			ledger_failure_add(o->ledger, o->run.id, LEDGER_FAILURE_INVENTORY, it->id, "NonCompliant",
-					   msg.buf, NULL, NULL);
+		if (o->ledger &&
+		    !orch_ledger_check(o, ledger_failure_add(o->ledger, o->run.id,
+							     LEDGER_FAILURE_INVENTORY, it->id,
+							     "NonCompliant", msg.buf, NULL, NULL),
+				       "an app open per Resource Graph")) {
+			ret = ORCH_LEDGER;
+			goto out;
+		}
 	}
 	msg_note("verify: Resource Graph inventory: %zu apps, %zu open", inv.nr,
 		 inventory_open_count(&inv));
 	if (o->ledger) {
 		strbuf_addf(&n, "%zu", inv.nr);
-		ledger_note_set(o->ledger, o->run.id, "inventory_apps", n.buf);
+		if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "inventory_apps", n.buf),
+				       "the inventory's count")) {
+			ret = ORCH_LEDGER;
+			goto out;
+		}
 		strbuf_reset(&n);
 		strbuf_addf(&n, "%zu", inventory_open_count(&inv));
-		ledger_note_set(o->ledger, o->run.id, "inventory_open", n.buf);
+		if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "inventory_open", n.buf),
+				       "the inventory's count")) {
+			ret = ORCH_LEDGER;
+			goto out;
+		}
 	}
 	if (inventory_open_count(&inv))
 		ret = ORCH_FAILED;

@@ -50,3 +50,16 @@ locked_noncompliant() {
 
 # writes_sent — the number of writes armsim served.
 writes_sent() { stats_json | jq '.writes'; }
+
+# contain_interrupted_in_scan — runs contain in the background, stops it with SIGTERM once the
+# run has reached its scan (apply done) and checks it exited 4. Use a world whose
+# scanDurationMs keeps the scan running for a while.
+contain_interrupted_in_scan() {
+	"$POLICYCTL" -c policyctl.ini contain >"$WORK/out0" 2>"$WORK/err0" &
+	_pid=$!
+	PIDS="$PIDS $_pid"
+	poll_until 30 sh -c "sqlite3 '$WORK/policyctl.ledger' 'select phase from runs' | grep -q scan"
+	kill -TERM "$_pid"
+	set +e; wait "$_pid"; _rc=$?; set -e
+	[ "$_rc" = 4 ] || { cat "$WORK/err0" >&2; fail "interrupted contain exited $_rc, expected 4"; }
+}

@@ -90,6 +90,8 @@ static void test_exit_codes(void **state)
 	assert_int_equal(cli_exit_code(ORCH_USAGE), EXIT_USAGE);
 	assert_int_equal(cli_exit_code(ORCH_TIMEOUT), EXIT_TIMEOUT);
 	assert_int_equal(cli_exit_code(ORCH_INTERRUPTED), EXIT_INTERRUPTED);
+	assert_int_equal(cli_exit_code(ORCH_LEDGER), EXIT_LEDGER);
+	assert_int_equal(EXIT_LEDGER, 5); /* documented in README and the man page */
 	/* the documented numbers, not whatever the enums happen to be */
 	assert_int_equal(EXIT_OK, 0);
 	assert_int_equal(EXIT_FAILED, 1);

@@ -359,10 +359,61 @@ static void test_stored_names_read_back_and_unknown_is_an_error(void **state)
 	ledger_close(l);
 }
 
+
+/* track and cancel find the newest run of their own scope, never another scope's. */
+static void test_latest_of_scope(void **state)
+{
+	struct ledger *l = open_ok();
+	struct ledger_run mg, subs, found;
+	(void)state;
+	assert_int_equal(ledger_run_begin(l, "contain", "mg:mg-1", &mg), LEDGER_OK);
+	assert_int_equal(ledger_run_set_state(l, mg.id, LEDGER_RUN_SUCCEEDED), LEDGER_OK);
+	assert_int_equal(ledger_run_latest_of_scope(l, "subs:s1", &found), LEDGER_ERR_NOT_FOUND);
+	assert_int_equal(ledger_run_begin(l, "contain", "subs:s1", &subs), LEDGER_OK);
+	assert_int_equal(ledger_run_latest_of_scope(l, "mg:mg-1", &found), LEDGER_OK);
+	assert_string_equal(found.uid, mg.uid); /* finished, and still the one of its scope */
+	assert_int_equal(found.state, LEDGER_RUN_SUCCEEDED);
+	ledger_run_release(&found);
+	assert_int_equal(ledger_run_latest_of_scope(l, "subs:s1", &found), LEDGER_OK);
+	assert_string_equal(found.uid, subs.uid);
+	ledger_run_release(&found);
+	ledger_run_release(&mg);
+	ledger_run_release(&subs);
+	ledger_close(l);
+}
+
+/*
+ * A ledger that refuses writes (here a trigger raising the error a full disk gives, which
+ * works as root where file modes do not) reports it: the intent is not "recorded" and the
+ * caller is told, so it can refuse to send.
+ */
+static void test_refused_write_is_reported(void **state)
+{
+	struct ledger *l = open_ok();
+	struct ledger_run run;
+	sqlite3 *db;
+	int64_t write_id = 42;
+	(void)state;
+	assert_int_equal(ledger_run_begin(l, "contain", "mg:mg-1", &run), LEDGER_OK);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER full BEFORE INSERT ON writes BEGIN"
+				      " SELECT RAISE(ABORT, 'database or disk is full'); END;",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(ledger_write_intent(l, run.id, "PUT", "/subscriptions/s1/x", "", &write_id),
+			 LEDGER_ERR_SQL);
+	assert_int_equal(write_id, 0);
+	assert_non_null(strstr(ledger_errmsg(l), "disk is full"));
+	ledger_run_release(&run);
+	ledger_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_created_private_with_wal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_latest_of_scope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_write_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_open_refused_with_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_dies_with_killed_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_same_run_and_tasks, setup, teardown),

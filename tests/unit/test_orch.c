@@ -1,7 +1,9 @@
 /*
  * Unit tests for orchestrator/orch's pure parts: the live-vs-desired comparison that decides
  * whether apply writes, the deterministic role assignment names, and phase state that
- * outlives an abandoned phase until its last callback.
+ * outlives an abandoned phase until its last callback; attaching to a run (a changed desired
+ * state begins a new attempt or is refused; a finished run is never reopened) and a ledger
+ * failure stopping the pump.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,10 @@
 
 #include "orchestrator/phase.h"
 #include "lib/jsonutil.h"
+#include "lib/msg.h"
+#include "lib/xalloc.h"
+
+#include "tests/unit/ledger_fixture.h"
 
 static json_t *parse(const char *text)
 {
@@ -136,6 +142,120 @@ static void test_init_takes_assignments_from_the_set(void **state)
 	config_release(&cfg);
 }
 
+
+#define DESIRED_A "definitions=" H " initiative=" H " assignment=" H " not_scopes=" H \
+	" parameters=" H " remediation=" H
+#define DESIRED_B "definitions=" H " initiative=" H " assignment=" H " not_scopes=" H2 \
+	" parameters=" H " remediation=" H
+#define H "0000000000000000000000000000000000000000000000000000000000000000"
+#define H2 "1111111111111111111111111111111111111111111111111111111111111111"
+
+/* A config for mg-1 whose ledger is the fixture's. */
+static void ledger_config(struct config *cfg)
+{
+	config_init_defaults(cfg);
+	cfg->scope_management_group = xstrdup("mg-1");
+	free(cfg->run_ledger);
+	cfg->run_ledger = xstrdup(path);
+}
+
+/* Attaches command with desired state and policy; returns the result, *uid the run's. */
+static enum orch_result attach(const struct config *cfg, const char *command, int resume_only,
+			       const char *desired, enum orch_desired_policy policy, char **uid)
+{
+	struct orch o;
+	enum orch_result ret;
+	assert_int_equal(orch_init(&o, cfg, NULL, NULL), ORCH_OK);
+	o.desired = desired;
+	o.desired_policy = policy;
+	ret = orch_attach_run(&o, command, resume_only);
+	if (uid)
+		*uid = ret ? NULL : xstrdup(o.run.uid);
+	if (!ret)
+		assert_int_equal(orch_finish(&o, ORCH_OK, 0), ORCH_OK); /* leaves it open */
+	orch_release(&o);
+	return ret;
+}
+
+static void test_changed_desired_state(void **state)
+{
+	struct config cfg;
+	char *first, *again, *next;
+	(void)state;
+	ledger_config(&cfg);
+	assert_int_equal(attach(&cfg, "apply", 0, DESIRED_A, ORCH_DESIRED_NEW_RUN, &first), ORCH_OK);
+	assert_int_equal(attach(&cfg, "contain", 0, DESIRED_A, ORCH_DESIRED_NEW_RUN, &again), ORCH_OK);
+	assert_string_equal(first, again); /* unchanged: the same run continues */
+	/* remediate and track refuse a changed config, and leave the run as it was */
+	assert_int_equal(attach(&cfg, "remediate", 0, DESIRED_B, ORCH_DESIRED_REFUSE, NULL), ORCH_USAGE);
+	assert_int_equal(attach(&cfg, "track", 1, DESIRED_B, ORCH_DESIRED_REFUSE, NULL), ORCH_USAGE);
+	/* scan and cancel act on no desired state */
+	free(again);
+	assert_int_equal(attach(&cfg, "scan", 0, NULL, ORCH_DESIRED_IGNORE, &again), ORCH_OK);
+	assert_string_equal(first, again);
+	/* contain begins a new attempt, and the new run carries the new state */
+	assert_int_equal(attach(&cfg, "contain", 0, DESIRED_B, ORCH_DESIRED_NEW_RUN, &next), ORCH_OK);
+	assert_string_not_equal(first, next);
+	free(again);
+	assert_int_equal(attach(&cfg, "track", 1, DESIRED_B, ORCH_DESIRED_REFUSE, &again), ORCH_OK);
+	assert_string_equal(next, again);
+	free(first);
+	free(again);
+	free(next);
+	config_release(&cfg);
+}
+
+static void test_finished_run_not_reopened(void **state)
+{
+	struct config cfg;
+	struct ledger *l = NULL;
+	struct ledger_run run;
+	struct strbuf err = STRBUF_INIT;
+	struct orch o;
+	(void)state;
+	ledger_config(&cfg);
+	assert_int_equal(ledger_open(path, &l, &err), LEDGER_OK);
+	assert_int_equal(ledger_run_begin(l, "contain", "mg:mg-1", &run), LEDGER_OK);
+	assert_int_equal(ledger_run_set_state(l, run.id, LEDGER_RUN_SUCCEEDED), LEDGER_OK);
+	ledger_run_release(&run);
+	ledger_close(l);
+	assert_int_equal(orch_init(&o, &cfg, NULL, NULL), ORCH_OK);
+	assert_int_equal(orch_attach_run(&o, "cancel", 1), ORCH_OK);
+	assert_int_equal(orch_finish(&o, ORCH_OK, 0), ORCH_OK);
+	orch_release(&o);
+	assert_int_equal(ledger_open_readonly(path, &l, &err), LEDGER_OK);
+	assert_int_equal(ledger_run_latest(l, &run), LEDGER_OK);
+	assert_int_equal(run.state, LEDGER_RUN_SUCCEEDED);
+	ledger_run_release(&run);
+	ledger_close(l);
+	/* another scope has no run: track and cancel say so */
+	free(cfg.scope_management_group);
+	cfg.scope_management_group = xstrdup("mg-2");
+	assert_int_equal(attach(&cfg, "track", 1, NULL, ORCH_DESIRED_IGNORE, NULL), ORCH_USAGE);
+	strbuf_release(&err);
+	config_release(&cfg);
+}
+
+/* A refused ledger call stops the pump before anything more is sent. */
+static void test_ledger_failure_stops_the_pump(void **state)
+{
+	struct config cfg;
+	struct orch o;
+	size_t pending = 1;
+	(void)state;
+	config_init_defaults(&cfg);
+	cfg.scope_management_group = xstrdup("mg-1");
+	assert_int_equal(orch_init(&o, &cfg, NULL, NULL), ORCH_OK);
+	assert_int_equal(orch_ledger_check(&o, LEDGER_OK, "x"), 1);
+	assert_int_equal(o.ledger_failed, 0);
+	assert_int_equal(orch_ledger_check(&o, LEDGER_ERR_SQL, "the intent of PUT x"), 0);
+	assert_int_equal(o.ledger_failed, 1);
+	/* o.arm is NULL: the pump returns before it would run the client */
+	assert_int_equal(orch_pump(&o, &pending, 0), ORCH_LEDGER);
+	orch_release(&o);
+	config_release(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +263,9 @@ int main(void)
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_role_assignment_names),
 		cmocka_unit_test(test_phase_outlives_early_return),
+		cmocka_unit_test_setup_teardown(test_changed_desired_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finished_run_not_reopened, setup, teardown),
+		cmocka_unit_test(test_ledger_failure_stops_the_pump),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

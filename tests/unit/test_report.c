@@ -43,14 +43,17 @@ static struct ledger *fill(struct ledger_run *run)
 	plan(l, run, "s1", "webApps", "Succeeded", 5, 5, 0);
 	plan(l, run, "s1", "functionApps", "Succeeded", 2, 2, 0);
 	plan(l, run, "s2", "webApps", "Failed", 4, 3, 1);
-	ledger_failure_add(l, run->id, LEDGER_FAILURE_DEPLOYMENT, "/subscriptions/s2/resourceGroups/rg/providers/"
-			   "Microsoft.Web/sites/locked1", "ScopeLocked", "the scope | is locked",
-			   "req-77", "corr-1");
-	ledger_failure_add(l, run->id, LEDGER_FAILURE_VERIFY, "/subscriptions/s2/resourceGroups/rg/providers/"
-			   "Microsoft.Web/sites/locked1", "NonCompliant", "still non-compliant", "", "");
-	ledger_note_set(l, run->id, "verified", "yes");
-	ledger_run_set_phase(l, run->id, LEDGER_PHASE_DONE);
-	ledger_run_set_state(l, run->id, LEDGER_RUN_FAILED);
+	assert_int_equal(ledger_failure_add(l, run->id, LEDGER_FAILURE_DEPLOYMENT,
+					    "/subscriptions/s2/resourceGroups/rg/providers/"
+					    "Microsoft.Web/sites/locked1", "ScopeLocked",
+					    "the scope | is locked", "req-77", "corr-1"), LEDGER_OK);
+	assert_int_equal(ledger_failure_add(l, run->id, LEDGER_FAILURE_VERIFY,
+					    "/subscriptions/s2/resourceGroups/rg/providers/"
+					    "Microsoft.Web/sites/locked1", "NonCompliant",
+					    "still non-compliant", "", ""), LEDGER_OK);
+	assert_int_equal(ledger_note_set(l, run->id, "verified", "yes"), LEDGER_OK);
+	assert_int_equal(ledger_run_set_phase(l, run->id, LEDGER_PHASE_DONE), LEDGER_OK);
+	assert_int_equal(ledger_run_set_state(l, run->id, LEDGER_RUN_FAILED), LEDGER_OK);
 	strbuf_release(&err);
 	return l;
 }
