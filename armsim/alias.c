@@ -5,7 +5,8 @@
  * reads (site, slot, their web config, their publishing-credential policies). The entries
  * are the aliases the App Service built-ins and our generated definitions use, plus the
  * neighbouring site properties armsim's world models. Azure marks clientCertEnabled as not
- * modifiable (NOTES.md), which is why remediation needs DeployIfNotExists.
+ * modifiable (no Modify operation may change it), which is why remediation needs
+ * DeployIfNotExists.
  */
 #include <stdlib.h>
 #include <string.h>

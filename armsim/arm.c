@@ -8,7 +8,6 @@
 #include "armsim/arm.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
-#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -28,8 +27,8 @@ static void add_path(struct strbuf *sb, const char *path)
 	}
 }
 
-int arm_page_window(struct armsim_request *req, struct armsim_response *resp,
-		    struct arm_page *page)
+int armsim_page_window(struct armsim_request *req, struct armsim_response *resp,
+		    struct armsim_page *page)
 {
 	const char *skip = armsim_request_query(req, "$skipToken");
 	const char *top_s = armsim_request_query(req, "$top");
@@ -58,13 +57,13 @@ int arm_page_window(struct armsim_request *req, struct armsim_response *resp,
 	return 0;
 }
 
-int arm_page_has(const struct arm_page *page, size_t i)
+int armsim_page_has(const struct armsim_page *page, size_t i)
 {
 	return i >= page->start && i - page->start < page->size;
 }
 
-void arm_respond_window(struct armsim_request *req, struct armsim_response *resp,
-			const struct arm_page *page, json_t *page_items, size_t total,
+void armsim_respond_window(struct armsim_request *req, struct armsim_response *resp,
+			const struct armsim_page *page, json_t *page_items, size_t total,
 			const char *next_key)
 {
 	json_t *body = json_pack("{s:o}", "value", page_items);
@@ -82,24 +81,24 @@ void arm_respond_window(struct armsim_request *req, struct armsim_response *resp
 	armsim_response_json(resp, 200, body);
 }
 
-void arm_respond_page(struct armsim_request *req, struct armsim_response *resp, json_t *items,
+void armsim_respond_page(struct armsim_request *req, struct armsim_response *resp, json_t *items,
 		      const char *next_key)
 {
-	struct arm_page page;
+	struct armsim_page page;
 	size_t i, total = json_array_size(items);
 	json_t *slice;
-	if (arm_page_window(req, resp, &page)) {
+	if (armsim_page_window(req, resp, &page)) {
 		json_decref(items);
 		return;
 	}
 	slice = json_array();
-	for (i = page.start; i < total && arm_page_has(&page, i); i++)
+	for (i = page.start; i < total && armsim_page_has(&page, i); i++)
 		json_array_append(slice, json_array_get(items, i));
 	json_decref(items);
-	arm_respond_window(req, resp, &page, slice, total, next_key);
+	armsim_respond_window(req, resp, &page, slice, total, next_key);
 }
 
-const char *arm_policy_name_problem(const char *name, size_t max_len)
+const char *armsim_policy_name_problem(const char *name, size_t max_len)
 {
 	size_t len = strlen(name);
 	if (!len)
@@ -129,7 +128,7 @@ static const char *skip_segment(const char *p)
 	return n ? p + n : NULL;
 }
 
-enum arm_scope_kind arm_scope_kind(const char *scope)
+enum armsim_scope_kind armsim_scope_kind(const char *scope)
 {
 	const char *rest;
 	if (!scope || !*scope || !strcmp(scope, "/"))
@@ -154,13 +153,13 @@ enum arm_scope_kind arm_scope_kind(const char *scope)
 	return SCOPE_INVALID;
 }
 
-int arm_scope_exists(struct armsim_request *req, struct armsim_response *resp, const char *scope)
+int armsim_scope_exists(struct armsim_request *req, struct armsim_response *resp, const char *scope)
 {
 	const struct world *w = req->world;
 	char sub[128];
 	const char *p;
 	size_t n;
-	switch (arm_scope_kind(scope)) {
+	switch (armsim_scope_kind(scope)) {
 	case SCOPE_TENANT:
 		return 0;
 	case SCOPE_MANAGEMENT_GROUP:
@@ -184,9 +183,9 @@ int arm_scope_exists(struct armsim_request *req, struct armsim_response *resp, c
 					      "The subscription '%s' could not be found.", sub);
 			return -1;
 		}
-		if (arm_scope_kind(scope) == SCOPE_SUBSCRIPTION)
+		if (armsim_scope_kind(scope) == SCOPE_SUBSCRIPTION)
 			return 0;
-		if (arm_scope_kind(scope) == SCOPE_RESOURCE_GROUP) {
+		if (armsim_scope_kind(scope) == SCOPE_RESOURCE_GROUP) {
 			if (world_resource_get(w, scope))
 				return 0;
 			armsim_response_error(resp, 404, "ResourceGroupNotFound",
@@ -206,41 +205,140 @@ int arm_scope_exists(struct armsim_request *req, struct armsim_response *resp, c
 	return -1;
 }
 
-const char *arm_strcasestr(const char *hay, const char *needle)
+/* Copies one clause's field: a name, or a whole call with its (possibly quoted) arguments. */
+static const char *filter_field(const char *p, struct armsim_filter_clause *c, int *is_call)
 {
-	return strcase_find(hay, needle);
+	size_t n = 0;
+	int depth = 0, quoted = 0;
+	*is_call = 0;
+	while (*p && (depth || quoted || *p != ' ')) {
+		if (*p == '\'')
+			quoted = !quoted;
+		else if (!quoted && *p == '(')
+			depth++, *is_call = 1;
+		else if (!quoted && *p == ')' && depth)
+			depth--;
+		if (n + 1 < sizeof(c->field))
+			c->field[n++] = *p;
+		p++;
+	}
+	c->field[n] = '\0';
+	return p;
 }
 
-int arm_filter_eq(const char *filter, const char *field, struct strbuf *out)
+int armsim_filter_parse(const char *text, struct armsim_filter *f, struct strbuf *err)
 {
-	const char *p = filter ? arm_strcasestr(filter, field) : NULL, *q;
-	if (!p)
+	const char *p = text;
+
+	memset(f, 0, sizeof(*f));
+	if (!text)
 		return 0;
-	for (p += strlen(field); *p == ' '; p++)
-		;
-	if (strncasecmp(p, "eq", 2))
-		return 0;
-	for (p += 2; *p == ' '; p++)
-		;
-	if (*p != '\'' || !(q = strchr(p + 1, '\'')))
-		return 0;
-	strbuf_add(out, p + 1, (size_t)(q - p - 1));
-	return 1;
+	while (*p) {
+		struct armsim_filter_clause *c;
+		size_t n = 0;
+		int is_call;
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		if (f->nr == ARRAY_SIZE(f->clauses)) {
+			strbuf_addstr(err, "too many $filter clauses");
+			return -1;
+		}
+		c = &f->clauses[f->nr];
+		p = filter_field(p, c, &is_call);
+		while (*p == ' ')
+			p++;
+		if (is_call) {
+			c->op = ARMSIM_FILTER_CALL;
+		} else {
+			if (!strncasecmp(p, "eq ", 3))
+				c->op = ARMSIM_FILTER_EQ;
+			else if (!strncasecmp(p, "ne ", 3))
+				c->op = ARMSIM_FILTER_NE;
+			else {
+				strbuf_addf(err, "unsupported $filter near '%s'", p);
+				return -1;
+			}
+			p += 3;
+			while (*p == ' ')
+				p++;
+			if (*p == '\'') {
+				for (p++; *p && !(*p == '\'' && p[1] != '\''); p++) {
+					if (*p == '\'')
+						p++;
+					if (n + 1 < sizeof(c->value))
+						c->value[n++] = *p;
+				}
+				if (*p != '\'') {
+					strbuf_addstr(err, "unterminated string in $filter");
+					return -1;
+				}
+				p++;
+			} else {
+				while (*p && *p != ' ' && n + 1 < sizeof(c->value))
+					c->value[n++] = *p++;
+			}
+			while (*p == ' ')
+				p++;
+		}
+		f->nr++;
+		if (*p && strncasecmp(p, "and ", 4)) {
+			strbuf_addf(err, "unsupported $filter near '%s' (only 'and' joins clauses)", p);
+			return -1;
+		}
+		if (*p)
+			p += 4;
+	}
+	return 0;
 }
 
-void arm_now_iso(char out[40])
+int armsim_filter_eq(const char *filter, const char *field, struct strbuf *out)
+{
+	struct armsim_filter f;
+	struct strbuf err = STRBUF_INIT;
+	size_t i;
+	int parsed = !armsim_filter_parse(filter, &f, &err);
+	strbuf_release(&err);
+	if (!parsed)
+		return 0;
+	for (i = 0; i < f.nr; i++)
+		if (f.clauses[i].op == ARMSIM_FILTER_EQ && !strcasecmp(f.clauses[i].field, field)) {
+			strbuf_addstr(out, f.clauses[i].value);
+			return 1;
+		}
+	return 0;
+}
+
+int armsim_filter_has_call(const char *filter, const char *name)
+{
+	struct armsim_filter f;
+	struct strbuf err = STRBUF_INIT;
+	size_t i, n = strlen(name);
+	int parsed = !armsim_filter_parse(filter, &f, &err);
+	strbuf_release(&err);
+	if (!parsed)
+		return 0;
+	for (i = 0; i < f.nr; i++)
+		if (f.clauses[i].op == ARMSIM_FILTER_CALL && !strncasecmp(f.clauses[i].field, name, n) &&
+		    f.clauses[i].field[n] == '(')
+			return 1;
+	return 0;
+}
+
+void armsim_now_iso(char out[40])
 {
 	simclock_format_iso(simclock_now_ms(), out);
 }
 
-void arm_set_system_data(struct armsim_request *req, json_t *body, const json_t *previous)
+void armsim_set_system_data(struct armsim_request *req, json_t *body, const json_t *previous)
 {
 	char now[40];
 	const char *who = req->caller ? req->caller->client_id : "armsim";
 	json_t *prev = json_object_get(previous, "systemData"), *sd = json_object();
 	static const char *const kept[] = { "createdBy", "createdByType", "createdAt" };
 	size_t i;
-	arm_now_iso(now);
+	armsim_now_iso(now);
 	if (json_is_object(prev)) {
 		for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
 			if (json_object_get(prev, kept[i]))

@@ -9,8 +9,9 @@
  *   armsim world --generate SPEC
  *
  * Exit codes: 0 success, 1 runtime failure (cannot listen, TLS unusable), 2 usage or bad input
- * (options, world file, spec). This file parses options and calls the library; the work is in
- * server.c, world.c, worldgen.c and gen_ca.c.
+ * (options, world file, spec). Commands are rows of one table (`commands` below), as in
+ * policyctl's cli/main.c; each parses its options and calls the library: the work is in
+ * server.c, world_file.c, worldgen.c and gen_ca.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "armsim/compliance.h"
+#include "armsim/policy_engine.h"
 #include "armsim/gen_ca.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"
@@ -146,6 +147,7 @@ static int cmd_serve(int argc, char **argv)
 	char host[64] = "127.0.0.1";
 	struct strbuf err = STRBUF_INIT;
 	struct world *world = NULL;
+	struct policy_engine *engine = NULL; /* owned until the server takes it */
 	struct armsim *sim = NULL;
 	json_t *doc = NULL;
 	sigset_t signals;
@@ -265,6 +267,7 @@ static int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	world = world_new();
+	engine = policy_engine_new(world);
 	if (world_load_json(world, doc, &err)) {
 		msg_error("invalid world %s%s%s", world_path ? "'" : "", world_path ? world_path : "",
 			  world_path ? "': " : ": ");
@@ -286,7 +289,8 @@ static int cmd_serve(int argc, char **argv)
 	case ARMSIM_OK:
 		world = NULL;
 		doc = NULL;
-		policy_engine_attach(sim);
+		policy_engine_attach(sim, engine);
+		engine = NULL;
 		break;
 	case ARMSIM_TLS_FAILED:
 	case ARMSIM_LISTEN_FAILED:
@@ -305,6 +309,7 @@ static int cmd_serve(int argc, char **argv)
 out:
 	token_signer_free(opt.signer);
 	armsim_stop(sim);
+	policy_engine_free(engine);
 	world_free(world);
 	json_decref(doc);
 	free(opt.tls_cert_pem);
@@ -352,20 +357,34 @@ out:
 	return ret;
 }
 
+/* armsim's commands: each parses its own options and calls the library. */
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv); /* argv[0] is the command's name */
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "serve", cmd_serve, "serve a world (ARM and Entra ID) on loopback" },
+	{ "gen-ca", cmd_gen_ca, "write a CA and a loopback server certificate into DIR" },
+	{ "world", cmd_world, "print a generated world document" },
+};
+
 int main(int argc, char **argv)
 {
+	size_t i;
 	msg_set_program("armsim");
 	if (argc < 2)
 		return usage(NULL, NULL);
-	if (!strcmp(argv[1], "serve"))
-		return cmd_serve(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "gen-ca"))
-		return cmd_gen_ca(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "world"))
-		return cmd_world(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage_text, stdout);
+		fputs("commands:\n", stdout);
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			printf("  %-8s %s\n", commands[i].name, commands[i].summary);
 		return EXIT_OK;
 	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
 	return usage("unknown command '%s'", argv[1]);
 }

@@ -15,46 +15,11 @@
 #include "armsim/policy_eval.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
 #define AUTHZ_PROVIDER "/providers/Microsoft.Authorization/"
-
-static policy_rule_check_fn *rule_check;
-static policy_alias_known_fn *alias_check = policy_alias_known_builtin;
-
-void policy_set_rule_check(policy_rule_check_fn *fn)
-{
-	rule_check = fn;
-}
-
-void policy_set_alias_check(policy_alias_known_fn *fn)
-{
-	alias_check = fn ? fn : policy_alias_known_builtin;
-}
-
-int policy_alias_known_builtin(const char *alias)
-{
-	static const char *const props[] = {
-		"clientCertEnabled", "clientCertMode", "clientCertExclusionPaths", "httpsOnly",
-		"publicNetworkAccess", "serverFarmId", "enabled", "state", "kind",
-		"siteConfig", "siteConfig.http20Enabled", "siteConfig.minTlsVersion",
-		"siteConfig.ftpsState", "siteConfig.alwaysOn", "config/web.http20Enabled",
-		"config/web.minTlsVersion", "config/web.ftpsState", "config/web.clientCertEnabled",
-		"managedServiceIdentityId", "identity.type",
-	};
-	static const char *const prefixes[] = { "Microsoft.Web/sites/slots/", "Microsoft.Web/sites/" };
-	size_t i, j;
-	for (j = 0; j < ARRAY_SIZE(prefixes); j++) {
-		size_t n = strlen(prefixes[j]);
-		if (strncasecmp(alias, prefixes[j], n))
-			continue;
-		for (i = 0; i < ARRAY_SIZE(props); i++)
-			if (!strcasecmp(alias + n, props[i]))
-				return 1;
-	}
-	return 0;
-}
 
 /* ---- what kind of policy resource a route is about ---------------------------------------- */
 
@@ -79,12 +44,12 @@ static const struct policy_kind kinds[] = {
 static const struct policy_kind *kind_of(const struct armsim_request *req)
 {
 	size_t i;
-	const char *p = arm_strcasestr(req->path, AUTHZ_PROVIDER);
+	const char *p = strcase_find(req->path, AUTHZ_PROVIDER);
 	const char *last = NULL;
 	/* the last Microsoft.Authorization segment is the one the route is about */
 	while (p) {
 		last = p;
-		p = arm_strcasestr(p + 1, AUTHZ_PROVIDER);
+		p = strcase_find(p + 1, AUTHZ_PROVIDER);
 	}
 	if (!last)
 		return &kinds[0];
@@ -114,7 +79,7 @@ static void make_id(const char *scope, const struct policy_kind *k, const char *
 static int check_scope(struct armsim_request *req, struct armsim_response *resp,
 		       const struct policy_kind *k, const char *scope, int for_write)
 {
-	enum arm_scope_kind sk = arm_scope_kind(scope);
+	enum armsim_scope_kind sk = armsim_scope_kind(scope);
 	if (sk == SCOPE_INVALID ||
 	    (for_write && (sk == SCOPE_TENANT ||
 			   (!k->assignable_below_sub && (sk == SCOPE_RESOURCE_GROUP || sk == SCOPE_RESOURCE))))) {
@@ -122,7 +87,7 @@ static int check_scope(struct armsim_request *req, struct armsim_response *resp,
 				      "The scope '%s' is not valid for a %s.", scope, k->noun);
 		return -1;
 	}
-	return arm_scope_exists(req, resp, strcmp(scope, "/") ? scope : "");
+	return armsim_scope_exists(req, resp, strcmp(scope, "/") ? scope : "");
 }
 
 void ops_policy_get(struct armsim_request *req, struct armsim_response *resp)
@@ -148,17 +113,17 @@ void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 	const char *scope = scope_of(req), *filter = armsim_request_query(req, "$filter");
 	const struct world_list *all = world_resource_list(req->world, NULL, k->type);
 	struct strbuf want_def = STRBUF_INIT, want_type = STRBUF_INIT, want_cat = STRBUF_INIT;
-	int at_scope = filter && arm_strcasestr(filter, "atScope()");
-	int exact = filter && arm_strcasestr(filter, "atExactScope()");
+	int at_scope = armsim_filter_has_call(filter, "atScope");
+	int exact = armsim_filter_has_call(filter, "atExactScope");
 	int is_definition = k->which == PK_DEFINITION || k->which == PK_SET;
-	struct arm_page page;
+	struct armsim_page page;
 	json_t *items;
 	size_t i, total = 0;
-	if (check_scope(req, resp, k, scope, 0) || arm_page_window(req, resp, &page))
+	if (check_scope(req, resp, k, scope, 0) || armsim_page_window(req, resp, &page))
 		goto out;
-	arm_filter_eq(filter, "policyDefinitionId", &want_def);
-	arm_filter_eq(filter, "policyType", &want_type);
-	arm_filter_eq(filter, "category", &want_cat);
+	armsim_filter_eq(filter, "policyDefinitionId", &want_def);
+	armsim_filter_eq(filter, "policyType", &want_type);
+	armsim_filter_eq(filter, "category", &want_cat);
 	items = json_array();
 	for (i = 0; i < all->nr; i++) {
 		const struct world_resource *r = all->items[i];
@@ -185,10 +150,10 @@ void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 				json_object_get(props, "metadata"), "category"));
 			keep = c && !strcasecmp(c, want_cat.buf);
 		}
-		if (keep && arm_page_has(&page, total++))
+		if (keep && armsim_page_has(&page, total++))
 			json_array_append(items, r->body);
 	}
-	arm_respond_window(req, resp, &page, items, total, "nextLink");
+	armsim_respond_window(req, resp, &page, items, total, "nextLink");
 out:
 	strbuf_release(&want_def);
 	strbuf_release(&want_type);
@@ -264,9 +229,9 @@ static int body_properties(struct armsim_request *req, struct armsim_response *r
 static int check_name(struct armsim_response *resp, const struct policy_kind *k,
 		      const char *name, const char *scope)
 {
-	size_t max = arm_scope_kind(scope) == SCOPE_MANAGEMENT_GROUP && k->which == PK_ASSIGNMENT
+	size_t max = armsim_scope_kind(scope) == SCOPE_MANAGEMENT_GROUP && k->which == PK_ASSIGNMENT
 		     ? 24 : 128;
-	const char *problem = arm_policy_name_problem(name, max);
+	const char *problem = armsim_policy_name_problem(name, max);
 	const char *code = k->which == PK_ASSIGNMENT ? "InvalidPolicyAssignmentName"
 			   : k->which == PK_SET ? "InvalidPolicySetDefinitionName"
 			   : k->which == PK_EXEMPTION ? "InvalidPolicyExemptionName"
@@ -390,14 +355,14 @@ out:
 }
 
 /* Collects every "field" value of a rule into the first unknown alias; NULL when all known. */
-static const char *unknown_alias(const json_t *node)
+static const char *unknown_alias(const json_t *node, world_alias_known_fn *alias_known)
 {
 	const char *key, *bad;
 	json_t *v;
 	size_t i;
 	if (json_is_array(node)) {
 		json_array_foreach(node, i, v)
-			if ((bad = unknown_alias(v)))
+			if ((bad = unknown_alias(v, alias_known)))
 				return bad;
 		return NULL;
 	}
@@ -408,10 +373,10 @@ static const char *unknown_alias(const json_t *node)
 			const char *f = json_string_value(v);
 			/* aliases are "Namespace/type/path"; plain fields (name, type, tags[x]) and
 			   expressions are not aliases */
-			if (strchr(f, '/') && f[0] != '[' && !alias_check(f))
+			if (strchr(f, '/') && f[0] != '[' && alias_known && !alias_known(f))
 				return f;
 		} else if (strcmp(key, "details") || json_is_object(v)) {
-			if ((bad = unknown_alias(v)))
+			if ((bad = unknown_alias(v, alias_known)))
 				return bad;
 		}
 	}
@@ -463,7 +428,7 @@ static json_t *stamp_metadata(struct armsim_request *req, const json_t *sent,
 	json_t *old = existing ? json_object_get(json_object_get(existing->body, "properties"),
 						 "metadata") : NULL;
 	char now[40];
-	arm_now_iso(now);
+	armsim_now_iso(now);
 	if (old && json_object_get(old, "createdBy")) {
 		json_object_set(meta, "createdBy", json_object_get(old, "createdBy"));
 		json_object_set(meta, "createdOn", json_object_get(old, "createdOn"));
@@ -483,7 +448,7 @@ static json_t *envelope(struct armsim_request *req, const char *id, const char *
 {
 	json_t *body = json_pack("{s:o, s:s, s:s, s:s}", "properties", props, "id", id, "type", type,
 				 "name", name);
-	arm_set_system_data(req, body, existing ? existing->body : NULL);
+	armsim_set_system_data(req, body, existing ? existing->body : NULL);
 	return body;
 }
 
@@ -538,13 +503,13 @@ void ops_policy_definition_put(struct armsim_request *req, struct armsim_respons
 	}
 	if (check_declarations(resp, json_object_get(props, "parameters"), k->noun, name))
 		goto out;
-	if ((bad = unknown_alias(rule))) {
+	if ((bad = unknown_alias(rule, req->world->policy.alias_known))) {
 		armsim_response_error(resp, 400, "InvalidPolicyAlias",
 				      "The policy definition '%s' rule is invalid. The policy alias '%s' is not found. Check the alias name and the resource type.",
 				      name, bad);
 		goto out;
 	}
-	if (rule_check && rule_check(props, &err)) {
+	if (req->world->policy.rule_check && req->world->policy.rule_check(props, &err)) {
 		armsim_response_error(resp, 400, "InvalidPolicyRule",
 				      "The policy definition '%s' rule is invalid: %s", name, err.buf);
 		goto out;
@@ -688,7 +653,7 @@ void ops_policy_assignment_put(struct armsim_request *req, struct armsim_respons
 				      "The policy assignment '%s' needs a 'policyDefinitionId'.", name);
 		goto out;
 	}
-	is_set = arm_strcasestr(def_id, "/policySetDefinitions/") != NULL;
+	is_set = strcase_find(def_id, "/policySetDefinitions/") != NULL;
 	def = visible_definition(req->world, def_id, is_set ? WT_POLICY_SET : WT_POLICY_DEFINITION,
 				 strcmp(scope, "/") ? scope : "");
 	if (!def) {
@@ -799,13 +764,10 @@ out:
 
 /* ---- exemptions ------------------------------------------------------------------------------ */
 
+/* expiresOn must be a date and time (a bare date is refused, as ARM does). */
 static int iso8601_ok(const char *s)
 {
-	int y, mo, d, h, mi;
-	double sec;
-	char tail[16] = "";
-	return s && sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%15s", &y, &mo, &d, &h, &mi, &sec, tail) >= 6 &&
-	       mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60;
+	return s && strchr(s, 'T') && simclock_parse_iso(s) >= 0;
 }
 
 void ops_policy_exemption_put(struct armsim_request *req, struct armsim_response *resp)

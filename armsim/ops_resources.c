@@ -15,10 +15,10 @@
 #include "armsim/ops_resources.h"
 #include "armsim/simclock.h"
 #include "armsim/world.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
-#define MG_PREFIX "/providers/Microsoft.Management/managementGroups/"
 
 /* ---- management groups ------------------------------------------------------------------ */
 
@@ -27,7 +27,7 @@ static json_t *mg_ref(const struct world *w, const char *name)
 	const struct world_mg *mg = world_mg_get(w, name);
 	struct strbuf id = STRBUF_INIT;
 	json_t *j;
-	strbuf_addf(&id, MG_PREFIX "%s", name);
+	strbuf_addf(&id, WORLD_MG_PREFIX "%s", name);
 	j = json_pack("{s:s, s:s, s:s}", "id", id.buf, "name", name, "displayName",
 		      mg ? mg->display_name : name);
 	strbuf_release(&id);
@@ -68,8 +68,8 @@ static json_t *mg_body(const struct world *w, const struct world_mg *mg, int exp
 	struct strbuf id = STRBUF_INIT;
 	char now[40];
 	json_t *props, *body;
-	arm_now_iso(now);
-	strbuf_addf(&id, MG_PREFIX "%s", mg->name);
+	armsim_now_iso(now);
+	strbuf_addf(&id, WORLD_MG_PREFIX "%s", mg->name);
 	props = json_pack("{s:s, s:s, s:{s:i, s:s, s:s, s:o}}", "tenantId", w->tenant_id,
 			  "displayName", mg->display_name, "details", "version", 1, "updatedTime",
 			  now, "updatedBy", "armsim", "parent",
@@ -84,18 +84,18 @@ static json_t *mg_body(const struct world *w, const struct world_mg *mg, int exp
 
 void ops_mg_list(struct armsim_request *req, struct armsim_response *resp)
 {
-	struct arm_page page;
+	struct armsim_page page;
 	json_t *items;
 	size_t i, total = 0;
-	if (arm_page_window(req, resp, &page))
+	if (armsim_page_window(req, resp, &page))
 		return;
 	items = json_array();
 	for (i = 0; i < req->world->nr_mgs; i++) {
 		struct strbuf id = STRBUF_INIT;
-		strbuf_addf(&id, MG_PREFIX "%s", req->world->mgs[i]->name);
+		strbuf_addf(&id, WORLD_MG_PREFIX "%s", req->world->mgs[i]->name);
 		if (authz_allowed(req->world, req->caller->object_id, id.buf,
 				  "Microsoft.Management/managementGroups/read") &&
-		    arm_page_has(&page, total++))
+		    armsim_page_has(&page, total++))
 			json_array_append_new(items, json_pack(
 				"{s:s, s:s, s:s, s:{s:s, s:s}}", "id", id.buf, "type",
 				"Microsoft.Management/managementGroups", "name",
@@ -103,7 +103,7 @@ void ops_mg_list(struct armsim_request *req, struct armsim_response *resp)
 				req->world->tenant_id, "displayName", req->world->mgs[i]->display_name));
 		strbuf_release(&id);
 	}
-	arm_respond_window(req, resp, &page, items, total, "nextLink");
+	armsim_respond_window(req, resp, &page, items, total, "nextLink");
 }
 
 static const struct world_mg *find_mg(struct armsim_request *req, struct armsim_response *resp)
@@ -138,13 +138,13 @@ static void add_descendants(const struct world *w, const char *name, json_t *out
 {
 	size_t i;
 	struct strbuf parent = STRBUF_INIT;
-	strbuf_addf(&parent, MG_PREFIX "%s", name);
+	strbuf_addf(&parent, WORLD_MG_PREFIX "%s", name);
 	for (i = 1; i < w->nr_mgs; i++) {
 		const struct world_mg *c = w->mgs[i];
 		struct strbuf id = STRBUF_INIT;
 		if (strcasecmp(c->parent, name))
 			continue;
-		strbuf_addf(&id, MG_PREFIX "%s", c->name);
+		strbuf_addf(&id, WORLD_MG_PREFIX "%s", c->name);
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:{s:s, s:{s:s}}}", "id", id.buf,
 						     "type", "Microsoft.Management/managementGroups",
 						     "name", c->name, "properties", "displayName",
@@ -176,7 +176,7 @@ void ops_mg_descendants(struct armsim_request *req, struct armsim_response *resp
 		return;
 	items = json_array();
 	add_descendants(req->world, mg->name, items);
-	arm_respond_page(req, resp, items, "nextLink");
+	armsim_respond_page(req, resp, items, "nextLink");
 	/* the service sends an explicit null on the last page */
 	if (resp->status == 200 && !json_object_get(resp->body, "nextLink"))
 		json_object_set_new(resp->body, "nextLink", json_null());
@@ -200,10 +200,10 @@ static json_t *sub_body(const struct world *w, const struct world_subscription *
 
 void ops_sub_list(struct armsim_request *req, struct armsim_response *resp)
 {
-	struct arm_page page;
+	struct armsim_page page;
 	json_t *items;
 	size_t i, total = 0;
-	if (arm_page_window(req, resp, &page))
+	if (armsim_page_window(req, resp, &page))
 		return;
 	items = json_array();
 	for (i = 0; i < req->world->nr_subs; i++) {
@@ -211,11 +211,11 @@ void ops_sub_list(struct armsim_request *req, struct armsim_response *resp)
 		strbuf_addf(&id, "/subscriptions/%s", req->world->subs[i]->id);
 		if (authz_allowed(req->world, req->caller->object_id, id.buf,
 				  "Microsoft.Resources/subscriptions/read") &&
-		    arm_page_has(&page, total++))
+		    armsim_page_has(&page, total++))
 			json_array_append_new(items, sub_body(req->world, req->world->subs[i]));
 		strbuf_release(&id);
 	}
-	arm_respond_window(req, resp, &page, items, total, "nextLink");
+	armsim_respond_window(req, resp, &page, items, total, "nextLink");
 }
 
 void ops_sub_get(struct armsim_request *req, struct armsim_response *resp)
@@ -255,17 +255,17 @@ void ops_rg_list(struct armsim_request *req, struct armsim_response *resp)
 {
 	struct strbuf scope = STRBUF_INIT;
 	const struct world_list *l;
-	struct arm_page page;
+	struct armsim_page page;
 	json_t *items;
 	size_t i;
-	if (check_sub(req, resp, &scope) || arm_page_window(req, resp, &page))
+	if (check_sub(req, resp, &scope) || armsim_page_window(req, resp, &page))
 		goto out;
 	l = world_resource_list(req->world, scope.buf, WT_RESOURCE_GROUP);
 	items = json_array();
 	for (i = 0; i < l->nr; i++)
-		if (arm_page_has(&page, i))
+		if (armsim_page_has(&page, i))
 			json_array_append(items, l->items[i]->body);
-	arm_respond_window(req, resp, &page, items, l->nr, "nextLink");
+	armsim_respond_window(req, resp, &page, items, l->nr, "nextLink");
 out:
 	strbuf_release(&scope);
 }
@@ -415,7 +415,7 @@ static void load_site_defaults(void)
 /* The resource group name in a site id (/subscriptions/S/resourceGroups/RG/...). */
 static void id_resource_group(const char *id, struct strbuf *out)
 {
-	const char *p = arm_strcasestr(id, "/resourceGroups/");
+	const char *p = strcase_find(id, "/resourceGroups/");
 	if (p) {
 		p += strlen("/resourceGroups/");
 		strbuf_add(out, p, strcspn(p, "/"));
@@ -485,14 +485,6 @@ json_t *web_site_view(const struct world_resource *r)
 	return view;
 }
 
-static web_write_check_fn *write_check;
-static void *write_check_arg;
-
-void web_set_write_check(web_write_check_fn *fn, void *arg)
-{
-	write_check = fn;
-	write_check_arg = arg;
-}
 
 /* The id of the site or slot a request names, and its type and container. */
 static void request_site_id(struct armsim_request *req, struct strbuf *id, struct strbuf *container,
@@ -516,8 +508,8 @@ static void request_site_id(struct armsim_request *req, struct strbuf *id, struc
 /* The site's container: a slot's site, a site's resource group. */
 static int site_container(const char *id, const char *type, struct strbuf *out)
 {
-	const char *cut = !strcasecmp(type, WT_SLOT) ? arm_strcasestr(id, "/slots/")
-						      : arm_strcasestr(id, "/providers/Microsoft.Web/sites/");
+	const char *cut = !strcasecmp(type, WT_SLOT) ? strcase_find(id, "/slots/")
+						      : strcase_find(id, "/providers/Microsoft.Web/sites/");
 	if (!cut)
 		return -1;
 	strbuf_add(out, id, (size_t)(cut - id));
@@ -638,8 +630,9 @@ struct world_resource *web_site_write(struct world *w, const char *id, const cha
 		/* stored properties are ours: never share the request's objects */
 		json_object_set_new(body, "properties", props ? json_deep_copy(props) : json_object());
 	}
-	if (write_check && write_check(w, existing ? existing->id : id,
-				       existing ? existing->body : NULL, body, resp, write_check_arg))
+	if (w->policy.write_check &&
+	    w->policy.write_check(w, existing ? existing->id : id, existing ? existing->body : NULL,
+				  body, resp, w->policy.write_check_arg))
 		goto out;
 	r = world_resource_put(w, existing ? existing->id : id, type, container.buf, body, NULL);
 	body = NULL;
@@ -658,7 +651,7 @@ void ops_site_list(struct armsim_request *req, struct armsim_response *resp)
 	const char *site = armsim_request_param(req, "name");
 	struct strbuf scope = STRBUF_INIT;
 	json_t *items = NULL;
-	struct arm_page page;
+	struct armsim_page page;
 	size_t i, j, total = 0;
 	if (!world_subscription_get(req->world, sub)) {
 		armsim_response_error(resp, 404, "SubscriptionNotFound",
@@ -684,14 +677,14 @@ void ops_site_list(struct armsim_request *req, struct armsim_response *resp)
 		}
 	}
 	/* only the page's sites get a view built: a list of 10,000 in pages of 7 stays cheap */
-	if (arm_page_window(req, resp, &page))
+	if (armsim_page_window(req, resp, &page))
 		goto out;
 	items = json_array();
 	if (rg_name) {
 		const struct world_list *l = world_resource_list(req->world, scope.buf,
 								 site ? WT_SLOT : WT_SITE);
 		for (i = 0; i < l->nr; i++, total++)
-			if (arm_page_has(&page, total))
+			if (armsim_page_has(&page, total))
 				json_array_append_new(items, web_site_view(l->items[i]));
 	} else {
 		const struct world_list *rgs = world_resource_list(req->world, scope.buf,
@@ -700,11 +693,11 @@ void ops_site_list(struct armsim_request *req, struct armsim_response *resp)
 			const struct world_list *l = world_resource_list(req->world, rgs->items[i]->id,
 									 WT_SITE);
 			for (j = 0; j < l->nr; j++, total++)
-				if (arm_page_has(&page, total))
+				if (armsim_page_has(&page, total))
 					json_array_append_new(items, web_site_view(l->items[j]));
 		}
 	}
-	arm_respond_window(req, resp, &page, items, total, "nextLink");
+	armsim_respond_window(req, resp, &page, items, total, "nextLink");
 	items = NULL;
 out:
 	json_decref(items);
@@ -718,7 +711,7 @@ static struct world_resource *find_site(struct armsim_request *req, struct armsi
 	struct world_resource *r;
 	request_site_id(req, &id, &container, &type);
 	r = world_resource_get(req->world, id.buf);
-	if (!r && arm_scope_exists(req, resp, container.buf) == 0)
+	if (!r && armsim_scope_exists(req, resp, container.buf) == 0)
 		armsim_response_error(resp, 404, "ResourceNotFound",
 				      "The Resource '%s/%s' under resource group '%s' was not found.",
 				      type, strrchr(id.buf, '/') + 1,

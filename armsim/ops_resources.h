@@ -2,8 +2,8 @@
  * ops_resources — management groups, subscriptions, resource groups, App Service sites and slots.
  *
  * Every write to a site or slot goes through web_site_write, whatever asked for it (a client's
- * PUT or PATCH, or part 2's remediation deployments), so policy Deny evaluation and resource
- * locks apply to all of them in one place.
+ * PUT or PATCH, or a remediation deployment), so policy Deny evaluation (the world's
+ * policy.write_check) and resource locks apply to all of them in one place.
  */
 #ifndef ARMSIM_OPS_RESOURCES_H
 #define ARMSIM_OPS_RESOURCES_H
@@ -24,16 +24,6 @@ enum web_write_mode {
 	WEB_PUT,    /* replace: properties not given are dropped */
 	WEB_PATCH,  /* merge into the stored properties (siteConfig merged too) */
 };
-
-/*
- * Checks run before a site or slot write is stored (part 2: policy Deny). `before` is the
- * stored body or NULL on create, `after` the body about to be stored (both borrowed). Return 0
- * to allow; to refuse, fill resp (e.g. 403 RequestDisallowedByPolicy) and return -1.
- */
-typedef int web_write_check_fn(struct world *w, const char *id, const json_t *before,
-			       const json_t *after, struct armsim_response *resp, void *arg);
-/* Installs the check (one; NULL removes it). Call before serving. */
-void web_set_write_check(web_write_check_fn *fn, void *arg);
 
 /*
  * Writes a site (type WT_SITE, id ".../sites/NAME") or slot (WT_SLOT, ".../sites/NAME/slots/S")

@@ -52,9 +52,9 @@ void ops_role_definition_list(struct armsim_request *req, struct armsim_response
 	const struct role_definition *roles;
 	json_t *items;
 	size_t nr, i;
-	if (strcmp(scope, "/") && arm_scope_exists(req, resp, scope))
+	if (strcmp(scope, "/") && armsim_scope_exists(req, resp, scope))
 		goto out;
-	if (filter && !arm_filter_eq(filter, "roleName", &want)) {
+	if (filter && !armsim_filter_eq(filter, "roleName", &want)) {
 		armsim_response_error(resp, 400, "UnsupportedQuery",
 				      "The $filter '%s' is not supported. Use roleName eq '...'.", filter);
 		goto out;
@@ -73,7 +73,7 @@ void ops_role_definition_get(struct armsim_request *req, struct armsim_response 
 {
 	const char *scope = scope_param(req), *name = armsim_request_param(req, "name");
 	const struct role_definition *role = role_find(name);
-	if (strcmp(scope, "/") && arm_scope_exists(req, resp, scope))
+	if (strcmp(scope, "/") && armsim_scope_exists(req, resp, scope))
 		return;
 	/* a GUID lookup only: roleName is for $filter */
 	if (!role || strcasecmp(role->guid, name)) {
@@ -95,15 +95,15 @@ void ops_role_assignment_list(struct armsim_request *req, struct armsim_response
 	const char *scope = scope_param(req), *filter = armsim_request_query(req, "$filter");
 	const struct world_list *all = world_resource_list(req->world, NULL, WT_ROLE_ASSIGNMENT);
 	struct strbuf principal = STRBUF_INIT;
-	int at_scope = filter && arm_strcasestr(filter, "atScope()");
-	struct arm_page page;
+	int at_scope = armsim_filter_has_call(filter, "atScope");
+	struct armsim_page page;
 	json_t *items;
 	size_t i, total = 0;
-	if (strcmp(scope, "/") && arm_scope_exists(req, resp, scope))
+	if (strcmp(scope, "/") && armsim_scope_exists(req, resp, scope))
 		goto out;
-	if (arm_page_window(req, resp, &page))
+	if (armsim_page_window(req, resp, &page))
 		goto out;
-	arm_filter_eq(filter, "principalId", &principal);
+	armsim_filter_eq(filter, "principalId", &principal);
 	items = json_array();
 	for (i = 0; i < all->nr; i++) {
 		const struct world_resource *r = all->items[i];
@@ -113,10 +113,10 @@ void ops_role_assignment_list(struct armsim_request *req, struct armsim_response
 			   (!at_scope && world_scope_contains(req->world, scope, r->scope));
 		if (keep && principal.len)
 			keep = pid && !strcasecmp(pid, principal.buf);
-		if (keep && arm_page_has(&page, total++))
+		if (keep && armsim_page_has(&page, total++))
 			json_array_append(items, r->body);
 	}
-	arm_respond_window(req, resp, &page, items, total, "nextLink");
+	armsim_respond_window(req, resp, &page, items, total, "nextLink");
 out:
 	strbuf_release(&principal);
 }
@@ -130,7 +130,7 @@ static struct world_resource *find_assignment(struct armsim_request *req,
 	assignment_id(scope, name, &id);
 	r = world_resource_get(req->world, id.buf);
 	strbuf_release(&id);
-	if (!r && !(strcmp(scope, "/") && arm_scope_exists(req, resp, scope)))
+	if (!r && !(strcmp(scope, "/") && armsim_scope_exists(req, resp, scope)))
 		armsim_response_error(resp, 404, "RoleAssignmentNotFound",
 				      "The role assignment '%s' is not found.", name);
 	return r;
@@ -191,7 +191,7 @@ void ops_role_assignment_put(struct armsim_request *req, struct armsim_response 
 	char now[40];
 	size_t i;
 	int created;
-	if (strcmp(scope, "/") && arm_scope_exists(req, resp, scope))
+	if (strcmp(scope, "/") && armsim_scope_exists(req, resp, scope))
 		goto out;
 	if (!is_guid(name)) {
 		armsim_response_error(resp, 400, "InvalidRoleAssignmentId",
@@ -252,7 +252,7 @@ void ops_role_assignment_put(struct armsim_request *req, struct armsim_response 
 		armsim_response_json(resp, 200, json_incref(existing->body));
 		goto out;
 	}
-	arm_now_iso(now);
+	armsim_now_iso(now);
 	body = json_pack("{s:{s:s, s:s, s:s, s:s, s:n, s:n, s:s, s:s, s:n, s:s, s:n, s:n},"
 			 " s:s, s:s, s:s}",
 			 "properties", "roleDefinitionId", role_id, "principalId", p->object_id,

@@ -1,7 +1,7 @@
 /*
  * remediation — remediation tasks: validation, lifecycle on simulated time, deployments.
  *
- * Tasks live in the policy engine (remediation_slot), not in the world's resource store,
+ * Tasks live in the policy engine's remediation set, not in the world's resource store,
  * because their state moves with time and the tick owns it. Deployments are scheduled on
  * simulated time exactly: when one finishes at T the next queued one starts at T, however
  * coarse the real-time tick, so a compressed run shows the same counts as a slow one.
@@ -15,6 +15,7 @@
 #include "armsim/arm.h"
 #include "armsim/authz.h"
 #include "armsim/compliance.h"
+#include "armsim/policy_engine.h"
 #include "armsim/ops_resources.h"
 #include "armsim/remediation.h"
 #include "armsim/rng.h"
@@ -57,17 +58,14 @@ struct remediation_task {
 	int remediable;           /* the member can deploy (DeployIfNotExists or Modify) */
 };
 
-struct remediation_tasks {
+struct remediation_set {
 	struct remediation_task **items;
 	size_t nr, alloc;
 };
 
-static struct remediation_tasks *tasks_of(struct policy_engine *e)
+static struct remediation_set *tasks_of(struct policy_engine *e)
 {
-	void **slot = policy_engine_remediation_slot(e);
-	if (!*slot)
-		*slot = xcalloc(1, sizeof(struct remediation_tasks));
-	return *slot;
+	return e->remediations;
 }
 
 static void task_free(struct remediation_task *t)
@@ -93,18 +91,27 @@ static void task_free(struct remediation_task *t)
 	free(t);
 }
 
-void remediation_engine_release(struct policy_engine *e)
+struct remediation_set *remediation_set_new(void)
 {
-	void **slot = policy_engine_remediation_slot(e);
-	struct remediation_tasks *tasks = *slot;
+	return xcalloc(1, sizeof(struct remediation_set));
+}
+
+void remediation_set_clear(struct remediation_set *tasks)
+{
 	size_t i;
 	if (!tasks)
 		return;
 	for (i = 0; i < tasks->nr; i++)
 		task_free(tasks->items[i]);
 	free(tasks->items);
+	tasks->items = NULL;
+	tasks->nr = tasks->alloc = 0;
+}
+
+void remediation_set_free(struct remediation_set *tasks)
+{
+	remediation_set_clear(tasks);
 	free(tasks);
-	*slot = NULL;
 }
 
 static int is_terminal(const struct remediation_task *t)
@@ -180,7 +187,7 @@ static json_t *task_json(const struct remediation_task *t)
 	return body;
 }
 
-static struct remediation_task *find_task(struct remediation_tasks *tasks, const char *id,
+static struct remediation_task *find_task(struct remediation_set *tasks, const char *id,
 					  size_t *index)
 {
 	size_t i;
@@ -646,9 +653,8 @@ static void advance_task(struct policy_engine *e, struct world *w, struct remedi
 		advance_running(e, w, t, now);
 }
 
-void remediation_tick(struct policy_engine *e, struct world *w)
+void remediation_tick(struct remediation_set *tasks, struct policy_engine *e, struct world *w)
 {
-	struct remediation_tasks *tasks = tasks_of(e);
 	int64_t now = simclock_now_ms();
 	size_t i;
 	for (i = 0; i < tasks->nr; i++)
@@ -676,8 +682,8 @@ static int number_in(const json_t *v, double lo, double hi, double *out)
 
 void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 {
-	struct policy_engine *e = policy_engine_get(req->world);
-	struct remediation_tasks *tasks;
+	struct policy_engine *e = policy_engine_of(req->world);
+	struct remediation_set *tasks;
 	struct remediation_task *t = NULL, *old;
 	struct strbuf id = STRBUF_INIT, why = STRBUF_INIT;
 	const char *scope, *name = armsim_request_param(req, "remediationName");
@@ -695,7 +701,7 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 
 	memset(&a, 0, sizeof(a));
 	task_id(req, &id, &scope);
-	if (arm_scope_exists(req, resp, *scope ? scope : "/"))
+	if (armsim_scope_exists(req, resp, *scope ? scope : "/"))
 		goto out;
 	if (req->body_invalid || !json_is_object(props)) {
 		armsim_response_error(resp, 400, "InvalidRequestContent",
@@ -727,7 +733,7 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 		goto unlock;
 	}
 	if (mode && !strcasecmp(mode, "ReEvaluateCompliance") &&
-	    arm_scope_kind(scope) == SCOPE_MANAGEMENT_GROUP) {
+	    armsim_scope_kind(scope) == SCOPE_MANAGEMENT_GROUP) {
 		bad_request(resp, name, "Re-evaluating compliance is not supported for remediations "
 			    "at management group scope.");
 		goto unlock;
@@ -808,7 +814,7 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 	world_new_guid(req->world, t->correlation_id);
 	{
 		json_t *tmp = json_object();
-		arm_set_system_data(req, tmp, NULL);
+		armsim_set_system_data(req, tmp, NULL);
 		t->system_data = json_incref(json_object_get(tmp, "systemData"));
 		json_decref(tmp);
 	}
@@ -847,7 +853,7 @@ static struct remediation_task *lookup(struct armsim_request *req, struct armsim
 	struct remediation_task *t;
 	task_id(req, &id, &scope);
 	t = find_task(tasks_of(e), id.buf, index);
-	if (!t && !arm_scope_exists(req, resp, *scope ? scope : "/"))
+	if (!t && !armsim_scope_exists(req, resp, *scope ? scope : "/"))
 		armsim_response_error(resp, 404, "RemediationNotFound",
 				      "The remediation '%s' could not be found.",
 				      armsim_request_param(req, "remediationName"));
@@ -857,7 +863,7 @@ static struct remediation_task *lookup(struct armsim_request *req, struct armsim
 
 void remediation_get(struct armsim_request *req, struct armsim_response *resp)
 {
-	struct policy_engine *e = policy_engine_get(req->world);
+	struct policy_engine *e = policy_engine_of(req->world);
 	struct remediation_task *t;
 	policy_engine_lock(e);
 	if ((t = lookup(req, resp, e, NULL)))
@@ -867,31 +873,31 @@ void remediation_get(struct armsim_request *req, struct armsim_response *resp)
 
 void remediation_list(struct armsim_request *req, struct armsim_response *resp)
 {
-	struct policy_engine *e = policy_engine_get(req->world);
-	struct remediation_tasks *tasks;
+	struct policy_engine *e = policy_engine_of(req->world);
+	struct remediation_set *tasks;
 	const char *scope = armsim_request_param(req, "scope");
-	struct arm_page page;
+	struct armsim_page page;
 	json_t *items;
 	size_t i, total = 0;
 
-	if (arm_scope_exists(req, resp, scope && *scope ? scope : "/") ||
-	    arm_page_window(req, resp, &page))
+	if (armsim_scope_exists(req, resp, scope && *scope ? scope : "/") ||
+	    armsim_page_window(req, resp, &page))
 		return;
 	items = json_array();
 	policy_engine_lock(e);
 	tasks = tasks_of(e);
 	for (i = tasks->nr; i-- > 0;)  /* newest first, as the recording lists them */
 		if (!strcasecmp(tasks->items[i]->scope, scope && *scope ? scope : "/") &&
-		    arm_page_has(&page, total++))
+		    armsim_page_has(&page, total++))
 			json_array_append_new(items, task_json(tasks->items[i]));
 	policy_engine_unlock(e);
-	arm_respond_window(req, resp, &page, items, total, "nextLink");
+	armsim_respond_window(req, resp, &page, items, total, "nextLink");
 }
 
 void remediation_delete(struct armsim_request *req, struct armsim_response *resp)
 {
-	struct policy_engine *e = policy_engine_get(req->world);
-	struct remediation_tasks *tasks;
+	struct policy_engine *e = policy_engine_of(req->world);
+	struct remediation_set *tasks;
 	struct remediation_task *t;
 	size_t index;
 
@@ -919,7 +925,7 @@ void remediation_delete(struct armsim_request *req, struct armsim_response *resp
 
 void remediation_cancel(struct armsim_request *req, struct armsim_response *resp)
 {
-	struct policy_engine *e = policy_engine_get(req->world);
+	struct policy_engine *e = policy_engine_of(req->world);
 	struct remediation_task *t;
 	size_t i;
 
@@ -960,15 +966,15 @@ static const char *deployment_status(enum deployment_state s)
 
 void remediation_list_deployments(struct armsim_request *req, struct armsim_response *resp)
 {
-	struct policy_engine *e = policy_engine_get(req->world);
+	struct policy_engine *e = policy_engine_of(req->world);
 	struct remediation_task *t;
-	struct arm_page page;
+	struct armsim_page page;
 	json_t *items;
 	size_t i, total = 0;
 
 	policy_engine_lock(e);
 	t = lookup(req, resp, e, NULL);
-	if (!t || arm_page_window(req, resp, &page)) {
+	if (!t || armsim_page_window(req, resp, &page)) {
 		policy_engine_unlock(e);
 		return;
 	}
@@ -979,7 +985,7 @@ void remediation_list_deployments(struct armsim_request *req, struct armsim_resp
 		json_t *item;
 		if (!d->deployment_id)
 			continue; /* not created yet (Accepted, Evaluating, or canceled before) */
-		if (!arm_page_has(&page, total++))
+		if (!armsim_page_has(&page, total++))
 			continue; /* a task over 10,000 sites: build JSON for this page only */
 		simclock_format_iso(d->created_ms, created);
 		simclock_format_iso(d->updated_ms, updated);
@@ -996,5 +1002,5 @@ void remediation_list_deployments(struct armsim_request *req, struct armsim_resp
 		json_array_append_new(items, item);
 	}
 	policy_engine_unlock(e);
-	arm_respond_window(req, resp, &page, items, total, "nextLink");
+	armsim_respond_window(req, resp, &page, items, total, "nextLink");
 }

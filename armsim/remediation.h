@@ -21,14 +21,24 @@
 
 struct policy_engine;
 struct world;
+/* The tasks of one policy engine (engine->remediations). */
+struct remediation_set;
 
 /* How long a new task stays Accepted, in simulated ms (real traffic: four polls, 17 s). */
 #define REMEDIATION_ACCEPTED_MS 15000
 
-/* Advances every task to the current simulated time. World write lock and engine lock held. */
-void remediation_tick(struct policy_engine *engine, struct world *w);
-/* Frees the engine's tasks (engine reset). Engine lock held. */
-void remediation_engine_release(struct policy_engine *engine);
+/* A new empty set (owned by the caller: remediation_set_free). */
+struct remediation_set *remediation_set_new(void);
+/* Forgets every task (engine reset). Engine lock held. NULL is fine. */
+void remediation_set_clear(struct remediation_set *tasks);
+/* Frees the set and its tasks. NULL is fine. */
+void remediation_set_free(struct remediation_set *tasks);
+/*
+ * Advances every task of tasks (the engine's set) to the current simulated time. World write
+ * lock and engine lock held.
+ */
+void remediation_tick(struct remediation_set *tasks, struct policy_engine *engine,
+		      struct world *w);
 
 /* Route handlers (routes.c). */
 void remediation_put(struct armsim_request *req, struct armsim_response *resp);

@@ -14,6 +14,7 @@
 #include "armsim/ops_armsim.h"
 #include "armsim/ops_identity.h"
 #include "armsim/ops_policy.h"
+#include "armsim/ops_policy_states.h"
 #include "armsim/ops_resource_graph.h"
 #include "armsim/ops_resources.h"
 #include "armsim/ops_roles.h"
@@ -112,8 +113,8 @@ static const struct route routes[] = {
 	  "Microsoft.Resources/subscriptions/resourceGroups/delete", ROUTE_WRITE,
 	  "ResourceGroups_Delete", ops_rg_delete },
 
-	/* policy engine (issue 5): compliance scans, policy states, remediation tasks */
-	{ "GET", "/_armsim/policy", API_NONE, NULL, INTROSPECT, "Armsim_Policy", compliance_stats },
+	/* policy engine: compliance scans, policy states, remediation tasks */
+	{ "GET", "/_armsim/policy", API_NONE, NULL, INTROSPECT, "Armsim_Policy", ops_policy_engine_stats },
 	{ "POST", "/subscriptions/{subscriptionId}" PI "policyStates/latest/triggerEvaluation",
 	  API_POLICY_STATES, "Microsoft.PolicyInsights/policyStates/triggerEvaluation/action", 0,
 	  "PolicyStates_TriggerSubscriptionEvaluation", compliance_trigger_evaluation },
@@ -125,10 +126,10 @@ static const struct route routes[] = {
 	  compliance_operation_result },
 	{ "POST", "{scope*}" PI "policyStates/{policyStatesResource}/queryResults", API_POLICY_STATES,
 	  "Microsoft.PolicyInsights/policyStates/queryResults/action", 0, "PolicyStates_List",
-	  compliance_query_results },
+	  ops_policy_states_query },
 	{ "POST", "{scope*}" PI "policyStates/{policyStatesResource}/summarize", API_POLICY_STATES,
 	  "Microsoft.PolicyInsights/policyStates/summarize/action", 0, "PolicyStates_Summarize",
-	  compliance_summarize },
+	  ops_policy_states_summarize },
 	{ "GET", "{scope*}" PI "remediations", API_REMEDIATION,
 	  "Microsoft.PolicyInsights/remediations/read", 0, "Remediations_List", remediation_list },
 	{ "GET", "{scope*}" PI "remediations/{remediationName}", API_REMEDIATION,

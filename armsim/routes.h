@@ -2,8 +2,8 @@
  * routes — the one table that maps requests to handlers.
  *
  * A row is: method, path pattern, api-version family, the RBAC action the caller needs at the
- * request's path, flags, an operation name (for stats) and the handler. Part 2 of armsim (policy
- * evaluation, compliance, remediation) adds its operations as rows here and nothing else.
+ * request's path, flags, an operation name (for stats) and the handler. The policy engine's
+ * operations (policyStates, remediations) are rows here like every other.
  *
  * Patterns are '/'-separated segments compared case-insensitively, as ARM compares ids:
  *   literal      matches itself

@@ -23,6 +23,7 @@
 #include "armsim/authz.h"
 #include "armsim/rng.h"
 #include "armsim/routes.h"
+#include "armsim/policy_engine.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"
 #include "armsim/throttle.h"
@@ -86,6 +87,7 @@ struct armsim {
 	size_t nr_ticks;
 	struct tick reset_hooks[MAX_TICKS];
 	size_t nr_reset_hooks;
+	struct policy_engine *engine;    /* owned (policy_engine_attach), or NULL */
 };
 
 struct pending {
@@ -270,11 +272,15 @@ int armsim_reset(struct armsim *sim, struct strbuf *err)
 
 const char *armsim_request_query(const struct armsim_request *req, const char *key)
 {
+	if (!req->connection)
+		return NULL; /* a request built in-process (unit tests) has no query */
 	return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, key);
 }
 
 const char *armsim_request_header(const struct armsim_request *req, const char *name)
 {
+	if (!req->connection)
+		return NULL;
 	return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
 }
 
@@ -957,6 +963,7 @@ void armsim_stop(struct armsim *sim)
 		fclose(sim->log);
 	token_signer_free(sim->signer);
 	throttle_free(sim->throttle);
+	policy_engine_free(sim->engine);
 	world_free(sim->world);
 	json_decref(sim->source);
 	json_decref(sim->stats_ops);
@@ -980,6 +987,12 @@ const char *armsim_url(const struct armsim *sim)
 struct world *armsim_world(struct armsim *sim)
 {
 	return sim->world;
+}
+
+void armsim_set_policy_engine(struct armsim *sim, struct policy_engine *engine)
+{
+	policy_engine_free(sim->engine);
+	sim->engine = engine;
 }
 
 struct token_signer *armsim_signer(struct armsim *sim)

@@ -6,7 +6,7 @@
  * lock, throttling, RBAC check, handler, response headers, stats. A delayed response (--latency)
  * suspends its connection and a timer thread resumes it, so a slow answer never holds a thread
  * and 1,000 connections can wait at once. The same timer thread runs registered tick functions
- * (part 2's scans and remediation deployments) at a fixed real-time period.
+ * (the policy engine's scans and remediation deployments) at a fixed real-time period.
  */
 #ifndef ARMSIM_SERVER_H
 #define ARMSIM_SERVER_H
@@ -53,6 +53,9 @@ const char *armsim_url(const struct armsim *sim);
 
 /* The served world (borrowed; lock it with world_lock_* outside handlers). */
 struct world *armsim_world(struct armsim *sim);
+/* Gives the server its policy engine (stolen; freed by armsim_stop before the world). */
+struct policy_engine;
+void armsim_set_policy_engine(struct armsim *sim, struct policy_engine *engine);
 /* The token signer (borrowed). */
 struct token_signer *armsim_signer(struct armsim *sim);
 /* The options the server runs with (borrowed). */

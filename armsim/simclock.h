@@ -23,4 +23,15 @@ int64_t simclock_real_ms(void);
 int64_t simclock_real_from_sim(int64_t sim_ms);
 /* Writes ms (simulated epoch ms) as ISO 8601 UTC with 7 fractional digits, as ARM does. */
 void simclock_format_iso(int64_t ms, char out[40]);
+/*
+ * Parses ISO 8601 UTC ("2025-01-01", "2025-01-01T00:00:00Z", fractions allowed) to epoch ms.
+ * Returns -1 when s is NULL or not such a time.
+ */
+int64_t simclock_parse_iso(const char *s);
+/*
+ * Test hook: from now on the clock stands at now_ms and moves only by simclock_advance
+ * (the scale still converts durations). For unit tests that drive the engine step by step.
+ */
+void simclock_set_manual(int64_t now_ms);
+void simclock_advance(int64_t ms);
 #endif

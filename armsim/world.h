@@ -3,7 +3,7 @@
  *
  * A world is a tenant with a management-group tree under the tenant root group, subscriptions
  * placed in it, and ARM resources (resource groups, sites, slots, policy definitions, set
- * definitions, assignments, exemptions, role assignments — and whatever part 2 adds) stored
+ * definitions, assignments, exemptions, role assignments) stored
  * generically as their ARM JSON bodies, indexed by id (case-insensitively) and by container.
  * Principals (service principals and managed identities) live beside them, and knobs say how
  * the simulated Azure behaves (replication delay, durations, failure rates, paging, throttling).
@@ -25,6 +25,8 @@
 #include "lib/strbuf.h"
 
 /* Resource types armsim stores (ARM spelling; compared case-insensitively). */
+/* The id prefix of a management group ("..." + name). */
+#define WORLD_MG_PREFIX "/providers/Microsoft.Management/managementGroups/"
 #define WT_RESOURCE_GROUP "Microsoft.Resources/resourceGroups"
 #define WT_SITE "Microsoft.Web/sites"
 #define WT_SLOT "Microsoft.Web/sites/slots"
@@ -73,13 +75,13 @@ struct world_principal {
 struct world_knobs {
 	int64_t replication_delay_ms;    /* new principal → visible to role assignments */
 	int principal_type_skips_wait;   /* principalType in a role assignment skips the delay */
-	int64_t scan_duration_ms;        /* compliance scan length (part 2) */
-	int64_t deployment_duration_ms;  /* one remediation deployment (part 2) */
-	int64_t evaluation_delay_ms;     /* new/changed resource → evaluated (part 2) */
+	int64_t scan_duration_ms;        /* compliance scan length */
+	int64_t deployment_duration_ms;  /* one remediation deployment */
+	int64_t evaluation_delay_ms;     /* new/changed resource → evaluated */
 	double deployment_failure_probability; /* a deployment fails with a deployment error */
 	int page_size;                   /* items per page of every list */
 	int token_lifetime_s;            /* access token lifetime (real seconds) */
-	int max_remediations;            /* concurrent remediation tasks per tenant (part 2) */
+	int max_remediations;            /* concurrent remediation tasks per tenant */
 	double read_burst, read_refill;     /* per subscription+principal token buckets: size, */
 	double write_burst, write_refill;   /* refill per second */
 	double delete_burst, delete_refill;
@@ -95,6 +97,34 @@ struct world_knobs {
 struct world_list {
 	struct world_resource **items;
 	size_t nr, alloc;
+};
+
+struct world;
+struct policy_engine;
+struct armsim_response;
+
+/*
+ * Checks run before a site or slot write is stored (policy Deny). `before` is the stored body
+ * or NULL on create, `after` the body about to be stored (both borrowed). Return 0 to allow;
+ * to refuse, fill resp (e.g. 403 RequestDisallowedByPolicy) and return -1.
+ */
+typedef int world_write_check_fn(struct world *w, const char *id, const json_t *before,
+				 const json_t *after, struct armsim_response *resp, void *arg);
+/*
+ * Checks a definition's properties (borrowed) before it is stored. Return 0 to accept; to
+ * refuse, append the reason to err and return -1 (answered as 400 InvalidPolicyRule).
+ */
+typedef int world_rule_check_fn(const json_t *properties, struct strbuf *err);
+/* Whether `alias` (e.g. "Microsoft.Web/sites/clientCertEnabled") exists. */
+typedef int world_alias_known_fn(const char *alias);
+
+/* What the policy engine plugs into the handlers that serve this world (all NULL: none). */
+struct world_policy_hooks {
+	struct policy_engine *engine;       /* borrowed (the server owns it), or NULL */
+	world_write_check_fn *write_check;  /* every site/slot write (web_site_write); NULL allows */
+	void *write_check_arg;
+	world_rule_check_fn *rule_check;    /* definition PUTs; NULL accepts */
+	world_alias_known_fn *alias_known;  /* aliases of definition PUTs; NULL checks none */
 };
 
 struct world {
@@ -113,6 +143,7 @@ struct world {
 	uint64_t guid_state;           /* deterministic GUIDs for new principals and ids */
 	uint64_t version;              /* bumped on every write (caches may key on it) */
 	pthread_rwlock_t lock;
+	struct world_policy_hooks policy;   /* kept across world_reload_json */
 };
 
 enum world_result {
@@ -161,6 +192,8 @@ struct world_principal *world_principal_by_client_id(const struct world *w, cons
  * Creates a principal (e.g. a policy assignment's system-assigned identity) with new GUIDs,
  * created now (simulated). Returns it (borrowed, owned by the world).
  */
+/* Adds p (stolen) to the world's principals and their indexes (loading, creation). */
+void world_principal_add(struct world *w, struct world_principal *p);
 struct world_principal *world_principal_create(struct world *w, const char *display_name,
 					       int managed);
 /* Removes a principal (its role assignments stay, as in Azure, pointing at nobody). */

@@ -31,10 +31,11 @@ PID=$!
 i=0
 while [ ! -s ready ]; do i=$((i + 1)); [ $i -lt 400 ] || { cat armsim.out; exit 1; }; sleep 0.05; done
 URL=$(cat ready)
-TENANT=72f988bf-0000-4000-8000-00000000a125
+. "$TOP/examples/armsim-config.sh"
+TENANT=$ARMSIM_DEMO_TENANT
 TOKEN=$(curl -sS -X POST "$URL/$TENANT/oauth2/v2.0/token" -d grant_type=client_credentials \
-	-d client_id=d3d0c11e-0000-4000-8000-0000000000d1 \
-	--data-urlencode client_secret=armsim-demo-secret-do-not-use-in-azure \
+	-d "client_id=$ARMSIM_DEMO_CLIENT" \
+	--data-urlencode "client_secret=$ARMSIM_DEMO_SECRET" \
 	--data-urlencode scope=https://management.azure.com/.default |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 ROOT=/providers/Microsoft.Management/managementGroups/$TENANT

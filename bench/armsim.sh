@@ -8,6 +8,7 @@ set -eu
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 ARMSIM="$TOP/$BUILD/armsim"
+. "$TOP/examples/armsim-config.sh" # the demo principal
 command -v wrk >/dev/null || { echo "SKIP: wrk is not installed (apt-get install wrk)"; exit 0; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/armsim-bench.XXXXXX")
 PID=""
@@ -56,9 +57,9 @@ json.dump(d, open(sys.argv[1] + "/world.json", "w"))
 PY
 SUB=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['subscriptions'][0]['subscriptionId'])" "$WORK/world.json")
 token() {
-	curl -sS -X POST "$URL/72f988bf-0000-4000-8000-00000000a125/oauth2/v2.0/token" \
-		-d grant_type=client_credentials -d client_id=d3d0c11e-0000-4000-8000-0000000000d1 \
-		-d client_secret=armsim-demo-secret-do-not-use-in-azure \
+	curl -sS -X POST "$URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token" \
+		-d grant_type=client_credentials -d "client_id=$ARMSIM_DEMO_CLIENT" \
+		--data-urlencode "client_secret=$ARMSIM_DEMO_SECRET" \
 		--data-urlencode scope=https://management.azure.com/.default |
 		python3 -c "import json,sys; print(json.load(sys.stdin)['access_token'])"
 }

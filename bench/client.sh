@@ -24,12 +24,12 @@ command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian packa
 
 make_world subs=1,sites=4 big
 site=$(sites | head -n 1)
-export AZURE_CLIENT_SECRET=$DEMO_SECRET
+export AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET
 status=0
 
 # 1. throughput
 start_armsim --world "$WORK/world.json" --threads 2
-write_config client-secret "client_id = $DEMO_CLIENT"
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
 n=20000
 /usr/bin/time -f "%U %S" -o "$WORK/cpu" $PIN_CLIENT "$ARMLOAD" -c "$WORK/policyctl.ini" get "$site" $n >"$WORK/out"
 cpu=$(awk '{ print $1 + $2 }' "$WORK/cpu")
@@ -46,7 +46,7 @@ stop_armsim
 
 # 2. latency 50 ms
 start_armsim --world "$WORK/world.json" --latency 50
-write_config client-secret "client_id = $DEMO_CLIENT"
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
 n=5000
 "$ARMLOAD" -c "$WORK/policyctl.ini" get "$site" $n >"$WORK/out"
 wall=$(summary elapsed_ms)

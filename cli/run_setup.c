@@ -92,11 +92,13 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 		rs->o.desired_policy = (cmd->flags & CMD_DESIRED_NEW_RUN) ? ORCH_DESIRED_NEW_RUN
 					: ORCH_DESIRED_REFUSE;
 	}
+	/* Before the attach prints "continuing run": a SIGINT from then on must find the
+	 * handler, so the run is recorded as interrupted instead of lost. */
+	orch_install_signals();
 	if ((cmd->flags & CMD_LEDGER) && !dry_run &&
 	    (ret = cli_exit_code(orch_attach_run(&rs->o, cmd->name,
 						 !!(cmd->flags & CMD_RESUME_ONLY)))))
 		goto out;
-	orch_install_signals();
 out:
 	strbuf_release(&err);
 	return ret;

@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +42,20 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 
 void strbuf_grow(struct strbuf *sb, size_t extra)
 {
-	size_t need = sb->len + extra + 1;
+	size_t need;
+	/* len + extra + 1 must not wrap: a wrapped size would allocate too little and the
+	 * caller would write past it. No caller can recover from asking for SIZE_MAX bytes. */
+	if (extra > SIZE_MAX - 1 - sb->len) {
+		fprintf(stderr, "fatal: strbuf: size overflow growing %zu bytes by %zu\n",
+			sb->len, extra);
+		abort();
+	}
+	need = sb->len + extra + 1;
 	if (need <= sb->alloc)
 		return;
 	if (!sb->alloc)
 		sb->buf = NULL;
-	if (need < sb->alloc * 2)
+	if (sb->alloc <= SIZE_MAX / 2 && need < sb->alloc * 2)
 		need = sb->alloc * 2;
 	if (need < 64)
 		need = 64;
@@ -66,7 +75,8 @@ void strbuf_setlen(struct strbuf *sb, size_t len)
 void strbuf_add(struct strbuf *sb, const void *data, size_t len)
 {
 	strbuf_grow(sb, len);
-	memcpy(sb->buf + sb->len, data, len);
+	if (len) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(sb->buf + sb->len, data, len);
 	sb->len += len;
 	sb->buf[sb->len] = '\0';
 }
@@ -91,8 +101,10 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 	va_copy(cp, ap);
 	n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, cp);
 	va_end(cp);
-	if (n < 0)
+	if (n < 0) {
+		sb->buf[sb->len] = '\0'; /* vsnprintf may have written part of the output */
 		return;
+	}
 	if ((size_t)n >= sb->alloc - sb->len) {
 		strbuf_grow(sb, (size_t)n);
 		va_copy(cp, ap);

@@ -1,25 +1,24 @@
 # Helpers for armsim's end-to-end tests (sourced after tests/lib.sh). Not a test itself: the
 # runner only picks up t[0-9]*.sh.
 #
-# The demo principal of every generated world (docs/armsim.md).
-DEMO_TENANT=72f988bf-0000-4000-8000-00000000a125
-DEMO_CLIENT=d3d0c11e-0000-4000-8000-0000000000d1
-DEMO_SECRET=armsim-demo-secret-do-not-use-in-azure
+# The demo principal (ARMSIM_DEMO_TENANT, _CLIENT, _SECRET) comes from
+# examples/armsim-config.sh through tests/lib.sh.
 
 command -v curl >/dev/null || skip "curl is not installed"
+command -v jq >/dev/null || skip "jq is not installed"
 command -v python3 >/dev/null || skip "python3 is not installed"
 
-# json FILE EXPR — prints a Python expression over the parsed file, bound to d.
-json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# json FILE FILTER — a jq filter over the file, raw output (strings without quotes).
+json() { jq -r "$2" "$1"; }
 
 # get_token [CLIENT SECRET] — sets TOKEN from the v2 token endpoint.
 get_token() {
-	curl -sS -o "$WORK/token.json" -X POST "$ARMSIM_URL/$DEMO_TENANT/oauth2/v2.0/token" \
+	curl -sS -o "$WORK/token.json" -X POST "$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token" \
 		--data-urlencode grant_type=client_credentials \
-		--data-urlencode "client_id=${1:-$DEMO_CLIENT}" \
-		--data-urlencode "client_secret=${2:-$DEMO_SECRET}" \
+		--data-urlencode "client_id=${1:-$ARMSIM_DEMO_CLIENT}" \
+		--data-urlencode "client_secret=${2:-$ARMSIM_DEMO_SECRET}" \
 		--data-urlencode "scope=https://management.azure.com/.default"
-	TOKEN=$(json "$WORK/token.json" "d['access_token']")
+	TOKEN=$(jq -r .access_token "$WORK/token.json")
 }
 
 # arm METHOD PATH [BODY] — calls armsim with the token; body to $WORK/body, headers to
@@ -38,4 +37,13 @@ arm() {
 }
 
 # error_code — the ARM error code in the last body.
-error_code() { json "$WORK/body" "d['error']['code']"; }
+error_code() { jq -r .error.code "$WORK/body"; }
+
+# header NAME — a header of the last response (case-insensitive name, no CR).
+header() { sed -n "s/^$1: *//Ip" "$WORK/headers" | tr -d '\r'; }
+
+# get_status URL — GETs an absolute URL (an operation's Location) with the token; body to
+# $WORK/body, headers to $WORK/headers; prints the status code.
+get_status() {
+	curl -sS -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$1"
+}

@@ -2,7 +2,7 @@
 # armsim-lib.sh). Not a test itself: the runner only picks up t[0-9]*.sh.
 
 need_shared
-ROOT_MG=/providers/Microsoft.Management/managementGroups/$DEMO_TENANT
+ROOT_MG=/providers/Microsoft.Management/managementGroups/$ARMSIM_DEMO_TENANT
 POLICY_PRINCIPAL=5e1f0000-0000-4000-8000-00000000beef
 ASSIGNMENT_ID=$ROOT_MG/providers/Microsoft.Authorization/policyAssignments/appsvc-client-cert
 WEBSITE_CONTRIBUTOR=de139f84-1756-47ae-9be6-808fbbe84772
@@ -14,51 +14,34 @@ policy_world() {
 	"$ARMSIM" world --generate "$1" >"$2"
 }
 
-# scan SUB — triggers a scan of a subscription and polls its Location to 200 Succeeded.
+# scan SUB — triggers a scan of a subscription, polls its Location (202 while it runs) to 200
+# and checks the result is Succeeded.
 scan() {
 	arm POST "/subscriptions/$1/providers/Microsoft.PolicyInsights/policyStates/latest/triggerEvaluation?api-version=2019-10-01"
 	assert_eq 202 "$STATUS" "triggerEvaluation"
-	location=$(sed -n 's/^[Ll]ocation: *//p' "$WORK/headers" | tr -d '\r')
+	location=$(header Location)
 	[ -n "$location" ] || fail "triggerEvaluation gave no Location"
-	deadline=$(( $(date +%s) + 20 ))
-	while :; do
-		STATUS=$(curl -sS -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$location")
-		[ "$STATUS" = 200 ] && break
-		assert_eq 202 "$STATUS" "scan still running"
-		[ "$(date +%s)" -lt "$deadline" ] || fail "scan of $1 did not finish"
-		sleep 0.05
-	done
-	assert_eq Succeeded "$(json "$WORK/body" "d['status']")" "scan result"
+	assert_eq 200 "$(poll_value 20 '!202' get_status "$location")" "scan of $1 (Location status)"
+	assert_eq Succeeded "$(jq -r .status "$WORK/body")" "scan result"
+}
+
+# remediation_state PATH — the provisioningState of a remediation task (fails on a non-200).
+remediation_state() {
+	arm GET "$1?api-version=2021-10-01"
+	assert_eq 200 "$STATUS" "remediation get"
+	jq -r .properties.provisioningState "$WORK/body"
 }
 
 # remediation_wait PATH — polls a remediation task until a terminal provisioningState; prints it.
-remediation_wait() {
-	deadline=$(( $(date +%s) + 30 ))
-	while :; do
-		arm GET "$1?api-version=2021-10-01"
-		assert_eq 200 "$STATUS" "remediation get"
-		state=$(json "$WORK/body" "d['properties']['provisioningState']")
-		case $state in Succeeded|Failed|Canceled) break ;; esac
-		[ "$(date +%s)" -lt "$deadline" ] || fail "remediation $1 stuck in $state"
-		sleep 0.05
-	done
-	echo "$state"
-}
+remediation_wait() { poll_value 30 'Succeeded|Failed|Canceled' remediation_state "$1"; }
 
 # sites_snapshot FILE — every site and slot of the world as ARM's GET shows it.
 sites_snapshot() {
-	python3 - "$WORK/world.json" >"$WORK/site-ids" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-for s in d["subscriptions"]:
-    for g in s.get("resourceGroups", []):
-        for site in g.get("sites", []):
-            base = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Web/sites/%s" % (
-                s["subscriptionId"], g["name"], site["name"])
-            print(base, "1" if site.get("locked") else "0")
-            for slot in site.get("slots", []):
-                print(base + "/slots/" + slot["name"], "1" if slot.get("locked") else "0")
-EOF
+	jq -r '.subscriptions[] | .subscriptionId as $s | .resourceGroups[]? | .name as $g | .sites[]?
+		| "/subscriptions/\($s)/resourceGroups/\($g)/providers/Microsoft.Web/sites/\(.name)" as $base
+		| "\($base) \(if .locked then 1 else 0 end)",
+		  ((.slots // [])[] | "\($base)/slots/\(.name) \(if .locked then 1 else 0 end)")' \
+		"$WORK/world.json" >"$WORK/site-ids"
 	echo "{" >"$1"
 	first=1
 	while read -r id locked; do
@@ -83,7 +66,7 @@ SMALL_SUB=00000000-0000-0000-0000-0000000000a1
 SMALL_RG=/subscriptions/$SMALL_SUB/resourceGroups/az-cli-policy-insights-test
 SMALL_MG=/providers/Microsoft.Management/managementGroups/mg-rec
 small_world() {
-	python3 - "$1" "$TOP/policies/rest" "$SHARED" "$DEMO_TENANT" "$DEMO_CLIENT" "$DEMO_SECRET" \
+	python3 - "$1" "$TOP/policies/rest" "$SHARED" "$ARMSIM_DEMO_TENANT" "$ARMSIM_DEMO_CLIENT" "$ARMSIM_DEMO_SECRET" \
 		"$POLICY_PRINCIPAL" "${2:-{\}}" <<'PY'
 import json, sys, os
 out, rest, shared, tenant, client, secret, principal, knobs = sys.argv[1:9]
@@ -219,7 +202,7 @@ PY
 		arm PUT "$url" "$(cat "$file")"
 		[ "$STATUS" = 201 ] || { cat "$WORK/body" >&2; fail "PUT $kind: $STATUS"; }
 		[ "$kind" = policyAssignment ] &&
-			ASSIGNMENT_PRINCIPAL=$(json "$WORK/body" "d['identity']['principalId']")
+			ASSIGNMENT_PRINCIPAL=$(jq -r .identity.principalId "$WORK/body")
 	done <"$WORK/puts"
 	[ -n "${ASSIGNMENT_PRINCIPAL:-}" ] || fail "the assignment has no principalId"
 	if [ -n "${1:-}" ]; then

@@ -5,8 +5,6 @@
 # with its secret in a 0600 file, and checks outcomes through armsim's own /_armsim/world and
 # /_armsim/stats, never through policyctl.
 
-. "$TOP/examples/armsim-config.sh"
-
 command -v jq >/dev/null 2>&1 || skip "jq is not installed"
 
 armsim_builtins "$SHARED"
@@ -28,9 +26,6 @@ orch_ini() {
 		"${3:-principal_timeout = 30s}"
 }
 
-# world_json — the current world from armsim.
-world_json() { curl -sf "$ARMSIM_URL/_armsim/world"; }
-stats_json() { curl -sf "$ARMSIM_URL/_armsim/stats"; }
 
 # noncompliant_unlocked [SUBS-JQ-SELECT] — sites and slots in scope still not requiring
 # client certificates, locked ones left out.

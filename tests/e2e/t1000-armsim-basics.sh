@@ -22,13 +22,13 @@ expect_exit 2 "$ARMSIM" serve --world bad.json --listen 127.0.0.1:0
 assert_contains "$WORK/err" "subscriptions[0].subscriptionId: missing"
 
 start_armsim --world w1.json
-SUB=$(json w1.json "d['subscriptions'][0]['subscriptionId']")
-SITE=$(json w1.json "d['subscriptions'][0]['resourceGroups'][0]['sites'][0]['name']")
+SUB=$(json w1.json '.subscriptions[0].subscriptionId')
+SITE=$(json w1.json '.subscriptions[0].resourceGroups[0].sites[0].name')
 
 get_token
 arm GET "/subscriptions?api-version=2022-12-01"
 assert_eq 200 "$STATUS" "subscriptions list"
-assert_eq 3 "$(json "$WORK/body" "len(d['value'])")" "subscriptions listed"
+assert_eq 3 "$(json "$WORK/body" '.value | length')" "subscriptions listed"
 grep -qi '^x-ms-request-id: ' "$WORK/headers" || fail "no x-ms-request-id"
 grep -qi '^x-ms-ratelimit-remaining-tenant-reads: ' "$WORK/headers" || fail "no tenant read counter"
 grep -qi '^Content-Type: application/json' "$WORK/headers" || fail "no JSON content type"
@@ -43,7 +43,7 @@ grep -qi '^x-ms-ratelimit-remaining-subscription-reads: ' "$WORK/h2" || fail "no
 
 arm GET "/subscriptions/$SUB/resourceGroups/rg-1/providers/Microsoft.Web/sites/$SITE?api-version=2024-11-01"
 assert_eq 200 "$STATUS" "site get"
-assert_eq "$SITE.azurewebsites.net" "$(json "$WORK/body" "d['properties']['defaultHostName']")" "host name"
+assert_eq "$SITE.azurewebsites.net" "$(json "$WORK/body" '.properties.defaultHostName')" "host name"
 
 arm GET "/subscriptions/$SUB/resourceGroups/rg-1/providers/Microsoft.Web/sites/$SITE"
 assert_eq 400 "$STATUS" "missing api-version"
@@ -64,6 +64,6 @@ grep -qi '^WWW-Authenticate: Bearer authorization_uri=' "$WORK/h3" || fail "no W
 
 # introspection counts what happened
 curl -sS -o stats.json "$ARMSIM_URL/_armsim/stats"
-assert_eq 1 "$(json stats.json "d['operations']['WebApps_Get']['200']")" "site gets counted"
+assert_eq 1 "$(json stats.json '.operations.WebApps_Get["200"]')" "site gets counted"
 curl -sS -o world.json "$ARMSIM_URL/_armsim/world"
-assert_eq "$SUB" "$(json world.json "d['subscriptions'][0]['subscriptionId']")" "world dump"
+assert_eq "$SUB" "$(json world.json '.subscriptions[0].subscriptionId')" "world dump"

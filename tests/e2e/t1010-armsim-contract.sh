@@ -52,7 +52,7 @@ def world():
     ra = example("RoleAssignments_CreateForSubscription.json")["parameters"]["parameters"]["properties"]
     principals = [
         {"displayName": "demo", "objectId": "d3d0c11e-0000-4000-8000-0000000000d2",
-         "clientId": os.environ["DEMO_CLIENT"], "clientSecret": os.environ["DEMO_SECRET"],
+         "clientId": os.environ["ARMSIM_DEMO_CLIENT"], "clientSecret": os.environ["ARMSIM_DEMO_SECRET"],
          "roleAssignments": [{"role": "Owner", "scope": "/providers/Microsoft.Management/managementGroups/" + root},
                              {"role": "Owner", "scope": "/"}]},
         {"displayName": "example user", "objectId": ra["principalId"], "clientId": "5e7c0000-0000-4000-8000-000000000001"},
@@ -172,7 +172,7 @@ def check(name, status, hdrs, body, want_status, want_body=None, write=False):
 def token():
     s, _, b = call("POST", "/%s/oauth2/v2.0/token" % os.environ["TENANT"],
                    raw=("grant_type=client_credentials&client_id=%s&client_secret=%s&scope=https%%3A%%2F%%2Fmanagement.azure.com%%2F.default"
-                        % (os.environ["DEMO_CLIENT"], os.environ["DEMO_SECRET"])).encode(),
+                        % (os.environ["ARMSIM_DEMO_CLIENT"], os.environ["ARMSIM_DEMO_SECRET"])).encode(),
                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert s == 200, b
     return b["access_token"]
@@ -355,7 +355,7 @@ else:
 PY
 
 TENANT=20000000-0000-0000-0000-000000000000
-export SHARED DEMO_CLIENT DEMO_SECRET TENANT
+export SHARED ARMSIM_DEMO_CLIENT ARMSIM_DEMO_SECRET TENANT
 python3 contract.py world >world.json
 start_armsim --world world.json --time-scale 1 --builtins "$SHARED/policy-refs/builtin"
 export ARMSIM_URL

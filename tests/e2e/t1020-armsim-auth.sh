@@ -20,7 +20,7 @@ cat >auth.py <<'PY'
 import base64, json, os, ssl, subprocess, sys, time, urllib.request, urllib.error, urllib.parse
 
 url = os.environ.get("ARMSIM_URL", "")
-tenant = os.environ["DEMO_TENANT"]
+tenant = os.environ["ARMSIM_DEMO_TENANT"]
 ctx = ssl.create_default_context(cafile="certs/ca.pem")
 failures = []
 
@@ -68,8 +68,8 @@ def token_ok(name, status, body, flavour="v2"):
     expect(name + ": ARM accepts the token", s, 200)
     return body["access_token"]
 
-secret = {"grant_type": "client_credentials", "client_id": os.environ["DEMO_CLIENT"],
-          "client_secret": os.environ["DEMO_SECRET"], "scope": "https://management.azure.com/.default"}
+secret = {"grant_type": "client_credentials", "client_id": os.environ["ARMSIM_DEMO_CLIENT"],
+          "client_secret": os.environ["ARMSIM_DEMO_SECRET"], "scope": "https://management.azure.com/.default"}
 v2 = "/%s/oauth2/v2.0/token" % tenant
 
 # client secret, three endpoints, plus HTTP Basic
@@ -82,7 +82,7 @@ s, h, b = post_form("/adfs/oauth2/token", dict(secret, scope=url + "/.default"))
 token_ok("client secret (ADFS, armsim's own URL as resource)", s, b)
 s, h, b = send(urllib.request.Request(url + "/adfs/.well-known/openid-configuration"))
 expect("ADFS discovery token_endpoint", b.get("token_endpoint") if b else None, url + "/adfs/oauth2/token")
-basic = base64.b64encode(("%s:%s" % (os.environ["DEMO_CLIENT"], os.environ["DEMO_SECRET"])).encode()).decode()
+basic = base64.b64encode(("%s:%s" % (os.environ["ARMSIM_DEMO_CLIENT"], os.environ["ARMSIM_DEMO_SECRET"])).encode()).decode()
 s, h, b = post_form(v2, {"grant_type": "client_credentials", "scope": secret["scope"]},
                     {"Authorization": "Basic " + basic})
 token_ok("client secret (HTTP Basic)", s, b)
@@ -182,8 +182,8 @@ if failures:
 PY
 
 "$ARMSIM" world --generate subs=1,sites=2,mgs=1 >gen.json
-SUB=$(json gen.json "d['subscriptions'][0]['subscriptionId']")
-SITE=$(json gen.json "d['subscriptions'][0]['resourceGroups'][0]['sites'][0]['name']")
+SUB=$(json gen.json '.subscriptions[0].subscriptionId')
+SITE=$(json gen.json '.subscriptions[0].resourceGroups[0].sites[0].name')
 CERT_CLIENT=c3e70000-0000-4000-8000-000000000001
 FED_CLIENT=fed00000-0000-4000-8000-000000000001
 READER_CLIENT=4eade400-0000-4000-8000-000000000001
@@ -206,7 +206,7 @@ json.dump(d, open("world.json", "w"))
 PY
 start_armsim --world world.json --tls-cert certs/server.pem --tls-key certs/server-key.pem
 case "$ARMSIM_URL" in https://*) ;; *) fail "not serving HTTPS: $ARMSIM_URL" ;; esac
-export ARMSIM_URL DEMO_TENANT DEMO_CLIENT DEMO_SECRET CERT_CLIENT FED_CLIENT READER_CLIENT SUB SITE
+export ARMSIM_URL ARMSIM_DEMO_TENANT ARMSIM_DEMO_CLIENT ARMSIM_DEMO_SECRET CERT_CLIENT FED_CLIENT READER_CLIENT SUB SITE
 python3 auth.py
 # plain HTTP is not served on the TLS port
 ! curl -sS -o /dev/null "http://${ARMSIM_URL#https://}/_armsim/stats" 2>/dev/null || fail "plain HTTP answered on the TLS port"

@@ -7,14 +7,9 @@
 . "$TOP/tests/e2e/armsim-lib.sh"
 
 "$ARMSIM" world --generate subs=1,sites=1,mgs=1 >gen.json
-python3 - <<'PY'
-import json
-d = json.load(open("gen.json"))
-d["knobs"] = {"throttle": {"subscriptionReads": {"burst": 5, "refillPerSecond": 0.5},
-                           "tenantWrites": {"burst": 2, "refillPerSecond": 0.5}}}
-json.dump(d, open("world.json", "w"))
-PY
-SUB=$(json gen.json "d['subscriptions'][0]['subscriptionId']")
+jq '.knobs = {throttle: {subscriptionReads: {burst: 5, refillPerSecond: 0.5},
+	tenantWrites: {burst: 2, refillPerSecond: 0.5}}}' gen.json >world.json
+SUB=$(json gen.json '.subscriptions[0].subscriptionId')
 start_armsim --world world.json
 get_token
 
@@ -41,9 +36,9 @@ arm GET "/subscriptions/$SUB/resourceGroups?api-version=2021-04-01"
 assert_eq 200 "$STATUS" "read after Retry-After"
 
 curl -sS -o stats.json "$ARMSIM_URL/_armsim/stats"
-[ "$(json stats.json "d['throttled']")" -ge 2 ] || fail "429s not counted in stats"
+[ "$(json stats.json '.throttled')" -ge 2 ] || fail "429s not counted in stats"
 # the retry sent at once came before the announced Retry-After; the one that waited did not
-assert_eq 1 "$(json stats.json "d['earlyRetries']")" "early retries in stats"
+assert_eq 1 "$(json stats.json '.earlyRetries')" "early retries in stats"
 
 # management-group writes draw from the tenant bucket
 MG=/providers/Microsoft.Management/managementGroups/mg-1

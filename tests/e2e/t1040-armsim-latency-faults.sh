@@ -6,7 +6,7 @@
 . "$TOP/tests/e2e/armsim-lib.sh"
 
 "$ARMSIM" world --generate subs=1,sites=2,mgs=1 >world.json
-SUB=$(json world.json "d['subscriptions'][0]['subscriptionId']")
+SUB=$(json world.json '.subscriptions[0].subscriptionId')
 
 start_armsim --world world.json --latency 400:100 --threads 1
 get_token
@@ -57,5 +57,5 @@ grep -q '^503 rc=0 retry=0' seq1 || fail "no 503 without Retry-After injected"
 grep -q 'rc=52' seq1 || fail "no dropped connection injected"
 grep -q 'rc=18' seq1 || fail "no truncated body injected"
 grep -q '^200 rc=0' seq1 || fail "nothing was served"
-faults=$(json seq1.stats "d['faults']")
+faults=$(json seq1.stats '.faults')
 [ "$faults" -ge 10 ] || fail "stats count $faults faults"

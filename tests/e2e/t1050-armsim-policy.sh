@@ -7,10 +7,9 @@
 . "$TOP/tests/e2e/armsim-lib.sh"
 
 "$ARMSIM" world --generate subs=2,sites=3,mgs=1 >gen.json
-python3 -c "
-import json; d = json.load(open('gen.json')); d['knobs'] = {'pageSize': 2}; json.dump(d, open('world.json', 'w'))"
-SUB=$(json world.json "d['subscriptions'][0]['subscriptionId']")
-SUB2=$(json world.json "d['subscriptions'][1]['subscriptionId']")
+jq '.knobs = {pageSize: 2}' gen.json >world.json
+SUB=$(json world.json '.subscriptions[0].subscriptionId')
+SUB2=$(json world.json '.subscriptions[1].subscriptionId')
 MG=/providers/Microsoft.Management/managementGroups/mg-1
 AUTHZ=providers/Microsoft.Authorization
 V=api-version=2025-03-01
@@ -21,7 +20,7 @@ rule='"policyRule":{"if":{"allOf":[{"field":"type","equals":"Microsoft.Web/sites
 params='"parameters":{"effect":{"type":"String","allowedValues":["Audit","Disabled"],"defaultValue":"Audit"},"tag":{"type":"String"}}'
 arm PUT "$MG/$AUTHZ/policyDefinitions/cert-audit?$V" "{\"properties\":{\"mode\":\"Indexed\",$params,$rule}}"
 assert_eq 201 "$STATUS" "definition at management group"
-assert_eq Custom "$(json "$WORK/body" "d['properties']['policyType']")" "policyType default"
+assert_eq Custom "$(json "$WORK/body" '.properties.policyType')" "policyType default"
 arm PUT "$MG/$AUTHZ/policyDefinitions/cert-audit?$V" "{\"properties\":{\"mode\":\"Indexed\",$params,$rule}}"
 assert_eq 201 "$STATUS" "definition update is 201 too"
 arm GET "/subscriptions/$SUB/$AUTHZ/policyDefinitions/cert-audit?$V"
@@ -67,10 +66,10 @@ assert_eq 400 "$STATUS" "identity without location"
 assert_eq LocationRequired "$(error_code)" "location code"
 arm PUT "$MG/$AUTHZ/policyAssignments/cert?$V" "{\"location\":\"westeurope\",\"identity\":{\"type\":\"SystemAssigned\"},\"properties\":{\"policyDefinitionId\":\"$DEF\",\"parameters\":{\"tag\":{\"value\":\"x\"}}}}"
 assert_eq 201 "$STATUS" "assignment with identity"
-PID1=$(json "$WORK/body" "d['identity']['principalId']")
+PID1=$(json "$WORK/body" '.identity.principalId')
 arm PUT "$MG/$AUTHZ/policyAssignments/cert?$V" "{\"location\":\"westeurope\",\"identity\":{\"type\":\"SystemAssigned\"},\"properties\":{\"policyDefinitionId\":\"$DEF\",\"parameters\":{\"tag\":{\"value\":\"y\"}}}}"
 assert_eq 201 "$STATUS" "assignment update is 201"
-assert_eq "$PID1" "$(json "$WORK/body" "d['identity']['principalId']")" "the identity survives an update"
+assert_eq "$PID1" "$(json "$WORK/body" '.identity.principalId')" "the identity survives an update"
 arm PUT "/subscriptions/$SUB2/$AUTHZ/policyAssignments/other?$V" "{\"properties\":{\"policyDefinitionId\":\"/subscriptions/$SUB/$AUTHZ/policyDefinitions/none\"}}"
 assert_eq 404 "$STATUS" "assignment of a missing definition"
 assert_eq PolicyDefinitionNotFound "$(error_code)" "missing definition code"
@@ -84,13 +83,13 @@ assert_eq PolicyDefinitionNotFound "$(error_code)" "set member code"
 # lists page with nextLink; the inherited definition shows at the subscription
 arm PUT "/subscriptions/$SUB/$AUTHZ/policyDefinitions/subdef2?$V" "{\"properties\":{$rule,\"parameters\":{\"effect\":{\"type\":\"String\",\"defaultValue\":\"Audit\"}}}}"
 arm GET "/subscriptions/$SUB/$AUTHZ/policyDefinitions?$V"
-assert_eq 2 "$(json "$WORK/body" "len(d['value'])")" "page size knob"
-next=$(json "$WORK/body" "d['nextLink']")
-names=$(json "$WORK/body" "' '.join(v['name'] for v in d['value'])")
+assert_eq 2 "$(json "$WORK/body" '.value | length')" "page size knob"
+next=$(json "$WORK/body" '.nextLink')
+names=$(json "$WORK/body" '[.value[].name] | join(" ")')
 STATUS=$(curl -sS -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$next")
 assert_eq 200 "$STATUS" "next page"
-names="$names $(json "$WORK/body" "' '.join(v['name'] for v in d['value'])")"
-assert_eq None "$(json "$WORK/body" "d.get('nextLink')")" "last page has no nextLink"
+names="$names $(json "$WORK/body" '[.value[].name] | join(" ")')"
+assert_eq null "$(json "$WORK/body" '.nextLink')" "last page has no nextLink"
 assert_eq "cert-audit subdef subdef2" "$(echo $names | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')" "all definitions listed once"
 
 # exemptions: preview api-versions only

@@ -9,8 +9,8 @@ command -v valgrind >/dev/null || skip "valgrind is not installed"
 ! ldd "$ARMSIM" 2>/dev/null | grep -q libasan || skip "an ASan build does not run under valgrind"
 
 "$ARMSIM" world --generate subs=2,sites=3,mgs=1,slots=1 >world.json
-SUB=$(json world.json "d['subscriptions'][0]['subscriptionId']")
-SITE=$(json world.json "d['subscriptions'][0]['resourceGroups'][0]['sites'][0]['name']")
+SUB=$(json world.json '.subscriptions[0].subscriptionId')
+SITE=$(json world.json '.subscriptions[0].resourceGroups[0].sites[0].name')
 "$ARMSIM" gen-ca certs >/dev/null
 
 valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
@@ -25,10 +25,10 @@ ARMSIM_URL=$(cat "$WORK/ready")
 CURL_CA="--cacert certs/ca.pem"
 
 tok() {
-	curl -sS $CURL_CA -o token.json -X POST "$ARMSIM_URL/$DEMO_TENANT/oauth2/v2.0/token" \
-		-d grant_type=client_credentials -d "client_id=$DEMO_CLIENT" \
-		--data-urlencode "client_secret=$DEMO_SECRET" --data-urlencode "scope=https://management.azure.com/.default"
-	TOKEN=$(json token.json "d['access_token']")
+	curl -sS $CURL_CA -o token.json -X POST "$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token" \
+		-d grant_type=client_credentials -d "client_id=$ARMSIM_DEMO_CLIENT" \
+		--data-urlencode "client_secret=$ARMSIM_DEMO_SECRET" --data-urlencode "scope=https://management.azure.com/.default"
+	TOKEN=$(json token.json '.access_token')
 }
 call() {
 	curl -sS $CURL_CA -o body -w '%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN" \
@@ -42,7 +42,7 @@ assert_eq 200 "$(call GET "/subscriptions/$SUB/resourceGroups/rg-1/providers/Mic
 assert_eq 201 "$(call PUT "/subscriptions/$SUB/providers/Microsoft.Authorization/policyDefinitions/d?api-version=2021-06-01" '{"properties":{"parameters":{"p":{"type":"String"}},"policyRule":{"if":{"field":"Microsoft.Web/sites/clientCertEnabled","equals":false},"then":{"effect":"audit"}}}}')" "definition"
 assert_eq 400 "$(call PUT "/subscriptions/$SUB/providers/Microsoft.Authorization/policyAssignments/a?api-version=2021-06-01" "{\"properties\":{\"policyDefinitionId\":\"/subscriptions/$SUB/providers/Microsoft.Authorization/policyDefinitions/d\"}}")" "missing parameter"
 assert_eq 201 "$(call PUT "/subscriptions/$SUB/providers/Microsoft.Authorization/policyAssignments/a?api-version=2021-06-01" "{\"location\":\"westeurope\",\"identity\":{\"type\":\"SystemAssigned\"},\"properties\":{\"policyDefinitionId\":\"/subscriptions/$SUB/providers/Microsoft.Authorization/policyDefinitions/d\",\"parameters\":{\"p\":{\"value\":\"x\"}}}}")" "assignment"
-PRINCIPAL=$(json body "d['identity']['principalId']")
+PRINCIPAL=$(json body '.identity.principalId')
 assert_eq 201 "$(call PUT "/subscriptions/$SUB/providers/Microsoft.Authorization/roleAssignments/9e0b1a52-0000-4000-8000-000000000001?api-version=2022-04-01" "{\"properties\":{\"roleDefinitionId\":\"/subscriptions/$SUB/providers/Microsoft.Authorization/roleDefinitions/de139f84-1756-47ae-9be6-808fbbe84772\",\"principalId\":\"$PRINCIPAL\",\"principalType\":\"ServicePrincipal\"}}")" "role assignment"
 assert_eq 200 "$(call GET "/providers/Microsoft.Management/managementGroups/mg-1/descendants?api-version=2023-04-01")" "descendants"
 assert_eq 404 "$(call GET "/subscriptions/$SUB/resourceGroups/rg-1/providers/Microsoft.Web/sites/none?api-version=2024-11-01")" "missing site"

@@ -18,20 +18,18 @@ FED_SUBJECT=system:serviceaccount:policy:policyctl
 "$CREDTOOL" cert "$WORK/expired.pem" -30 -1
 "$CREDTOOL" cert "$WORK/issuer.pem" -1 30
 make_world subs=2,sites=2
-python3 - "$WORK" "$CERT_CLIENT" "$FED_CLIENT" "$FED_ISSUER" "$FED_SUBJECT" <<'PY'
-import json, sys
-work, cert_client, fed_client, iss, sub = sys.argv[1:]
-w = json.load(open(f"{work}/world.json"))
-root = [{"role": "Owner", "scope": f"/providers/Microsoft.Management/managementGroups/{w['tenantId']}"}]
-w["principals"].append({"displayName": "cert-app", "objectId": "c0ffee00-0000-4000-8000-0000000000c2",
-    "clientId": cert_client, "certificate": open(f"{work}/client.pem.crt").read(),
-    "roleAssignments": root})
-w["principals"].append({"displayName": "fed-app", "objectId": "fede0000-0000-4000-8000-0000000000f2",
-    "clientId": fed_client, "roleAssignments": root,
-    "federatedCredentials": [{"issuer": iss, "subject": sub, "audience": "api://AzureADTokenExchange",
-                              "certificate": open(f"{work}/issuer.pem.crt").read()}]})
-json.dump(w, open(f"{work}/world.json", "w"))
-PY
+jq --arg cert_client "$CERT_CLIENT" --arg fed_client "$FED_CLIENT" --arg iss "$FED_ISSUER" \
+	--arg sub "$FED_SUBJECT" --rawfile client_crt "$WORK/client.pem.crt" \
+	--rawfile issuer_crt "$WORK/issuer.pem.crt" '
+	[{role: "Owner", scope: "/providers/Microsoft.Management/managementGroups/\(.tenantId)"}] as $root
+	| .principals += [
+		{displayName: "cert-app", objectId: "c0ffee00-0000-4000-8000-0000000000c2",
+		 clientId: $cert_client, certificate: $client_crt, roleAssignments: $root},
+		{displayName: "fed-app", objectId: "fede0000-0000-4000-8000-0000000000f2",
+		 clientId: $fed_client, roleAssignments: $root,
+		 federatedCredentials: [{issuer: $iss, subject: $sub, audience: "api://AzureADTokenExchange",
+			certificate: $issuer_crt}]}]' "$WORK/world.json" >"$WORK/world.tmp"
+mv "$WORK/world.tmp" "$WORK/world.json"
 start_armsim --world "$WORK/world.json"
 mkdir -p "$WORK/logs"
 n=0
@@ -52,11 +50,11 @@ run_fails() {
 
 # client secret from the environment, tenant and client id too
 write_config client-secret
-AZURE_TENANT_ID=$DEMO_TENANT AZURE_CLIENT_ID=$DEMO_CLIENT AZURE_CLIENT_SECRET=$DEMO_SECRET \
+AZURE_TENANT_ID=$ARMSIM_DEMO_TENANT AZURE_CLIENT_ID=$ARMSIM_DEMO_CLIENT AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET \
 	run_ok env-secret "client secret"
 # client secret from a file, chosen by auto
-printf '%s\n' "$DEMO_SECRET" >"$WORK/secret.txt"
-write_config auto "client_id = $DEMO_CLIENT
+printf '%s\n' "$ARMSIM_DEMO_SECRET" >"$WORK/secret.txt"
+write_config auto "client_id = $ARMSIM_DEMO_CLIENT
 client_secret_file = $WORK/secret.txt"
 run_ok file-secret "client secret"
 # client certificate: RS256 assertion checked by armsim against the registered certificate
@@ -76,10 +74,11 @@ cat >"$WORK/bin/az" <<AZ
 #!/bin/sh
 # called as: az account get-access-token --resource R --output json [--tenant T]
 [ "\$1 \$2 \$3" = "account get-access-token --resource" ] || { echo "unexpected: \$*" >&2; exit 2; }
-curl -sS -X POST "$ARMSIM_URL/$DEMO_TENANT/oauth2/v2.0/token" \
-	--data-urlencode grant_type=client_credentials --data-urlencode client_id=$DEMO_CLIENT \
-	--data-urlencode client_secret=$DEMO_SECRET --data-urlencode "scope=\${4}.default" >"$WORK/az.json"
-python3 -c "import json; t=json.load(open('$WORK/az.json'))['access_token']; open('$WORK/az-token','w').write(t); print(json.dumps({'accessToken': t, 'expires_on': 4102444800, 'tokenType': 'Bearer'}))"
+curl -sS -X POST "$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token" \
+	--data-urlencode grant_type=client_credentials --data-urlencode client_id=$ARMSIM_DEMO_CLIENT \
+	--data-urlencode client_secret=$ARMSIM_DEMO_SECRET --data-urlencode "scope=\${4}.default" >"$WORK/az.json"
+jq -j .access_token "$WORK/az.json" >"$WORK/az-token"
+jq -c '{accessToken: .access_token, expires_on: 4102444800, tokenType: "Bearer"}' "$WORK/az.json"
 AZ
 chmod +x "$WORK/bin/az"
 write_config azure-cli
@@ -87,16 +86,15 @@ PATH="$WORK/bin:$PATH" run_ok cli "Azure CLI"
 test -s "$WORK/az-token" || fail "the stand-in az was not used"
 
 # failures name the credential and the fix
-write_config client-secret "client_id = $DEMO_CLIENT"
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
 AZURE_CLIENT_SECRET=wrong-secret-0123456789 run_fails bad-secret
-assert_contains "$WORK/err" "client secret was rejected"
-assert_contains "$WORK/err" "invalid_client"
+assert_contains "$WORK/err" "client secret was rejected by '$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token' (HTTP 401, invalid_client): AADSTS7000215: Invalid client secret provided."
 assert_contains "$WORK/err" "check AZURE_CLIENT_SECRET"
 write_config client-certificate "client_id = $CERT_CLIENT"
 AZURE_CLIENT_CERTIFICATE_PATH=$WORK/expired.pem run_fails expired-cert
 assert_contains "$WORK/err" "client certificate: '$WORK/expired.pem' expired on"
 assert_contains "$WORK/err" "point AZURE_CLIENT_CERTIFICATE_PATH at it"
-write_config client-secret "client_id = $DEMO_CLIENT
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT
 client_secret_file = $WORK/no-such-secret"
 run_fails missing-secret-file
 assert_contains "$WORK/err" "client secret: cannot read '$WORK/no-such-secret'"
@@ -107,7 +105,7 @@ run_fails missing-cert-file
 assert_contains "$WORK/err" "client certificate: cannot read '$WORK/no-such.pem'"
 
 # no secret and no token in anything the client printed (-v included)
-for literal in "$DEMO_SECRET" wrong-secret-0123456789 "$(cat "$WORK/az-token")" \
+for literal in "$ARMSIM_DEMO_SECRET" wrong-secret-0123456789 "$(cat "$WORK/az-token")" \
 	"$(cat "$WORK/fed.jwt")" armsim-identity-header; do
 	if grep -rlF -- "$literal" "$WORK/logs" >/dev/null; then
 		fail "a secret or token appears in $(grep -rlF -- "$literal" "$WORK/logs" | head -1)"

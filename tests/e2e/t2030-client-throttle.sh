@@ -9,8 +9,8 @@ command -v curl >/dev/null || skip "curl is not installed"
 
 make_world subs=2,sites=4 20:20
 start_armsim --world "$WORK/world.json"
-write_config client-secret "client_id = $DEMO_CLIENT"
-export AZURE_CLIENT_SECRET=$DEMO_SECRET
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
+export AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET
 
 sites >"$WORK/sites.txt"
 awk 'NR == FNR { site[n++] = $0; next } END { for (i = 0; i < 400; i++) print "GET " site[i % n] " 200" }' \
@@ -18,15 +18,15 @@ awk 'NR == FNR { site[n++] = $0; next } END { for (i = 0; i < 400; i++) print "G
 expect_exit 0 "$ARMLOAD" -c "$WORK/policyctl.ini" run "$WORK/requests.txt"
 cat "$WORK/out"
 assert_eq 400 "$(summary ok)" "reads that completed"
-requests=$(stat "s['operations']['WebApps_Get'].get('200', 0) + s['operations']['WebApps_Get'].get('429', 0)")
-throttled=$(stat "s['operations']['WebApps_Get'].get('429', 0)")
+requests=$(stat '(.operations.WebApps_Get["200"] // 0) + (.operations.WebApps_Get["429"] // 0)')
+throttled=$(stat '(.operations.WebApps_Get["429"] // 0)')
 echo "armsim: $requests site reads, $throttled answered 429"
 [ $((throttled * 50)) -lt "$requests" ] || fail "$throttled of $requests requests throttled (2% allowed)"
 assert_eq "$throttled" "$(summary throttled)" "429s seen by the client"
 # no request before its Retry-After: armsim counts retries (same x-ms-client-request-id) that
 # reach the bucket before the instant (ms) their 429 announced (docs/armsim.md, Throttling)
-echo "armsim: $(stat "s['earlyRequests']") requests reached a bucket inside a Retry-After (in flight included)"
-assert_eq 0 "$(stat "s['earlyRetries']")" "requests retried before their Retry-After"
+echo "armsim: $(stat '.earlyRequests') requests reached a bucket inside a Retry-After (in flight included)"
+assert_eq 0 "$(stat '.earlyRetries')" "requests retried before their Retry-After"
 
 # The same proof where 429s are certain: just before the client starts, another caller with
 # the same principal (curl; each request its own x-ms-client-request-id, so none counts as a
@@ -36,14 +36,14 @@ assert_eq 0 "$(stat "s['earlyRetries']")" "requests retried before their Retry-A
 stop_armsim
 make_world subs=1,sites=4 3:0.5
 start_armsim --world "$WORK/world.json"
-write_config client-secret "client_id = $DEMO_CLIENT"
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
 sites >"$WORK/sites.txt"
 awk 'NR == FNR { site[n++] = $0; next } END { for (i = 0; i < 5; i++) print "GET " site[i % n] " 200" }' \
 	"$WORK/sites.txt" /dev/null >"$WORK/requests.txt"
-token=$(curl -sS -d grant_type=client_credentials -d "client_id=$DEMO_CLIENT" \
-	-d "client_secret=$DEMO_SECRET" -d "scope=$ARMSIM_URL/.default" \
-	"$ARMSIM_URL/$DEMO_TENANT/oauth2/v2.0/token" |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+token=$(curl -sS -d grant_type=client_credentials -d "client_id=$ARMSIM_DEMO_CLIENT" \
+	-d "client_secret=$ARMSIM_DEMO_SECRET" -d "scope=$ARMSIM_URL/.default" \
+	"$ARMSIM_URL/$ARMSIM_DEMO_TENANT/oauth2/v2.0/token" |
+	jq -r .access_token)
 site=$(head -n 1 "$WORK/sites.txt")
 for i in 1 2 3 4 5 6; do
 	curl -sS -o /dev/null -H "Authorization: Bearer $token" \
@@ -55,4 +55,4 @@ assert_eq 5 "$(summary ok)" "reads that completed after the bucket was emptied"
 client_throttled=$(summary throttled)
 echo "client: $client_throttled of its attempts answered 429"
 [ "$client_throttled" -gt 0 ] || fail "the client was never throttled: the test proves nothing"
-assert_eq 0 "$(stat "s['earlyRetries']")" "client retries sent before their Retry-After"
+assert_eq 0 "$(stat '.earlyRetries')" "client retries sent before their Retry-After"

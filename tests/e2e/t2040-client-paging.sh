@@ -10,10 +10,10 @@ ITEMS=${ITEMS:-10000}
 pages=$(( (ITEMS + 6) / 7 ))
 PAGE_SIZE=7 make_world subs=1,rgs=1,sites=$ITEMS,slots=0 big
 start_armsim --world "$WORK/world.json"
-write_config client-secret "client_id = $DEMO_CLIENT"
-export AZURE_CLIENT_SECRET=$DEMO_SECRET
-sub=$(world_value "w['subscriptions'][0]['subscriptionId']")
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
+export AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET
+sub=$(world_value '.subscriptions[0].subscriptionId')
 expect_exit 0 "$ARMLOAD" -c "$WORK/policyctl.ini" list GET "/subscriptions/$sub/providers/Microsoft.Web/sites"
 cat "$WORK/out"
 assert_contains "$WORK/out" "items=$ITEMS distinct=$ITEMS duplicates=0 unnamed=0 pages=$pages"
-assert_eq $pages "$(stat "s['operations']['WebApps_List']['200']")" "pages served by armsim"
+assert_eq $pages "$(stat '.operations.WebApps_List["200"]')" "pages served by armsim"

@@ -7,9 +7,9 @@ command -v curl >/dev/null || skip "curl is not installed"
 
 make_world subs=1,sites=2 big
 start_armsim --world "$WORK/world.json"
-write_config client-secret "client_id = $DEMO_CLIENT"
-export AZURE_CLIENT_SECRET=$DEMO_SECRET
-sub=$(world_value "w['subscriptions'][0]['subscriptionId']")
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
+export AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET
+sub=$(world_value '.subscriptions[0].subscriptionId')
 site=$(sites | head -n 1)
 cat >"$WORK/requests.txt" <<REQ
 GET $site 200
@@ -26,12 +26,12 @@ assert_contains "$WORK/out" "dry-run: PUT $ARMSIM_URL/subscriptions/$sub/resourc
 assert_contains "$WORK/out" "dry-run: DELETE $ARMSIM_URL$site?api-version=2022-03-01"
 assert_eq 3 "$(summary dry_run_writes)" "writes printed"
 # armsim saw the two reads and nothing else
-assert_eq 0 "$(stat "s['writes']")" "writes that reached armsim"
-assert_eq "['Subscriptions_Get', 'Token_V2', 'WebApps_Get']" "$(stat "sorted(k for k in s['operations'] if not k.startswith('Armsim_'))")" "operations armsim served"
+assert_eq 0 "$(stat '.writes')" "writes that reached armsim"
+assert_eq "Subscriptions_Get Token_V2 WebApps_Get" "$(stat '[.operations | keys[] | select(startswith("Armsim_") | not)] | join(" ")')" "operations armsim served"
 # -v: one line out and one back per request, with timing; no header, no token
 assert_contains "$WORK/err" "> GET $ARMSIM_URL$site?api-version=2022-03-01"
 grep -q "^armload: debug: < 200 GET $ARMSIM_URL$site?api-version=2022-03-01 ([0-9]* bytes, [0-9]* ms)" "$WORK/err" ||
 	fail "no response line with timing in -v output"
 assert_not_contains "$WORK/err" "Authorization"
 assert_not_contains "$WORK/err" "Bearer"
-assert_not_contains "$WORK/err" "$DEMO_SECRET"
+assert_not_contains "$WORK/err" "$ARMSIM_DEMO_SECRET"

@@ -7,22 +7,18 @@
 command -v curl >/dev/null || skip "curl is not installed"
 
 make_world subs=1,sites=2 5:10
-python3 - "$WORK/world.json" <<'PY'
-import json, sys
-w = json.load(open(sys.argv[1]))
-w["knobs"]["tokenLifetimeSeconds"] = 2
-json.dump(w, open(sys.argv[1], "w"))
-PY
+jq '.knobs.tokenLifetimeSeconds = 2' "$WORK/world.json" >"$WORK/world.tmp"
+mv "$WORK/world.tmp" "$WORK/world.json"
 start_armsim --world "$WORK/world.json"
-write_config client-secret "client_id = $DEMO_CLIENT"
-export AZURE_CLIENT_SECRET=$DEMO_SECRET
+write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT"
+export AZURE_CLIENT_SECRET=$ARMSIM_DEMO_SECRET
 site=$(sites | head -n 1)
 expect_exit 0 "$ARMLOAD" -v -c "$WORK/policyctl.ini" get "$site" 25
 cat "$WORK/out"
 assert_eq 25 "$(summary ok)" "reads"
 elapsed=$(summary elapsed_ms)
 [ "$elapsed" -ge 3000 ] || fail "the run took only $elapsed ms: too short to outlive a token"
-tokens=$(stat "s['operations']['Token_V2']['200']")
+tokens=$(stat '.operations.Token_V2["200"]')
 echo "$tokens tokens fetched over $elapsed ms"
 [ "$tokens" -ge 3 ] || fail "only $tokens tokens fetched over $elapsed ms of 2-second tokens"
-assert_eq 0 "$(stat "s['operations']['WebApps_Get'].get('401', 0)")" "requests refused with 401"
+assert_eq 0 "$(stat '(.operations.WebApps_Get["401"] // 0)')" "requests refused with 401"

@@ -38,25 +38,28 @@ rg_location=$(sed -n 's/^[Ll]ocation: *//p' "$WORK/headers" | tr -d '\r')
 # a second trigger while the scan runs gets the same URL
 arm POST "$SMALL_RG/providers/Microsoft.PolicyInsights/policyStates/latest/triggerEvaluation?api-version=2019-10-01"
 assert_eq "$rg_location" "$(sed -n 's/^[Ll]ocation: *//p' "$WORK/headers" | tr -d '\r')" "second trigger"
-polls_202=0
-while :; do
-	STATUS=$(curl -sS -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$rg_location")
-	[ "$STATUS" = 200 ] && break
-	assert_eq 202 "$STATUS" "scan poll"
-	assert_eq "$rg_location" "$(sed -n 's/^[Ll]ocation: *//p' "$WORK/headers" | tr -d '\r')" "poll Location"
-	polls_202=$((polls_202 + 1))
-	[ $polls_202 -lt 400 ] || fail "the group scan never finished"
-	sleep 0.05
-done
+# scan_poll URL — one poll of a scan's Location: prints the status; each 202 must name the same
+# Location and is counted in $WORK/scan-polls
+scan_poll() {
+	code=$(get_status "$1")
+	if [ "$code" = 202 ]; then
+		[ "$(header Location)" = "$1" ] || { echo "202 with Location '$(header Location)'"; return 0; }
+		echo 202 >>"$WORK/scan-polls"
+	fi
+	echo "$code"
+}
+: >"$WORK/scan-polls"
+assert_eq 200 "$(poll_value 20 '!202' scan_poll "$rg_location")" "group scan poll"
+polls_202=$(wc -l <"$WORK/scan-polls")
 [ $polls_202 -ge 2 ] || fail "the scan finished at once ($polls_202 polls), not after the scan duration"
 same_shape "$(recording_response $TS 23)" "$WORK/body" "scan result"
-assert_eq Succeeded "$(json "$WORK/body" "d['status']")" "scan status"
+assert_eq Succeeded "$(json "$WORK/body" '.status')" "scan status"
 arm POST "$SMALL_RG/providers/Microsoft.Authorization/policyAssignments/remediate-rg/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults?api-version=2019-10-01&\$filter=isCompliant%20eq%20false"
 assert_eq 200 "$STATUS" "queryResults under the assignment"
 same_shape "$(recording_response $TS 24)" "$WORK/body" "queryResults"
-assert_eq "None" "$(json "$WORK/body" "d['@odata.nextLink']")" "single page"
+assert_eq null "$(json "$WORK/body" '."@odata.nextLink"')" "single page"
 assert_eq "$SMALL_RG/providers/microsoft.web/sites/app-locked,$SMALL_RG/providers/microsoft.web/sites/app-off,$SMALL_RG/providers/microsoft.web/sites/app-opt" \
-	"$(json "$WORK/body" "','.join(sorted(v['resourceId'] for v in d['value']))" | sed "s|/subscriptions/$SMALL_SUB/resourcegroups/az-cli-policy-insights-test|$SMALL_RG|g")" \
+	"$(json "$WORK/body" '[.value[].resourceId] | sort | join(",")' | sed "s|/subscriptions/$SMALL_SUB/resourcegroups/az-cli-policy-insights-test|$SMALL_RG|g")" \
 	"non-compliant sites of the group"
 
 # ---- remediation_complete ----
@@ -66,16 +69,18 @@ assert_eq 201 "$STATUS" "remediation create"
 cp "$WORK/body" "$WORK/created.json"
 # polls with curl and grep only, so a loaded machine still sees Accepted more than once
 state_of() { grep -o '"provisioningState":"[A-Za-z]*"' "$WORK/body" | cut -d'"' -f4; }
-accepted=0
-while :; do
-	arm GET "$task?$V"
-	assert_eq 200 "$STATUS" "remediation get"
-	state=$(state_of)
-	[ "$state" = Accepted ] || break
-	accepted=$((accepted + 1))
-	[ $accepted -lt 2000 ] || fail "remediation stuck in Accepted"
-	sleep 0.02
-done
+# task_poll PATH — one GET of a task: prints its state (or the unexpected status), counting
+# each Accepted seen in $WORK/accepted
+task_poll() {
+	arm GET "$1?$V"
+	[ "$STATUS" = 200 ] || { echo "HTTP $STATUS"; return 0; }
+	s=$(state_of)
+	[ "$s" != Accepted ] || echo Accepted >>"$WORK/accepted"
+	echo "$s"
+}
+: >"$WORK/accepted"
+state=$(POLL_EVERY=0.02 poll_value 40 '!Accepted' task_poll "$task")
+accepted=$(wc -l <"$WORK/accepted")
 cp "$WORK/body" "$WORK/running.json"
 # curl only until the cancel: the checks run after it, so a slow machine still cancels a
 # task whose deployments are in flight
@@ -89,17 +94,17 @@ arm POST "$task/cancel?$V"
 assert_eq 200 "$STATUS" "cancel"
 cp "$WORK/body" "$WORK/cancel.json"
 same_shape "$(recording_response $REC 2)" "$WORK/created.json" "remediation create"
-assert_eq Accepted "$(json "$WORK/created.json" "d['properties']['provisioningState']")" "state on create"
-assert_eq 0 "$(json "$WORK/created.json" "d['properties']['deploymentStatus']['totalDeployments']")" "no deployments while Accepted"
+assert_eq Accepted "$(json "$WORK/created.json" '.properties.provisioningState')" "state on create"
+assert_eq 0 "$(json "$WORK/created.json" '.properties.deploymentStatus.totalDeployments')" "no deployments while Accepted"
 [ $accepted -ge 2 ] || fail "Accepted was seen $accepted times"
 assert_eq Running "$state" "state after Accepted"
 same_shape "$(recording_response $REC 6)" "$WORK/running.json" "remediation running"
-assert_eq "3 0 0" "$(json "$WORK/running.json" "' '.join(str(d['properties']['deploymentStatus'][k]) for k in ('totalDeployments','successfulDeployments','failedDeployments'))")" "deployments counted"
+assert_eq "3 0 0" "$(json "$WORK/running.json" '.properties.deploymentStatus | "\(.totalDeployments) \(.successfulDeployments) \(.failedDeployments)"')" "deployments counted"
 same_shape "$(recording_response $REC 7)" "$WORK/list.json" "remediation list"
 same_shape "$(recording_response $REC 8)" "$WORK/deployments.json" "listDeployments"
-assert_eq "Evaluating Evaluating Evaluating" "$(json "$WORK/deployments.json" "' '.join(v['status'] for v in d['value'])")" "deployments in flight"
+assert_eq "Evaluating Evaluating Evaluating" "$(json "$WORK/deployments.json" '[.value[].status] | join(" ")')" "deployments in flight"
 same_shape "$(recording_response $REC 9)" "$WORK/cancel.json" "cancel"
-assert_eq Cancelling "$(json "$WORK/cancel.json" "d['properties']['provisioningState']")" "state after cancel"
+assert_eq Cancelling "$(json "$WORK/cancel.json" '.properties.provisioningState')" "state after cancel"
 assert_eq Canceled "$(remediation_wait "$task")" "cancel ends Canceled"
 arm POST "$task/cancel?$V"
 assert_eq 400 "$STATUS" "cancel of a finished task"
@@ -110,20 +115,20 @@ mgtask="$SMALL_MG/providers/Microsoft.PolicyInsights/remediations/cli-test-remed
 arm PUT "$mgtask?$V" "{\"properties\":{\"policyAssignmentId\":\"$SMALL_MG/providers/microsoft.authorization/policyassignments/audit-mg\"}}"
 assert_eq 201 "$STATUS" "management-group remediation"
 same_shape "$(recording_response $MGR 9)" "$WORK/body" "management-group remediation"
-assert_eq Succeeded "$(json "$WORK/body" "d['properties']['provisioningState']")" "nothing to fix"
+assert_eq Succeeded "$(json "$WORK/body" '.properties.provisioningState')" "nothing to fix"
 arm GET "$mgtask?$V"
 assert_eq 200 "$STATUS" "get"
 same_shape "$(recording_response $MGR 10)" "$WORK/body" "get"
 arm GET "$SMALL_MG/providers/Microsoft.PolicyInsights/remediations?$V"
-assert_eq 1 "$(json "$WORK/body" "len(d['value'])")" "listed"
+assert_eq 1 "$(json "$WORK/body" '.value | length')" "listed"
 arm POST "$mgtask/listDeployments?$V"
 assert_eq 200 "$STATUS" "listDeployments"
-assert_eq '{"value":[]}' "$(json "$WORK/body" "json.dumps(d, separators=(',', ':'))")" "no deployments"
+assert_eq '{"value":[]}' "$(jq -c . "$WORK/body")" "no deployments"
 arm DELETE "$mgtask?$V"
 assert_eq 200 "$STATUS" "delete"
 same_shape "$(recording_response $MGR 13)" "$WORK/body" "delete"
 arm GET "$SMALL_MG/providers/Microsoft.PolicyInsights/remediations?$V"
-assert_eq '{"value":[]}' "$(json "$WORK/body" "json.dumps(d, separators=(',', ':'))")" "list after delete"
+assert_eq '{"value":[]}' "$(jq -c . "$WORK/body")" "list after delete"
 arm GET "$mgtask?$V"
 assert_eq 404 "$STATUS" "get after delete"
 
@@ -133,15 +138,15 @@ retask="$SMALL_RG/providers/Microsoft.PolicyInsights/remediations/azurecli-test-
 arm PUT "$retask?$V" "{\"properties\":{\"policyAssignmentId\":\"$SMALL_RG/providers/Microsoft.Authorization/policyAssignments/https-rg\",\"resourceDiscoveryMode\":\"ReEvaluateCompliance\"}}"
 assert_eq 201 "$STATUS" "reevaluate create"
 same_shape "$(recording_response $RR 4)" "$WORK/body" "reevaluate create"
-assert_eq "Accepted ReEvaluateCompliance" "$(json "$WORK/body" "d['properties']['provisioningState'] + ' ' + d['properties']['resourceDiscoveryMode']")" "reevaluate state"
+assert_eq "Accepted ReEvaluateCompliance" "$(json "$WORK/body" '.properties | "\(.provisioningState) \(.resourceDiscoveryMode)"')" "reevaluate state"
 arm GET "$SMALL_RG/providers/Microsoft.PolicyInsights/remediations?$V"
 same_shape "$(recording_response $RR 6)" "$WORK/body" "reevaluate list"
 arm POST "$retask/listDeployments?$V"
-assert_eq '{"value":[]}' "$(json "$WORK/body" "json.dumps(d, separators=(',', ':'))")" "no deployments yet"
+assert_eq '{"value":[]}' "$(jq -c . "$WORK/body")" "no deployments yet"
 arm POST "$retask/cancel?$V"
 assert_eq 200 "$STATUS" "reevaluate cancel"
 same_shape "$(recording_response $RR 8)" "$WORK/body" "reevaluate cancel"
-assert_eq Cancelling "$(json "$WORK/body" "d['properties']['provisioningState']")" "Cancelling"
+assert_eq Cancelling "$(json "$WORK/body" '.properties.provisioningState')" "Cancelling"
 assert_eq Canceled "$(remediation_wait "$retask")" "reevaluate canceled"
 
 # ---- the recorded errors around a remediation: an unknown definition at subscription scope,
@@ -153,7 +158,7 @@ same_shape "$(recording_response $MGR 6)" "$WORK/body" "PolicyDefinitionNotFound
 arm PUT "$SMALL_RG/providers/Microsoft.Authorization/policyAssignments/new-identity?api-version=2021-06-01" \
 	"{\"location\":\"westus\",\"identity\":{\"type\":\"SystemAssigned\"},\"properties\":{\"policyDefinitionId\":\"/subscriptions/$SMALL_SUB/providers/Microsoft.Authorization/policyDefinitions/cc-webapp\",\"enforcementMode\":\"Default\"}}"
 assert_eq 201 "$STATUS" "assignment with identity"
-principal=$(json "$WORK/body" "d['identity']['principalId']")
+principal=$(json "$WORK/body" '.identity.principalId')
 ra="$SMALL_RG/providers/Microsoft.Authorization/roleAssignments/88888888-0000-0000-0000-000000000001?api-version=2022-04-01"
 ra_body="{\"properties\":{\"roleDefinitionId\":\"/subscriptions/$SMALL_SUB/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7\",\"principalId\":\"$principal\"}}"
 arm PUT "$ra" "$ra_body"
@@ -170,16 +175,15 @@ poll_until 20 replicated
 full="$SMALL_RG/providers/Microsoft.PolicyInsights/remediations/reevaluate-all"
 arm PUT "$full?$V" "{\"properties\":{\"policyAssignmentId\":\"$SMALL_RG/providers/Microsoft.Authorization/policyAssignments/remediate-rg\",\"resourceDiscoveryMode\":\"ReEvaluateCompliance\"}}"
 assert_eq 201 "$STATUS" "ReEvaluateCompliance task"
-seq=Accepted
-polls=0
-while :; do
-	arm GET "$full?$V"
-	state=$(state_of)
-	case $seq in *"$state") ;; *) seq="$seq $state" ;; esac
-	case $state in Succeeded|Failed|Canceled) break ;; esac
-	polls=$((polls + 1))
-	[ $polls -lt 3000 ] || fail "ReEvaluateCompliance task stuck: $seq"
-	sleep 0.02
-done
+# seq_poll PATH — one GET of a task: prints its state, appending it to $WORK/seq when it changed
+seq_poll() {
+	arm GET "$1?$V"
+	s=$(state_of)
+	[ "$(tail -n 1 "$WORK/seq")" = "$s" ] || echo "$s" >>"$WORK/seq"
+	echo "$s"
+}
+echo Accepted >"$WORK/seq"
+POLL_EVERY=0.02 poll_value 60 'Succeeded|Failed|Canceled' seq_poll "$full" >/dev/null
+seq=$(paste -sd ' ' "$WORK/seq")
 # app-locked fails (ScopeLocked), so the run ends Failed
 assert_eq "Accepted Evaluating Running Failed" "$seq" "ReEvaluateCompliance states"

@@ -49,14 +49,14 @@ GOOD='{"location":"westeurope","kind":"app","properties":{"clientCertEnabled":tr
 arm PUT "$(site az-cli-policy-insights-test new-bad)" "$BAD"
 assert_eq 403 "$STATUS" "deny on PUT"
 assert_eq RequestDisallowedByPolicy "$(error_code)" "deny code"
-assert_eq "PolicyViolation deny-sub Deny" "$(json "$WORK/body" "' '.join([d['error']['additionalInfo'][0]['type'], d['error']['additionalInfo'][0]['info']['policyAssignmentName'], d['error']['additionalInfo'][0]['info']['policyDefinitionEffect']])")" "violation info"
+assert_eq "PolicyViolation deny-sub Deny" "$(json "$WORK/body" '.error.additionalInfo[0] | "\(.type) \(.info.policyAssignmentName) \(.info.policyDefinitionEffect)"')" "violation info"
 assert_contains "$WORK/body" "was disallowed by policy"
 arm PUT "$(site az-cli-policy-insights-test new-good)" "$GOOD"
 assert_eq 200 "$STATUS" "compliant PUT"
 arm PATCH "$(site az-cli-policy-insights-test app-ok)" '{"properties":{"clientCertMode":"Optional"}}'
 assert_eq 403 "$STATUS" "deny on PATCH to Optional"
 arm GET "$(site az-cli-policy-insights-test app-ok)"
-assert_eq Required "$(json "$WORK/body" "d['properties']['clientCertMode']")" "denied PATCH changed nothing"
+assert_eq Required "$(json "$WORK/body" '.properties.clientCertMode')" "denied PATCH changed nothing"
 
 # notScopes, DoNotEnforce, a live exemption: allowed; an expired exemption: denied
 arm PUT "$(site other-rg new-bad)" "$BAD"
@@ -73,53 +73,51 @@ scan "$SMALL_SUB"
 Q="/subscriptions/$SMALL_SUB/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults?api-version=2019-10-01"
 arm POST "$Q&\$filter=ComplianceState%20eq%20'Exempt'"
 # app-opt (waived from remediate-rg) and the site created in exempt-rg (waived from deny-sub)
-assert_eq "app-opt:remediate-rg new-bad:deny-sub" "$(json "$WORK/body" "' '.join(sorted(v['resourceId'].rsplit('/',1)[1] + ':' + v['policyAssignmentName'] for v in d['value']))")" "exempt records"
+assert_eq "app-opt:remediate-rg new-bad:deny-sub" "$(json "$WORK/body" '[.value[] | (.resourceId | split("/") | last) + ":" + .policyAssignmentName] | sort | join(" ")')" "exempt records"
 arm POST "$Q&\$filter=PolicyAssignmentId%20eq%20'/subscriptions/$SMALL_SUB/resourceGroups/dne-rg/providers/Microsoft.Authorization/policyAssignments/deny-dne'"
-assert_eq "new-bad NonCompliant" "$(json "$WORK/body" "' '.join([d['value'][0]['resourceId'].rsplit('/',1)[1], d['value'][0]['complianceState']])")" "DoNotEnforce still evaluated"
+assert_eq "new-bad NonCompliant" "$(json "$WORK/body" '.value[0] | (.resourceId | split("/") | last) + " " + .complianceState')" "DoNotEnforce still evaluated"
 # pages of pageSize (3), the next one fetched by POST on @odata.nextLink until it is null
 arm POST "$Q"
 pages=1
 cp "$WORK/body" "$WORK/page.json"
-ids=$(json "$WORK/page.json" "' '.join(v['resourceId'] + v['policyAssignmentId'] for v in d['value'])")
-next=$(json "$WORK/page.json" "d['@odata.nextLink'] or ''")
+ids=$(json "$WORK/page.json" '[.value[] | .resourceId + .policyAssignmentId] | join(" ")')
+next=$(json "$WORK/page.json" '."@odata.nextLink" // ""')
 while [ -n "$next" ]; do
 	STATUS=$(curl -sS -o "$WORK/page.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" "$next")
 	assert_eq 200 "$STATUS" "next page"
-	ids="$ids $(json "$WORK/page.json" "' '.join(v['resourceId'] + v['policyAssignmentId'] for v in d['value'])")"
-	next=$(json "$WORK/page.json" "d['@odata.nextLink'] or ''")
+	ids="$ids $(json "$WORK/page.json" '[.value[] | .resourceId + .policyAssignmentId] | join(" ")')"
+	next=$(json "$WORK/page.json" '."@odata.nextLink" // ""')
 	pages=$((pages + 1))
 done
 n=$(echo $ids | wc -w)
 [ $pages -ge 3 ] || fail "only $pages pages for $n records"
 assert_eq "$n" "$(echo $ids | tr ' ' '\n' | sort -u | wc -l)" "no record twice across pages"
 arm POST "$Q&\$filter=ComplianceState%20eq%20'NonCompliant'&\$top=2"
-assert_eq 2 "$(json "$WORK/body" "len(d['value'])")" "\$top"
+assert_eq 2 "$(json "$WORK/body" '.value | length')" "\$top"
 arm POST "$Q&\$filter=Nonsense%20eq%20'x'"
 assert_eq 400 "$STATUS" "bad filter"
 arm POST "/subscriptions/$SMALL_SUB/providers/Microsoft.PolicyInsights/policyStates/latest/summarize?api-version=2019-10-01"
 assert_eq 200 "$STATUS" "summarize"
-python3 - "$WORK/body" <<'PY' || fail "summarize counts are wrong"
-import json, sys
-s = json.load(open(sys.argv[1]))["value"][0]
-by = {a["policyAssignmentId"].rsplit("/", 1)[1]: a for a in s["policyAssignments"]}
-r = by["remediate-rg"]["results"]
-counts = {x["complianceState"]: x["count"] for x in r["resourceDetails"]}
-# app-off and app-locked non-compliant, app-ok and new-good compliant, app-opt exempt
-assert (counts["noncompliant"], counts["compliant"], counts["exempt"]) == (2, 2, 1), counts
-assert r["nonCompliantResources"] == 2, r
-assert s["results"]["nonCompliantResources"] >= 2
-PY
+# remediate-rg: app-off and app-locked non-compliant, app-ok and new-good compliant, app-opt
+# exempt
+assert_eq "2 2 1 2" "$(json "$WORK/body" '.value[0].policyAssignments[]
+	| select(.policyAssignmentId | endswith("/remediate-rg")) | .results
+	| (.resourceDetails | map({(.complianceState): .count}) | add) as $c
+	| "\($c.noncompliant) \($c.compliant) \($c.exempt) \(.nonCompliantResources)"')" \
+	"summarize of remediate-rg: non-compliant, compliant, exempt, nonCompliantResources"
+[ "$(json "$WORK/body" '.value[0].results.nonCompliantResources')" -ge 2 ] ||
+	fail "summarize: fewer than 2 non-compliant resources in total"
 
 # a change is evaluated again after the evaluation delay (60 s simulated), not at once
 north="$(site other-rg app-north)"
 arm POST "$Q&\$filter=ResourceId%20eq%20'/subscriptions/$SMALL_SUB/resourceGroups/other-rg/providers/Microsoft.Web/sites/app-north'"
-assert_eq NonCompliant "$(json "$WORK/body" "d['value'][0]['complianceState']")" "before the change"
+assert_eq NonCompliant "$(json "$WORK/body" '.value[0].complianceState')" "before the change"
 arm PATCH "$north" '{"properties":{"clientCertEnabled":true,"clientCertMode":"Required"}}'
 assert_eq 200 "$STATUS" "patch app-north"
 arm POST "$Q&\$filter=ResourceId%20eq%20'/subscriptions/$SMALL_SUB/resourceGroups/other-rg/providers/Microsoft.Web/sites/app-north'"
-assert_eq NonCompliant "$(json "$WORK/body" "d['value'][0]['complianceState']")" "right after the change"
+assert_eq NonCompliant "$(json "$WORK/body" '.value[0].complianceState')" "right after the change"
 compliant_now() {
 	arm POST "$Q&\$filter=ResourceId%20eq%20'/subscriptions/$SMALL_SUB/resourceGroups/other-rg/providers/Microsoft.Web/sites/app-north'"
-	[ "$(json "$WORK/body" "d['value'][0]['complianceState']")" = Compliant ]
+	[ "$(json "$WORK/body" '.value[0].complianceState')" = Compliant ]
 }
 poll_until 15 compliant_now

@@ -92,16 +92,16 @@ expect_error 400 InvalidCreateRemediationRequest "tenant limit"
 assert_contains "$WORK/body" "the most allowed at once"
 
 assert_eq Succeeded "$(remediation_wait "$S/providers/Microsoft.PolicyInsights/remediations/count")" "resourceCount task"
-assert_eq 1 "$(json "$WORK/body" "d['properties']['deploymentStatus']['totalDeployments']")" "resourceCount honoured"
+assert_eq 1 "$(json "$WORK/body" '.properties.deploymentStatus.totalDeployments')" "resourceCount honoured"
 assert_eq Succeeded "$(remediation_wait "$S/resourceGroups/geo-rg/providers/Microsoft.PolicyInsights/remediations/geo")" "locations task"
 arm POST "$S/resourceGroups/geo-rg/providers/Microsoft.PolicyInsights/remediations/geo/listDeployments?$V"
-assert_eq "n-1:northeurope" "$(json "$WORK/body" "' '.join(v['remediatedResourceId'].rsplit('/',1)[1] + ':' + v['resourceLocation'] for v in d['value'])")" "filters.locations honoured"
+assert_eq "n-1:northeurope" "$(json "$WORK/body" '[.value[] | (.remediatedResourceId | split("/") | last) + ":" + .resourceLocation] | join(" ")')" "filters.locations honoured"
 assert_eq Failed "$(remediation_wait "$S/resourceGroups/lf-rg/providers/Microsoft.PolicyInsights/remediations/lf")" "threshold task"
-assert_eq "3 0 1" "$(json "$WORK/body" "' '.join(str(d['properties']['deploymentStatus'][k]) for k in ('totalDeployments','successfulDeployments','failedDeployments'))")" "failureThreshold stopped the rest"
+assert_eq "3 0 1" "$(json "$WORK/body" '.properties.deploymentStatus | "\(.totalDeployments) \(.successfulDeployments) \(.failedDeployments)"')" "failureThreshold stopped the rest"
 arm POST "$S/resourceGroups/lf-rg/providers/Microsoft.PolicyInsights/remediations/lf/listDeployments?$V"
-assert_eq "a-locked:Failed:ScopeLocked b-off:Canceled: c-off:Canceled:" "$(json "$WORK/body" "' '.join(v['remediatedResourceId'].rsplit('/',1)[1] + ':' + v['status'] + ':' + v.get('error', {}).get('code', '') for v in d['value'])")" "only the locked site ran"
+assert_eq "a-locked:Failed:ScopeLocked b-off:Canceled: c-off:Canceled:" "$(json "$WORK/body" '[.value[] | (.remediatedResourceId | split("/") | last) + ":" + .status + ":" + (.error.code // "")] | join(" ")')" "only the locked site ran"
 arm GET "$S/resourceGroups/lf-rg/providers/Microsoft.Web/sites/b-off?api-version=2024-11-01"
-assert_eq False "$(json "$WORK/body" "d['properties']['clientCertEnabled']")" "b-off left alone"
+assert_eq false "$(json "$WORK/body" '.properties.clientCertEnabled')" "b-off left alone"
 
 # a finished task may be sent again under its name: 200
 put_rem "$S" count "{\"policyAssignmentId\":\"$A/set-sub\",\"policyDefinitionReferenceId\":\"web\",\"resourceCount\":1}"
@@ -113,7 +113,7 @@ put_rem "$S/resourceGroups/geo-rg" serial "{\"policyAssignmentId\":\"$S/resource
 assert_eq 201 "$STATUS" "serial task"
 one_done() {
 	arm GET "$(rem "$S/resourceGroups/geo-rg" serial)"
-	[ "$(json "$WORK/body" "d['properties']['deploymentStatus']['successfulDeployments']")" -ge 1 ]
+	[ "$(json "$WORK/body" '.properties.deploymentStatus.successfulDeployments')" -ge 1 ]
 }
 poll_until 20 one_done
-assert_eq "Running 3 1" "$(json "$WORK/body" "' '.join(str(x) for x in (d['properties']['provisioningState'], d['properties']['deploymentStatus']['totalDeployments'], d['properties']['deploymentStatus']['successfulDeployments']))")" "one deployment at a time"
+assert_eq "Running 3 1" "$(json "$WORK/body" '.properties | "\(.provisioningState) \(.deploymentStatus.totalDeployments) \(.deploymentStatus.successfulDeployments)"')" "one deployment at a time"

@@ -17,10 +17,13 @@ rule() { echo "{\"properties\":{\"mode\":\"Indexed\",\"policyRule\":{\"if\":$1,\
 arm PUT "$D/bad-fn?api-version=2021-06-01" "$(rule '{"value":"[utcNow()]","equals":"x"}')"
 assert_eq 400 "$STATUS" "unsupported function"
 assert_eq InvalidPolicyRule "$(error_code)" "unsupported function code"
-assert_contains "$WORK/body" "utcNow"
+assert_eq "The policy definition 'bad-fn' rule is invalid: expression '[utcNow()]': unsupported template function 'utcNow' (in value)" \
+	"$(json "$WORK/body" .error.message)" "unsupported function message"
 arm PUT "$D/bad-op?api-version=2021-06-01" "$(rule '{"field":"kind","almostEquals":"app"}')"
 assert_eq 400 "$STATUS" "unsupported operator"
-assert_contains "$WORK/body" "almostEquals"
+assert_eq InvalidPolicyRule "$(error_code)" "unsupported operator code"
+assert_eq "The policy definition 'bad-op' rule is invalid: unsupported policy condition 'almostEquals'" \
+	"$(json "$WORK/body" .error.message)" "unsupported operator message"
 arm PUT "$D/bad-alias?api-version=2021-06-01" "$(rule '{"field":"Microsoft.Web/sites/noSuchThing","equals":"x"}')"
 assert_eq 400 "$STATUS" "unknown alias"
 assert_eq InvalidPolicyAlias "$(error_code)" "unknown alias code"
@@ -35,9 +38,9 @@ assert_eq 201 "$STATUS" "doomed task"
 assert_eq Failed "$(remediation_wait "$task")" "doomed task ends Failed"
 arm POST "$task/listDeployments?$V"
 assert_eq "DeploymentFailed DeploymentFailed DeploymentFailed" \
-	"$(json "$WORK/body" "' '.join(v['error']['code'] for v in d['value'])")" "deployment errors"
+	"$(json "$WORK/body" '[.value[].error.code] | join(" ")')" "deployment errors"
 arm GET "$SMALL_RG/providers/Microsoft.Web/sites/app-off?api-version=2024-11-01"
-assert_eq False "$(json "$WORK/body" "d['properties']['clientCertEnabled']")" "failed deployment changed nothing"
+assert_eq false "$(json "$WORK/body" '.properties.clientCertEnabled')" "failed deployment changed nothing"
 
 # Modify: a site turned to HTTP is put back by the member's operations, and only that changes
 stop_armsim
@@ -52,13 +55,12 @@ task="$SMALL_RG/providers/Microsoft.PolicyInsights/remediations/https"
 arm PUT "$task?$V" "{\"properties\":{\"policyAssignmentId\":\"$SMALL_RG/providers/Microsoft.Authorization/policyAssignments/https-rg\",\"resourceDiscoveryMode\":\"ReEvaluateCompliance\"}}"
 assert_eq 201 "$STATUS" "Modify remediation"
 assert_eq Succeeded "$(remediation_wait "$task")" "Modify remediation"
-assert_eq "1 1" "$(json "$WORK/body" "'%d %d' % (d['properties']['deploymentStatus']['totalDeployments'], d['properties']['deploymentStatus']['successfulDeployments'])")" "one site fixed"
+assert_eq "1 1" "$(json "$WORK/body" '.properties.deploymentStatus | "\(.totalDeployments) \(.successfulDeployments)"')" "one site fixed"
 arm GET "$site"
-python3 - "$WORK/before.json" "$WORK/body" <<'PY' || fail "Modify changed more than httpsOnly"
-import json, sys
-b, a = (json.load(open(f))["properties"] for f in sys.argv[1:3])
-assert b["httpsOnly"] is False and a["httpsOnly"] is True, (b["httpsOnly"], a["httpsOnly"])
-for k in set(a) | set(b):
-    if k not in ("httpsOnly", "lastModifiedTimeUtc"):
-        assert a.get(k) == b.get(k), k
-PY
+assert_eq "false true" "$(jq -rn --slurpfile b "$WORK/before.json" --slurpfile a "$WORK/body" \
+	'"\($b[0].properties.httpsOnly) \($a[0].properties.httpsOnly)"')" "httpsOnly before and after Modify"
+# nothing else changed (jq's == compares objects deeply, whatever the key order)
+jq -en --slurpfile b "$WORK/before.json" --slurpfile a "$WORK/body" '
+	($b[0].properties | del(.httpsOnly, .lastModifiedTimeUtc)) ==
+	($a[0].properties | del(.httpsOnly, .lastModifiedTimeUtc))' >/dev/null ||
+	fail "Modify changed more than httpsOnly"

@@ -24,7 +24,14 @@ sqlite3 run.ledger "CREATE TABLE runs (id INTEGER PRIMARY KEY, uid TEXT NOT NULL
  INSERT INTO runs VALUES (1, '0123456789abcdef', 'contain', 'subs:x', 'track', 'running', 1, 2, 0, 1);"
 # the read-only open of a ledger lacking tables fails cleanly
 expect_exit 2 "$POLICYCTL" status
-assert_contains "$WORK/err" "run.ledger"
+assert_eq "policyctl: error: '$WORK/run.ledger' is not a policyctl ledger" "$(cat "$WORK/err")" \
+	"status on a ledger without policyctl's tables"
+expect_exit 2 "$POLICYCTL" report
+assert_eq "policyctl: error: '$WORK/run.ledger' is not a policyctl ledger" "$(cat "$WORK/err")" \
+	"report on a ledger without policyctl's tables"
+# read-only: neither created the missing tables nor touched the run
+assert_eq runs "$(sqlite3 run.ledger .tables)" "tables after status and report"
+assert_eq "track|running" "$(sqlite3 run.ledger "select phase, state from runs")" "the run after status"
 rm -f run.ledger
 
 # hold the lock the way a running policyctl does, then try to take it: refused, exit 2

@@ -14,20 +14,28 @@ orch_ini "management_group = mg-1"
 
 expect_exit 1 "$POLICYCTL" -c policyctl.ini contain
 assert_eq 0 "$(noncompliant_unlocked)" "unlocked non-compliant sites after contain"
-assert_contains "$WORK/out" "ScopeLocked"
-[ "$(locked_noncompliant)" -gt 0 ] || fail "locked sites cannot have been changed"
+# every locked non-compliant site, and nothing else, failed its deployment on the lock
+locked=$(locked_noncompliant)
+[ "$locked" -gt 0 ] || fail "locked sites cannot have been changed"
+assert_eq "$locked" "$(grep -c "^  failed deployment /subscriptions/.*: ScopeLocked: The scope '" "$WORK/out")" \
+	"deployments that failed on a lock"
 
 expect_exit 0 "$POLICYCTL" -c policyctl.ini report --format json
-jq -e '.totals.deployments_failed > 0 and .totals.noncompliant_remaining > 0' "$WORK/out" >/dev/null ||
-	fail "report should count the locked sites"
-jq -e '[.failures[] | select(.code == "ScopeLocked")] | length > 0' "$WORK/out" >/dev/null ||
-	fail "report should list ScopeLocked failures"
+assert_eq "$locked $locked" "$(jq -r '.totals | "\(.deployments_failed) \(.noncompliant_remaining)"' "$WORK/out")" \
+	"report: failed deployments and non-compliant sites left (the locked ones)"
+locked_ids=$(world_json | jq -r '[.subscriptions[] | .subscriptionId as $s | .resourceGroups[] | .name as $g
+	| .sites[] | select(.locked == true)
+	| select(.properties.clientCertEnabled != true or .properties.clientCertMode != "Required")
+	| "/subscriptions/\($s)/resourcegroups/\($g)/providers/microsoft.web/sites/\(.name)"
+	| ascii_downcase] | sort | join(" ")')
+assert_eq "$locked_ids" "$(jq -r '[.failures[] | select(.code == "ScopeLocked") | .resource | ascii_downcase]
+	| sort | join(" ")' "$WORK/out")" "report: the ScopeLocked failures are the locked sites"
 
 # idempotent apply: reads only
 before=$(writes_sent)
 expect_exit 0 "$POLICYCTL" -c policyctl.ini apply
 assert_eq "$before" "$(writes_sent)" "writes sent by a second apply"
-assert_contains "$WORK/err" "0 to create, 0 to update"
+assert_contains "$WORK/err" "policyctl: apply: 0 to create, 0 to update, 8 unchanged, 0 failed"
 
 # The run with -v (every request and response line) and the ledger it leaves hold neither the
 # client secret nor any token (a JWT always starts with "eyJ", the encoded '{"').

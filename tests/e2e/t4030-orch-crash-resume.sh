@@ -24,18 +24,20 @@ select count(*) >= 6 from tasks where state in ('Succeeded', 'Failed', 'Complete
 select count(*) > 0 from runs where phase = 'verify'
 select count(*) > 0 from writes w join runs r on r.id = w.run_id where r.phase = 'verify' and w.resource_id like '%triggerEvaluation' and w.intent_ms >= r.updated_ms
 "
+# point_reached SQL PID — 'reached' once SQL says 1, 'ended' once PID is gone, else 'no'.
+point_reached() {
+	if [ "$(q "$1")" = 1 ]; then echo reached
+	elif kill -0 "$2" 2>/dev/null; then echo no
+	else echo ended; fi
+}
 n=0
 while read -r point; do
 	[ -n "$point" ] || continue
 	n=$((n + 1))
 	"$POLICYCTL" -c policyctl.ini contain >"$WORK/run$n.out" 2>&1 &
 	pid=$!
-	deadline=$(( $(date +%s) + 60 ))
-	while [ "$(q "$point")" != 1 ] && kill -0 "$pid" 2>/dev/null; do
-		[ "$(date +%s)" -lt "$deadline" ] || fail "point $n never reached: $point"
-		sleep 0.02
-	done
-	kill -0 "$pid" 2>/dev/null || fail "contain ended before point $n: $point"
+	reached=$(POLL_EVERY=0.02 poll_value 60 'reached|ended' point_reached "$point" "$pid")
+	assert_eq reached "$reached" "contain at point $n ($point)"
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null || true
 	echo "killed at point $n: $point"
