@@ -241,7 +241,7 @@ const struct command commands[] = {
 		"                      subscriptions\n"
 		"\nexit codes: 0 all fixed (or skipped as the rules say), 1 a PATCH failed or an app\n"
 		"did not show fixed in time, 2 usage or config error, 4 interrupted (rerun to\n"
-		"continue)\n",
+		"continue), 5 the ledger refused a write (nothing unrecorded was sent)\n",
 	},
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL },
 };
