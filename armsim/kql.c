@@ -1806,7 +1806,7 @@ static json_t *run_op(const struct op *op, json_t *rows, json_t *columns)
 		json_array_foreach(rows, i, row) {
 			json_t *o = json_object();
 			for (k = 0; k < op->nr; k++)
-				json_object_set_new(o, op->items[k].name, eval(op->items[k].expr, row));
+				json_object_set_new_nocheck(o, op->items[k].name, eval(op->items[k].expr, row));
 			json_array_append_new(out, o);
 		}
 		return out;
