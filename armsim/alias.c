@@ -96,6 +96,25 @@ static const struct alias_family families[] = {
 	  site_aliases, ARRAY_SIZE(site_aliases), 0 },
 };
 
+/*
+ * An alias of another resource provider (Microsoft.Storage/…, Microsoft.Sql/…): valid in Azure,
+ * so a definition using it (an audit, a Modify) is accepted, but armsim keeps no such resources;
+ * it reads as missing on every resource armsim has (its type matches none of them).
+ */
+#define FOREIGN_TYPE "(a resource type armsim does not model)"
+
+static int foreign_alias(const char *name, struct alias *out)
+{
+	const char *slash = strchr(name, '/');
+	size_t len = strlen(name);
+	if (!slash || slash == name || !slash[1] || !strncasecmp(name, "Microsoft.Web/", 14))
+		return -1;
+	out->type = FOREIGN_TYPE;
+	out->path = len > 3 && !strcmp(name + len - 3, "[*]") ? "unmodelled[*]" : "unmodelled";
+	out->modifiable = 1; /* Azure knows which are; armsim never writes one (no such resources) */
+	return 0;
+}
+
 int alias_lookup(const char *name, struct alias *out)
 {
 	size_t f, i;
@@ -119,7 +138,7 @@ int alias_lookup(const char *name, struct alias *out)
 			}
 		return -1;
 	}
-	return -1;
+	return foreign_alias(name, out);
 }
 
 static json_t *object_get_nocase(const json_t *object, const char *key, size_t len)

@@ -19,7 +19,11 @@ struct alias {
 	int modifiable;     /* whether the Modify effect may write it */
 };
 
-/* Finds an alias by name. Returns 0 and fills *out (static strings), or -1 when unknown. */
+/*
+ * Finds an alias by name. Returns 0 and fills *out (static strings), or -1 when unknown. An
+ * alias of another provider than Microsoft.Web is known (Azure has it) and reads as missing:
+ * its type is no type armsim keeps. An unknown Microsoft.Web alias is -1.
+ */
 int alias_lookup(const char *name, struct alias *out);
 
 /*

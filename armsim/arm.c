@@ -34,6 +34,7 @@ int armsim_page_window(struct armsim_request *req, struct armsim_response *resp,
 	const char *top_s = armsim_request_query(req, "$top");
 	char *end;
 	page->start = 0;
+	page->limit = 0;
 	page->size = (size_t)req->world->knobs.page_size;
 	if (skip) {
 		unsigned long v = strtoul(skip, &end, 10);
@@ -53,13 +54,14 @@ int armsim_page_window(struct armsim_request *req, struct armsim_response *resp,
 		}
 		if (v < page->size)
 			page->size = v;
+		page->limit = v;
 	}
 	return 0;
 }
 
 int armsim_page_has(const struct armsim_page *page, size_t i)
 {
-	return i >= page->start && i - page->start < page->size;
+	return i >= page->start && i - page->start < page->size && (!page->limit || i < page->limit);
 }
 
 void armsim_respond_window(struct armsim_request *req, struct armsim_response *resp,
@@ -67,6 +69,8 @@ void armsim_respond_window(struct armsim_request *req, struct armsim_response *r
 			const char *next_key)
 {
 	json_t *body = json_pack("{s:o}", "value", page_items);
+	if (page->limit && total > page->limit)
+		total = page->limit;
 	/* written so that a huge $skipToken cannot wrap around */
 	if (page->start < total && total - page->start > page->size) {
 		struct strbuf next = STRBUF_INIT;

@@ -24,6 +24,7 @@ void armsim_respond_page(struct armsim_request *req, struct armsim_response *res
 struct armsim_page {
 	size_t start; /* from $skipToken (0 without it) */
 	size_t size;  /* the world's pageSize, or $top when smaller */
+	size_t limit; /* $top: the whole result holds at most this many (0: no $top) */
 };
 /*
  * Reads $skipToken and $top into *page. Returns 0, or -1 with a 400 (InvalidSkipToken,
@@ -36,6 +37,7 @@ int armsim_page_has(const struct armsim_page *page, size_t i);
 /*
  * Answers 200 with the page's items only (stolen array, built by the caller for the indexes
  * armsim_page_has accepts) out of `total` items; nextLink exactly as armsim_respond_page writes it.
+ * $top bounds the whole result: the last of those $top items ends the list (no nextLink).
  * So a page of a 10,000-item list costs a walk over pointers plus JSON for one page.
  */
 void armsim_respond_window(struct armsim_request *req, struct armsim_response *resp,

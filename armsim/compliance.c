@@ -431,6 +431,26 @@ static void scan_location(struct armsim_request *req, const struct scan *s, stru
 		    req->api_version ? req->api_version : "2019-10-01");
 }
 
+/*
+ * Retry-After on a scan's 202s. The 2024-10-01 example of the API (PolicyStates_
+ * TriggerSubscriptionEvaluation) answers "Retry-After: 30"; the recorded 2019-10-01 traffic
+ * (az CLI, test_policy_insights_triggerscan) has none, so each api-version answers as its
+ * source shows. The 30 seconds are simulated: the header carries the real seconds they take
+ * at --time-scale, rounded up, at least 1.
+ */
+#define SCAN_RETRY_AFTER_SIM_MS 30000
+
+static void scan_retry_after(struct armsim_request *req, struct armsim_response *resp)
+{
+	char value[24];
+	int64_t real_ms;
+	if (!req->api_version || strcmp(req->api_version, "2024-10-01") < 0)
+		return;
+	real_ms = simclock_real_from_sim(SCAN_RETRY_AFTER_SIM_MS);
+	snprintf(value, sizeof(value), "%lld", real_ms < 1000 ? 1LL : (long long)((real_ms + 999) / 1000));
+	armsim_response_header(resp, "Retry-After", value);
+}
+
 void compliance_trigger_evaluation(struct armsim_request *req, struct armsim_response *resp)
 {
 	const char *sub = armsim_request_param(req, "subscriptionId");
@@ -464,6 +484,7 @@ void compliance_trigger_evaluation(struct armsim_request *req, struct armsim_res
 	policy_engine_unlock(e);
 	armsim_response_json(resp, 202, NULL);
 	armsim_response_header(resp, "Location", location.buf);
+	scan_retry_after(req, resp);
 	resp->is_write = 1;
 out:
 	strbuf_release(&scope);
@@ -504,6 +525,7 @@ void compliance_operation_result(struct armsim_request *req, struct armsim_respo
 		scan_location(req, ts.found, &location);
 		armsim_response_json(resp, 202, NULL);
 		armsim_response_header(resp, "Location", location.buf);
+		scan_retry_after(req, resp);
 	} else {
 		armsim_response_json(resp, 200, json_pack("{s:s}", "status", "Succeeded"));
 	}

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "armsim/policy_engine.h"
+#include "armsim/builtin_defs.h"
 #include "armsim/gen_ca.h"
 #include "armsim/server.h"
 #include "armsim/simclock.h"
@@ -266,6 +267,8 @@ static int cmd_serve(int argc, char **argv)
 		msg_error("%s", err.buf);
 		goto out;
 	}
+	/* Azure's built-in client-certificate audits are in every tenant: always served */
+	builtin_defs_add(doc);
 	world = world_new();
 	engine = policy_engine_new(world);
 	if (world_load_json(world, doc, &err)) {

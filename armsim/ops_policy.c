@@ -68,6 +68,49 @@ static const char *scope_of(const struct armsim_request *req)
 	return s && *s ? s : "/";
 }
 
+/*
+ * Fields an api-version does not know (the service leaves them out of its answers). armsim
+ * stores a resource with every field the newest version has and shapes each answer for the
+ * version asked. Sources: the specs of each version (Microsoft.Authorization).
+ */
+static const struct {
+	const char *type;   /* WT_* */
+	const char *field;  /* under properties */
+	const char *since;  /* the first api-version that has it */
+} version_fields[] = {
+	{ WT_POLICY_ASSIGNMENT, "definitionVersion", "2023-04-01" },
+	{ WT_POLICY_ASSIGNMENT, "overrides", "2023-04-01" },
+	{ WT_POLICY_ASSIGNMENT, "resourceSelectors", "2023-04-01" },
+	{ WT_POLICY_ASSIGNMENT, "instanceId", "2025-03-01" },
+	{ WT_POLICY_DEFINITION, "version", "2023-04-01" },
+	{ WT_POLICY_DEFINITION, "versions", "2023-04-01" },
+	{ WT_POLICY_SET, "version", "2023-04-01" },
+	{ WT_POLICY_SET, "versions", "2023-04-01" },
+	{ WT_POLICY_EXEMPTION, "assignmentScopeValidation", "2022-07-01-preview" },
+	{ WT_POLICY_EXEMPTION, "resourceSelectors", "2022-07-01-preview" },
+};
+
+/* The body as the request's api-version shows it (a new reference). */
+static json_t *body_for_version(const struct armsim_request *req, json_t *body)
+{
+	const char *v = req->api_version ? req->api_version : "";
+	const char *type = json_string_value(json_object_get(body, "type"));
+	json_t *props = json_object_get(body, "properties"), *copy = NULL;
+	size_t i;
+	for (i = 0; type && i < ARRAY_SIZE(version_fields); i++) {
+		if (strcasecmp(type, version_fields[i].type) || strcmp(v, version_fields[i].since) >= 0 ||
+		    !json_object_get(props, version_fields[i].field))
+			continue;
+		if (!copy) {
+			copy = json_copy(body);
+			props = json_copy(props);
+			json_object_set_new(copy, "properties", props);
+		}
+		json_object_del(props, version_fields[i].field);
+	}
+	return copy ? copy : json_incref(body);
+}
+
 static void make_id(const char *scope, const struct policy_kind *k, const char *name,
 		    struct strbuf *out)
 {
@@ -99,7 +142,7 @@ void ops_policy_get(struct armsim_request *req, struct armsim_response *resp)
 	make_id(scope, k, name, &id);
 	r = world_resource_get(req->world, id.buf);
 	if (r)
-		armsim_response_json(resp, 200, json_incref(r->body));
+		armsim_response_json(resp, 200, body_for_version(req, r->body));
 	else if (!check_scope(req, resp, k, scope, 0))
 		armsim_response_error(resp, 404, k->not_found, "The %s '%s' could not be found.",
 				      k->noun, name);
@@ -151,7 +194,7 @@ void ops_policy_list(struct armsim_request *req, struct armsim_response *resp)
 			keep = c && !strcasecmp(c, want_cat.buf);
 		}
 		if (keep && armsim_page_has(&page, total++))
-			json_array_append(items, r->body);
+			json_array_append_new(items, body_for_version(req, r->body));
 	}
 	armsim_respond_window(req, resp, &page, items, total, "nextLink");
 out:
@@ -205,7 +248,7 @@ void ops_policy_delete(struct armsim_request *req, struct armsim_response *resp)
 		if (p && p->managed)
 			world_principal_delete(req->world, p->object_id);
 	}
-	armsim_response_json(resp, 200, json_incref(r->body));
+	armsim_response_json(resp, 200, body_for_version(req, r->body));
 	world_resource_delete(req->world, r->id);
 	resp->is_write = 1;
 out:
@@ -468,7 +511,8 @@ static void store_and_answer(struct armsim_request *req, struct armsim_response 
 				props, existing);
 	unsigned status = existing ? updated_status : created_status;
 	world_resource_put(req->world, final_id, type, scope, json_incref(body), NULL);
-	armsim_response_json(resp, status, body);
+	armsim_response_json(resp, status, body_for_version(req, body));
+	json_decref(body);
 }
 
 /* ---- definitions ---------------------------------------------------------------------------- */
@@ -618,8 +662,6 @@ void ops_policy_set_put(struct armsim_request *req, struct armsim_response *resp
 	existing = world_resource_get(req->world, id.buf);
 	if (!json_object_get(stored, "policyType"))
 		json_object_set_new(stored, "policyType", json_string("Custom"));
-	if (!json_object_get(stored, "parameters"))
-		json_object_set_new(stored, "parameters", json_object());
 	if (!json_object_get(stored, "policyDefinitionGroups"))
 		json_object_set_new(stored, "policyDefinitionGroups", json_array());
 	json_object_set_new(stored, "metadata",
@@ -688,7 +730,7 @@ void ops_policy_assignment_put(struct armsim_request *req, struct armsim_respons
 			goto out;
 		}
 		if (!strcasecmp(id_type, "None"))
-			id_type = NULL;
+			id_type = NULL; /* no principal; echoed as {"type":"None"} below */
 	}
 	location = json_string_value(json_object_get(req->body, "location"));
 	if (id_type && (!location || !*location)) {
@@ -749,12 +791,13 @@ void ops_policy_assignment_put(struct armsim_request *req, struct armsim_respons
 				world_principal_delete(req->world, p->object_id);
 			if (id_type) /* UserAssigned: echoed, the identity itself is not modelled */
 				json_object_set(body, "identity", identity);
+			else if (identity) /* "None", as the service echoes it */
+				json_object_set_new(body, "identity", json_pack("{s:s}", "type", "None"));
 		}
 	}
 	world_resource_put(req->world, existing ? existing->id : id.buf, WT_POLICY_ASSIGNMENT, scope,
 			   json_incref(body), NULL);
-	armsim_response_json(resp, 201, body);
-	body = NULL;
+	armsim_response_json(resp, 201, body_for_version(req, body));
 out:
 	json_decref(stored);
 	json_decref(body);
@@ -825,8 +868,6 @@ void ops_policy_exemption_put(struct armsim_request *req, struct armsim_response
 	existing = world_resource_get(req->world, id.buf);
 	stored = json_deep_copy(props);
 	json_object_set_new(stored, "policyAssignmentId", json_string(assignment->id));
-	if (!json_object_get(stored, "policyDefinitionReferenceIds"))
-		json_object_set_new(stored, "policyDefinitionReferenceIds", json_array());
 	store_and_answer(req, resp, WT_POLICY_EXEMPTION, id.buf, name, scope, stored, existing, 201, 200);
 	stored = NULL;
 out:

@@ -15,6 +15,7 @@
 #include "armsim/ops_policy_states.h"
 #include "armsim/policy_engine.h"
 #include "armsim/simclock.h"
+#include "armsim/states_shape.h"
 #include "armsim/world.h"
 #include "lib/strcase.h"
 #include "lib/xalloc.h"
@@ -294,6 +295,8 @@ void ops_policy_states_query(struct armsim_request *req, struct armsim_response 
 	struct strbuf context = STRBUF_INIT;
 	json_t *items = json_array();
 	const char *top = armsim_request_query(req, "$top");
+	struct strbuf err = STRBUF_INIT;
+	enum states_shape_result shaped;
 	size_t i;
 
 	if (states_scope(req, resp, &scope, &assignment))
@@ -301,6 +304,15 @@ void ops_policy_states_query(struct armsim_request *req, struct armsim_response 
 	if (query_request(req, resp, e, scope.buf, assignment.len ? assignment.buf : NULL,
 			  add_state_item, items))
 		goto out;
+	/* $apply, $orderby, $select reshape the filtered records; a form not understood is a
+	   400, never a 200 in a shape the API does not have */
+	shaped = states_shape(&items, armsim_request_query(req, "$apply"),
+			      armsim_request_query(req, "$orderby"),
+			      armsim_request_query(req, "$select"), &err);
+	if (shaped != STATES_SHAPE_OK) {
+		armsim_response_error(resp, 400, states_shape_code(shaped), "%s", err.buf);
+		goto out;
+	}
 	/* $top bounds the whole result; pages then follow the world's page size */
 	if (top) {
 		char *end;
@@ -321,6 +333,8 @@ void ops_policy_states_query(struct armsim_request *req, struct armsim_response 
 			json_object_set_new(resp->body, "@odata.context", json_string(context.buf));
 			json_object_set_new(resp->body, "@odata.count",
 					    json_integer((json_int_t)json_array_size(page)));
+			/* the last page says "@odata.nextLink": null: the recorded traffic
+			   (triggerscan, 2019-10-01) and the 2024-10-01 example both have it */
 			if (!json_object_get(resp->body, "@odata.nextLink"))
 				json_object_set_new(resp->body, "@odata.nextLink", json_null());
 		}
@@ -330,6 +344,7 @@ out:
 	strbuf_release(&scope);
 	strbuf_release(&assignment);
 	strbuf_release(&context);
+	strbuf_release(&err);
 }
 
 /* summarize: counts per assignment and per definition from the same records. */
@@ -367,17 +382,77 @@ static void count_record(struct query *q, const struct resource_states *s, const
 	strbuf_release(&key);
 }
 
-static json_t *summary_results(const char *query_uri, size_t nc_resources, size_t nc_policies,
-			       size_t compliant, size_t noncompliant, size_t exempt)
+/* A rollup of compliance states: the count of things in each state, per level. */
+enum { ROLL_COMPLIANT, ROLL_NONCOMPLIANT, ROLL_EXEMPT, ROLL__COUNT };
+
+struct rollup {
+	size_t resources[ROLL__COUNT];
+	size_t policies[ROLL__COUNT];  /* assignments at the query scope, definitions below */
+	size_t groups[ROLL__COUNT];    /* policy definition groups */
+};
+
+/* The state of something from its records' counts: non-compliant wins, then compliant. */
+static int roll_state(size_t nc, size_t co, size_t ex)
 {
-	return json_pack("{s:s, s:I, s:I, s:[{s:s, s:I}, {s:s, s:I}, {s:s, s:I}]}",
+	(void)ex;
+	return nc ? ROLL_NONCOMPLIANT : co ? ROLL_COMPLIANT : ROLL_EXEMPT;
+}
+
+static json_t *details(const size_t counts[ROLL__COUNT])
+{
+	return json_pack("[{s:s, s:I}, {s:s, s:I}, {s:s, s:I}]",
+			 "complianceState", "compliant", "count", (json_int_t)counts[ROLL_COMPLIANT],
+			 "complianceState", "noncompliant", "count",
+			 (json_int_t)counts[ROLL_NONCOMPLIANT],
+			 "complianceState", "exempt", "count", (json_int_t)counts[ROLL_EXEMPT]);
+}
+
+static json_t *summary_results(const char *query_uri, size_t nc_resources, size_t nc_policies,
+			       const struct rollup *r)
+{
+	return json_pack("{s:s, s:I, s:I, s:o, s:o, s:o}",
 			 "queryResultsUri", query_uri,
 			 "nonCompliantResources", (json_int_t)nc_resources,
 			 "nonCompliantPolicies", (json_int_t)nc_policies,
-			 "resourceDetails",
-			 "complianceState", "compliant", "count", (json_int_t)compliant,
-			 "complianceState", "noncompliant", "count", (json_int_t)noncompliant,
-			 "complianceState", "exempt", "count", (json_int_t)exempt);
+			 "resourceDetails", details(r->resources),
+			 "policyDetails", details(r->policies),
+			 "policyGroupDetails", details(r->groups));
+}
+
+/* The groupNames of the initiative member `ref` (borrowed), or NULL. */
+static const json_t *member_groups(struct world *w, const char *set_id, const char *ref)
+{
+	struct world_resource *set = set_id ? world_resource_get(w, set_id) : NULL;
+	const json_t *members, *m;
+	size_t i;
+	if (!set || !ref)
+		return NULL;
+	members = json_object_get(json_object_get(set->body, "properties"), "policyDefinitions");
+	json_array_foreach(members, i, m) {
+		const char *r = json_string_value(json_object_get(m, "policyDefinitionReferenceId"));
+		if (r && !strcasecmp(r, ref))
+			return json_object_get(m, "groupNames");
+	}
+	return NULL;
+}
+
+/* Raises group's state in `groups` (name -> state) to at least `state`. */
+static void group_raise(json_t *groups, const char *name, int state)
+{
+	json_t *have = json_object_get(groups, name);
+	int rank_new = state == ROLL_NONCOMPLIANT ? 2 : state == ROLL_COMPLIANT ? 1 : 0;
+	int old = have ? (int)json_integer_value(have) : -1;
+	int rank_old = old < 0 ? -1 : old == ROLL_NONCOMPLIANT ? 2 : old == ROLL_COMPLIANT ? 1 : 0;
+	if (rank_new > rank_old)
+		json_object_set_new(groups, name, json_integer(state));
+}
+
+static void count_groups(const json_t *groups, size_t counts[ROLL__COUNT])
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)groups, k, v)
+		counts[json_integer_value(v)]++;
 }
 
 void ops_policy_states_summarize(struct armsim_request *req, struct armsim_response *resp)
@@ -385,11 +460,13 @@ void ops_policy_states_summarize(struct armsim_request *req, struct armsim_respo
 	struct policy_engine *e = policy_engine_of(req->world);
 	struct strbuf scope = STRBUF_INIT, assignment = STRBUF_INIT, uri = STRBUF_INIT;
 	struct summary_counts counts;
+	struct rollup top;
 	json_t *list = json_array(), *a;
 	const char *aid;
-	size_t total_nc_policies = 0, c_all = 0, nc_all = 0, ex_all = 0;
+	size_t total_nc_policies = 0;
 
 	memset(&counts, 0, sizeof(counts));
+	memset(&top, 0, sizeof(top));
 	counts.assignments = json_object();
 	if (states_scope(req, resp, &scope, &assignment))
 		goto out;
@@ -400,17 +477,36 @@ void ops_policy_states_summarize(struct armsim_request *req, struct armsim_respo
 		    "?api-version=%s&$filter=IsCompliant eq false", req->base_url,
 		    scope.len > 1 ? scope.buf : "", req->api_version ? req->api_version : "2019-10-01");
 	json_object_foreach(counts.assignments, aid, a) {
-		json_t *defs_out = json_array(), *d;
-		const char *key;
-		size_t nc_policies = 0, c_a = 0, nc_a = 0, ex_a = 0;
+		json_t *defs_out = json_array(), *d, *groups = json_object();
+		const char *key, *set_id = json_string_value(json_object_get(a, "set"));
+		size_t nc_policies = 0, nc_a = 0, co_a = 0, ex_a = 0;
+		struct rollup ra;
+		memset(&ra, 0, sizeof(ra));
 		json_object_foreach(json_object_get(a, "defs"), key, d) {
 			size_t nc = (size_t)json_integer_value(json_object_get(d, "NonCompliant"));
 			size_t co = (size_t)json_integer_value(json_object_get(d, "Compliant"));
 			size_t ex = (size_t)json_integer_value(json_object_get(d, "Exempt"));
+			int state = roll_state(nc, co, ex);
+			const json_t *gn = member_groups(req->world, set_id,
+							 json_string_value(json_object_get(d, "ref")));
+			json_t *g;
+			size_t gi;
+			struct rollup rd;
+			memset(&rd, 0, sizeof(rd));
+			rd.resources[ROLL_COMPLIANT] = co;
+			rd.resources[ROLL_NONCOMPLIANT] = nc;
+			rd.resources[ROLL_EXEMPT] = ex;
+			rd.policies[state] = 1;
+			json_array_foreach(gn, gi, g)
+				if (json_is_string(g)) {
+					rd.groups[state]++;
+					group_raise(groups, json_string_value(g), state);
+				}
 			nc_policies += nc > 0;
-			c_a += co;
 			nc_a += nc;
+			co_a += co;
 			ex_a += ex;
+			ra.policies[state]++;
 			json_array_append_new(defs_out, json_pack(
 				"{s:o, s:o, s:s, s:o}",
 				"policyDefinitionId", lower_string(json_string_value(json_object_get(d, "id"))),
@@ -418,20 +514,26 @@ void ops_policy_states_summarize(struct armsim_request *req, struct armsim_respo
 				json_is_string(json_object_get(d, "ref")) ?
 				lower_string(json_string_value(json_object_get(d, "ref"))) : json_string(""),
 				"effect", json_string_value(json_object_get(d, "effect")),
-				"results", summary_results(uri.buf, nc > 0 ? nc : 0, nc > 0, co, nc, ex)));
+				"results", summary_results(uri.buf, nc, nc > 0, &rd)));
 		}
+		ra.resources[ROLL_COMPLIANT] = co_a;
+		ra.resources[ROLL_NONCOMPLIANT] = nc_a;
+		ra.resources[ROLL_EXEMPT] = ex_a;
+		count_groups(groups, ra.groups);
+		count_groups(groups, top.groups);
+		top.policies[roll_state(nc_a, co_a, ex_a)]++;
+		top.resources[ROLL_COMPLIANT] += co_a;
+		top.resources[ROLL_NONCOMPLIANT] += nc_a;
+		top.resources[ROLL_EXEMPT] += ex_a;
 		total_nc_policies += nc_policies > 0;
-		c_all += c_a;
-		nc_all += nc_a;
-		ex_all += ex_a;
 		json_array_append_new(list, json_pack(
 			"{s:o, s:o, s:o, s:o}",
 			"policyAssignmentId", lower_string(aid),
-			"policySetDefinitionId", json_is_string(json_object_get(a, "set")) ?
-			lower_string(json_string_value(json_object_get(a, "set"))) : json_string(""),
+			"policySetDefinitionId", set_id ? lower_string(set_id) : json_string(""),
 			"results", summary_results(uri.buf, json_object_size(json_object_get(a, "resources")),
-						   nc_policies, c_a, nc_a, ex_a),
+						   nc_policies, &ra),
 			"policyDefinitions", defs_out));
+		json_decref(groups);
 	}
 	armsim_response_json(resp, 200, json_pack(
 		"{s:s, s:i, s:[{s:n, s:s, s:o, s:o}]}",
@@ -440,7 +542,7 @@ void ops_policy_states_summarize(struct armsim_request *req, struct armsim_respo
 		"@odata.count", 1,
 		"value", "@odata.id", "@odata.context", "summary",
 		"results", summary_results(uri.buf, counts.noncompliant_resources.nr, total_nc_policies,
-					   c_all, nc_all, ex_all),
+					   &top),
 		"policyAssignments", list));
 	list = NULL;
 out:

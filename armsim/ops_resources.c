@@ -294,6 +294,14 @@ void ops_rg_get(struct armsim_request *req, struct armsim_response *resp)
 		armsim_response_json(resp, 200, json_incref(rg->body));
 }
 
+/* ResourceGroups_CheckExistence: 204 when the group exists, 404 when not; no body either way. */
+void ops_rg_head(struct armsim_request *req, struct armsim_response *resp)
+{
+	struct world_resource *rg = find_rg(req, resp);
+	if (rg || resp->status == 404)
+		armsim_response_json(resp, rg ? 204 : 404, NULL);
+}
+
 void ops_rg_put(struct armsim_request *req, struct armsim_response *resp)
 {
 	struct strbuf scope = STRBUF_INIT, id = STRBUF_INIT;

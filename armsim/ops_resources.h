@@ -16,7 +16,7 @@ struct world_resource;
 
 route_fn ops_mg_list, ops_mg_get, ops_mg_descendants;
 route_fn ops_sub_list, ops_sub_get, ops_operation_result;
-route_fn ops_rg_list, ops_rg_get, ops_rg_put, ops_rg_delete;
+route_fn ops_rg_list, ops_rg_get, ops_rg_head, ops_rg_put, ops_rg_delete;
 route_fn ops_site_list, ops_site_get, ops_site_put, ops_site_patch, ops_site_delete;
 route_fn ops_site_config_get, ops_site_publishxml;
 

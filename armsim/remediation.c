@@ -54,7 +54,7 @@ struct remediation_task {
 	size_t nr, alloc;
 	char correlation_id[37];
 	json_t *system_data;
-	int explicit_settings;    /* the request named resourceCount/parallel/threshold */
+	unsigned explicit_settings; /* SET_* the request named: only those are echoed */
 	int remediable;           /* the member can deploy (DeployIfNotExists or Modify) */
 };
 
@@ -148,6 +148,9 @@ static int discovering(const struct remediation_task *t)
 	return !strcmp(t->state, "Accepted") || !strcmp(t->state, "Evaluating");
 }
 
+/* Settings a request may name; the service echoes those it was given and no defaults. */
+enum { SET_COUNT = 1, SET_PARALLEL = 2, SET_THRESHOLD = 4, SET_FILTERS = 8 };
+
 static json_t *task_json(const struct remediation_task *t)
 {
 	char created[40], updated[40];
@@ -172,14 +175,16 @@ static json_t *task_json(const struct remediation_task *t)
 			  "correlationId", t->correlation_id);
 	if (t->reference_id)
 		json_object_set_new(props, "policyDefinitionReferenceId", lower_json(t->reference_id));
-	if (t->explicit_settings || t->locations) {
+	if ((t->explicit_settings & SET_FILTERS) || t->locations)
 		json_object_set_new(props, "filters", t->locations ?
 				    json_pack("{s:O}", "locations", t->locations) : json_object());
+	if (t->explicit_settings & SET_COUNT)
 		json_object_set_new(props, "resourceCount", json_integer(t->resource_count));
+	if (t->explicit_settings & SET_PARALLEL)
 		json_object_set_new(props, "parallelDeployments", json_integer(t->parallel));
+	if (t->explicit_settings & SET_THRESHOLD)
 		json_object_set_new(props, "failureThreshold",
 				    json_pack("{s:f}", "percentage", t->threshold));
-	}
 	body = json_pack("{s:o, s:o, s:s, s:s}", "properties", props, "id", lower_json(t->id),
 			 "name", t->name, "type", "Microsoft.PolicyInsights/remediations");
 	if (t->system_data)
@@ -772,19 +777,13 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 		goto unlock;
 	}
 	/*
-	 * An initiative member that cannot deploy is refused; a plain assignment of an audit
-	 * policy is accepted and has nothing to do (the management-group recording: an Audit
-	 * built-in, 201 Succeeded with no deployments).
+	 * A policy that cannot deploy (Audit, AuditIfNotExists, Deny, Disabled), alone or as an
+	 * initiative member, is accepted and has nothing to do: Azure answers 201 and the task
+	 * ends Succeeded with no deployments (the management-group recording does this with an
+	 * Audit built-in).
 	 */
 	remediable = m->effect == POLICY_EFFECT_DEPLOY_IF_NOT_EXISTS ||
 		     m->effect == POLICY_EFFECT_MODIFY;
-	if (!remediable && a.set_id) {
-		strbuf_addf(&why, "The policy definition '%s' has the effect '%s'; only policies with "
-			    "a deployIfNotExists or modify effect can be remediated.",
-			    m->definition_id, policy_effect_name(m->effect));
-		bad_request(resp, name, why.buf);
-		goto unlock;
-	}
 	for (i = 0; i < tasks->nr; i++)
 		active += !is_terminal(tasks->items[i]);
 	if ((long)active >= req->world->knobs.max_remediations) {
@@ -805,10 +804,10 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 	t->resource_count = (long)count;
 	t->parallel = (long)parallel;
 	t->threshold = threshold;
-	t->explicit_settings = json_object_get(props, "resourceCount") ||
-			       json_object_get(props, "parallelDeployments") ||
-			       json_object_get(props, "failureThreshold") ||
-			       json_object_get(props, "filters");
+	t->explicit_settings = (json_object_get(props, "resourceCount") ? SET_COUNT : 0) |
+			       (json_object_get(props, "parallelDeployments") ? SET_PARALLEL : 0) |
+			       (json_object_get(props, "failureThreshold") ? SET_THRESHOLD : 0) |
+			       (json_object_get(props, "filters") ? SET_FILTERS : 0);
 	t->created_ms = t->updated_ms = simclock_now_ms();
 	t->phase_end_ms = t->created_ms + REMEDIATION_ACCEPTED_MS;
 	world_new_guid(req->world, t->correlation_id);

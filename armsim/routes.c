@@ -23,11 +23,13 @@
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
-/* api-versions per family: the versions current clients send (issue 3), nothing else. */
+/* api-versions per family: the versions current clients send (issues 3 and 11: az 2.51+
+ * reads role definitions at 2022-05-01-preview, Az PowerShell writes exemptions at
+ * 2020-07-01-preview), nothing else. */
 static const char *const api_versions[API__COUNT][6] = {
 	[API_POLICY] = { "2021-06-01", "2023-04-01", "2025-03-01" },
-	[API_EXEMPTION] = { "2022-07-01-preview", "2024-12-01-preview" },
-	[API_ROLE_DEFINITION] = { "2018-01-01-preview", "2022-04-01" },
+	[API_EXEMPTION] = { "2020-07-01-preview", "2022-07-01-preview", "2024-12-01-preview" },
+	[API_ROLE_DEFINITION] = { "2018-01-01-preview", "2022-04-01", "2022-05-01-preview" },
 	[API_ROLE_ASSIGNMENT] = { "2020-04-01-preview", "2022-04-01" },
 	[API_SUBSCRIPTION] = { "2019-11-01", "2022-12-01" },
 	[API_MANAGEMENT_GROUP] = { "2021-04-01", "2023-04-01" },
@@ -41,8 +43,8 @@ static const char *const api_versions[API__COUNT][6] = {
 
 static const char *const api_supported[API__COUNT] = {
 	[API_POLICY] = "2021-06-01, 2023-04-01, 2025-03-01",
-	[API_EXEMPTION] = "2022-07-01-preview, 2024-12-01-preview",
-	[API_ROLE_DEFINITION] = "2018-01-01-preview, 2022-04-01",
+	[API_EXEMPTION] = "2020-07-01-preview, 2022-07-01-preview, 2024-12-01-preview",
+	[API_ROLE_DEFINITION] = "2018-01-01-preview, 2022-04-01, 2022-05-01-preview",
 	[API_ROLE_ASSIGNMENT] = "2020-04-01-preview, 2022-04-01",
 	[API_SUBSCRIPTION] = "2019-11-01, 2022-12-01",
 	[API_MANAGEMENT_GROUP] = "2021-04-01, 2023-04-01",
@@ -107,6 +109,8 @@ static const struct route routes[] = {
 	  ops_rg_list },
 	{ "GET", RG, API_RESOURCE_GROUP, "Microsoft.Resources/subscriptions/resourceGroups/read", 0,
 	  "ResourceGroups_Get", ops_rg_get },
+	{ "HEAD", RG, API_RESOURCE_GROUP, "Microsoft.Resources/subscriptions/resourceGroups/read", 0,
+	  "ResourceGroups_CheckExistence", ops_rg_head },
 	{ "PUT", RG, API_RESOURCE_GROUP, "Microsoft.Resources/subscriptions/resourceGroups/write",
 	  ROUTE_WRITE, "ResourceGroups_CreateOrUpdate", ops_rg_put },
 	{ "DELETE", RG, API_RESOURCE_GROUP,

@@ -558,9 +558,29 @@ static void truncated_free(void *cls)
 	free(t);
 }
 
-static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char *url,
+/*
+ * ARM treats empty path segments as absent ("/subscriptions/s//resourceGroups/g" is the group
+ * g): collapse runs of '/' so every handler sees one spelling of a path and builds the same
+ * ids from it (a scope captured with a stray '/' would miss its resource: a DELETE would
+ * answer 204 and leave it in place).
+ */
+static void normalize_path(const char *url, struct strbuf *out)
+{
+	const char *c;
+	for (c = url; *c; c++)
+		if (*c != '/' || !out->len || out->buf[out->len - 1] != '/')
+			strbuf_addch(out, *c);
+	if (out->len > 1 && out->buf[out->len - 1] == '/')
+		strbuf_setlen(out, out->len - 1);
+	if (!out->len)
+		strbuf_addch(out, '/');
+}
+
+static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char *raw_url,
 		     const char *method, struct pending *p)
 {
+	struct strbuf path = STRBUF_INIT;
+	const char *url;
 	struct armsim_request req;
 	struct armsim_response resp;
 	const struct route *route = NULL;
@@ -574,6 +594,8 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 	size_t i;
 	uint64_t n = atomic_fetch_add(&sim->request_counter, 1);
 
+	normalize_path(raw_url, &path);
+	url = path.buf;
 	memset(&req, 0, sizeof(req));
 	armsim_response_init(&resp);
 	req.sim = sim;
@@ -744,6 +766,7 @@ respond:
 	armsim_request_params_release(&req);
 	armsim_response_release(&resp);
 	strbuf_release(&base);
+	strbuf_release(&path);
 	strbuf_release(&text);
 }
 

@@ -29,7 +29,6 @@ command -v jq >/dev/null || { echo "bench: jq is needed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (Debian package time)" >&2; exit 1; }
 
 . "$top/examples/armsim-config.sh"
-armsim_builtins "${SHARED:-$top/../shared}"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/policyctl-bench.XXXXXX")
 pid=""
@@ -46,7 +45,7 @@ start() {
 	"$bin/armsim" world --generate "$spec" >"$dir/world.json"
 	rm -f "$dir/ready"
 	"$bin/armsim" serve --world "$dir/world.json" --listen 127.0.0.1:0 --ready-file "$dir/ready" \
-		--threads 2 ${ARMSIM_BUILTINS:+--builtins "$ARMSIM_BUILTINS"} "$@" >"$dir/armsim.out" 2>&1 &
+		--threads 2 "$@" >"$dir/armsim.out" 2>&1 &
 	pid=$!
 	deadline=$(( $(date +%s) + 30 ))
 	while [ ! -s "$dir/ready" ]; do

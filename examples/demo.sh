@@ -17,7 +17,6 @@ spec=${DEMO_SPEC:-mgs=1,subs=20,sites=20,noncompliant=0.6,slots=0.1,functions=0.
 # fast so the whole containment fits in well under a minute.
 time_scale=${DEMO_TIME_SCALE:-200}
 . "$top/examples/armsim-config.sh"
-armsim_builtins "${SHARED:-$top/../shared}"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/policyctl-demo.XXXXXX")
 armsim_pid=""
@@ -40,7 +39,7 @@ echo "== a world: $spec"
 echo "== armsim on a free loopback port (TLS, time x$time_scale)"
 "$bin/armsim" serve --world "$dir/world.json" --listen 127.0.0.1:0 --ready-file "$dir/ready" \
 	--tls-cert "$dir/ca/server.pem" --tls-key "$dir/ca/server-key.pem" \
-	--time-scale "$time_scale" --log "$dir/armsim.log" ${ARMSIM_BUILTINS:+--builtins "$ARMSIM_BUILTINS"} \
+	--time-scale "$time_scale" --log "$dir/armsim.log" \
 	>"$dir/armsim.out" 2>&1 &
 armsim_pid=$!
 deadline=$(( $(date +%s) + 10 ))

@@ -7,8 +7,6 @@
 
 command -v jq >/dev/null 2>&1 || skip "jq is not installed"
 
-armsim_builtins "$SHARED"
-BUILTINS=${ARMSIM_BUILTINS:+--builtins $ARMSIM_BUILTINS}
 [ -x "$ARMSIM" ] || skip "build/armsim is not built"
 
 # orch_world SPEC [JQ-EDIT] — writes $WORK/world.json from a generated spec, optionally edited.

@@ -333,7 +333,8 @@ def run():
     spec_check("spec: RoleAssignmentListResult", "authorization-RoleAssignmentsCalls.json", "RoleAssignmentListResult", b)
     # built-in definitions (--builtins): readable by anyone, assignable anywhere
     builtin = "/providers/Microsoft.Authorization/policyDefinitions/19dd1db6-f442-49cf-a838-b0786b4401ef"
-    s, h, b = call("GET", builtin + "?api-version=2021-06-01", token=tok)
+    # the export carries version/versions, which api-versions before 2023-04-01 do not know
+    s, h, b = call("GET", builtin + "?api-version=2023-04-01", token=tok)
     check("PolicyDefinitions_GetBuiltIn", s, h, b, 200, json.load(open(os.path.join(os.environ["SHARED"], "policy-refs/builtin/ClientCert_Webapp_Audit.json"))))
     sub = example("createPolicyAssignmentWithIdentity.json")["parameters"]["scope"]
     s, h, b = call("GET", "/%s/providers/Microsoft.Authorization/policyDefinitions?api-version=2021-06-01&$filter=policyType%%20eq%%20%%27BuiltIn%%27" % sub, token=tok)

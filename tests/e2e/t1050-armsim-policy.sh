@@ -80,9 +80,10 @@ arm PUT "$MG/$AUTHZ/policySetDefinitions/set1?$V" "{\"properties\":{\"policyDefi
 assert_eq 404 "$STATUS" "set with a missing member"
 assert_eq PolicyDefinitionNotFound "$(error_code)" "set member code"
 
-# lists page with nextLink; the inherited definition shows at the subscription
+# lists page with nextLink; the inherited definition shows at the subscription (the custom
+# ones: armsim's built-in audits are listed too)
 arm PUT "/subscriptions/$SUB/$AUTHZ/policyDefinitions/subdef2?$V" "{\"properties\":{$rule,\"parameters\":{\"effect\":{\"type\":\"String\",\"defaultValue\":\"Audit\"}}}}"
-arm GET "/subscriptions/$SUB/$AUTHZ/policyDefinitions?$V"
+arm GET "/subscriptions/$SUB/$AUTHZ/policyDefinitions?$V&\$filter=policyType%20eq%20'Custom'"
 assert_eq 2 "$(json "$WORK/body" '.value | length')" "page size knob"
 next=$(json "$WORK/body" '.nextLink')
 names=$(json "$WORK/body" '[.value[].name] | join(" ")')

@@ -6,7 +6,7 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 orch_world "mgs=1,subs=4,sites=6,noncompliant=0.7,slots=0.2,functions=0.3,locked=0.15,seed=11"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 orch_ini "management_group = mg-1"
 
 [ "$(locked_noncompliant)" -gt 0 ] || fail "the world should have a locked non-compliant site"

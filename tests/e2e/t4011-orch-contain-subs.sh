@@ -6,7 +6,7 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 orch_world "mgs=1,subs=3,sites=5,noncompliant=0.8,slots=0.2,locked=0,seed=5"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 subs=$(jq -r '[.subscriptions[0,1].subscriptionId] | join(", ")' "$WORK/world.json")
 other=$(jq -r '.subscriptions[2].subscriptionId' "$WORK/world.json")
 orch_ini "subscriptions = $subs"

@@ -7,7 +7,7 @@
 
 orch_world "mgs=1,subs=2,sites=2,locked=0,seed=3" \
 	'.knobs.principalReplicationDelayMs = 20000 | .knobs.principalTypeSkipsReplication = false'
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 10
+start_armsim --world "$WORK/world.json" --time-scale 10
 orch_ini "management_group = mg-1"
 expect_exit 0 "$POLICYCTL" -v -c policyctl.ini apply
 # every 400 armsim gave a role assignment PUT was a PrincipalNotFound that apply retried (any
@@ -32,7 +32,7 @@ stop_armsim
 
 orch_world "mgs=1,subs=2,sites=2,locked=0,seed=3" \
 	'.knobs.principalReplicationDelayMs = 100000000000 | .knobs.principalTypeSkipsReplication = false'
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 1
+start_armsim --world "$WORK/world.json" --time-scale 1
 rm -f "$WORK/policyctl.ledger"*
 orch_ini "management_group = mg-1" "" "principal_timeout = 2s"
 expect_exit 1 "$POLICYCTL" -c policyctl.ini apply

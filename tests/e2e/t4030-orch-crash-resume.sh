@@ -6,7 +6,7 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 orch_world "mgs=1,subs=3,sites=5,noncompliant=0.7,locked=0,seed=21"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 100 --latency 20
+start_armsim --world "$WORK/world.json" --time-scale 100 --latency 20
 subs=$(jq -r '[.subscriptions[].subscriptionId] | join(", ")' "$WORK/world.json")
 orch_ini "subscriptions = $subs" "poll_interval = 200ms
 max_concurrent_tasks = 4"

@@ -9,7 +9,7 @@ orch_world "mgs=1,subs=3,sites=5,noncompliant=0.7,locked=0,seed=8" \
 	 | .knobs.throttle.subscriptionWrites = {"burst": 10, "refillPerSecond": 10}
 	 | .knobs.throttle.tenantReads = {"burst": 20, "refillPerSecond": 20}
 	 | .knobs.throttle.tenantWrites = {"burst": 10, "refillPerSecond": 10}'
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500 --fault-rate 0.1 --seed 4
+start_armsim --world "$WORK/world.json" --time-scale 500 --fault-rate 0.1 --seed 4
 orch_ini "management_group = mg-1"
 expect_exit 0 "$POLICYCTL" -c policyctl.ini contain
 assert_eq 0 "$(noncompliant_unlocked)" "non-compliant sites"

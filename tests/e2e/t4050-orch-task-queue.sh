@@ -6,7 +6,7 @@
 
 orch_world "mgs=1,subs=4,sites=3,noncompliant=0.9,locked=0,seed=9" \
 	'.knobs.maxConcurrentRemediations = 3'
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 200
+start_armsim --world "$WORK/world.json" --time-scale 200
 subs=$(jq -r '[.subscriptions[].subscriptionId] | join(", ")' "$WORK/world.json")
 orch_ini "subscriptions = $subs" "poll_interval = 200ms
 max_concurrent_tasks = 3"

@@ -5,7 +5,7 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 orch_world "mgs=1,subs=2,sites=2,noncompliant=1,locked=0,seed=2"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 1
+start_armsim --world "$WORK/world.json" --time-scale 1
 orch_ini "management_group = mg-1"
 "$POLICYCTL" -c policyctl.ini contain >"$WORK/out" 2>"$WORK/err" &
 pid=$!

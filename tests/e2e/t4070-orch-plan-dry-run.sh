@@ -7,7 +7,7 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 orch_world "mgs=1,subs=2,sites=2,locked=0,seed=4"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 orch_ini "management_group = mg-1"
 
 expect_exit 0 "$POLICYCTL" -c policyctl.ini plan

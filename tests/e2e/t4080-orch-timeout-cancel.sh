@@ -6,7 +6,7 @@
 
 orch_world "mgs=1,subs=2,sites=3,noncompliant=1,functions=0,slots=0,locked=0,seed=6"
 # real time: a task stays Accepted (then Evaluating) for many seconds
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 1
+start_armsim --world "$WORK/world.json" --time-scale 1
 subs=$(jq -r '[.subscriptions[].subscriptionId] | join(", ")' "$WORK/world.json")
 orch_ini "subscriptions = $subs"
 expect_exit 0 "$POLICYCTL" -c policyctl.ini apply

@@ -8,7 +8,7 @@
 command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
 
 orch_world "mgs=1,subs=2,sites=2,noncompliant=1,locked=0,seed=11"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 300 --log "$WORK/armsim.log"
+start_armsim --world "$WORK/world.json" --time-scale 300 --log "$WORK/armsim.log"
 subs=$(jq -r '[.subscriptions[].subscriptionId] | join(", ")' "$WORK/world.json")
 orch_ini "subscriptions = $subs" "poll_interval = 200ms
 max_concurrent_tasks = 1"

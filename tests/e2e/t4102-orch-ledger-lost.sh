@@ -6,7 +6,7 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 orch_world "mgs=1,subs=2,sites=2,noncompliant=1,locked=0,seed=27"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500 --log "$WORK/armsim.log"
+start_armsim --world "$WORK/world.json" --time-scale 500 --log "$WORK/armsim.log"
 orch_ini "management_group = mg-1"
 expect_exit 0 "$POLICYCTL" -c policyctl.ini contain
 first=$(wc -l <"$WORK/armsim.log")

@@ -8,7 +8,7 @@
 command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
 
 orch_world "mgs=1,subs=2,sites=3,noncompliant=1,locked=0,seed=21" '.knobs.scanDurationMs = 600000'
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 300
+start_armsim --world "$WORK/world.json" --time-scale 300
 kept=$(jq -r '.subscriptions[0].subscriptionId' "$WORK/world.json")
 excluded=$(jq -r '.subscriptions[1].subscriptionId' "$WORK/world.json")
 orch_ini "management_group = mg-1"

@@ -8,7 +8,7 @@
 command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
 
 orch_world "mgs=1,subs=1,sites=3,noncompliant=1,locked=0,seed=23" '.knobs.scanDurationMs = 600000'
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 300
+start_armsim --world "$WORK/world.json" --time-scale 300
 orch_ini "management_group = mg-1"
 contain_interrupted_in_scan
 old_uid=$(sqlite3 policyctl.ledger "select uid from runs")

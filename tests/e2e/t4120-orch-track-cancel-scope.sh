@@ -7,7 +7,7 @@
 command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
 
 orch_world "mgs=1,subs=2,sites=2,noncompliant=1,locked=0,seed=25"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 sub=$(jq -r '.subscriptions[0].subscriptionId' "$WORK/world.json")
 orch_ini "management_group = mg-1"
 sed "s|^management_group = mg-1\$|subscriptions = $sub|" policyctl.ini >subs.ini

@@ -12,7 +12,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 
 orch_world "mgs=1,subs=3,sites=5,noncompliant=0.8,slots=0,functions=0.3,locked=0.2,seed=6"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 orch_ini "management_group = mg-1"
 set +e
 "$POLICYCTL" -q -c policyctl.ini contain >"$WORK/contain.out" 2>&1
