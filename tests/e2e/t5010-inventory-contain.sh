@@ -7,7 +7,7 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 orch_world "mgs=1,subs=2,sites=5,noncompliant=0.8,slots=0.4,functions=0.3,locked=0.3,seed=12"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 orch_ini "management_group = mg-1"
 printf '\n[inventory]\npage_size = 3\n' >>policyctl.ini   # several pages even in a small world
 
@@ -74,7 +74,7 @@ assert_contains "$WORK/err" "expected one of table|json|csv|markdown"
 # a world with nothing left: exit 0, and nothing listed as non-compliant
 stop_armsim
 orch_world "mgs=1,subs=2,sites=4,noncompliant=0,slots=0.5,locked=0.3,seed=3"
-start_armsim --world "$WORK/world.json" $BUILTINS --time-scale 500
+start_armsim --world "$WORK/world.json" --time-scale 500
 orch_ini "management_group = mg-1"
 expect_exit 0 "$POLICYCTL" -c policyctl.ini inventory --format json
 assert_eq 0 "$(jq '[.[] | select(.status != "compliant")] | length' "$WORK/out")" "open apps"

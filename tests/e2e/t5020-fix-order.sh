@@ -12,7 +12,7 @@ orch_world "mgs=1,subs=3,sites=8,noncompliant=0.7,slots=0.3,functions=0.3,locked
 	'.subscriptions[0].resourceGroups[0].sites[0].properties += {clientCertEnabled: false,
 	  clientCertExclusionPaths: "/health", siteConfig: {http20Enabled: true}}
 	 | .subscriptions[0].resourceGroups[0].sites[0].locked = false'
-start_armsim --world "$WORK/world.json" $BUILTINS --log "$WORK/requests.log"
+start_armsim --world "$WORK/world.json" --log "$WORK/requests.log"
 orch_ini "management_group = mg-1"
 world_apps world.json >apps.txt
 at_risk=$(head -n 1 apps.txt | cut -d' ' -f1)
