@@ -54,9 +54,18 @@ static void applicable_assignments(struct policy_engine *e, struct world *w, con
 
 	set->exemptions = world_resource_list(w, NULL, WT_POLICY_EXEMPTION);
 	for (i = 0; i < l->nr; i++) {
-		const json_t *props = json_object_get(l->items[i]->body, "properties");
-		const char *scope = json_string_value(json_object_get(props, "scope"));
+		const json_t *props;
+		const char *scope, *container = l->items[i]->scope;
 		struct strbuf err = STRBUF_INIT;
+		/* an assignment in another subscription cannot apply: skipped on its container
+		 * alone, so a tenant with thousands of subscription-level assignments costs a
+		 * string compare each here, not a JSON lookup and a scope walk */
+		if (container && !strncasecmp(container, "/subscriptions/", 15) &&
+		    !world_scope_contains(w, container, sub_scope) &&
+		    !world_scope_contains(w, sub_scope, container))
+			continue;
+		props = json_object_get(l->items[i]->body, "properties");
+		scope = json_string_value(json_object_get(props, "scope"));
 		if (!scope)
 			scope = l->items[i]->scope;
 		if (!world_scope_contains(w, scope, sub_scope) &&
@@ -330,15 +339,17 @@ static void sweep_one(const struct world_resource *r, void *arg)
 
 struct sweep_subs {
 	const char **ids;
-	size_t nr, alloc;
+	struct sub_index **index;
+	size_t nr, alloc, alloc_index;
 };
 
 static void collect_sub(const char *key, void *value, void *arg)
 {
 	struct sweep_subs *subs = arg;
-	(void)value;
 	ALLOC_GROW(subs->ids, subs->nr + 1, subs->alloc);
-	subs->ids[subs->nr++] = key;
+	ALLOC_GROW(subs->index, subs->nr + 1, subs->alloc_index);
+	subs->ids[subs->nr] = key;
+	subs->index[subs->nr++] = value;
 }
 
 /*
@@ -347,7 +358,7 @@ static void collect_sub(const char *key, void *value, void *arg)
  */
 void compliance_sweep_changes(struct policy_engine *e, struct world *w)
 {
-	struct sweep_subs subs = { NULL, 0, 0 };
+	struct sweep_subs subs = { NULL, NULL, 0, 0, 0 };
 	uint64_t version = w->version;
 	int64_t now = simclock_now_ms(), next_due = 0;
 	size_t i;
@@ -356,8 +367,17 @@ void compliance_sweep_changes(struct policy_engine *e, struct world *w)
 		return;
 	idmap_for_each(&e->subs, collect_sub, &subs);
 	for (i = 0; i < subs.nr; i++) {
+		struct sub_index *x = subs.index[i];
+		const struct world_subscription *ws = world_subscription_get(w, subs.ids[i]);
 		struct sweep sw;
 		char sub_scope[128];
+		/* only where something was written since its last sweep, or a change fell due:
+		 * a write in one subscription does not cost a walk over all the others */
+		if (ws && ws->version == x->seen_version && (!x->next_due_ms || now < x->next_due_ms)) {
+			if (x->next_due_ms && (!next_due || x->next_due_ms < next_due))
+				next_due = x->next_due_ms;
+			continue;
+		}
 		memset(&sw, 0, sizeof(sw));
 		snprintf(sub_scope, sizeof(sub_scope), "/subscriptions/%s", subs.ids[i]);
 		sw.e = e;
@@ -367,9 +387,12 @@ void compliance_sweep_changes(struct policy_engine *e, struct world *w)
 		for_each_site(w, sub_scope, NULL, sweep_one, &sw);
 		if (sw.next_due && (!next_due || sw.next_due < next_due))
 			next_due = sw.next_due;
+		x->next_due_ms = sw.next_due;
+		x->seen_version = ws ? ws->version : 0;
 		assignment_set_release(&sw.set);
 	}
 	free(subs.ids);
+	free(subs.index);
 	e->seen_version = version;
 	e->next_due_ms = next_due;
 }
@@ -539,6 +562,16 @@ void compliance_walk(struct policy_engine *e, struct world *w, const char *scope
 {
 	size_t i, k;
 	int stop = 0;
+	char *sub = segment_after_key(scope, "subscriptions");
+	if (sub) {
+		/* a subscription or below: its own index only, not a walk over every subscription */
+		struct sub_index *x = idmap_get(&e->subs, sub);
+		free(sub);
+		for (k = 0; x && k < x->nr && !stop; k++)
+			if (world_scope_contains(w, scope, x->items[k]->resource_id))
+				stop = fn(x->items[k], arg);
+		return;
+	}
 	for (i = 0; i < w->nr_subs && !stop; i++) {
 		char sub_scope[128];
 		struct sub_index *x;

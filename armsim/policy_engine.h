@@ -72,6 +72,8 @@ struct resource_states {
 struct sub_index {
 	struct resource_states **items;
 	size_t nr, alloc;
+	uint64_t seen_version;        /* the subscription's version at its last change sweep */
+	int64_t next_due_ms;          /* its earliest pending change, 0 if none */
 };
 
 struct scan {

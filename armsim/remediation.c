@@ -15,6 +15,7 @@
 #include "armsim/arm.h"
 #include "armsim/authz.h"
 #include "armsim/compliance.h"
+#include "armsim/idmap.h"
 #include "armsim/policy_engine.h"
 #include "armsim/ops_resources.h"
 #include "armsim/remediation.h"
@@ -59,8 +60,10 @@ struct remediation_task {
 };
 
 struct remediation_set {
-	struct remediation_task **items;
+	struct remediation_task **items; /* in creation order (lists answer newest first) */
 	size_t nr, alloc;
+	struct idmap by_id;              /* task id -> task: a lookup costs no walk over all */
+	size_t active;                   /* tasks not terminal, as of the last tick or create */
 };
 
 static struct remediation_set *tasks_of(struct policy_engine *e)
@@ -106,6 +109,8 @@ void remediation_set_clear(struct remediation_set *tasks)
 	free(tasks->items);
 	tasks->items = NULL;
 	tasks->nr = tasks->alloc = 0;
+	tasks->active = 0;
+	idmap_clear(&tasks->by_id);
 }
 
 void remediation_set_free(struct remediation_set *tasks)
@@ -195,14 +200,16 @@ static json_t *task_json(const struct remediation_task *t)
 static struct remediation_task *find_task(struct remediation_set *tasks, const char *id,
 					  size_t *index)
 {
+	struct remediation_task *t = idmap_get(&tasks->by_id, id);
 	size_t i;
-	for (i = 0; i < tasks->nr; i++)
-		if (!strcasecmp(tasks->items[i]->id, id)) {
-			if (index)
-				*index = i;
-			return tasks->items[i];
+	if (!t || !index)
+		return t;
+	for (i = tasks->nr; i-- > 0;) /* the caller replaces or removes it: rare */
+		if (tasks->items[i] == t) {
+			*index = i;
+			break;
 		}
-	return NULL;
+	return t;
 }
 
 /* The task id from the route: "{scope}/providers/Microsoft.PolicyInsights/remediations/{name}". */
@@ -662,9 +669,14 @@ void remediation_tick(struct remediation_set *tasks, struct policy_engine *e, st
 {
 	int64_t now = simclock_now_ms();
 	size_t i;
-	for (i = 0; i < tasks->nr; i++)
-		if (!is_terminal(tasks->items[i]))
-			advance_task(e, w, tasks->items[i], now);
+	size_t active = 0;
+	for (i = 0; i < tasks->nr; i++) {
+		if (is_terminal(tasks->items[i]))
+			continue;
+		advance_task(e, w, tasks->items[i], now);
+		active += !is_terminal(tasks->items[i]);
+	}
+	tasks->active = active;
 }
 
 /* ---------- handlers ---------- */
@@ -784,8 +796,7 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 	 */
 	remediable = m->effect == POLICY_EFFECT_DEPLOY_IF_NOT_EXISTS ||
 		     m->effect == POLICY_EFFECT_MODIFY;
-	for (i = 0; i < tasks->nr; i++)
-		active += !is_terminal(tasks->items[i]);
+	active = tasks->active;
 	if ((long)active >= req->world->knobs.max_remediations) {
 		strbuf_addf(&why, "The tenant already runs %zu remediation tasks, the most allowed "
 			    "at once.", active);
@@ -834,6 +845,8 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 		ALLOC_GROW(tasks->items, tasks->nr + 1, tasks->alloc);
 		tasks->items[tasks->nr++] = t;
 	}
+	idmap_put(&tasks->by_id, t->id, t);
+	tasks->active += !is_terminal(t);
 	armsim_response_json(resp, created ? 201 : 200, task_json(t));
 	resp->is_write = 1;
 unlock:
@@ -898,7 +911,7 @@ void remediation_delete(struct armsim_request *req, struct armsim_response *resp
 	struct policy_engine *e = policy_engine_of(req->world);
 	struct remediation_set *tasks;
 	struct remediation_task *t;
-	size_t index;
+	size_t index = 0;
 
 	policy_engine_lock(e);
 	tasks = tasks_of(e);
@@ -916,6 +929,9 @@ void remediation_delete(struct armsim_request *req, struct armsim_response *resp
 		memmove(&tasks->items[index], &tasks->items[index + 1],
 			(tasks->nr - index - 1) * sizeof(*tasks->items));
 		tasks->nr--;
+		idmap_remove(&tasks->by_id, t->id);
+		if (!is_terminal(t) && tasks->active)
+			tasks->active--;
 		task_free(t);
 	}
 	resp->is_write = 1;

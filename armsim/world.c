@@ -347,6 +347,18 @@ static void list_remove(struct world_list *l, const struct world_resource *r)
 		}
 }
 
+/* Marks the subscription holding id (if any) as changed at the world's current version. */
+static void touch_subscription(struct world *w, const char *id)
+{
+	char seg[128];
+	struct world_subscription *s;
+	if (!segment_after(id, "/subscriptions/", seg, sizeof(seg)))
+		return;
+	s = world_subscription_get(w, seg);
+	if (s)
+		s->version = w->version;
+}
+
 struct world_resource *world_resource_get(const struct world *w, const char *id)
 {
 	return id ? idmap_get(&w->resources, id) : NULL;
@@ -358,6 +370,7 @@ struct world_resource *world_resource_put(struct world *w, const char *id, const
 	struct world_resource *r = idmap_get(&w->resources, id);
 	int64_t now = simclock_now_ms();
 	w->version++;
+	touch_subscription(w, id);
 	if (r) {
 		json_decref(r->body);
 		r->body = body;
@@ -421,8 +434,9 @@ enum world_result world_resource_delete(struct world *w, const char *id)
 	list_remove(list_for(w, r->scope, r->type, 0), r);
 	list_remove(list_for(w, NULL, r->type, 0), r);
 	idmap_remove(&w->resources, r->id);
-	free_resource(r);
 	w->version++;
+	touch_subscription(w, r->id);
+	free_resource(r);
 	return WORLD_OK;
 }
 

@@ -58,6 +58,8 @@ struct world_subscription {
 	char *display_name;
 	char *mg;           /* name of the management group it sits in */
 	char *state;        /* "Enabled" */
+	uint64_t version;   /* the world's version at the last write of a resource in it: a
+			       change sweep skips subscriptions where nothing moved */
 };
 
 struct world_principal {

@@ -20,41 +20,66 @@ struct run_setup {
 	struct strbuf desired;   /* the rendered desired state's digest (o.desired points here) */
 };
 
+/*
+ * Renders what the phases need: the ids (roles, references, every assignment's scope and
+ * id) now, and each scope's resources when apply reaches it (set->source), so 2,500
+ * subscriptions never sit in memory at once.
+ */
 static int render_into(const struct config *cfg, struct deploy_set *set, int refs_only)
 {
 	struct strbuf err = STRBUF_INIT;
 	int ret = EXIT_OK;
 
-	if ((refs_only ? render_policy_refs(cfg, set, &err) : render_policy_set(cfg, set, &err))) {
+	if (render_policy_refs(cfg, set, &err)) {
 		msg_error("%s", err.buf);
 		ret = EXIT_USAGE;
+	} else if (!refs_only) {
+		set->source.render = render_source;
+		set->source.ctx = (void *)cfg;
 	}
 	strbuf_release(&err);
 	return ret;
 }
 
 /*
- * The digest of the whole rendered desired state into rs->desired: from rs->set when the row
- * rendered it whole, else from a render made for it alone (remediate renders ids only, track
- * nothing). Returns EXIT_OK or EXIT_USAGE (message printed).
+ * The digest of the whole rendered desired state into rs->desired, rendered one scope at a
+ * time and fed to the digest as it goes (the same digest as of the whole set). Returns
+ * EXIT_OK or EXIT_USAGE (message printed).
  */
-static int digest_desired(struct run_setup *rs, const struct command *cmd,
-			  const struct config *cfg)
+static int digest_desired(struct run_setup *rs, const struct config *cfg)
 {
-	struct deploy_set whole = DEPLOY_SET_INIT;
+	struct desired_builder b;
 	struct desired_digest d;
-	int ret;
+	struct deploy_set local = DEPLOY_SET_INIT;
+	struct strbuf err = STRBUF_INIT;
+	size_t i, n = render_scope_count(cfg);
+	int ret = EXIT_OK;
 
-	if (cmd->flags & CMD_RENDER) {
-		desired_digest_compute(&rs->set, cfg, &d);
-	} else {
-		if ((ret = render_into(cfg, &whole, 0)))
-			return ret;
-		desired_digest_compute(&whole, cfg, &d);
-		deploy_set_release(&whole);
+	desired_builder_begin(&b);
+	for (i = 0; i < n; i++) {
+		struct deploy_set one = DEPLOY_SET_INIT;
+		if (render_policy_scope(cfg, i, &one, &err)) {
+			msg_error("%s", err.buf);
+			ret = EXIT_USAGE;
+		} else {
+			desired_builder_add(&b, &one);
+		}
+		deploy_set_release(&one);
+		if (ret)
+			break;
 	}
-	desired_digest_format(&d, &rs->desired);
-	return EXIT_OK;
+	/* the reference ids: the same for every scope; rendered here for a row that rendered
+	 * nothing (track) */
+	if (!ret && !rs->set.assignment_scopes.nr && render_policy_refs(cfg, &local, &err)) {
+		msg_error("%s", err.buf);
+		ret = EXIT_USAGE;
+	}
+	desired_builder_end(&b, rs->set.assignment_scopes.nr ? &rs->set : &local, cfg, &d);
+	if (!ret)
+		desired_digest_format(&d, &rs->desired);
+	deploy_set_release(&local);
+	strbuf_release(&err);
+	return ret;
 }
 
 /* Prepares rs for cmd; returns EXIT_OK or the exit code (message printed). */
@@ -86,7 +111,7 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 		     ctx->output == OUTPUT_TABLE;
 	if ((cmd->flags & CMD_LEDGER) && !dry_run &&
 	    (cmd->flags & (CMD_DESIRED_NEW_RUN | CMD_DESIRED_REFUSE))) {
-		if ((ret = digest_desired(rs, cmd, &ctx->config)))
+		if ((ret = digest_desired(rs, &ctx->config)))
 			goto out;
 		rs->o.desired = rs->desired.buf;
 		rs->o.desired_policy = (cmd->flags & CMD_DESIRED_NEW_RUN) ? ORCH_DESIRED_NEW_RUN

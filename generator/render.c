@@ -449,3 +449,33 @@ enum render_result render_policy_refs(const struct config *cfg, struct deploy_se
 	}
 	return RENDER_OK;
 }
+
+size_t render_scope_count(const struct config *cfg)
+{
+	return (cfg->scope_management_group ? 1 : 0) + cfg->scope_subscriptions.nr;
+}
+
+enum render_result render_policy_scope(const struct config *cfg, size_t index,
+				       struct deploy_set *out, struct strbuf *err)
+{
+	struct config one = *cfg; /* shallow: read only, never released */
+
+	if (index >= render_scope_count(cfg)) {
+		strbuf_addf(err, "scope %zu of %zu does not exist", index, render_scope_count(cfg));
+		return RENDER_ERR_CONFIG;
+	}
+	if (cfg->scope_management_group && index == 0) {
+		one.scope_subscriptions.nr = 0;
+	} else {
+		index -= cfg->scope_management_group ? 1 : 0;
+		one.scope_management_group = NULL;
+		one.scope_subscriptions.items = cfg->scope_subscriptions.items + index;
+		one.scope_subscriptions.nr = 1;
+	}
+	return render_policy_set(&one, out, err);
+}
+
+int render_source(void *ctx, size_t index, struct deploy_set *out, struct strbuf *err)
+{
+	return render_policy_scope(ctx, index, out, err) == RENDER_OK ? 0 : -1;
+}

@@ -60,6 +60,20 @@ enum render_result render_policy_set(const struct config *cfg, struct deploy_set
 enum render_result render_policy_refs(const struct config *cfg, struct deploy_set *out,
 				      struct strbuf *err);
 
+/* How many assignment scopes cfg has: its management group, then each listed subscription. */
+size_t render_scope_count(const struct config *cfg);
+
+/*
+ * Renders only scope index (in render_policy_set's order) into out: that scope's
+ * definitions, initiative and assignment, with the lists render_policy_set gives for it.
+ * What apply streams, one scope at a time. Result and err as render_policy_set.
+ */
+enum render_result render_policy_scope(const struct config *cfg, size_t index,
+				       struct deploy_set *out, struct strbuf *err);
+
+/* A deploy_source (lib/deploy_set.h) over render_policy_scope; ctx is the config. */
+int render_source(void *ctx, size_t index, struct deploy_set *out, struct strbuf *err);
+
 /* "policyDefinitions", "policySetDefinitions" or "policyAssignments". */
 const char *render_kind_collection(enum deploy_kind kind);
 /* "Microsoft.Authorization/policyDefinitions" etc. */

@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/deploy_set.h"
 #include "lib/xalloc.h"
@@ -29,7 +30,7 @@ void deploy_set_add(struct deploy_set *set, enum deploy_kind kind, const char *s
 
 void deploy_set_drop_resources(struct deploy_set *set)
 {
-	size_t i;
+	size_t i, nr = set->nr;
 	for (i = 0; i < set->nr; i++) {
 		free(set->resources[i].name);
 		free(set->resources[i].scope);
@@ -39,8 +40,10 @@ void deploy_set_drop_resources(struct deploy_set *set)
 	free(set->resources);
 	set->resources = NULL;
 	set->nr = set->alloc = 0;
-	/* thousands of rendered bodies leave free heap behind: give it back before tracking */
-	malloc_trim(0);
+	/* thousands of rendered bodies leave free heap behind: give it back before tracking
+	 * (not for a scope's few, released one after another while apply streams) */
+	if (nr > 64)
+		malloc_trim(0);
 }
 
 void deploy_set_release(struct deploy_set *set)
@@ -50,4 +53,27 @@ void deploy_set_release(struct deploy_set *set)
 	string_list_clear(&set->reference_ids);
 	string_list_clear(&set->assignment_scopes);
 	string_list_clear(&set->assignment_ids);
+}
+
+int deploy_set_scope(const struct deploy_set *set, size_t index, struct deploy_set *out,
+		     struct strbuf *err)
+{
+	const char *scope;
+	size_t i;
+
+	if (index >= set->assignment_scopes.nr) {
+		strbuf_addf(err, "scope %zu of %zu does not exist", index, set->assignment_scopes.nr);
+		return -1;
+	}
+	if (!set->nr && set->source.render)
+		return set->source.render(set->source.ctx, index, out, err);
+	scope = set->assignment_scopes.items[index];
+	for (i = 0; i < set->nr; i++) {
+		const struct deploy_resource *r = &set->resources[i];
+		if (strcasecmp(r->scope, scope))
+			continue;
+		deploy_set_add(out, r->kind, r->scope, r->name, r->id, r->api_version,
+			       json_incref(r->body));
+	}
+	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "lib/strbuf.h"
 #include "lib/string_list.h"
 
 enum deploy_kind {
@@ -31,6 +32,17 @@ struct deploy_resource {
 	json_t *body;            /* exactly the PUT body; owned reference */
 };
 
+/*
+ * Renders one assignment scope's resources on demand (index into assignment_scopes) into out
+ * (DEPLOY_SET_INIT; the caller releases it); 0, or -1 with one line in err. lib/ cannot call
+ * the generator, so the one who renders (cli/run_setup.c) fills this in.
+ */
+struct deploy_set;
+struct deploy_source {
+	int (*render)(void *ctx, size_t index, struct deploy_set *out, struct strbuf *err);
+	void *ctx; /* borrowed */
+};
+
 struct deploy_set {
 	struct deploy_resource *resources; /* in creation order; owned */
 	size_t nr, alloc;
@@ -43,10 +55,13 @@ struct deploy_set {
 	/* one entry per assignment, index for index: its scope and its full id */
 	struct string_list assignment_scopes;
 	struct string_list assignment_ids;
+	/* where a scope's resources come from when they are not in resources (a large scope
+	   list is rendered one scope at a time while it is deployed) */
+	struct deploy_source source;
 };
 
 #define DEPLOY_SET_INIT { NULL, 0, 0, STRING_LIST_INIT, STRING_LIST_INIT, STRING_LIST_INIT, \
-			  STRING_LIST_INIT }
+			  STRING_LIST_INIT, { NULL, NULL } }
 
 /*
  * Appends a resource: scope, name, id copied, api_version borrowed (static), body stolen. An
@@ -54,6 +69,13 @@ struct deploy_set {
  */
 void deploy_set_add(struct deploy_set *set, enum deploy_kind kind, const char *scope,
 		    const char *name, const char *id, const char *api_version, json_t *body);
+/*
+ * The resources of assignment scope index into out (DEPLOY_SET_INIT; release it): copied
+ * (bodies shared) from set's resources when they are there, else rendered by set's source.
+ * 0, or -1 with one line in err.
+ */
+int deploy_set_scope(const struct deploy_set *set, size_t index, struct deploy_set *out,
+		     struct strbuf *err);
 /* Frees the resources (ids and bodies); keeps the role, reference and assignment lists. */
 void deploy_set_drop_resources(struct deploy_set *set);
 /* Frees everything set owns and leaves it empty (DEPLOY_SET_INIT). */

@@ -18,15 +18,45 @@ void digest_sha256(const void *data, size_t len, unsigned char md[DIGEST_SHA256_
 	memcpy(md, full, DIGEST_SHA256_SIZE);
 }
 
-void digest_sha256_hex(const void *data, size_t len, char hex[DIGEST_SHA256_HEX_SIZE])
+static void to_hex(const unsigned char md[DIGEST_SHA256_SIZE], char hex[DIGEST_SHA256_HEX_SIZE])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[DIGEST_SHA256_SIZE];
 	size_t i;
-	digest_sha256(data, len, md);
 	for (i = 0; i < DIGEST_SHA256_SIZE; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 0xf];
 	}
 	hex[2 * DIGEST_SHA256_SIZE] = '\0';
+}
+
+void digest_sha256_hex(const void *data, size_t len, char hex[DIGEST_SHA256_HEX_SIZE])
+{
+	unsigned char md[DIGEST_SHA256_SIZE];
+	digest_sha256(data, len, md);
+	to_hex(md, hex);
+}
+
+void digest_sha256_begin(struct digest_sha256_ctx *ctx)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		abort(); /* out of memory or no SHA-256: as digest_sha256 */
+	ctx->md = md;
+}
+
+void digest_sha256_update(struct digest_sha256_ctx *ctx, const void *data, size_t len)
+{
+	if (len && EVP_DigestUpdate(ctx->md, data, len) != 1)
+		abort();
+}
+
+void digest_sha256_end_hex(struct digest_sha256_ctx *ctx, char hex[DIGEST_SHA256_HEX_SIZE])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	if (EVP_DigestFinal_ex(ctx->md, md, &md_len) != 1 || md_len != DIGEST_SHA256_SIZE)
+		abort();
+	EVP_MD_CTX_free(ctx->md);
+	ctx->md = NULL;
+	to_hex(md, hex);
 }

@@ -2,9 +2,13 @@
  * deploy — `plan` and `apply`: bring definitions, initiative, assignments and the
  * assignments' role assignments to the desired state, writing only what differs.
  *
- * Stages run in dependency order (definitions → set definitions → assignments → role
- * assignments); within a stage every resource goes at once through the client's event loop.
- * Each resource is read first and compared with the desired body (orch_json_contains): an
+ * Each assignment scope is a pipeline of its own: its resources are rendered when it starts
+ * (deploy_set_scope: a 2,500-subscription tenant never has every body in memory), read at
+ * once, then written stage by stage in dependency order (definitions → initiative →
+ * assignment → role assignments), and released when its last stage is answered. Up to a
+ * window of scopes run at once (from [run] concurrency), so independent scopes overlap and
+ * one slow scope holds up nobody else; a scope whose write failed sends none of its later
+ * stages. Each resource read is compared with the desired body (orch_json_contains): an
  * equal one is left alone, so rerunning apply on an applied tenant sends no write. Every
  * write is recorded in the ledger before it is sent and its outcome after.
  *
@@ -27,12 +31,23 @@
 #include "lib/banned.h"
 
 struct deploy_state;
+struct scope_work;
+
+/* What a scope is doing; each stage starts when the previous one's calls are all answered. */
+enum scope_stage {
+	STAGE_READ,        /* GET every resource of the scope */
+	STAGE_DEFINITIONS, /* PUT the definitions that differ */
+	STAGE_INITIATIVE,
+	STAGE_ASSIGNMENT,
+	STAGE_ROLES,       /* the assignment identity's role assignments */
+	STAGE_DONE,
+};
 
 struct deploy_item {
-	struct deploy_state *st;
-	const char *id;          /* borrowed from the set, or role_id below */
+	struct scope_work *sw;
+	const char *id;          /* borrowed from sw->set, or role_path below */
 	const json_t *desired;   /* borrowed */
-	size_t assignment;       /* index into principals, for assignments and role items */
+	enum deploy_kind kind;
 	int64_t write_id;
 	/* role assignments only */
 	char *role_path;         /* owned: the role assignment's resource id */
@@ -43,65 +58,80 @@ struct deploy_item {
 	int needs_write;         /* the read found it missing (2) or different (1) */
 };
 
+/* One assignment scope on its way through the stages; freed when it is done. */
+struct scope_work {
+	struct deploy_state *st;
+	size_t index;              /* into o->assignment_scopes / o->assignment_ids */
+	struct deploy_set set;     /* owned: this scope's rendered resources */
+	struct deploy_item *items; /* owned: the set's resources, then role assignments */
+	size_t nr_items;
+	size_t waiting;            /* calls and retry timers of the current stage */
+	enum scope_stage stage;
+	int failed;                /* a read or write failed: no later stage is sent */
+	char *principal;           /* owned: the assignment identity's principal id, or NULL */
+	int principal_fresh;       /* the assignment was created now: no role assignment yet */
+};
+
 struct deploy_state {
 	struct orch_phase ph;
 	struct orch *o;
 	int plan_only;
-	char **principals;       /* per assignment (index of o->assignment_ids); owned strings */
-	int *principal_fresh;    /* the assignment was created now: its role assignments cannot exist */
-	int principal_seen;      /* some role assignment for a principal succeeded */
-	struct deploy_item *items;
-	size_t nr_items;
+	struct scope_work **works; /* per scope: owned while it runs, NULL before and after */
+	size_t nr_scopes, next_scope, running, window;
+	size_t remaining;          /* scopes not yet done: what the pump waits for */
+	int principal_seen;        /* some role assignment for a principal succeeded */
 	long created, updated, unchanged, failed;
+	long stopped[STAGE_DONE];  /* scopes stopped after a failure in that stage */
 };
+
+static void free_work(struct scope_work *sw)
+{
+	size_t i;
+	for (i = 0; i < sw->nr_items; i++) {
+		free(sw->items[i].role_path);
+		json_decref(sw->items[i].role_body);
+	}
+	free(sw->items);
+	free(sw->principal);
+	deploy_set_release(&sw->set);
+	free(sw);
+}
 
 static void free_state(struct orch_phase *ph)
 {
 	struct deploy_state *st = (struct deploy_state *)ph;
 	size_t i;
-	for (i = 0; i < st->nr_items; i++) {
-		free(st->items[i].role_path);
-		json_decref(st->items[i].role_body);
-	}
-	free(st->items);
-	if (st->principals) {
-		for (i = 0; i < st->o->assignment_ids->nr; i++)
-			free(st->principals[i]);
-	}
-	free(st->principals);
-	free(st->principal_fresh);
+	for (i = 0; i < st->nr_scopes; i++)
+		if (st->works[i])
+			free_work(st->works[i]);
+	free(st->works);
 	free(st);
 }
 
-static const char *kind_word(enum deploy_kind kind)
+static const char *stage_word(enum scope_stage stage)
 {
-	switch (kind) {
-	case DEPLOY_POLICY_DEFINITION: return "policy definition";
-	case DEPLOY_POLICY_SET_DEFINITION: return "initiative";
-	default: return "assignment";
+	switch (stage) {
+	case STAGE_READ: return "read";
+	case STAGE_DEFINITIONS: return "policy definition";
+	case STAGE_INITIATIVE: return "initiative";
+	case STAGE_ASSIGNMENT: return "assignment";
+	case STAGE_ROLES: return "role assignment";
+	default: return "?";
 	}
 }
 
-static size_t assignment_index(struct orch *o, const char *id)
-{
-	size_t i;
-	for (i = 0; i < o->assignment_ids->nr; i++)
-		if (!strcasecmp(o->assignment_ids->items[i], id))
-			return i;
-	return 0;
-}
-
-static void keep_principal(struct deploy_state *st, size_t a, const json_t *body)
+static void keep_principal(struct scope_work *sw, const json_t *body)
 {
 	const char *p = jsonutil_path_string(body, "identity.principalId");
 	if (p && *p) {
-		free(st->principals[a]);
-		st->principals[a] = xstrdup(p);
+		free(sw->principal);
+		sw->principal = xstrdup(p);
 	}
 }
 
 static void on_put(struct arm_client *client, struct arm_response *resp, void *data);
 static void send_role(struct deploy_item *it);
+static void advance(struct scope_work *sw);
 
 static void on_retry_timer(struct arm_client *client, void *data)
 {
@@ -109,9 +139,11 @@ static void on_retry_timer(struct arm_client *client, void *data)
 	send_role(data);
 }
 
+/* Sends a write once its intent is recorded; counts it in the scope's stage. */
 static void send_put(struct deploy_item *it, const json_t *body, const char *path)
 {
-	struct deploy_state *st = it->st;
+	struct scope_work *sw = it->sw;
+	struct deploy_state *st = sw->st;
 	struct orch *o = st->o;
 	struct strbuf what = STRBUF_INIT;
 	int recorded = 1;
@@ -133,6 +165,7 @@ static void send_put(struct deploy_item *it, const json_t *body, const char *pat
 	if (!recorded)
 		return; /* not recorded, not sent */
 	st->ph.pending++;
+	sw->waiting++;
 	arm_submit(o->arm, "PUT", path, body, NULL, on_put, it);
 }
 
@@ -150,10 +183,18 @@ static void record_outcome(struct orch *o, struct deploy_item *it, const struct 
 			  "a write's answer");
 }
 
+/* A call of sw's stage was answered: the next stage starts once none is left. */
+static void answered(struct scope_work *sw)
+{
+	sw->waiting--;
+	advance(sw);
+}
+
 static void on_put(struct arm_client *client, struct arm_response *resp, void *data)
 {
 	struct deploy_item *it = data;
-	struct deploy_state *st = it->st;
+	struct scope_work *sw = it->sw;
+	struct deploy_state *st = sw->st;
 	struct orch *o;
 	const char *code = resp->error.code;
 	(void)client;
@@ -167,7 +208,7 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 		st->principal_seen = 1;
 		st->created--; /* counted when its read found it missing */
 		st->unchanged++;
-		return;
+		goto out;
 	}
 	if (it->is_role && resp->result == ARM_ERR_HTTP && code && !strcmp(code, "PrincipalNotFound")) {
 		int64_t now = orch_now_ms();
@@ -177,7 +218,7 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 			long wait = it->backoff_ms;
 			it->backoff_ms = it->backoff_ms * 2 > 10000 ? 10000 : it->backoff_ms * 2;
 			msg_debug("principal not found yet for '%s': retrying in %ld ms", it->role_path, wait);
-			st->ph.pending++;
+			st->ph.pending++; /* the timer stays in the stage's waiting count */
 			arm_client_add_timer(o->arm, wait, on_retry_timer, it);
 			return;
 		} else {
@@ -186,8 +227,7 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 			char t[32];
 			snprintf(t, sizeof(t), "%lds", o->principal_timeout_ms / 1000);
 			strbuf_addf(&msg, "principal '%s' of assignment '%s' was still not found after %s "
-				    "of retries; %s", st->principals[it->assignment],
-				    o->assignment_ids->items[it->assignment], t,
+				    "of retries; %s", sw->principal, o->assignment_ids->items[sw->index], t,
 				    st->principal_seen
 				    ? "it was seen by another role assignment of this run, so replication "
 				      "is lagging: rerun 'policyctl apply' later"
@@ -197,32 +237,36 @@ static void on_put(struct arm_client *client, struct arm_response *resp, void *d
 			orch_record_failure(o, LEDGER_FAILURE_WRITE, it->role_path, &err);
 			strbuf_release(&msg);
 			st->failed++;
-			return;
+			sw->failed = 1;
+			goto out;
 		}
 	}
 	if (resp->result != ARM_OK) {
 		record_outcome(o, it, resp, 0, resp->error.message);
 		orch_record_failure(o, LEDGER_FAILURE_WRITE, it->is_role ? it->role_path : it->id, &resp->error);
 		st->failed++;
-		return;
+		sw->failed = 1;
+		goto out;
 	}
 	record_outcome(o, it, resp, 1, NULL);
 	if (it->is_role) {
 		st->principal_seen = 1;
-		return;
+		goto out;
 	}
 	/* an assignment's 201 carries its new identity's principal id */
-	if (!resp->dry_run && resp->body && it->assignment < o->assignment_ids->nr &&
-	    !strcasecmp(it->id, o->assignment_ids->items[it->assignment])) {
-		keep_principal(st, it->assignment, resp->body);
-		st->principal_fresh[it->assignment] = it->needs_write == 2;
+	if (!resp->dry_run && resp->body && it->kind == DEPLOY_POLICY_ASSIGNMENT) {
+		keep_principal(sw, resp->body);
+		sw->principal_fresh = it->needs_write == 2;
 	}
+out:
+	answered(sw);
 }
 
 static void on_get(struct arm_client *client, struct arm_response *resp, void *data)
 {
 	struct deploy_item *it = data;
-	struct deploy_state *st = it->st;
+	struct scope_work *sw = it->sw;
+	struct deploy_state *st = sw->st;
 	struct orch *o;
 	struct strbuf diff = STRBUF_INIT;
 	const char *id = it->is_role ? it->role_path : it->id;
@@ -237,6 +281,7 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 	} else if (resp->result != ARM_OK) {
 		orch_record_failure(o, LEDGER_FAILURE_WRITE, id, &resp->error);
 		st->failed++;
+		sw->failed = 1; /* a read that failed (not a 404): nothing is written blind */
 		goto out;
 	} else {
 		create = 0;
@@ -247,9 +292,8 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 				msg_print(o->out, "  unchanged %s\n", id);
 			goto out;
 		}
-		if (it->assignment < o->assignment_ids->nr &&
-		    !strcasecmp(it->id, o->assignment_ids->items[it->assignment]))
-			keep_principal(st, it->assignment, resp->body);
+		if (it->kind == DEPLOY_POLICY_ASSIGNMENT)
+			keep_principal(sw, resp->body);
 		if (orch_json_contains(desired, resp->body, &diff)) {
 			st->unchanged++;
 			if (st->plan_only)
@@ -257,70 +301,41 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 			goto out;
 		}
 	}
+	if (create)
+		st->created++;
+	else
+		st->updated++;
 	if (st->plan_only) {
 		if (create)
 			msg_print(o->out, "  create    %s\n", id);
 		else
 			msg_print(o->out, "  update    %s\n            differs: %s\n", id, diff.buf);
-		if (create)
-			st->created++;
-		else
-			st->updated++;
 		goto out;
 	}
-	if (create)
-		st->created++;
-	else
-		st->updated++;
-	/* Resources are all read first and written stage by stage (see deploy()); a role
-	 * assignment is written at once: its stage is the last. */
+	/* written when its stage comes; a role assignment's stage is now */
 	it->needs_write = create ? 2 : 1;
 	if (it->is_role)
 		send_role(it);
 out:
 	strbuf_release(&diff);
+	answered(sw);
 }
 
 /* The role assignment PUT, also the PrincipalNotFound retry timer's callback. */
 static void send_role(struct deploy_item *it)
 {
-	struct deploy_state *st = it->st;
+	struct scope_work *sw = it->sw;
 	if (it->first_try_ms) {
-		/* a timer arrival: count it in like a callback */
-		if (!orch_phase_arrive(&st->ph))
+		/* a timer arrival: count it in like a callback; it was in the stage's count */
+		if (!orch_phase_arrive(&sw->st->ph))
 			return;
-	} else {
-		it->first_try_ms = orch_now_ms();
+		sw->waiting--;
+		send_put(it, it->role_body, it->role_path);
+		advance(sw); /* when the ledger refused, nothing was sent: the stage may be over */
+		return;
 	}
+	it->first_try_ms = orch_now_ms();
 	send_put(it, it->role_body, it->role_path);
-}
-
-/* Reads every resource of the set at once: the writes then need no read round trip each. */
-static enum orch_result read_all(struct deploy_state *st)
-{
-	struct orch *o = st->o;
-	size_t i;
-	for (i = 0; i < st->nr_items; i++) {
-		if (st->items[i].is_role)
-			continue;
-		st->ph.pending++;
-		arm_submit(o->arm, "GET", st->items[i].id, NULL, NULL, on_get, &st->items[i]);
-	}
-	return orch_pump(o, &st->ph.pending, o->deadline_ms);
-}
-
-/* Writes the resources of one kind that the read found missing or different. */
-static enum orch_result run_stage(struct deploy_state *st, enum deploy_kind kind)
-{
-	struct orch *o = st->o;
-	size_t i;
-	for (i = 0; i < st->nr_items; i++) {
-		struct deploy_item *it = &st->items[i];
-		if (it->is_role || o->set->resources[i].kind != kind || !it->needs_write)
-			continue;
-		send_put(it, it->desired, it->id);
-	}
-	return orch_pump(o, &st->ph.pending, o->deadline_ms);
 }
 
 static void role_definition_for(struct strbuf *sb, const char *scope, const char *role)
@@ -332,45 +347,42 @@ static void role_definition_for(struct strbuf *sb, const char *scope, const char
 	strbuf_addstr(sb, role);
 }
 
-static enum orch_result run_roles(struct deploy_state *st)
+/* The role stage: a read each (or a write at once for a new identity). */
+static void start_roles(struct scope_work *sw)
 {
+	struct deploy_state *st = sw->st;
 	struct orch *o = st->o;
-	size_t a, r, base = st->nr_items;
 	const struct string_list *roles = &o->set->role_definition_ids;
+	const char *scope = o->assignment_scopes->items[sw->index];
+	size_t r, base = sw->nr_items;
 
-	st->items = xrealloc(st->items, (base + o->assignment_ids->nr * roles->nr + 1) * sizeof(*st->items));
-	for (a = 0; a < o->assignment_ids->nr; a++) {
-		const char *principal = st->principals[a];
-		const char *scope = o->assignment_scopes->items[a];
-		if (!principal) {
-			if (st->plan_only || o->dry_run)
-				msg_print(o->out, "  create    role assignments at %s for the assignment's "
-					  "new identity (its principal id is known once it exists)\n", scope);
-			continue;
-		}
-		for (r = 0; r < roles->nr; r++) {
-			struct deploy_item *it = &st->items[st->nr_items++];
-			struct strbuf path = STRBUF_INIT, role = STRBUF_INIT;
-			char *name = orch_role_assignment_name(scope, principal, roles->items[r]);
-			memset(it, 0, sizeof(*it));
-			it->st = st;
-			it->is_role = 1;
-			it->assignment = a;
-			it->backoff_ms = 500;
-			strbuf_addf(&path, "%s/providers/Microsoft.Authorization/roleAssignments/%s", scope, name);
-			role_definition_for(&role, scope, roles->items[r]);
-			it->role_path = strbuf_detach(&path, NULL);
-			it->role_body = json_pack("{s:{s:s, s:s, s:s}}", "properties", "roleDefinitionId",
-						  role.buf, "principalId", principal,
-						  "principalType", "ServicePrincipal");
-			it->id = it->role_path;
-			strbuf_release(&role);
-			free(name);
-		}
+	if (!sw->principal) {
+		if (st->plan_only || o->dry_run)
+			msg_print(o->out, "  create    role assignments at %s for the assignment's "
+				  "new identity (its principal id is known once it exists)\n", scope);
+		return;
 	}
-	for (a = base; a < st->nr_items; a++) {
-		struct deploy_item *it = &st->items[a];
-		if (st->principal_fresh[it->assignment] && !st->plan_only) {
+	for (r = 0; r < roles->nr; r++) {
+		struct deploy_item *it = &sw->items[sw->nr_items++];
+		struct strbuf path = STRBUF_INIT, role = STRBUF_INIT;
+		char *name = orch_role_assignment_name(scope, sw->principal, roles->items[r]);
+		memset(it, 0, sizeof(*it));
+		it->sw = sw;
+		it->is_role = 1;
+		it->backoff_ms = 500;
+		strbuf_addf(&path, "%s/providers/Microsoft.Authorization/roleAssignments/%s", scope, name);
+		role_definition_for(&role, scope, roles->items[r]);
+		it->role_path = strbuf_detach(&path, NULL);
+		it->role_body = json_pack("{s:{s:s, s:s, s:s}}", "properties", "roleDefinitionId",
+					  role.buf, "principalId", sw->principal,
+					  "principalType", "ServicePrincipal");
+		it->id = it->role_path;
+		strbuf_release(&role);
+		free(name);
+	}
+	for (r = base; r < sw->nr_items; r++) {
+		struct deploy_item *it = &sw->items[r];
+		if (sw->principal_fresh && !st->plan_only) {
 			/* a new identity has no role assignment yet: skip the read */
 			it->needs_write = 2;
 			st->created++;
@@ -378,16 +390,130 @@ static enum orch_result run_roles(struct deploy_state *st)
 			continue;
 		}
 		st->ph.pending++;
+		sw->waiting++;
 		arm_submit(o->arm, "GET", it->role_path, NULL, NULL, on_get, it);
 	}
-	return orch_pump(o, &st->ph.pending, o->deadline_ms);
+}
+
+static enum deploy_kind stage_kind(enum scope_stage stage)
+{
+	return stage == STAGE_DEFINITIONS ? DEPLOY_POLICY_DEFINITION
+	       : stage == STAGE_INITIATIVE ? DEPLOY_POLICY_SET_DEFINITION : DEPLOY_POLICY_ASSIGNMENT;
+}
+
+static void start_scopes(struct deploy_state *st);
+
+/* The scope is done: its principal noted, its memory released, the next scope started. */
+static void finish_scope(struct scope_work *sw)
+{
+	struct deploy_state *st = sw->st;
+	struct orch *o = st->o;
+	if (o->ledger && !st->plan_only && !o->dry_run && sw->principal)
+		orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id,
+						     o->assignment_ids->items[sw->index], sw->principal),
+				  "the assignment's principal id");
+	st->works[sw->index] = NULL;
+	free_work(sw);
+	st->running--;
+	st->remaining--;
+	start_scopes(st);
+}
+
+/* Starts sw's next stages while the current one has nothing in flight. */
+static void advance(struct scope_work *sw)
+{
+	struct deploy_state *st = sw->st;
+	struct orch *o = st->o;
+	size_t i;
+
+	while (!sw->waiting) {
+		if (sw->failed && sw->stage < STAGE_DONE) {
+			st->stopped[sw->stage]++;
+			sw->stage = STAGE_DONE;
+		} else if (o->ledger_failed) {
+			sw->stage = STAGE_DONE; /* nothing more is sent */
+		} else {
+			sw->stage++;
+		}
+		switch (sw->stage) {
+		case STAGE_DEFINITIONS:
+		case STAGE_INITIATIVE:
+		case STAGE_ASSIGNMENT:
+			if (st->plan_only)
+				break;
+			for (i = 0; i < sw->nr_items; i++) {
+				struct deploy_item *it = &sw->items[i];
+				if (!it->is_role && it->kind == stage_kind(sw->stage) && it->needs_write)
+					send_put(it, it->desired, it->id);
+			}
+			break;
+		case STAGE_ROLES:
+			if (o->set->role_definition_ids.nr)
+				start_roles(sw);
+			break;
+		default:
+			finish_scope(sw);
+			return;
+		}
+	}
+}
+
+/* Renders and reads the next scopes while fewer than the window run. */
+static void start_scopes(struct deploy_state *st)
+{
+	struct orch *o = st->o;
+	while (st->running < st->window && st->next_scope < st->nr_scopes && !o->ledger_failed &&
+	       !orch_interrupted) {
+		size_t index = st->next_scope++, i;
+		struct scope_work *sw = xcalloc(1, sizeof(*sw));
+		struct strbuf err = STRBUF_INIT;
+		sw->st = st;
+		sw->index = index;
+		sw->set = (struct deploy_set)DEPLOY_SET_INIT;
+		st->works[index] = sw;
+		st->running++;
+		if (deploy_set_scope(o->set, index, &sw->set, &err)) {
+			msg_error("%s: %s", o->assignment_scopes->items[index], err.buf);
+			strbuf_release(&err);
+			st->failed++;
+			sw->failed = 1;
+			sw->stage = STAGE_DONE;
+			finish_scope(sw);
+			continue;
+		}
+		strbuf_release(&err);
+		sw->items = xcalloc(sw->set.nr + o->set->role_definition_ids.nr + 1, sizeof(*sw->items));
+		sw->nr_items = sw->set.nr;
+		for (i = 0; i < sw->set.nr; i++) {
+			struct deploy_item *it = &sw->items[i];
+			it->sw = sw;
+			it->id = sw->set.resources[i].id;
+			it->desired = sw->set.resources[i].body;
+			it->kind = sw->set.resources[i].kind;
+		}
+		/* every resource of the scope is read at once: the writes then need no read round
+		 * trip each */
+		sw->stage = STAGE_READ;
+		for (i = 0; i < sw->set.nr; i++) {
+			st->ph.pending++;
+			sw->waiting++;
+			arm_submit(o->arm, "GET", sw->items[i].id, NULL, NULL, on_get, &sw->items[i]);
+		}
+		if (!sw->waiting)
+			advance(sw); /* an empty scope: straight to its roles */
+	}
+}
+
+/* Scopes in flight at once: enough to keep [run] concurrency busy with each scope's
+ * one-to-seven calls per stage, few enough that their bodies stay small in memory. */
+static size_t window_for(const struct config *cfg)
+{
+	long w = cfg->run_concurrency / 4;
+	return w < 4 ? 4 : w > 64 ? 64 : (size_t)w;
 }
 
 static enum orch_result deploy(struct orch *o, int plan_only)
 {
-	static const enum deploy_kind stages[] = {
-		DEPLOY_POLICY_DEFINITION, DEPLOY_POLICY_SET_DEFINITION, DEPLOY_POLICY_ASSIGNMENT,
-	};
 	struct deploy_state *st;
 	enum orch_result ret = ORCH_OK;
 	size_t i;
@@ -400,44 +526,23 @@ static enum orch_result deploy(struct orch *o, int plan_only)
 	st->ph.free_fn = free_state;
 	st->o = o;
 	st->plan_only = plan_only;
-	st->principals = xcalloc(o->assignment_ids->nr + 1, sizeof(*st->principals));
-	st->principal_fresh = xcalloc(o->assignment_ids->nr + 1, sizeof(*st->principal_fresh));
-	st->items = xcalloc(o->set->nr + 1, sizeof(*st->items));
-	st->nr_items = o->set->nr;
-	for (i = 0; i < o->set->nr; i++) {
-		st->items[i].st = st;
-		st->items[i].id = o->set->resources[i].id;
-		st->items[i].desired = o->set->resources[i].body;
-		st->items[i].assignment = assignment_index(o, o->set->resources[i].id);
-	}
-	ret = read_all(st);
-	if (!ret && st->failed)
-		ret = ORCH_FAILED; /* a read that failed (not a 404): nothing is written blind */
-	for (i = 0; i < ARRAY_SIZE(stages) && !ret && !plan_only; i++) {
-		ret = run_stage(st, stages[i]);
-		if (!ret && st->failed) {
-			/* later stages depend on this one: stop here, say which kind failed */
-			msg_error("%ld %s%s could not be written: later resources depend on them",
-				  st->failed, kind_word(stages[i]), st->failed > 1 ? "s" : "");
-			ret = ORCH_FAILED;
-		}
-	}
-	if (!ret && o->set->role_definition_ids.nr)
-		ret = run_roles(st);
+	st->nr_scopes = o->assignment_scopes->nr;
+	st->remaining = st->nr_scopes;
+	st->works = xcalloc(st->nr_scopes + 1, sizeof(*st->works));
+	st->window = window_for(o->cfg);
+	start_scopes(st);
+	ret = orch_pump(o, &st->remaining, o->deadline_ms);
+	for (i = 0; i < STAGE_ROLES; i++) /* a failed role assignment stops nothing after it */
+		if (st->stopped[i])
+			msg_error("%ld scope%s stopped at a failed %s%s: later resources depend on it",
+				  st->stopped[i], st->stopped[i] > 1 ? "s" : "", stage_word((enum scope_stage)i),
+				  i == STAGE_READ ? " (nothing is written blind)" : " write");
 	if (!ret && st->failed)
 		ret = ORCH_FAILED;
 	if (ret != ORCH_INTERRUPTED && ret != ORCH_TIMEOUT && ret != ORCH_LEDGER)
 		msg_note("%s: %ld to create, %ld to update, %ld unchanged, %ld failed",
 			 plan_only ? "plan" : o->dry_run ? "apply (dry run)" : "apply",
 			 st->created, st->updated, st->unchanged, st->failed);
-	if (o->ledger && !plan_only && !o->dry_run)
-		for (i = 0; i < o->assignment_ids->nr; i++)
-			if (st->principals[i] &&
-			    !orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id,
-								  o->assignment_ids->items[i],
-								  st->principals[i]),
-					       "the assignment's principal id"))
-				ret = ORCH_LEDGER;
 	orch_phase_leave(&st->ph);
 	return ret;
 }

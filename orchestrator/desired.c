@@ -19,65 +19,90 @@ const char *desired_part_name(enum desired_part part)
 	return (size_t)part < DESIRED_PART_COUNT ? part_names[part] : "?";
 }
 
-/* Appends json as compact text with sorted keys ("null" for NULL), then a newline. */
-static void add_json(struct strbuf *sb, const json_t *json)
+/* Feeds json as compact text with sorted keys ("null" for NULL), then a newline. */
+static void add_json(struct digest_sha256_ctx *part, const json_t *json)
 {
 	char *text = json ? json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
-	strbuf_addstr(sb, text ? text : "null");
-	strbuf_addch(sb, '\n');
+	const char *t = text ? text : "null";
+	digest_sha256_update(part, t, strlen(t));
+	digest_sha256_update(part, "\n", 1);
 	free(text);
 }
 
-void desired_digest_compute(const struct deploy_set *set, const struct config *cfg,
-			    struct desired_digest *out)
+static void add_line(struct digest_sha256_ctx *part, const char *line)
 {
-	struct strbuf parts[DESIRED_PART_COUNT];
-	size_t i;
+	digest_sha256_update(part, line, strlen(line));
+	digest_sha256_update(part, "\n", 1);
+}
 
+void desired_builder_begin(struct desired_builder *b)
+{
+	size_t i;
 	for (i = 0; i < DESIRED_PART_COUNT; i++)
-		strbuf_init(&parts[i], 0);
+		digest_sha256_begin(&b->part[i]);
+}
+
+void desired_builder_add(struct desired_builder *b, const struct deploy_set *set)
+{
+	size_t i;
 	for (i = 0; i < set->nr; i++) {
 		const struct deploy_resource *r = &set->resources[i];
 		const json_t *props = json_object_get(r->body, "properties");
 		json_t *rest;
 		switch (r->kind) {
 		case DEPLOY_POLICY_DEFINITION:
-			strbuf_addf(&parts[DESIRED_DEFINITIONS], "%s\n", r->id);
-			add_json(&parts[DESIRED_DEFINITIONS], r->body);
+			add_line(&b->part[DESIRED_DEFINITIONS], r->id);
+			add_json(&b->part[DESIRED_DEFINITIONS], r->body);
 			break;
 		case DEPLOY_POLICY_SET_DEFINITION:
-			strbuf_addf(&parts[DESIRED_INITIATIVE], "%s\n", r->id);
-			add_json(&parts[DESIRED_INITIATIVE], r->body);
+			add_line(&b->part[DESIRED_INITIATIVE], r->id);
+			add_json(&b->part[DESIRED_INITIATIVE], r->body);
 			break;
 		case DEPLOY_POLICY_ASSIGNMENT:
 			/* the assignment without the two parts a user changes on their own */
 			rest = json_deep_copy(r->body);
 			json_object_del(json_object_get(rest, "properties"), "notScopes");
 			json_object_del(json_object_get(rest, "properties"), "parameters");
-			strbuf_addf(&parts[DESIRED_ASSIGNMENT], "%s\n", r->id);
-			add_json(&parts[DESIRED_ASSIGNMENT], rest);
+			add_line(&b->part[DESIRED_ASSIGNMENT], r->id);
+			add_json(&b->part[DESIRED_ASSIGNMENT], rest);
 			json_decref(rest);
 			/* keyed by scope: a renamed assignment changes "assignment" alone */
-			strbuf_addf(&parts[DESIRED_NOT_SCOPES], "%s\n", r->scope);
-			add_json(&parts[DESIRED_NOT_SCOPES], json_object_get(props, "notScopes"));
-			strbuf_addf(&parts[DESIRED_PARAMETERS], "%s\n", r->scope);
-			add_json(&parts[DESIRED_PARAMETERS], json_object_get(props, "parameters"));
+			add_line(&b->part[DESIRED_NOT_SCOPES], r->scope);
+			add_json(&b->part[DESIRED_NOT_SCOPES], json_object_get(props, "notScopes"));
+			add_line(&b->part[DESIRED_PARAMETERS], r->scope);
+			add_json(&b->part[DESIRED_PARAMETERS], json_object_get(props, "parameters"));
 			break;
 		}
 	}
+}
+
+void desired_builder_end(struct desired_builder *b, const struct deploy_set *refs,
+			 const struct config *cfg, struct desired_digest *out)
+{
+	struct strbuf rem = STRBUF_INIT;
+	size_t i;
 	/* what each remediation task is created with (task_body in remediate.c) */
-	strbuf_addf(&parts[DESIRED_REMEDIATION], "%s\n%ld\n%.17g\n%ld\n",
+	strbuf_addf(&rem, "%s\n%ld\n%.17g\n%ld\n",
 		    cfg->remediation_resource_discovery ? cfg->remediation_resource_discovery : "",
 		    (long)cfg->remediation_parallel_deployments,
 		    (double)cfg->remediation_failure_threshold, (long)cfg->remediation_resource_count);
 	for (i = 0; i < cfg->remediation_locations.nr; i++)
-		strbuf_addf(&parts[DESIRED_REMEDIATION], "%s\n", cfg->remediation_locations.items[i]);
-	for (i = 0; i < set->reference_ids.nr; i++)
-		strbuf_addf(&parts[DESIRED_REMEDIATION], "ref %s\n", set->reference_ids.items[i]);
-	for (i = 0; i < DESIRED_PART_COUNT; i++) {
-		digest_sha256_hex(parts[i].buf ? parts[i].buf : "", parts[i].len, out->hex[i]);
-		strbuf_release(&parts[i]);
-	}
+		strbuf_addf(&rem, "%s\n", cfg->remediation_locations.items[i]);
+	for (i = 0; i < refs->reference_ids.nr; i++)
+		strbuf_addf(&rem, "ref %s\n", refs->reference_ids.items[i]);
+	digest_sha256_update(&b->part[DESIRED_REMEDIATION], rem.buf ? rem.buf : "", rem.len);
+	strbuf_release(&rem);
+	for (i = 0; i < DESIRED_PART_COUNT; i++)
+		digest_sha256_end_hex(&b->part[i], out->hex[i]);
+}
+
+void desired_digest_compute(const struct deploy_set *set, const struct config *cfg,
+			    struct desired_digest *out)
+{
+	struct desired_builder b;
+	desired_builder_begin(&b);
+	desired_builder_add(&b, set);
+	desired_builder_end(&b, set, cfg, out);
 }
 
 void desired_digest_format(const struct desired_digest *d, struct strbuf *sb)

@@ -34,6 +34,20 @@ struct desired_digest {
 /* The digest of set (whole: resources with bodies) and cfg's remediation settings. */
 void desired_digest_compute(const struct deploy_set *set, const struct config *cfg,
 			    struct desired_digest *out);
+
+/*
+ * The same digest, fed one scope's rendering at a time (so 2,500 subscriptions never sit in
+ * memory at once): begin, add each part of the set's resources in creation order, end with
+ * the set's reference ids (refs: its resources need not be there). The result equals
+ * desired_digest_compute over the whole set.
+ */
+struct desired_builder {
+	struct digest_sha256_ctx part[DESIRED_PART_COUNT];
+};
+void desired_builder_begin(struct desired_builder *b);
+void desired_builder_add(struct desired_builder *b, const struct deploy_set *resources);
+void desired_builder_end(struct desired_builder *b, const struct deploy_set *refs,
+			 const struct config *cfg, struct desired_digest *out);
 /* Appends "definitions=<hex> initiative=<hex> ..." (what the ledger stores). */
 void desired_digest_format(const struct desired_digest *d, struct strbuf *sb);
 /* Parses desired_digest_format's text; 0, or -1 when a part is missing or malformed. */

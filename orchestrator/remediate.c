@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "orchestrator/pairing.h"
 #include "orchestrator/phase.h"
 #include "orchestrator/progress.h"
 #include "orchestrator/tracker.h"
@@ -35,11 +36,14 @@ struct task_state;
 struct task_call {
 	struct task_state *st;
 	size_t task;
-	int kind;        /* CALL_CREATE_LOOKUP, CALL_CREATE, CALL_POLL, CALL_LIST, CALL_CANCEL */
+	int kind;        /* CALL_CREATE_LOOKUP, CALL_CREATE, CALL_POLL, CALL_LIST, CALL_CANCEL,
+			  * CALL_POLL_SCOPE */
 	int64_t write_id;
+	size_t *group;   /* CALL_POLL_SCOPE: the tasks of one scope polled by one list; owned */
+	size_t nr_group;
 };
 
-enum { CALL_CREATE_LOOKUP, CALL_CREATE, CALL_POLL, CALL_LIST, CALL_CANCEL };
+enum { CALL_CREATE_LOOKUP, CALL_CREATE, CALL_POLL, CALL_LIST, CALL_CANCEL, CALL_POLL_SCOPE };
 
 struct task_state {
 	struct orch_phase ph;
@@ -49,6 +53,8 @@ struct task_state {
 	struct ledger_task *tasks; /* from the ledger, parallel to tr.tasks */
 	size_t nr_tasks;
 	long created, create_failed;
+	long scope_lists;          /* lists of a scope's remediations sent for several polls */
+	int64_t progress_ms;       /* when the last progress point was recorded */
 	int driving;               /* drive() runs: callbacks may start due work themselves */
 };
 
@@ -120,6 +126,21 @@ static void submit(struct task_state *st, size_t task, int kind, const char *met
 	strbuf_release(&path);
 }
 
+/*
+ * A point of the report's chart: the sums over the run's tasks, a query over all of them, so
+ * at most one a second (10,000 tasks changing state would otherwise cost 10,000 scans of
+ * 10,000 rows); force: now (the end of a drive, so the last point is the final state).
+ */
+static void record_progress(struct task_state *st, int force)
+{
+	int64_t now = orch_now_ms();
+	if (!st->o->ledger || (!force && now - st->progress_ms < 1000))
+		return;
+	st->progress_ms = now;
+	orch_ledger_check(st->o, ledger_progress_record(st->o->ledger, st->o->run.id),
+			  "the report's progress point");
+}
+
 static void record_state(struct task_state *st, size_t task)
 {
 	const struct tracked_task *t = &st->tr.tasks[task];
@@ -128,8 +149,7 @@ static void record_state(struct task_state *st, size_t task)
 							    t->state, t->total, t->succeeded,
 							    t->failed),
 				  "a task's state");
-		orch_ledger_check(st->o, ledger_progress_record(st->o->ledger, st->o->run.id),
-				  "the report's progress point"); /* the report's chart */
+		record_progress(st, 0);
 	}
 }
 
@@ -216,6 +236,39 @@ static int is_busy_refusal(const struct arm_response *resp)
 		(strcase_contains(message, "most allowed") || strcase_contains(message, "limit")));
 }
 
+/*
+ * The answer to one list of a scope's remediations standing for the polls of call->group:
+ * each task found takes its item as its poll's answer; one the list does not show (deleted,
+ * or beyond what was listed) is looked up on its own, whose 404 recreates it.
+ */
+static void take_scope_list(struct task_state *st, struct task_call *call,
+			    const struct arm_response *resp, int64_t now)
+{
+	size_t g, i;
+	for (g = 0; g < call->nr_group; g++) {
+		size_t task = call->group[g];
+		const json_t *item, *found = NULL;
+		if (resp->result != ARM_OK) {
+			tracker_retry(&st->tr, task, now, 0);
+			continue;
+		}
+		json_array_foreach(resp->body, i, item) {
+			const char *name = json_string_value(json_object_get(item, "name"));
+			if (name && !strcasecmp(name, st->tasks[task].name)) {
+				found = item;
+				break;
+			}
+		}
+		if (found)
+			take_answer(st, task, found);
+		else
+			submit(st, task, CALL_POLL, "GET", "", NULL, 0);
+	}
+	if (resp->result != ARM_OK)
+		msg_debug("listing remediations at '%s': %s", st->tasks[call->group[0]].scope,
+			  arm_result_name(resp->result));
+}
+
 static void on_call(struct arm_client *client, struct arm_response *resp, void *data)
 {
 	struct task_call *call = data;
@@ -225,6 +278,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 	int64_t now = orch_now_ms();
 	(void)client;
 	if (!orch_phase_arrive(&st->ph)) {
+		free(call->group);
 		free(call);
 		return;
 	}
@@ -237,6 +291,9 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 							  resp->error.code, resp->error.message),
 				  "a task request's answer");
 	switch (call->kind) {
+	case CALL_POLL_SCOPE:
+		take_scope_list(st, call, resp, now);
+		break;
 	case CALL_CREATE_LOOKUP:
 	case CALL_POLL:
 		if (resp->result == ARM_OK) {
@@ -344,11 +401,58 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		}
 		break;
 	}
+	free(call->group);
 	free(call);
 	/* a slot freed by this answer goes to the next queued task now, not at the next
 	 * turn of the loop: with a full tenant, every turn's delay would add to each wave */
 	if (st->driving && !orch_interrupted)
 		start_due(st, orch_now_ms());
+}
+
+/*
+ * Polls the due tasks of acts: where two or more share a scope, one list of the scope's
+ * remediations answers them all (one request instead of one per task); a lone task is a GET.
+ */
+static void poll_due(struct task_state *st, const struct tracker_action *acts, size_t n)
+{
+	char taken[BATCH] = { 0 };
+	size_t i, j;
+	for (i = 0; i < n; i++) {
+		struct task_call *call;
+		struct strbuf path = STRBUF_INIT;
+		struct arm_call_options opts;
+		const char *scope;
+		size_t same = 0;
+		if (acts[i].kind != TRACKER_POLL || taken[i])
+			continue;
+		scope = st->tasks[acts[i].task].scope;
+		for (j = i + 1; j < n; j++)
+			same += acts[j].kind == TRACKER_POLL && !taken[j] &&
+				!strcasecmp(st->tasks[acts[j].task].scope, scope);
+		if (!same) {
+			submit(st, acts[i].task, CALL_POLL, "GET", "", NULL, 0);
+			continue;
+		}
+		call = xcalloc(1, sizeof(*call));
+		call->st = st;
+		call->kind = CALL_POLL_SCOPE;
+		call->group = xcalloc(same + 1, sizeof(*call->group));
+		call->group[call->nr_group++] = acts[i].task;
+		for (j = i + 1; j < n; j++)
+			if (acts[j].kind == TRACKER_POLL && !taken[j] &&
+			    !strcasecmp(st->tasks[acts[j].task].scope, scope)) {
+				call->group[call->nr_group++] = acts[j].task;
+				taken[j] = 1;
+			}
+		call->task = acts[i].task;
+		memset(&opts, 0, sizeof(opts));
+		opts.max_pages = 10;
+		strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/remediations", scope);
+		st->ph.pending++;
+		st->scope_lists++;
+		arm_submit_list(st->o->arm, "GET", path.buf, NULL, &opts, NULL, on_call, call);
+		strbuf_release(&path);
+	}
 }
 
 static void start_due(struct task_state *st, int64_t now)
@@ -357,11 +461,12 @@ static void start_due(struct task_state *st, int64_t now)
 	size_t n, i;
 	do {
 		n = tracker_due(&st->tr, now, acts, BATCH);
+		poll_due(st, acts, n);
 		for (i = 0; i < n; i++) {
 			size_t task = acts[i].task;
 			struct tracked_task *t = &st->tr.tasks[task];
-			if (acts[i].kind == TRACKER_POLL) {
-				submit(st, task, CALL_POLL, "GET", "", NULL, 0);
+			if (acts[i].kind != TRACKER_CREATE) {
+				continue; /* polled above */
 			} else if (t->maybe_exists && !st->o->dry_run) {
 				submit(st, task, CALL_CREATE_LOOKUP, "GET", "", NULL, 0);
 			} else {
@@ -453,6 +558,8 @@ static enum orch_result drive(struct task_state *st, int until_created, int64_t 
 {
 	enum orch_result ret = drive_loop(st, until_created, deadline);
 	st->driving = 0;
+	if (ret != ORCH_LEDGER)
+		record_progress(st, 1);
 	return ret;
 }
 
@@ -472,10 +579,166 @@ static const char *discovery_for(struct orch *o, const char *scope, struct ledge
 	return "ReEvaluateCompliance";
 }
 
-enum orch_result orch_remediate(struct orch *o)
+/* ---- which pairs have something to fix: one summarize per assignment scope ---- */
+
+struct summary_state {
+	struct orch_phase ph;
+	struct orch *o;
+	const struct string_list *refs;
+	long *counts;   /* [scope * refs->nr + ref]; PAIRING_UNKNOWN where not read */
+	size_t unread;  /* scopes whose summary could not be read */
+};
+
+struct summary_call {
+	struct summary_state *st;
+	size_t scope;
+};
+
+static void free_summary(struct orch_phase *ph)
+{
+	struct summary_state *st = (struct summary_state *)ph;
+	free(st->counts);
+	free(st);
+}
+
+static void on_summary(struct arm_client *client, struct arm_response *resp, void *data)
+{
+	struct summary_call *call = data;
+	struct summary_state *st = call->st;
+	size_t a = call->scope;
+	(void)client;
+	free(call);
+	if (!orch_phase_arrive(&st->ph))
+		return;
+	if (resp->result != ARM_OK ||
+	    pairing_read_summary(resp->body, st->o->assignment_ids->items[a], st->refs,
+				 &st->counts[a * st->refs->nr])) {
+		/* not knowing is no reason to skip: every pair of this scope gets its task */
+		msg_warning("policy states of '%s' could not be summarized (%s): every member gets "
+			    "a remediation task", st->o->assignment_scopes->items[a],
+			    resp->result != ARM_OK ? (resp->error.code ? resp->error.code
+						     : arm_result_name(resp->result))
+			    : "not a summary");
+		st->unread++;
+	}
+}
+
+/*
+ * Reads, for every assignment scope whose tasks would be ExistingNonCompliant, how many
+ * resources each member has non-compliant (pairing.h). *out: [scope * refs + ref], owned by
+ * the caller; PAIRING_UNKNOWN where no summary was read.
+ */
+static enum orch_result summarize_pairs(struct orch *o, const struct string_list *refs,
+					struct ledger_scan *scans, size_t nr_scans, long **out)
+{
+	struct summary_state *st = xcalloc(1, sizeof(*st));
+	struct arm_call_options opts;
+	size_t a, i, n = o->assignment_scopes->nr * refs->nr;
+	enum orch_result ret;
+
+	st->ph.free_fn = free_summary;
+	st->o = o;
+	st->refs = refs;
+	st->counts = xcalloc(n + 1, sizeof(*st->counts));
+	for (i = 0; i < n; i++)
+		st->counts[i] = PAIRING_UNKNOWN;
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = ARM_READ;
+	for (a = 0; a < o->assignment_scopes->nr; a++) {
+		const char *scope = o->assignment_scopes->items[a];
+		struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
+		struct summary_call *call;
+		if (!pairing_needs_summary(discovery_for(o, scope, scans, nr_scans)))
+			continue;
+		strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/summarize",
+			    scope);
+		strbuf_addf(&filter, "PolicyAssignmentId eq '%s'", o->assignment_ids->items[a]);
+		strbuf_addstr(&query, "$filter=");
+		strbuf_add_urlencoded(&query, filter.buf);
+		opts.query = query.buf;
+		call = xcalloc(1, sizeof(*call));
+		call->st = st;
+		call->scope = a;
+		st->ph.pending++;
+		arm_submit(o->arm, "POST", path.buf, NULL, &opts, on_summary, call);
+		strbuf_release(&path);
+		strbuf_release(&filter);
+		strbuf_release(&query);
+	}
+	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
+	if (!ret) {
+		*out = st->counts;
+		st->counts = NULL;
+	}
+	orch_phase_leave(&st->ph);
+	return ret;
+}
+
+/*
+ * Records in the ledger the tasks of every (scope, member) pair with something to fix, and
+ * how many pairs were skipped (note "pairs_skipped", written last: a rerun that finds it
+ * knows the plan is complete and keeps it; one that does not plans again, which is
+ * idempotent).
+ */
+static enum orch_result plan_tasks(struct orch *o, const struct string_list *refs)
 {
 	struct ledger_scan *scans = NULL;
-	size_t nr_scans = 0, a, r, i, queued = 0;
+	size_t nr_scans = 0, a, r, skipped = 0;
+	long *counts = NULL;
+	char *done = NULL, text[32];
+	enum ledger_result lr;
+	enum orch_result ret;
+
+	lr = ledger_note_get(o->ledger, o->run.id, "pairs_skipped", &done);
+	free(done);
+	if (lr == LEDGER_OK)
+		return ORCH_OK;
+	if (lr != LEDGER_ERR_NOT_FOUND) {
+		orch_ledger_check(o, lr, "(read) the pairs skipped");
+		return ORCH_LEDGER;
+	}
+	if (!orch_ledger_check(o, ledger_scan_list(o->ledger, o->run.id, &scans, &nr_scans),
+			       "(read) the run's scans"))
+		return ORCH_LEDGER;
+	ret = summarize_pairs(o, refs, scans, nr_scans, &counts);
+	for (a = 0; !ret && a < o->assignment_scopes->nr; a++) {
+		for (r = 0; r < refs->nr; r++) {
+			struct ledger_task t = { 0 };
+			const char *scope = o->assignment_scopes->items[a];
+			const char *discovery = discovery_for(o, scope, scans, nr_scans);
+			if (pairing_decide(discovery, counts[a * refs->nr + r]) != PAIRING_TASK) {
+				skipped++;
+				continue;
+			}
+			t.name = ledger_task_name(o->run.uid, scope, refs->items[r]);
+			t.scope = (char *)scope;
+			t.assignment_id = o->assignment_ids->items[a];
+			t.reference_id = refs->items[r];
+			t.discovery = (char *)discovery;
+			orch_ledger_check(o, ledger_task_plan(o->ledger, o->run.id, &t), "a planned task");
+			free(t.name);
+		}
+	}
+	ledger_scans_free(scans, nr_scans);
+	free(counts);
+	if (ret)
+		return ret;
+	if (o->ledger_failed)
+		return ORCH_LEDGER;
+	snprintf(text, sizeof(text), "%zu", skipped);
+	if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "pairs_skipped", text),
+			       "the pairs skipped"))
+		return ORCH_LEDGER;
+	msg_note("remediate: %zu of %zu (scope, member) pairs get a task; %zu skipped%s%s",
+		 o->assignment_scopes->nr * refs->nr - skipped, o->assignment_scopes->nr * refs->nr,
+		 skipped, skipped ? ": " : "",
+		 skipped ? pairing_decision_reason(PAIRING_SKIP_NOTHING_TO_FIX) : "");
+	return ORCH_OK;
+}
+
+enum orch_result orch_remediate(struct orch *o)
+{
+	size_t a, r, i, queued = 0;
 	struct task_state *st;
 	enum orch_result ret;
 	const struct string_list *refs = o->set ? &o->set->reference_ids : NULL;
@@ -492,24 +755,8 @@ enum orch_result orch_remediate(struct orch *o)
 		return ORCH_USAGE;
 	}
 	if (o->ledger) {
-		if (!orch_ledger_check(o, ledger_scan_list(o->ledger, o->run.id, &scans, &nr_scans),
-				       "(read) the run's scans"))
-			return ORCH_LEDGER;
-		for (a = 0; a < o->assignment_scopes->nr; a++) {
-			for (r = 0; r < refs->nr; r++) {
-				struct ledger_task t = { 0 };
-				const char *scope = o->assignment_scopes->items[a];
-				t.name = ledger_task_name(o->run.uid, scope, refs->items[r]);
-				t.scope = (char *)scope;
-				t.assignment_id = o->assignment_ids->items[a];
-				t.reference_id = refs->items[r];
-				t.discovery = (char *)discovery_for(o, scope, scans, nr_scans);
-				orch_ledger_check(o, ledger_task_plan(o->ledger, o->run.id, &t),
-						  "a planned task");
-				free(t.name);
-			}
-		}
-		ledger_scans_free(scans, nr_scans);
+		if ((ret = plan_tasks(o, refs)))
+			return ret;
 		if (o->ledger_failed)
 			return ORCH_LEDGER;
 		st = load(o);
@@ -566,6 +813,9 @@ enum orch_result orch_track(struct orch *o, long timeout_ms)
 	}
 	ret = drive(st, 0, deadline);
 	progress_finish(&st->progress, &st->tr, orch_now_ms());
+	if (st->scope_lists)
+		msg_debug("track: %ld lists of a scope's remediations answered several polls each",
+			  st->scope_lists);
 	for (i = 0; i < st->tr.nr; i++)
 		if (!tracker_state_is_success(st->tr.tasks[i].state) || st->tr.tasks[i].failed)
 			failed++;
@@ -598,6 +848,8 @@ enum orch_result orch_cancel(struct orch *o)
 		sent++;
 	}
 	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
+	if (ret != ORCH_LEDGER)
+		record_progress(st, 1);
 	if (!ret)
 		msg_note("cancel: %zu tasks asked to cancel; 'policyctl track' follows them to Canceled",
 			 sent);

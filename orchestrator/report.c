@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "orchestrator/pairing.h"
 #include "orchestrator/report.h"
 #include "orchestrator/tracker.h"
 #include "lib/jsonutil.h"
@@ -177,7 +178,7 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 	const char *key;
 	long t_ok = 0, t_failed = 0, t_active = 0, d_total = 0, d_ok = 0, d_failed = 0;
 	long noncompliant = 0;
-	char *note = NULL;
+	char *note = NULL, *skipped_note = NULL;
 	struct ledger_sub_counts *sub_counts = NULL;
 	size_t nr_sub_counts = 0;
 
@@ -275,9 +276,17 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 		json_decref(subs_list);
 		goto out;
 	}
+	if (note_get(l, run_id, "pairs_skipped", &skipped_note)) {
+		strbuf_addf(err, "cannot read run %lld from the ledger: %s", (long long)run_id,
+			    ledger_errmsg(l));
+		json_decref(task_list);
+		json_decref(failure_list);
+		json_decref(subs_list);
+		goto out;
+	}
 	report = json_pack("{s:{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I},"
 			   " s:{s:I, s:I, s:I, s:I},"
-			   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b},"
+			   " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:s?},"
 			   " s:o, s:o, s:o}",
 			   "run", "id", (json_int_t)run.id, "uid", run.uid, "command", run.command,
 			   "scope", run.scope, "state", ledger_run_state_name(run.state), "phase", ledger_phase_name(run.phase),
@@ -292,6 +301,9 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 			   "deployments_failed", (json_int_t)d_failed,
 			   "noncompliant_remaining", (json_int_t)noncompliant,
 			   "verified", (int)(note && !strcmp(note, "yes")),
+			   "pairs_skipped", (json_int_t)(skipped_note ? strtoll(skipped_note, NULL, 10) : 0),
+			   "pairs_skipped_reason", skipped_note && strcmp(skipped_note, "0")
+			   ? pairing_decision_reason(PAIRING_SKIP_NOTHING_TO_FIX) : NULL,
 			   "subscriptions", subs_list, "tasks", task_list, "failures", failure_list);
 	if (!report)
 		strbuf_addstr(err, "cannot build the report");
@@ -302,6 +314,7 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 	}
 out:
 	free(note);
+	free(skipped_note);
 	ledger_sub_counts_free(sub_counts, nr_sub_counts);
 	json_decref(subs);
 	ledger_run_release(&run);
@@ -372,6 +385,9 @@ static void render_text(const json_t *r, int md, struct strbuf *sb)
 			    "(%ld succeeded, %ld failed)\n", geti(tot, "tasks"), geti(tot, "tasks_succeeded"),
 			    geti(tot, "tasks_failed"), geti(tot, "tasks_active"), geti(tot, "deployments"),
 			    geti(tot, "deployments_succeeded"), geti(tot, "deployments_failed"));
+		if (geti(tot, "pairs_skipped"))
+			strbuf_addf(sb, "- (scope, member) pairs without a task: %ld (%s)\n",
+				    geti(tot, "pairs_skipped"), gets_(tot, "pairs_skipped_reason"));
 		strbuf_addf(sb, "- non-compliant after verification: %ld%s\n\n",
 			    geti(tot, "noncompliant_remaining"),
 			    json_is_true(json_object_get(tot, "verified")) ? "" : " (not verified)");
@@ -384,6 +400,10 @@ static void render_text(const json_t *r, int md, struct strbuf *sb)
 			    gets_(run, "finished"), geti(run, "elapsed_seconds"));
 		strbuf_addf(sb, "writes: %ld sent, %ld succeeded, %ld failed, %ld unanswered\n",
 			    geti(w, "sent"), geti(w, "succeeded"), geti(w, "failed"), geti(w, "unanswered"));
+		strbuf_addf(sb, "tasks: %ld; (scope, member) pairs without a task: %ld%s%s%s\n",
+			    geti(tot, "tasks"), geti(tot, "pairs_skipped"),
+			    geti(tot, "pairs_skipped") ? " (" : "", gets_(tot, "pairs_skipped_reason"),
+			    geti(tot, "pairs_skipped") ? ")" : "");
 		strbuf_addf(sb, "\n%-38s %6s %10s %10s %14s %9s\n", "SUBSCRIPTION", "TASKS", "DEPLOY OK",
 			    "DEPLOY ERR", "NONCOMPLIANT", "FAILURES");
 	}

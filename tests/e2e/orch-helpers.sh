@@ -56,3 +56,15 @@ contain_interrupted_in_scan() {
 	set +e; wait "$_pid"; _rc=$?; set -e
 	[ "$_rc" = 4 ] || { cat "$WORK/err0" >&2; fail "interrupted contain exited $_rc, expected 4"; }
 }
+
+# pairs_with_work [WORLD-FILE] — (subscription, DeployIfNotExists member) pairs with at least
+# one site or slot not requiring client certificates: the remediation tasks contain creates
+# after its scan (members: web app, web app slot, function app, function app slot).
+pairs_with_work() {
+	jq '[.subscriptions[] | .subscriptionId as $s | .resourceGroups[].sites[]
+		| (select(.properties.clientCertEnabled != true or .properties.clientCertMode != "Required")
+		   | "\($s)/\(.kind)"),
+		  ((.slots // [])[] | select(.properties.clientCertEnabled != true
+			or .properties.clientCertMode != "Required") | "\($s)/\(.kind)/slot")]
+		| unique | length' "${1:-$WORK/world.json}"
+}

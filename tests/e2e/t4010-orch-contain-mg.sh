@@ -1,7 +1,8 @@
 #!/bin/sh
 # contain at management-group scope: every unlocked site ends compliant (checked in armsim's
 # world, not through policyctl), locked ones are reported with their error and exit 1; the
-# report names them; a second apply on the applied tenant sends no write.
+# report names them; polls of the group's tasks are lists of its remediations; a second
+# apply on the applied tenant sends no write.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/orch-helpers.sh"
 
@@ -14,6 +15,11 @@ orch_ini "management_group = mg-1"
 
 expect_exit 1 "$POLICYCTL" -c policyctl.ini contain
 assert_eq 0 "$(noncompliant_unlocked)" "unlocked non-compliant sites after contain"
+# the management group's tasks share one scope: polls due together are one list of its
+# remediations, not a GET each
+lists=$(stats_json | jq '[.operations | to_entries[] | select(.key == "Remediations_List")
+	| .value | to_entries[] | .value] | add // 0')
+[ "$lists" -gt 0 ] || fail "no poll was a list of the scope's remediations"
 # every locked non-compliant site, and nothing else, failed its deployment on the lock
 locked=$(locked_noncompliant)
 [ "$locked" -gt 0 ] || fail "locked sites cannot have been changed"

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "generator/render.h"
+#include "orchestrator/desired.h"
 #include "lib/jsonutil.h"
 #include "lib/xalloc.h"
 
@@ -357,6 +358,63 @@ static void test_name_too_long(void **state)
 	config_release(&cfg);
 }
 
+/* One scope at a time (what apply streams): the same resources, bodies and order as the
+ * whole render's part for that scope; the source callback and deploy_set_scope agree; the
+ * digest fed scope by scope equals the digest of the whole set. */
+static void test_scope_by_scope(void **state)
+{
+	static const char *const subs[] = {
+		"00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b",
+		"00000000-0000-0000-0000-00000000000c",
+	};
+	struct config cfg;
+	struct deploy_set full = DEPLOY_SET_INIT, refs = DEPLOY_SET_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct desired_builder b;
+	struct desired_digest whole, streamed;
+	size_t i, j;
+	(void)state;
+	config_init_defaults(&cfg);
+	for (i = 0; i < 3; i++)
+		string_list_append(&cfg.scope_subscriptions, subs[i]);
+	render_ok(&cfg, &full);
+	assert_int_equal(render_scope_count(&cfg), 3);
+	assert_int_equal(render_policy_refs(&cfg, &refs, &err), RENDER_OK);
+	refs.source.render = render_source;
+	refs.source.ctx = &cfg;
+	desired_builder_begin(&b);
+	for (i = 0; i < 3; i++) {
+		struct deploy_set one = DEPLOY_SET_INIT, via = DEPLOY_SET_INIT, copy = DEPLOY_SET_INIT;
+		assert_int_equal(render_policy_scope(&cfg, i, &one, &err), RENDER_OK);
+		assert_int_equal(deploy_set_scope(&refs, i, &via, &err), 0);
+		assert_int_equal(deploy_set_scope(&full, i, &copy, &err), 0);
+		assert_int_equal(one.nr, 7);
+		assert_int_equal(via.nr, 7);
+		assert_int_equal(copy.nr, 7);
+		for (j = 0; j < 7; j++) {
+			const struct deploy_resource *w = &full.resources[i * 7 + j];
+			assert_string_equal(one.resources[j].id, w->id);
+			assert_int_equal(one.resources[j].kind, w->kind);
+			assert_true(json_equal(one.resources[j].body, w->body));
+			assert_string_equal(via.resources[j].id, w->id);
+			assert_ptr_equal(copy.resources[j].body, w->body); /* shared, not copied */
+		}
+		desired_builder_add(&b, &one);
+		deploy_set_release(&one);
+		deploy_set_release(&via);
+		deploy_set_release(&copy);
+	}
+	desired_builder_end(&b, &refs, &cfg, &streamed);
+	desired_digest_compute(&full, &cfg, &whole);
+	for (i = 0; i < DESIRED_PART_COUNT; i++)
+		assert_string_equal(streamed.hex[i], whole.hex[i]);
+	assert_int_not_equal(render_policy_scope(&cfg, 3, &refs, &err), RENDER_OK);
+	deploy_set_release(&full);
+	deploy_set_release(&refs);
+	config_release(&cfg);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_enabled_only_without_builtins),
 		cmocka_unit_test(test_subscriptions_and_user_identity),
 		cmocka_unit_test(test_refs_only),
+		cmocka_unit_test(test_scope_by_scope),
 		cmocka_unit_test(test_hostile_strings_round_trip),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_name_too_long),
