@@ -31,6 +31,8 @@ static const char *const policy_contributor[] = {
 	"Microsoft.Authorization/policysetdefinitions/*", "Microsoft.PolicyInsights/*",
 	"Microsoft.Support/*", NULL,
 };
+static const char *const rbac_admin_actions[] = { "Microsoft.Authorization/roleAssignments/write",
+	"Microsoft.Authorization/roleAssignments/delete", "*/read", "Microsoft.Support/*", NULL };
 static const char *const uaa_actions[] = { "*/read", "Microsoft.Authorization/*",
 	"Microsoft.Support/*", NULL };
 
@@ -51,6 +53,10 @@ static const struct role_definition roles[] = {
 	  "resources/hierarchy.", policy_contributor, none },
 	{ "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator",
 	  "Lets you manage user access to Azure resources.", uaa_actions, none },
+	{ "f58310d9-a9f6-439a-9e8d-f62e7b41a168", "Role Based Access Control Administrator",
+	  "Manage access to Azure resources by assigning roles using Azure RBAC. This role does "
+	  "not allow you to manage access using other ways, such as Azure Policy.",
+	  rbac_admin_actions, none },
 };
 
 const struct role_definition *role_all(size_t *nr)

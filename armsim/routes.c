@@ -13,8 +13,10 @@
 #include "armsim/compliance.h"
 #include "armsim/ops_armsim.h"
 #include "armsim/ops_identity.h"
+#include "armsim/ops_permissions.h"
 #include "armsim/ops_policy.h"
 #include "armsim/ops_policy_states.h"
+#include "armsim/ops_providers.h"
 #include "armsim/ops_resource_graph.h"
 #include "armsim/ops_resources.h"
 #include "armsim/ops_roles.h"
@@ -102,6 +104,16 @@ static const struct route routes[] = {
 	  NULL, 0, "Operations_GetResult", ops_operation_result },
 	{ "GET", "/subscriptions/{subscriptionId}", API_SUBSCRIPTION,
 	  "Microsoft.Resources/subscriptions/read", 0, "Subscriptions_Get", ops_sub_get },
+
+	/* resource providers: registration per subscription (ops_providers.h) */
+	{ "GET", "/subscriptions/{subscriptionId}/providers", API_RESOURCE_GROUP,
+	  "Microsoft.Resources/subscriptions/providers/read", 0, "Providers_List", ops_provider_list },
+	{ "GET", "/subscriptions/{subscriptionId}/providers/{namespace}", API_RESOURCE_GROUP,
+	  "Microsoft.Resources/subscriptions/providers/read", 0, "Providers_Get", ops_provider_get },
+	{ "POST", "/subscriptions/{subscriptionId}/providers/{namespace}/register", API_RESOURCE_GROUP,
+	  NULL, ROUTE_WRITE, "Providers_Register", ops_provider_register },
+	{ "POST", "/subscriptions/{subscriptionId}/providers/{namespace}/unregister",
+	  API_RESOURCE_GROUP, NULL, ROUTE_WRITE, "Providers_Unregister", ops_provider_unregister },
 
 	/* resource groups */
 	{ "GET", "/subscriptions/{subscriptionId}/resourceGroups", API_RESOURCE_GROUP,
@@ -231,6 +243,10 @@ static const struct route routes[] = {
 	{ "DELETE", "{scope*}" AUTHZ "policyExemptions/{name}", API_EXEMPTION,
 	  "Microsoft.Authorization/policyExemptions/delete", ROUTE_WRITE, "PolicyExemptions_Delete",
 	  ops_policy_delete },
+
+	/* the caller's own permissions at any scope (ops_permissions.h) */
+	{ "GET", "{scope*}" AUTHZ "permissions", API_ROLE_DEFINITION, NULL, 0, "Permissions_List",
+	  ops_permissions_list },
 
 	/* roles */
 	{ "GET", "{scope*}" AUTHZ "roleDefinitions", API_ROLE_DEFINITION, NULL, 0,

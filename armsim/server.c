@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "armsim/authz.h"
+#include "armsim/ops_providers.h"
 #include "armsim/rng.h"
 #include "armsim/routes.h"
 #include "armsim/policy_engine.h"
@@ -695,6 +696,8 @@ static void dispatch(struct armsim *sim, struct MHD_Connection *conn, const char
 					      req.caller->object_id, req.caller->object_id, route->action, url);
 			goto respond;
 		}
+		if (ops_providers_guard(&req, &resp))
+			goto respond;
 	}
 	route->handler(&req, &resp);
 	if (!resp.status)

@@ -33,6 +33,7 @@ void world_knobs_default(struct world_knobs *k)
 	k->page_size = 100;
 	k->token_lifetime_s = 3600;
 	k->max_remediations = 100;
+	k->provider_registration_ms = 30000;
 	k->read_burst = k->tenant_read_burst = 250;
 	k->read_refill = k->tenant_read_refill = 25;
 	k->write_burst = k->tenant_write_burst = 200;

@@ -84,6 +84,7 @@ struct world_knobs {
 	int page_size;                   /* items per page of every list */
 	int token_lifetime_s;            /* access token lifetime (real seconds) */
 	int max_remediations;            /* concurrent remediation tasks per tenant */
+	int64_t provider_registration_ms; /* a provider registers: Registering → Registered */
 	double read_burst, read_refill;     /* per subscription+principal token buckets: size, */
 	double write_burst, write_refill;   /* refill per second */
 	double delete_burst, delete_refill;

@@ -95,6 +95,7 @@ static int load_knobs(struct loader *ld, const json_t *knobs)
 	MS_KNOB("scanDurationMs", scan_duration_ms)
 	MS_KNOB("deploymentDurationMs", deployment_duration_ms)
 	MS_KNOB("evaluationDelayMs", evaluation_delay_ms)
+	MS_KNOB("providerRegistrationDelayMs", provider_registration_ms)
 	MS_KNOB("resourceGraphLagMs", graph_lag_ms)
 	MS_KNOB("resourceGraphQuotaWindowMs", graph_quota_window_ms)
 #undef MS_KNOB
@@ -714,6 +715,8 @@ json_t *world_to_json(const struct world *w)
 		"tenantReads", "burst", k->tenant_read_burst, "refillPerSecond", k->tenant_read_refill,
 		"tenantWrites", "burst", k->tenant_write_burst, "refillPerSecond", k->tenant_write_refill,
 		"tenantDeletes", "burst", k->tenant_delete_burst, "refillPerSecond", k->tenant_delete_refill));
+	json_object_set_new(knobs, "providerRegistrationDelayMs",
+			    json_integer((json_int_t)k->provider_registration_ms));
 	json_object_set_new(knobs, "resourceGraphLagMs", json_integer(k->graph_lag_ms));
 	json_object_set_new(knobs, "resourceGraphQuota", json_integer(k->graph_quota));
 	json_object_set_new(knobs, "resourceGraphQuotaWindowMs", json_integer(k->graph_quota_window_ms));

@@ -10,6 +10,7 @@
 
 #include "armsim/rng.h"
 #include "armsim/worldgen.h"
+#include "lib/xalloc.h"
 #include "lib/banned.h"
 
 void worldgen_spec_default(struct worldgen_spec *s)
@@ -23,6 +24,7 @@ void worldgen_spec_default(struct worldgen_spec *s)
 	s->functions = 0.3;
 	s->locked = 0.02;
 	s->http2 = 0.05;
+	s->unregistered = 0;
 	s->exposed = 1;
 	s->prod = -1;
 	s->seed = 1;
@@ -98,6 +100,7 @@ int worldgen_spec_parse(struct worldgen_spec *s, const char *text, struct strbuf
 		FRACTION_KEY("functions", functions)
 		FRACTION_KEY("locked", locked)
 		FRACTION_KEY("http2", http2)
+		FRACTION_KEY("unregistered", unregistered)
 		FRACTION_KEY("exposed", exposed)
 		FRACTION_KEY("prod", prod)
 #undef UINT_KEY
@@ -111,7 +114,7 @@ int worldgen_spec_parse(struct worldgen_spec *s, const char *text, struct strbuf
 			continue;
 		}
 		strbuf_addf(err, "world spec key '%s' is unknown; known keys: mgs, subs, rgs, sites, "
-			    "noncompliant, slots, functions, locked, http2, exposed, prod, seed", p);
+			    "noncompliant, slots, functions, locked, http2, unregistered, exposed, prod, seed", p);
 		goto out;
 	}
 	if (s->subs && !s->rgs && s->sites) {
@@ -186,6 +189,8 @@ void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 {
 	uint64_t r = s->seed * 0x2545f4914f6cdd1dULL + 1;
 	unsigned i, j, k;
+	char (*unregistered)[37] = NULL; /* subscriptions left without Microsoft.PolicyInsights */
+	size_t nr_unregistered = 0, alloc_unregistered = 0;
 	struct strbuf ase = STRBUF_INIT, ases = STRBUF_INIT;
 	strbuf_addf(out, "{\"tenantId\":\"%s\",\"seed\":%llu,\n", WORLDGEN_TENANT_ID, s->seed);
 	strbuf_addf(out, "\"managedIdentity\":{\"identityHeader\":\"%s\",\"clientId\":\"%s\"},\n",
@@ -247,17 +252,33 @@ void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 			strbuf_addstr(out, "]}");
 		}
 		strbuf_addstr(out, "]}");
+		/* a separate list, so that the sites of every other spec stay byte for byte */
+		if ((unsigned)((i + 1) * s->unregistered) > (unsigned)(i * s->unregistered)) {
+			ALLOC_GROW(unregistered, nr_unregistered + 1, alloc_unregistered);
+			memcpy(unregistered[nr_unregistered++], sub, sizeof(sub));
+		}
 	}
 	strbuf_addstr(out, "],\n");
-	if (ases.len)
-		strbuf_addf(out, "\"resources\":[%s],\n", ases.buf);
-	strbuf_release(&ase);
-	strbuf_release(&ases);
 	strbuf_addstr(out, "\"principals\":[\n");
 	strbuf_addf(out, "{\"displayName\":\"policyctl-demo\",\"objectId\":\"%s\",\"clientId\":\"%s\","
 		    "\"clientSecret\":\"%s\",\"roleAssignments\":[{\"role\":\"Owner\",\"scope\":"
 		    "\"/providers/Microsoft.Management/managementGroups/%s\"}]}",
 		    WORLDGEN_DEMO_OBJECT_ID, WORLDGEN_DEMO_CLIENT_ID, WORLDGEN_DEMO_SECRET,
 		    WORLDGEN_TENANT_ID);
-	strbuf_addstr(out, "]}\n");
+	strbuf_addch(out, ']');
+	/* one resources list: the internal ASEs (exposed < 1), then unregistered providers */
+	if (nr_unregistered || ases.len) {
+		strbuf_addstr(out, ",\n\"resources\":[");
+		strbuf_addstr(out, ases.buf);
+		for (i = 0; i < nr_unregistered; i++)
+			strbuf_addf(out, "%s\n{\"id\":\"/subscriptions/%s/providers/Microsoft.PolicyInsights\","
+				    "\"type\":\"Microsoft.Resources/providers\",\"namespace\":"
+				    "\"Microsoft.PolicyInsights\",\"registrationState\":\"NotRegistered\"}",
+				    i || ases.len ? "," : "", unregistered[i]);
+		strbuf_addch(out, ']');
+	}
+	strbuf_release(&ase);
+	strbuf_release(&ases);
+	strbuf_addstr(out, "}\n");
+	free(unregistered);
 }

@@ -11,6 +11,8 @@
  *   functions=0.3   fraction of sites of kind functionapp
  *   locked=0.02     fraction of sites with a ReadOnly lock
  *   http2=0.05      fraction of sites with siteConfig.http20Enabled
+ *   unregistered=0  fraction of subscriptions where Microsoft.PolicyInsights is NotRegistered
+ *                   (evenly spread: floor(subs × F) of them; ops_providers.h)
  *   exposed=1       fraction of sites and slots reachable from the internet; the others are
  *                   private one of four ways: publicNetworkAccess Disabled, private endpoint
  *                   only, access restrictions defaulting to Deny, an internal ASE (one per
@@ -35,7 +37,7 @@
 
 struct worldgen_spec {
 	unsigned mgs, subs, rgs, sites;
-	double noncompliant, slots, functions, locked, http2;
+	double noncompliant, slots, functions, locked, http2, unregistered;
 	double exposed;   /* 1: every app public (and no random draw: older worlds unchanged) */
 	double prod;      /* < 0: alternate env=prod/test as before */
 	unsigned long long seed;

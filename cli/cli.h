@@ -43,11 +43,13 @@ enum cli_option {
 	OPT_PARAMETERS = 1 << 6,   /* -p, --parameters FILE (check: an ARM parameter file) */
 	OPT_SUPPRESSIONS = 1 << 7, /* -s, --suppressions FILE (check) */
 	OPT_TODAY = 1 << 8,        /* --today YYYY-MM-DD (check: the day expiries are judged on) */
-	OPT_TIER = 1 << 9,    /* --tier TIER[,TIER] (fix; the command checks the names) */
-	OPT_BATCH = 1 << 10,   /* --batch N (a positive number) */
-	OPT_ONLY = 1 << 11,    /* --only ID[,ID] */
-	OPT_INCLUDE_AT_RISK = 1 << 12, /* --include-at-risk */
-	OPT_POLICY_SCAN = 1 << 13,    /* --policy-scan */
+	OPT_SKIP_PREFLIGHT = 1 << 9, /* --skip-preflight (contain, apply) */
+	OPT_FIX = 1 << 10,    /* --fix (doctor) */
+	OPT_TIER = 1 << 11,    /* --tier TIER[,TIER] (fix; the command checks the names) */
+	OPT_BATCH = 1 << 12,   /* --batch N (a positive number) */
+	OPT_ONLY = 1 << 13,    /* --only ID[,ID] */
+	OPT_INCLUDE_AT_RISK = 1 << 14, /* --include-at-risk */
+	OPT_POLICY_SCAN = 1 << 15,    /* --policy-scan */
 };
 
 /* A command's parsed options; strings borrowed from argv. */
@@ -60,6 +62,8 @@ struct cli_options {
 	const char *parameters;   /* NULL when not given */
 	const char *suppressions; /* NULL when not given */
 	const char *today;        /* NULL when not given (the command checks the value) */
+	int skip_preflight; /* go on when a preflight check fails */
+	int fix;            /* doctor: register missing providers */
 	const char *tier;   /* NULL when not given */
 	long batch;         /* 0 when not given */
 	const char *only;   /* NULL when not given */
@@ -91,6 +95,8 @@ enum command_flags {
 	 * (orchestrator/desired.h); when the config renders differently, */
 	CMD_DESIRED_NEW_RUN = 1 << 7, /* the run is closed and a new attempt begins (contain, apply) */
 	CMD_DESIRED_REFUSE = 1 << 8,  /* the command refuses, exit 2 (remediate, track) */
+	CMD_NO_AUTH = 1 << 9,      /* get no token before the command: it reports the credential
+				    * itself (doctor) */
 };
 
 /* A command that needs no orchestrator (help, render, status...): returns an enum exit_code. */
@@ -128,6 +134,7 @@ command_fn cmd_render;
 command_fn cmd_status;
 command_fn cmd_report;
 command_fn cmd_check;
+command_run_fn cmd_doctor;
 command_fn cmd_inventory;
 command_fn cmd_fix;
 command_run_fn cmd_plan;

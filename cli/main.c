@@ -49,6 +49,26 @@ const struct command commands[] = {
 		"(also: a format that cannot express the config, such as alz of subscriptions)\n",
 	},
 	{
+		"doctor", NULL, cmd_doctor, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_NO_AUTH,
+		OPT_FIX,
+		"check credential, permissions, providers and task slots before a run",
+		"usage: policyctl [-c FILE] [--output table|json] doctor [--fix]",
+		"checks, without writing anything, what contain and apply need before their first\n"
+		"write, one line each (✓ ok, ! warning, ✗ problem, with the fix under it): the\n"
+		"credential (method, principal, token lifetime) and the clock; that Resource Manager\n"
+		"answers; the scope and its subscriptions; the principal's permissions at every scope\n"
+		"written to (named with the built-in roles that grant what is missing);\n"
+		"Microsoft.PolicyInsights and Microsoft.Web registered in every subscription; the\n"
+		"remediation tasks already active against max_concurrent_tasks and Azure's 100;\n"
+		"names; definitions and assignments already present (policyctl's or someone else's);\n"
+		"the ledger file\n"
+		"\noptions:\n"
+		"  --fix   register the providers that are missing (POST .../register) and wait\n"
+		"          until they are Registered (the one write doctor makes)\n"
+		"\nexit codes: 0 nothing blocks contain, 1 some check failed, 2 usage or config\n"
+		"error, 4 interrupted\n",
+	},
+	{
 		"plan", NULL, cmd_plan, CMD_NEEDS_CONFIG | CMD_RENDER,
 		0,
 		"show what apply would create, update or leave alone",
@@ -60,19 +80,21 @@ const struct command commands[] = {
 	},
 	{
 		"apply", NULL, cmd_apply, CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_DESIRED_NEW_RUN,
-		OPT_DRY_RUN,
+		OPT_DRY_RUN | OPT_SKIP_PREFLIGHT,
 		"deploy definitions, initiative, assignment and role assignments",
-		"usage: policyctl [-c FILE] apply [--dry-run]",
+		"usage: policyctl [-c FILE] apply [--dry-run] [--skip-preflight]",
 		"puts the policy definitions (in parallel), the initiative, the assignment at the\n"
 		"management group or at each listed subscription, then a role assignment for each\n"
 		"role the DeployIfNotExists members need, for the assignment's managed identity;\n"
 		"resources equal to the desired state are not rewritten; PrincipalNotFound is\n"
 		"retried until [run] principal_timeout. A run begun for another config (its\n"
-		"desired state changed) is closed and a new attempt begins\n"
+		"desired state changed) is closed and a new attempt begins. doctor's checks run\n"
+		"first: a blocking one stops apply before any write\n"
 		"\noptions:\n"
-		"  -n, --dry-run   print each write (method, URL, body) instead of sending it\n"
-		"\nexit codes: 0 applied, 1 a write failed, 2 usage or config error, 4 interrupted,\n"
-		"5 ledger error\n",
+		"  -n, --dry-run       print each write (method, URL, body) instead of sending it\n"
+		"  --skip-preflight    go on even when a doctor check fails\n"
+		"\nexit codes: 0 applied, 1 a write failed, 2 usage or config error (or a blocking\n"
+		"preflight check: nothing written), 4 interrupted, 5 ledger error\n",
 	},
 	{
 		"scan", NULL, cmd_scan, CMD_NEEDS_CONFIG | CMD_LEDGER,
@@ -125,19 +147,23 @@ const struct command commands[] = {
 	{
 		"contain", NULL, cmd_contain,
 		CMD_NEEDS_CONFIG | CMD_RENDER | CMD_LEDGER | CMD_FINAL | CMD_REPORT | CMD_DESIRED_NEW_RUN,
-		OPT_TIMEOUT,
+		OPT_TIMEOUT | OPT_SKIP_PREFLIGHT,
 		"apply, scan, remediate, track, verify and report in one go",
-		"usage: policyctl [-c FILE] contain [--timeout DUR]",
+		"usage: policyctl [-c FILE] contain [--timeout DUR] [--skip-preflight]",
 		"the whole job in one command: apply (definitions, initiative, assignment, role\n"
 		"assignments) -> scan every subscription -> remediate -> track to the end ->\n"
 		"verify with a fresh scan -> report. Killed or interrupted, the same command\n"
 		"continues the run from the ledger without creating anything twice; after a config\n"
-		"change it says what changed and starts a new attempt from apply\n"
+		"change it says what changed and starts a new attempt from apply. doctor's checks\n"
+		"run first: a blocking one stops the run before any write, and others' active\n"
+		"remediation tasks lower the run's task cap to the slots left\n"
 		"\noptions:\n"
-		"  --timeout DUR   deadline for tracking (default: [remediation] timeout)\n"
+		"  --timeout DUR       deadline for tracking (default: [remediation] timeout)\n"
+		"  --skip-preflight    go on even when a doctor check fails\n"
 		"\nexit codes: 0 every site compliant, 1 some deployments, tasks or sites failed,\n"
-		"2 usage or config error, 3 timeout, 4 interrupted (rerun to continue),\n"
-		"5 the ledger could not record the run (nothing unrecorded was sent)\n",
+		"2 usage or config error (or a blocking preflight check: nothing written),\n"
+		"3 timeout, 4 interrupted (rerun to continue), 5 the ledger could not record the\n"
+		"run (nothing unrecorded was sent)\n",
 	},
 	{
 		"cancel", NULL, cmd_cancel, CMD_NEEDS_CONFIG | CMD_LEDGER | CMD_RESUME_ONLY,

@@ -25,11 +25,13 @@ static const struct {
 	{ { "parameters", required_argument, NULL, 'p' }, OPT_PARAMETERS, 'p' },
 	{ { "suppressions", required_argument, NULL, 's' }, OPT_SUPPRESSIONS, 's' },
 	{ { "today", required_argument, NULL, 'D' }, OPT_TODAY, 0 },
+	{ { "skip-preflight", no_argument, NULL, 'P' }, OPT_SKIP_PREFLIGHT, 0 },
+	{ { "fix", no_argument, NULL, 'F' }, OPT_FIX, 0 },
 	{ { "tier", required_argument, NULL, 't' }, OPT_TIER, 0 },
 	{ { "batch", required_argument, NULL, 'b' }, OPT_BATCH, 0 },
 	{ { "only", required_argument, NULL, 'O' }, OPT_ONLY, 0 },
 	{ { "include-at-risk", no_argument, NULL, 'R' }, OPT_INCLUDE_AT_RISK, 0 },
-	{ { "policy-scan", no_argument, NULL, 'P' }, OPT_POLICY_SCAN, 0 },
+	{ { "policy-scan", no_argument, NULL, 'Y' }, OPT_POLICY_SCAN, 0 },
 };
 
 int cli_exit_code(enum orch_result result)
@@ -102,6 +104,12 @@ int cli_parse_options(const struct command *cmd, int argc, char **argv, struct c
 		case 'D':
 			opts->today = optarg;
 			break;
+		case 'P':
+			opts->skip_preflight = 1;
+			break;
+		case 'F':
+			opts->fix = 1;
+			break;
 		case 't':
 			opts->tier = optarg;
 			break;
@@ -125,7 +133,7 @@ int cli_parse_options(const struct command *cmd, int argc, char **argv, struct c
 		case 'R':
 			opts->include_at_risk = 1;
 			break;
-		case 'P':
+		case 'Y':
 			opts->policy_scan = 1;
 			break;
 		case ':':

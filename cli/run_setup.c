@@ -2,6 +2,7 @@
  * run_setup — render → deploy set, ARM client, ledger run, phase, outcome (see run_setup.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -95,6 +96,8 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 		goto out;
 	memset(&opts, 0, sizeof(opts));
 	opts.dry_run = dry_run;
+	/* make live-check: whatever runs, nothing is written to the tenant */
+	opts.read_only = getenv("POLICYCTL_READ_ONLY") && *getenv("POLICYCTL_READ_ONLY");
 	if (arm_client_new(&ctx->config, &opts, &rs->arm, &err)) {
 		msg_error("%s", err.buf);
 		ret = EXIT_USAGE;
@@ -124,6 +127,13 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 	    (ret = cli_exit_code(orch_attach_run(&rs->o, cmd->name,
 						 !!(cmd->flags & CMD_RESUME_ONLY)))))
 		goto out;
+	/* the first token now, after the local checks (config, ledger) and before any resource
+	 * request: a credential that cannot sign in is one message, not one per resource */
+	if (!(cmd->flags & CMD_NO_AUTH) && arm_client_authenticate(rs->arm, &err)) {
+		msg_error("%s", err.buf);
+		ret = EXIT_USAGE;
+		goto out;
+	}
 out:
 	strbuf_release(&err);
 	return ret;

@@ -82,6 +82,7 @@ struct arm_client {
 	int owns_credential;
 	struct http_engine *engine;
 	int dry_run;
+	int read_only;                  /* refuse writes (arm_client_options.read_only) */
 	char *correlation_id;
 	char *arm_origin;           /* scheme://host[:port] of the ARM endpoint */
 	long call_timeout_ms;
@@ -774,6 +775,15 @@ static void call_start(struct arm_call *call)
 		defer(c, call);
 		return;
 	}
+	if (c->read_only && is_write(call)) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "refusing to send %s %s: this client is read-only", call->method,
+			    call->url);
+		call->resp.error.message = strbuf_detach(&sb, NULL);
+		call->resp.result = ARM_ERR_INVALID;
+		defer(c, call);
+		return;
+	}
 	if (c->dry_run && is_write(call)) {
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_addf(&sb, "dry-run: %s %s", call->method, call->url);
@@ -849,6 +859,7 @@ enum arm_result arm_client_new(const struct config *cfg, const struct arm_client
 		opts = &defaults;
 	c->cfg = cfg;
 	c->dry_run = opts->dry_run;
+	c->read_only = opts->read_only;
 	c->call_timeout_ms = opts->call_timeout_ms > 0 ? opts->call_timeout_ms : 600000;
 	c->lro_timeout_ms = opts->lro_timeout_ms > 0 ? opts->lro_timeout_ms : 3600000;
 	if (opts->correlation_id) {
@@ -884,6 +895,18 @@ enum arm_result arm_client_new(const struct config *cfg, const struct arm_client
 fail:
 	arm_client_free(c);
 	return ret;
+}
+
+enum arm_result arm_client_token(struct arm_client *c, const char **token, struct strbuf *err)
+{
+	return credential_get_token(c->credential, c->cloud.arm_resource, token, err) == CREDENTIAL_OK
+		? ARM_OK : ARM_ERR_AUTH;
+}
+
+enum arm_result arm_client_authenticate(struct arm_client *c, struct strbuf *err)
+{
+	return credential_check(c->credential, c->cloud.arm_resource, err) == CREDENTIAL_OK
+		? ARM_OK : ARM_ERR_AUTH;
 }
 
 static void run_deferred(struct arm_client *c)

@@ -141,6 +141,7 @@ typedef int arm_page_fn(struct arm_client *client, json_t *items, void *data);
 
 struct arm_client_options {
 	int dry_run;                   /* print writes instead of sending them */
+	int read_only;                 /* refuse writes: they complete ARM_ERR_INVALID unsent */
 	struct credential *credential; /* borrowed; NULL: built from the config */
 	const char *correlation_id;    /* NULL: a new UUID for this client's lifetime */
 	long call_timeout_ms;          /* default deadline per call; 0 = 10 min */
@@ -157,6 +158,18 @@ struct arm_client_options {
  */
 enum arm_result arm_client_new(const struct config *cfg, const struct arm_client_options *opts,
 			       struct arm_client **out, struct strbuf *err);
+
+/*
+ * Gets the first token now, before any resource request: ARM_OK, or ARM_ERR_AUTH with err
+ * holding the credential chain's report (credential_check) — one message for a run, not one
+ * per resource.
+ */
+enum arm_result arm_client_authenticate(struct arm_client *client, struct strbuf *err);
+
+/* The access token the client sends (borrowed, valid until the next client call), or
+ * ARM_ERR_AUTH with err naming the credential. For diagnostics (doctor reads its claims). */
+enum arm_result arm_client_token(struct arm_client *client, const char **token,
+				 struct strbuf *err);
 
 /*
  * Completes every pending call with ARM_ERR_CANCELLED (callbacks run), then frees the client,

@@ -52,6 +52,10 @@ struct credential {
 	long long expires_at;        /* Unix seconds */
 	long long refresh_at;        /* fetch a new one from here on */
 	struct http_engine *engine;  /* for token requests, created on first use */
+	struct strbuf chain;         /* the methods tried before this one and why each was
+				      * skipped, one report line each (credential_check) */
+	int is_auto;                 /* chosen by [auth] method = auto */
+	size_t chain_next;           /* index in the chain of the method after this one */
 };
 
 static const char *kind_names[] = {
@@ -96,6 +100,7 @@ void credential_free(struct credential *cred)
 	free(cred->token);
 	free(cred->token_resource);
 	http_engine_free(cred->engine);
+	strbuf_release(&cred->chain);
 	free(cred);
 }
 
@@ -134,8 +139,8 @@ static enum credential_result setup_secret(struct credential *cred, const struct
 	enum credential_result ret;
 
 	if (!cfg->auth_client_secret_file && !from_env) {
-		strbuf_addstr(err, "client secret: none given: set AZURE_CLIENT_SECRET or "
-			      "[auth] client_secret_file");
+		strbuf_addstr(err, "client secret: AZURE_CLIENT_SECRET is not set, nor [auth] "
+			      "client_secret_file");
 		return CREDENTIAL_ERR_UNAVAILABLE;
 	}
 	if ((ret = need_ids(cred, cfg, err)) != CREDENTIAL_OK)
@@ -193,8 +198,8 @@ static enum credential_result setup_certificate(struct credential *cred, const s
 	char when[64];
 
 	if (!path) {
-		strbuf_addstr(err, "client certificate: none given: set AZURE_CLIENT_CERTIFICATE_PATH "
-			      "or [auth] client_certificate_file");
+		strbuf_addstr(err, "client certificate: AZURE_CLIENT_CERTIFICATE_PATH is not set, nor "
+			      "[auth] client_certificate_file");
 		return CREDENTIAL_ERR_UNAVAILABLE;
 	}
 	if ((ret = need_ids(cred, cfg, err)) != CREDENTIAL_OK)
@@ -329,29 +334,104 @@ static int on_path(const char *prog)
 	return found;
 }
 
+static const enum credential_kind chain[] = {
+	CREDENTIAL_CLIENT_SECRET, CREDENTIAL_CLIENT_CERTIFICATE, CREDENTIAL_WORKLOAD_IDENTITY,
+	CREDENTIAL_MANAGED_IDENTITY, CREDENTIAL_AZURE_CLI,
+};
+
+static const char *const method_names[] = {
+	[CREDENTIAL_CLIENT_SECRET] = "client-secret",
+	[CREDENTIAL_CLIENT_CERTIFICATE] = "client-certificate",
+	[CREDENTIAL_WORKLOAD_IDENTITY] = "workload-identity",
+	[CREDENTIAL_MANAGED_IDENTITY] = "managed-identity",
+	[CREDENTIAL_AZURE_CLI] = "azure-cli",
+};
+
+/* Nothing is set up: a person at a terminal most likely wants the Azure CLI. */
+#define NOTHING_SET_UP_FIX "install the Azure CLI and run 'az login', or set AZURE_TENANT_ID, " \
+	"AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal"
+
+/* One report line: "  client secret       skipped: AZURE_CLIENT_SECRET is not set". */
+static void chain_line(struct strbuf *sb, enum credential_kind kind, const char *verdict,
+		       const char *why)
+{
+	size_t n = strlen(kind_names[kind]);
+	/* the reasons start with the kind's name, which the line already shows */
+	if (!strncmp(why, kind_names[kind], n) && why[n] == ':' && why[n + 1] == ' ')
+		why += n + 2;
+	strbuf_addf(sb, "\n  %-19s %s%s%s", kind_names[kind], verdict, *why ? ": " : "", why);
+}
+
+/* The rest of the chain after index from, which auto never reached. */
+static void chain_not_tried(struct strbuf *sb, size_t from)
+{
+	size_t i;
+	for (i = from; i < ARRAY_SIZE(chain); i++)
+		chain_line(sb, chain[i], "not tried", "the chain stops at the first method that is set up");
+}
+
+/* The one thing to do when kind failed (fix is static, or built into sb). */
+static void fix_for(struct strbuf *sb, enum credential_kind kind, const char *tenant)
+{
+	switch (kind) {
+	case CREDENTIAL_CLIENT_SECRET:
+		strbuf_addstr(sb, "check the client secret (AZURE_CLIENT_SECRET or [auth] "
+			      "client_secret_file) and the client id (AZURE_CLIENT_ID or [auth] "
+			      "client_id): the secret may be wrong or expired");
+		break;
+	case CREDENTIAL_CLIENT_CERTIFICATE:
+		strbuf_addstr(sb, "point AZURE_CLIENT_CERTIFICATE_PATH or [auth] "
+			      "client_certificate_file at a valid PEM (certificate and key) that is "
+			      "registered on the application");
+		break;
+	case CREDENTIAL_WORKLOAD_IDENTITY:
+		strbuf_addstr(sb, "check AZURE_FEDERATED_TOKEN_FILE and the federated credential "
+			      "on the application named by AZURE_CLIENT_ID");
+		break;
+	case CREDENTIAL_MANAGED_IDENTITY:
+		strbuf_addstr(sb, "run where a managed identity is assigned (App Service sets "
+			      "IDENTITY_ENDPOINT and IDENTITY_HEADER), or choose another [auth] method");
+		break;
+	case CREDENTIAL_AZURE_CLI:
+		if (tenant)
+			strbuf_addf(sb, "run 'az login --tenant %s'", tenant);
+		else
+			strbuf_addstr(sb, "run 'az login'");
+		break;
+	}
+}
+
+/* The whole report: head line, the chain, the fix. */
+static void chain_report(struct strbuf *err, const char *method, int is_auto,
+			 const struct strbuf *lines, const char *fix)
+{
+	if (is_auto)
+		strbuf_addstr(err, "no credential could sign in ([auth] method = auto tried, in order):");
+	else
+		strbuf_addf(err, "cannot sign in with [auth] method = %s:", method);
+	strbuf_add(err, lines->buf, lines->len);
+	strbuf_addf(err, "\nfix: %s", fix);
+}
+
 enum credential_result credential_new(const struct config *cfg, const struct cloud *cloud,
 				      struct credential **out, struct strbuf *err)
 {
-	static const enum credential_kind chain[] = {
-		CREDENTIAL_CLIENT_SECRET, CREDENTIAL_CLIENT_CERTIFICATE, CREDENTIAL_WORKLOAD_IDENTITY,
-		CREDENTIAL_MANAGED_IDENTITY, CREDENTIAL_AZURE_CLI,
-	};
 	const char *method = cfg->auth_method ? cfg->auth_method : "auto";
 	struct credential *cred = NULL;
 	enum credential_result ret = CREDENTIAL_ERR_UNAVAILABLE;
-	struct strbuf tried = STRBUF_INIT;
+	struct strbuf tried = STRBUF_INIT, fix = STRBUF_INIT;
 	size_t i;
 	int is_auto = !strcmp(method, "auto");
 
 	for (i = 0; i < ARRAY_SIZE(chain); i++) {
 		enum credential_kind kind = chain[i];
 		struct strbuf why = STRBUF_INIT;
-		if (!is_auto && strcmp(method, (const char *[]){ "client-secret", "client-certificate",
-						  "workload-identity", "managed-identity", "azure-cli" }[kind]))
+		if (!is_auto && strcmp(method, method_names[kind]))
 			continue;
 		cred = xcalloc(1, sizeof(*cred));
 		cred->kind = kind;
 		cred->cloud = cloud;
+		strbuf_init(&cred->chain, 0);
 		switch (kind) {
 		case CREDENTIAL_CLIENT_SECRET:
 			ret = setup_secret(cred, cfg, &why);
@@ -366,6 +446,9 @@ enum credential_result credential_new(const struct config *cfg, const struct clo
 			/* auto reaches the metadata endpoint only when no Azure CLI is installed:
 			 * probing a link-local address on every laptop would be slow and noisy */
 			ret = setup_managed(cred, cfg, !is_auto || !on_path("az"), &why);
+			if (ret == CREDENTIAL_ERR_UNAVAILABLE && is_auto)
+				strbuf_addstr(&why, " (and 'az' is on PATH, so the instance metadata "
+					      "endpoint is not probed)");
 			break;
 		case CREDENTIAL_AZURE_CLI:
 			if (!on_path("az")) {
@@ -386,27 +469,69 @@ enum credential_result credential_new(const struct config *cfg, const struct clo
 		credential_free(cred);
 		cred = NULL;
 		if (ret != CREDENTIAL_ERR_UNAVAILABLE || !is_auto) {
-			strbuf_addstr(err, why.buf);
+			chain_line(&tried, kind, "failed", why.buf);
+			if (is_auto)
+				chain_not_tried(&tried, i + 1);
+			fix_for(&fix, kind, cloud->tenant_id);
+			chain_report(err, method, is_auto, &tried, fix.buf);
 			strbuf_release(&why);
 			if (ret == CREDENTIAL_ERR_UNAVAILABLE)
 				ret = CREDENTIAL_ERR_CONFIG;
 			goto out;
 		}
-		strbuf_addf(&tried, "\n  %s", why.buf);
+		chain_line(&tried, kind, "skipped", why.buf);
 		strbuf_release(&why);
 	}
 	if (!cred) {
-		strbuf_addf(err, "no credential is configured ([auth] method = auto tried):%s",
-			    tried.buf);
+		chain_report(err, method, is_auto, &tried, NOTHING_SET_UP_FIX);
 		ret = CREDENTIAL_ERR_UNAVAILABLE;
 		goto out;
 	}
+	strbuf_release(&cred->chain);
+	cred->chain = tried;       /* moved: tried is left empty */
+	strbuf_init(&tried, 0);
+	cred->is_auto = is_auto;
+	cred->chain_next = i + 1;
 	*out = cred;
 	cred = NULL;
 	ret = CREDENTIAL_OK;
 out:
 	credential_free(cred);
 	strbuf_release(&tried);
+	strbuf_release(&fix);
+	return ret;
+}
+
+enum credential_result credential_check(struct credential *cred, const char *resource,
+					struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT, lines = STRBUF_INIT, fix = STRBUF_INIT;
+	const char *token;
+	enum credential_result ret = credential_get_token(cred, resource, &token, &why);
+
+	if (ret == CREDENTIAL_OK)
+		goto out;
+	strbuf_add(&lines, cred->chain.buf, cred->chain.len);
+	if (cred->is_auto && cred->kind == CREDENTIAL_MANAGED_IDENTITY && !cred->identity_endpoint &&
+	    ret == CREDENTIAL_ERR_TRANSPORT) {
+		/* auto probed the metadata endpoint because no 'az' is installed: nobody answering
+		 * there means "not an Azure host", not a broken identity */
+		chain_line(&lines, cred->kind, "skipped", "IDENTITY_ENDPOINT is not set and the "
+			   "instance metadata endpoint does not answer (not an Azure host)");
+		chain_line(&lines, CREDENTIAL_AZURE_CLI, "skipped", "'az' is not on PATH");
+		strbuf_addstr(&fix, NOTHING_SET_UP_FIX);
+	} else {
+		chain_line(&lines, cred->kind, "failed", why.buf);
+		if (cred->is_auto)
+			chain_not_tried(&lines, cred->chain_next);
+		fix_for(&fix, cred->kind, cred->tenant);
+	}
+	chain_report(err, cred->is_auto ? "auto" : method_names[cred->kind], cred->is_auto,
+		     &lines, fix.buf);
+out:
+	strbuf_release(&why);
+	strbuf_release(&lines);
+	strbuf_release(&fix);
 	return ret;
 }
 
@@ -463,8 +588,9 @@ static void fetch(struct credential *cred, const char *method, const char *url,
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
 	req.timeout_ms = timeout_ms;
-	/* a token request changes nothing: resending it is safe */
-	req.flags = HTTP_IDEMPOTENT;
+	/* a token request changes nothing: resending it is safe; a probe with its own short
+	 * timeout (the metadata endpoint) is asked once */
+	req.flags = HTTP_IDEMPOTENT | (timeout_ms ? HTTP_NO_RETRY : 0);
 	http_engine_submit(cred->engine, &req, on_fetch_done, f);
 	while (!f->done)
 		http_engine_run(cred->engine, -1);
@@ -669,7 +795,14 @@ static enum credential_result fetch_managed_token(struct credential *cred, const
 		strbuf_add_urlencoded(&url, resource);
 		strbuf_addf(&hdr, "X-IDENTITY-HEADER: %s", cred->identity_header);
 	} else {
-		strbuf_addstr(&url, IMDS_URL "?api-version=2018-02-01&resource=");
+		/* Azure's SDKs honour this override of the metadata host (pod identity) */
+		const char *host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
+		if (host)
+			strbuf_addf(&url, "%.*s/metadata/identity/oauth2/token", (int)(strlen(host) -
+				    (host[strlen(host) - 1] == '/')), host);
+		else
+			strbuf_addstr(&url, IMDS_URL);
+		strbuf_addstr(&url, "?api-version=2018-02-01&resource=");
 		strbuf_add_urlencoded(&url, resource);
 		strbuf_addstr(&hdr, "Metadata: true");
 	}
@@ -683,7 +816,8 @@ static enum credential_result fetch_managed_token(struct credential *cred, const
 	if (f.result == HTTP_OK && f.status == 200)
 		ret = take_token(cred, f.body.buf, f.body.len, err);
 	else
-		ret = token_error(cred, &f, cred->identity_endpoint ? "IDENTITY_ENDPOINT" : IMDS_URL, err);
+		ret = token_error(cred, &f, cred->identity_endpoint ? "IDENTITY_ENDPOINT" :
+				  "the instance metadata endpoint", err);
 	strbuf_release(&url);
 	strbuf_release(&hdr);
 	strbuf_release(&f.body);

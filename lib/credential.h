@@ -70,6 +70,16 @@ const char *credential_name(const struct credential *cred);
 enum credential_result credential_get_token(struct credential *cred, const char *resource,
 					    const char **token, struct strbuf *err);
 
+/*
+ * Gets a token for resource now, before any resource request, so that a credential that
+ * cannot sign in is reported once. On failure err holds the whole chain, one line per method:
+ * why each was skipped (env var not set, token file missing, endpoint not present, az not on
+ * PATH), the one that failed and why, the ones never tried, then "fix: ..." for the method
+ * that failed. credential_new's own failures use the same layout.
+ */
+enum credential_result credential_check(struct credential *cred, const char *resource,
+					struct strbuf *err);
+
 /* Forgets the cached token (after a 401) so the next get fetches a new one. */
 void credential_invalidate(struct credential *cred);
 

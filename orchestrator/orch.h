@@ -74,6 +74,9 @@ struct orch {
 				       * is left as it is */
 	int ledger_failed;            /* a ledger call failed: every phase stops, nothing more is
 				       * sent (set by orch_ledger_check) */
+	long task_slots;              /* remediation tasks this run may hold at once, from the
+				       * preflight's count of others' active tasks; 0: the
+				       * configured max_concurrent_tasks */
 };
 
 

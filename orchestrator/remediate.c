@@ -488,11 +488,14 @@ static void start_due(struct task_state *st, int64_t now)
 static struct task_state *load(struct orch *o)
 {
 	struct task_state *st = xcalloc(1, sizeof(*st));
+	long cap = o->cfg->remediation_max_concurrent_tasks;
 	size_t i;
+	/* others' active tasks hold some of the tenant's slots (preflight counted them) */
+	if (o->task_slots > 0 && o->task_slots < cap)
+		cap = o->task_slots;
 	st->ph.free_fn = free_state;
 	st->o = o;
-	tracker_init(&st->tr, o->cfg->remediation_max_concurrent_tasks,
-		     o->cfg->remediation_poll_interval);
+	tracker_init(&st->tr, cap, o->cfg->remediation_poll_interval);
 	progress_init(&st->progress, o->out, o->live, orch_now_ms());
 	if (o->ledger)
 		orch_ledger_check(o, ledger_task_list(o->ledger, o->run.id, &st->tasks, &st->nr_tasks),

@@ -92,17 +92,17 @@ assert_contains "$WORK/err" "client secret was rejected by '$ARMSIM_URL/$ARMSIM_
 assert_contains "$WORK/err" "check AZURE_CLIENT_SECRET"
 write_config client-certificate "client_id = $CERT_CLIENT"
 AZURE_CLIENT_CERTIFICATE_PATH=$WORK/expired.pem run_fails expired-cert
-assert_contains "$WORK/err" "client certificate: '$WORK/expired.pem' expired on"
+assert_contains "$WORK/err" "client certificate  failed: '$WORK/expired.pem' expired on"
 assert_contains "$WORK/err" "point AZURE_CLIENT_CERTIFICATE_PATH at it"
 write_config client-secret "client_id = $ARMSIM_DEMO_CLIENT
 client_secret_file = $WORK/no-such-secret"
 run_fails missing-secret-file
-assert_contains "$WORK/err" "client secret: cannot read '$WORK/no-such-secret'"
+assert_contains "$WORK/err" "client secret       failed: cannot read '$WORK/no-such-secret'"
 assert_contains "$WORK/err" "fix [auth] client_secret_file"
 write_config client-certificate "client_id = $CERT_CLIENT
 client_certificate_file = $WORK/no-such.pem"
 run_fails missing-cert-file
-assert_contains "$WORK/err" "client certificate: cannot read '$WORK/no-such.pem'"
+assert_contains "$WORK/err" "client certificate  failed: cannot read '$WORK/no-such.pem'"
 
 # no secret and no token in anything the client printed (-v included)
 for literal in "$ARMSIM_DEMO_SECRET" wrong-secret-0123456789 "$(cat "$WORK/az-token")" \

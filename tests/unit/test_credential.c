@@ -185,7 +185,7 @@ static void test_bad_secret_and_missing_file(void **state)
 	cred = NULL;
 	assert_int_equal(credential_new(&cfg, &cloud, &cred, &err), CREDENTIAL_ERR_CONFIG);
 	assert_null(cred);
-	assert_non_null(strstr(err.buf, "client secret: cannot read '/nonexistent/secret'"));
+	assert_non_null(strstr(err.buf, "client secret       failed: cannot read '/nonexistent/secret'"));
 	assert_non_null(strstr(err.buf, "client_secret_file"));
 	cloud_release(&cloud);
 	config_release(&cfg);
@@ -280,7 +280,7 @@ static void test_certificate_assertion_verifies(void **state)
 	setenv("AZURE_CLIENT_CERTIFICATE_PATH", "/nonexistent/cert.pem", 1);
 	strbuf_reset(&err);
 	assert_int_equal(credential_new(&cfg, &cloud, &cred, &err), CREDENTIAL_ERR_CONFIG);
-	assert_non_null(strstr(err.buf, "client certificate: cannot read '/nonexistent/cert.pem'"));
+	assert_non_null(strstr(err.buf, "client certificate  failed: cannot read '/nonexistent/cert.pem'"));
 	unsetenv("AZURE_CLIENT_CERTIFICATE_PATH");
 	cloud_release(&cloud);
 	config_release(&cfg);
@@ -416,6 +416,49 @@ static void test_clouds(void **state)
 	strbuf_release(&url);
 }
 
+/* The chain report: every method with its verdict, in order, and one fix line. */
+static void test_chain_report(void **state)
+{
+	struct config cfg;
+	struct cloud cloud;
+	struct credential *cred = NULL;
+	struct strbuf err = STRBUF_INIT;
+	const char *old_path = getenv("PATH");
+	char *saved_path = xstrdup(old_path ? old_path : "/usr/bin:/bin");
+	const char *p, *order[] = { "client secret       skipped", "client certificate  skipped",
+		"workload identity   skipped", "managed identity    skipped",
+		"Azure CLI           skipped: 'az' is not on PATH", "\nfix: install the Azure CLI" };
+	size_t i;
+	(void)state;
+	make_cfg(&cfg, &cloud, "auto");
+	setenv("PATH", dir, 1); /* no az there */
+	setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9", 1);
+	/* no az: auto ends at the metadata endpoint, which does not answer */
+	assert_int_equal(credential_new(&cfg, &cloud, &cred, &err), CREDENTIAL_OK);
+	assert_string_equal(credential_name(cred), "managed identity");
+	assert_int_not_equal(credential_check(cred, cloud.arm_resource, &err), CREDENTIAL_OK);
+	for (i = 0, p = err.buf; i < sizeof(order) / sizeof(order[0]); i++) {
+		p = strstr(p, order[i]);
+		if (!p)
+			fail_msg("'%s' missing or out of order in:\n%s", order[i], err.buf);
+	}
+	credential_free(cred);
+	/* an explicit method: only that one, failed, with its own fix */
+	strbuf_reset(&err);
+	free(cfg.auth_method);
+	cfg.auth_method = xstrdup("azure-cli");
+	assert_int_equal(credential_new(&cfg, &cloud, &cred, &err), CREDENTIAL_ERR_CONFIG);
+	assert_non_null(strstr(err.buf, "cannot sign in with [auth] method = azure-cli:\n"
+				       "  Azure CLI           failed: 'az' is not on PATH"));
+	assert_null(strstr(err.buf, "client secret"));
+	unsetenv("AZURE_POD_IDENTITY_AUTHORITY_HOST");
+	setenv("PATH", saved_path, 1);
+	free(saved_path);
+	cloud_release(&cloud);
+	config_release(&cfg);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -424,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_certificate_assertion_verifies),
 		cmocka_unit_test(test_workload_and_managed_identity),
 		cmocka_unit_test(test_azure_cli),
+		cmocka_unit_test(test_chain_report),
 		cmocka_unit_test(test_clouds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
