@@ -467,7 +467,13 @@ json_t *web_site_view(const struct world_resource *r)
 	const char *key;
 	json_t *value;
 	pthread_once(&site_defaults_once, load_site_defaults);
-	props = json_deep_copy(site_defaults);
+	/*
+	 * Defaults are shared, not copied (a view is read, never changed below its top level,
+	 * like the stored values it already shares): only siteConfig, which the stored one is
+	 * merged into, gets its own object. Resource Graph builds 50,000 of these per query.
+	 */
+	props = json_copy(site_defaults);
+	json_object_set_new(props, "siteConfig", json_copy(json_object_get(site_defaults, "siteConfig")));
 	json_object_foreach(r->body, key, value)
 		if (strcmp(key, "properties") && strcmp(key, "appSettings")) /* settings: list only */
 			json_object_set(view, key, value);

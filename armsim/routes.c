@@ -17,6 +17,7 @@
 #include "armsim/ops_policy.h"
 #include "armsim/ops_policy_states.h"
 #include "armsim/ops_providers.h"
+#include "armsim/ops_resource_graph.h"
 #include "armsim/ops_resources.h"
 #include "armsim/ops_roles.h"
 #include "armsim/remediation.h"
@@ -39,6 +40,7 @@ static const char *const api_versions[API__COUNT][6] = {
 	[API_REMEDIATION] = { "2021-10-01", "2024-10-01" },
 	[API_WEB] = { "2022-03-01", "2023-01-01", "2024-11-01" },
 	[API_MSI] = { "2019-08-01", "2017-09-01" },
+	[API_RESOURCE_GRAPH] = { "2021-03-01", "2022-10-01", "2024-04-01" },
 };
 
 static const char *const api_supported[API__COUNT] = {
@@ -53,6 +55,7 @@ static const char *const api_supported[API__COUNT] = {
 	[API_REMEDIATION] = "2021-10-01, 2024-10-01",
 	[API_WEB] = "2022-03-01, 2023-01-01, 2024-11-01",
 	[API_MSI] = "2019-08-01, 2017-09-01",
+	[API_RESOURCE_GRAPH] = "2021-03-01, 2022-10-01, 2024-04-01",
 };
 
 #define AUTHZ "/providers/Microsoft.Authorization/"
@@ -84,6 +87,10 @@ static const struct route routes[] = {
 	{ "GET", "/{tenant}/discovery/v2.0/keys", API_NONE, NULL, OPEN, "Jwks", ops_identity_jwks },
 	{ "GET", "/{tenant}/discovery/keys", API_NONE, NULL, OPEN, "Jwks", ops_identity_jwks },
 	{ "GET", "/msi/token", API_MSI, NULL, OPEN, "ManagedIdentity_Token", ops_identity_msi },
+
+	/* Resource Graph: its own quota instead of ARM's buckets; read access checked per row */
+	{ "POST", "/providers/Microsoft.ResourceGraph/resources", API_RESOURCE_GRAPH, NULL,
+	  ROUTE_NO_THROTTLE, "Resources", ops_resource_graph_query },
 
 	/* management groups and subscriptions */
 	{ "GET", MG, API_MANAGEMENT_GROUP, NULL, 0, "ManagementGroups_List", ops_mg_list },

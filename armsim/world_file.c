@@ -96,7 +96,17 @@ static int load_knobs(struct loader *ld, const json_t *knobs)
 	MS_KNOB("deploymentDurationMs", deployment_duration_ms)
 	MS_KNOB("evaluationDelayMs", evaluation_delay_ms)
 	MS_KNOB("providerRegistrationDelayMs", provider_registration_ms)
+	MS_KNOB("resourceGraphLagMs", graph_lag_ms)
+	MS_KNOB("resourceGraphQuotaWindowMs", graph_quota_window_ms)
 #undef MS_KNOB
+	d = k->graph_quota;
+	if (get_num(ld, knobs, "resourceGraphQuota", &d))
+		return -1;
+	if (d < 1 || d > 1e9)
+		return bad(ld, "resourceGraphQuota", "expected 1 to 1000000000");
+	k->graph_quota = (int)d;
+	if (k->graph_quota_window_ms < 1)
+		return bad(ld, "resourceGraphQuotaWindowMs", "expected a positive number");
 	if (get_num(ld, knobs, "deploymentFailureProbability", &k->deployment_failure_probability))
 		return -1;
 	if (k->deployment_failure_probability > 1)
@@ -724,6 +734,9 @@ json_t *world_to_json(const struct world *w)
 		"tenantDeletes", "burst", k->tenant_delete_burst, "refillPerSecond", k->tenant_delete_refill));
 	json_object_set_new(knobs, "providerRegistrationDelayMs",
 			    json_integer((json_int_t)k->provider_registration_ms));
+	json_object_set_new(knobs, "resourceGraphLagMs", json_integer(k->graph_lag_ms));
+	json_object_set_new(knobs, "resourceGraphQuota", json_integer(k->graph_quota));
+	json_object_set_new(knobs, "resourceGraphQuotaWindowMs", json_integer(k->graph_quota_window_ms));
 	json_object_set_new(doc, "knobs", knobs);
 	if (w->managed_identity)
 		json_object_set(doc, "managedIdentity", w->managed_identity);
