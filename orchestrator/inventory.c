@@ -364,10 +364,9 @@ static int id_under(const char *id, const char *scope)
 	return !strncasecmp(id, scope, n) && (id[n] == '\0' || id[n] == '/');
 }
 
-/* Now (UTC) as "YYYY-MM-DDTHH:MM:SS", comparable with the start of an ISO expiresOn. */
-static void now_iso(char out[32])
+/* t (UTC) as "YYYY-MM-DDTHH:MM:SS", comparable with the start of an ISO expiresOn. */
+static void iso_of(time_t t, char out[32])
 {
-	time_t t = time(NULL);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -378,6 +377,7 @@ struct exemption_list {
 	struct strbuf *err;
 	int failed;
 	size_t pending;
+	long long server_now_s;  /* the latest Date header of the lists; 0 when none came */
 };
 
 static void on_exemptions(struct arm_client *client, struct arm_response *resp, void *data)
@@ -387,6 +387,8 @@ static void on_exemptions(struct arm_client *client, struct arm_response *resp, 
 	size_t i;
 	(void)client;
 	el->pending--;
+	if (resp->server_time_s > el->server_now_s)
+		el->server_now_s = resp->server_time_s;
 	if (resp->result != ARM_OK) {
 		if (!el->failed)
 			arm_error_format(&resp->error, el->err);
@@ -405,7 +407,7 @@ static void on_exemptions(struct arm_client *client, struct arm_response *resp, 
 static enum inventory_result list_exemptions(struct arm_client *client, const struct config *cfg,
 					     json_t **out, struct strbuf *err)
 {
-	struct exemption_list el = { json_array(), err, 0, 0 };
+	struct exemption_list el = { json_array(), err, 0, 0, 0 };
 	json_t *kept = json_array(), *e, *ids = json_array();
 	char now[32];
 	size_t i, n = cfg->scope_management_group ? 1 : cfg->scope_subscriptions.nr;
@@ -428,7 +430,9 @@ static enum inventory_result list_exemptions(struct arm_client *client, const st
 	}
 	while (el.pending)
 		arm_client_run(client, 100);
-	now_iso(now);
+	/* Azure judges expiry by its own clock (as `policyctl exemptions` does): the lists' Date
+	 * header, else ours. On armsim with --time-scale the two differ by hours. */
+	iso_of(el.server_now_s ? (time_t)el.server_now_s : time(NULL), now);
 	json_array_foreach(el.items, i, e) {
 		json_t *props = json_object_get(e, "properties");
 		const char *aid = json_string_value(json_object_get(props, "policyAssignmentId"));
