@@ -5,9 +5,7 @@
  * evaluator sees whatever the parser accepts. Nothing may crash, leak or read out of bounds;
  * a refusal must come with a message. Seeds: fuzz/corpus/kql/.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_kql.c armsim/kql.c \
- *       lib/strbuf.c lib/xalloc.c $(pkg-config --cflags --libs jansson) -lpthread -o fuzz_kql
- *   ./fuzz_kql fuzz/corpus/kql
+ * Built by `make fuzz-build` (sources in fuzz/targets.mk); see fuzz/README.md.
  */
 #include <stdint.h>
 #include <stdlib.h>
