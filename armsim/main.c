@@ -43,7 +43,7 @@ static const char usage_text[] =
 	"       armsim gen-ca DIR\n"
 	"       armsim world --generate SPEC\n"
 	"SPEC: mgs=3,subs=20,rgs=2,sites=20,noncompliant=0.6,slots=0.1,functions=0.3,\n"
-	"      locked=0.02,http2=0.05,seed=1 (any subset)\n";
+	"      locked=0.02,http2=0.05,exposed=1,prod=0.5,seed=1 (any subset)\n";
 
 static int usage(const char *fmt, const char *arg)
 {

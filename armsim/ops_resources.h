@@ -18,11 +18,18 @@ route_fn ops_mg_list, ops_mg_get, ops_mg_descendants;
 route_fn ops_sub_list, ops_sub_get, ops_operation_result;
 route_fn ops_rg_list, ops_rg_get, ops_rg_head, ops_rg_put, ops_rg_delete;
 route_fn ops_site_list, ops_site_get, ops_site_put, ops_site_patch, ops_site_delete;
-route_fn ops_site_config_get, ops_site_publishxml;
+route_fn ops_site_config_get, ops_site_config_put, ops_site_config_patch, ops_site_appsettings_list;
+route_fn ops_site_publishxml;
 
 enum web_write_mode {
-	WEB_PUT,    /* replace: properties not given are dropped */
-	WEB_PATCH,  /* merge into the stored properties (siteConfig merged too) */
+	/*
+	 * Both merge into the stored site as App Service does: properties (and kind, tags,
+	 * identity, extendedLocation) the body does not name, or names as null, are kept;
+	 * siteConfig is merged key by key. PUT creates (location required) and is refused for
+	 * an Arc app when it restates kind without extendedLocation; PATCH needs the site.
+	 */
+	WEB_PUT,
+	WEB_PATCH,
 };
 
 /*

@@ -36,6 +36,8 @@ struct remediation_deployment {
 	int64_t created_ms, started_ms, updated_ms;
 	char *error_code;     /* failed deployments */
 	char *error_message;
+	json_t *read_at_start; /* the stored body when the deployment started (compact); owned */
+	int64_t read_changed_ms;
 };
 
 struct remediation_task {
@@ -82,6 +84,7 @@ static void task_free(struct remediation_task *t)
 		free(t->deps[i].deployment_id);
 		free(t->deps[i].error_code);
 		free(t->deps[i].error_message);
+		json_decref(t->deps[i].read_at_start);
 	}
 	free(t->deps);
 	free(t->id);
@@ -279,6 +282,8 @@ struct deploy_host {
 	struct world *w;
 	const char *principal;
 	struct strbuf *denied;  /* set when a read is refused */
+	const char *read_id;    /* reference() of this id answers read_at_start */
+	json_t *read_at_start;
 };
 
 static enum template_result deploy_reference(void *data, const char *id, const char *api_version,
@@ -300,8 +305,12 @@ static enum template_result deploy_reference(void *data, const char *id, const c
 			    "credentials.", h->principal, h->principal, r->id);
 		return TEMPLATE_FORBIDDEN;
 	}
-	view = (!strcasecmp(r->type, WT_SITE) || !strcasecmp(r->type, WT_SLOT)) ?
-	       web_site_view(r) : json_incref(r->body);
+	/* the deployment's own resource as it read it when it started (see start_deployment) */
+	if (h->read_at_start && !strcasecmp(r->id, h->read_id))
+		view = json_incref(h->read_at_start);
+	else
+		view = (!strcasecmp(r->type, WT_SITE) || !strcasecmp(r->type, WT_SLOT)) ?
+		       web_site_view(r) : json_incref(r->body);
 	*out = full ? json_incref(view) : json_incref(json_object_get(view, "properties"));
 	json_decref(view);
 	if (!*out)
@@ -407,9 +416,12 @@ static int apply_write(struct world *w, const struct template_write *wr,
 		free(container);
 	}
 	if (failed) {
+		/* ARM's {"error": {code, message}} or App Service's own {Code, Message} */
 		json_t *error = json_object_get(resp.body, "error");
-		const char *code = json_string_value(json_object_get(error, "code"));
-		const char *message = json_string_value(json_object_get(error, "message"));
+		const char *code = json_string_value(json_object_get(error ? error : resp.body,
+								     error ? "code" : "Code"));
+		const char *message = json_string_value(json_object_get(error ? error : resp.body,
+									error ? "message" : "Message"));
 		fail_deployment(dep, code ? code : "DeploymentFailed",
 				message ? message : "the deployment failed");
 	}
@@ -467,8 +479,16 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 				"deployment operations for details.");
 		goto out;
 	}
-	view = (!strcasecmp(r->type, WT_SITE) || !strcasecmp(r->type, WT_SLOT)) ?
-	       web_site_view(r) : json_incref(r->body);
+	{
+		/* the resource as read at the start: its stored body then, shown as GET shows it */
+		struct world_resource read = *r;
+		if (dep->read_at_start) {
+			read.body = dep->read_at_start;
+			read.changed_ms = dep->read_changed_ms;
+		}
+		view = (!strcasecmp(r->type, WT_SITE) || !strcasecmp(r->type, WT_SLOT)) ?
+		       web_site_view(&read) : json_incref(read.body);
+	}
 	if (m->effect == POLICY_EFFECT_MODIFY) {
 		json_t *patched = NULL;
 		struct template_write wr;
@@ -490,7 +510,7 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 		}
 		json_decref(patched);
 	} else {
-		struct deploy_host host_data = { w, a.principal_id, NULL };
+		struct deploy_host host_data = { w, a.principal_id, NULL, r->id, view };
 		struct template_host host = { NULL, NULL, deploy_reference, &host_data };
 		struct template_target target;
 		const json_t *tmpl;
@@ -524,6 +544,8 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 	}
 	dep->state = DEP_SUCCEEDED;
 out:
+	json_decref(dep->read_at_start); /* done with what it read: running deployments only */
+	dep->read_at_start = NULL;
 	template_writes_release(&writes);
 	json_decref(view);
 	json_decref(dparams);
@@ -552,8 +574,20 @@ static void create_deployments(struct world *w, struct remediation_task *t, int6
 	}
 }
 
-static void start_deployment(struct remediation_deployment *dep, int64_t at)
+/*
+ * A deployment expands its template when it starts and writes when it ends
+ * (deploymentDurationMs later): what it reads of its resource (field() values, reference())
+ * is the resource at its start. A template that echoes what it read therefore writes back
+ * values that were changed in between, as on Azure (a stopped app restarted by a stale
+ * "Running").
+ */
+static void start_deployment(struct world *w, struct remediation_deployment *dep, int64_t at)
 {
+	struct world_resource *r = world_resource_get(w, dep->resource_id);
+	json_decref(dep->read_at_start);
+	/* the stored body only (what the site set): 10,000 running deployments stay small */
+	dep->read_at_start = r ? json_deep_copy(r->body) : NULL;
+	dep->read_changed_ms = r ? r->changed_ms : 0;
 	dep->state = DEP_RUNNING;
 	dep->started_ms = dep->updated_ms = at;
 }
@@ -567,12 +601,12 @@ static size_t running_count(const struct remediation_task *t)
 }
 
 /* Starts queued deployments while fewer than parallelDeployments run, at simulated time `at`. */
-static void fill_slots(struct remediation_task *t, int64_t at)
+static void fill_slots(struct world *w, struct remediation_task *t, int64_t at)
 {
 	size_t i, running = running_count(t);
 	for (i = 0; i < t->nr && (long)running < t->parallel; i++)
 		if (t->deps[i].state == DEP_QUEUED) {
-			start_deployment(&t->deps[i], at);
+			start_deployment(w, &t->deps[i], at);
 			running++;
 		}
 }
@@ -627,7 +661,7 @@ static void advance_running(struct policy_engine *e, struct world *w, struct rem
 			continue;
 		}
 		if (strcmp(t->state, "Cancelling"))
-			fill_slots(t, end);
+			fill_slots(w, t, end);
 	}
 }
 
@@ -644,7 +678,7 @@ static void advance_task(struct policy_engine *e, struct world *w, struct remedi
 			t->state = "Running";
 			t->updated_ms = at;
 			create_deployments(w, t, at);
-			fill_slots(t, at);
+			fill_slots(w, t, at);
 		}
 	}
 	if (!strcmp(t->state, "Evaluating") && now >= t->phase_end_ms) {
@@ -659,7 +693,7 @@ static void advance_task(struct policy_engine *e, struct world *w, struct remedi
 		}
 		t->state = "Running";
 		create_deployments(w, t, at);
-		fill_slots(t, at);
+		fill_slots(w, t, at);
 	}
 	if (!strcmp(t->state, "Running") || !strcmp(t->state, "Cancelling"))
 		advance_running(e, w, t, now);

@@ -17,6 +17,7 @@
 #include "armsim/ops_policy.h"
 #include "armsim/ops_policy_states.h"
 #include "armsim/ops_providers.h"
+#include "armsim/ops_resource_graph.h"
 #include "armsim/ops_resources.h"
 #include "armsim/ops_roles.h"
 #include "armsim/remediation.h"
@@ -37,8 +38,9 @@ static const char *const api_versions[API__COUNT][6] = {
 	[API_RESOURCE_GROUP] = { "2021-04-01", "2022-09-01" },
 	[API_POLICY_STATES] = { "2019-10-01", "2024-10-01" },
 	[API_REMEDIATION] = { "2021-10-01", "2024-10-01" },
-	[API_WEB] = { "2022-03-01", "2024-11-01" },
+	[API_WEB] = { "2022-03-01", "2023-01-01", "2024-11-01" },
 	[API_MSI] = { "2019-08-01", "2017-09-01" },
+	[API_RESOURCE_GRAPH] = { "2021-03-01", "2022-10-01", "2024-04-01" },
 };
 
 static const char *const api_supported[API__COUNT] = {
@@ -51,8 +53,9 @@ static const char *const api_supported[API__COUNT] = {
 	[API_RESOURCE_GROUP] = "2021-04-01, 2022-09-01",
 	[API_POLICY_STATES] = "2019-10-01, 2024-10-01",
 	[API_REMEDIATION] = "2021-10-01, 2024-10-01",
-	[API_WEB] = "2022-03-01, 2024-11-01",
+	[API_WEB] = "2022-03-01, 2023-01-01, 2024-11-01",
 	[API_MSI] = "2019-08-01, 2017-09-01",
+	[API_RESOURCE_GRAPH] = "2021-03-01, 2022-10-01, 2024-04-01",
 };
 
 #define AUTHZ "/providers/Microsoft.Authorization/"
@@ -84,6 +87,10 @@ static const struct route routes[] = {
 	{ "GET", "/{tenant}/discovery/v2.0/keys", API_NONE, NULL, OPEN, "Jwks", ops_identity_jwks },
 	{ "GET", "/{tenant}/discovery/keys", API_NONE, NULL, OPEN, "Jwks", ops_identity_jwks },
 	{ "GET", "/msi/token", API_MSI, NULL, OPEN, "ManagedIdentity_Token", ops_identity_msi },
+
+	/* Resource Graph: its own quota instead of ARM's buckets; read access checked per row */
+	{ "POST", "/providers/Microsoft.ResourceGraph/resources", API_RESOURCE_GRAPH, NULL,
+	  ROUTE_NO_THROTTLE, "Resources", ops_resource_graph_query },
 
 	/* management groups and subscriptions */
 	{ "GET", MG, API_MANAGEMENT_GROUP, NULL, 0, "ManagementGroups_List", ops_mg_list },
@@ -182,6 +189,20 @@ static const struct route routes[] = {
 	  "WebApps_GetConfiguration", ops_site_config_get },
 	{ "GET", SITE "/slots/{slot}/config/web", API_WEB, "Microsoft.Web/sites/slots/config/read",
 	  0, "WebApps_GetConfigurationSlot", ops_site_config_get },
+	{ "PUT", SITE "/config/web", API_WEB, "Microsoft.Web/sites/config/write", ROUTE_WRITE,
+	  "WebApps_CreateOrUpdateConfiguration", ops_site_config_put },
+	{ "PUT", SITE "/slots/{slot}/config/web", API_WEB, "Microsoft.Web/sites/slots/config/write",
+	  ROUTE_WRITE, "WebApps_CreateOrUpdateConfigurationSlot", ops_site_config_put },
+	{ "PATCH", SITE "/config/web", API_WEB, "Microsoft.Web/sites/config/write", ROUTE_WRITE,
+	  "WebApps_UpdateConfiguration", ops_site_config_patch },
+	{ "PATCH", SITE "/slots/{slot}/config/web", API_WEB,
+	  "Microsoft.Web/sites/slots/config/write", ROUTE_WRITE, "WebApps_UpdateConfigurationSlot",
+	  ops_site_config_patch },
+	{ "POST", SITE "/config/appsettings/list", API_WEB, "Microsoft.Web/sites/config/list/action",
+	  0, "WebApps_ListApplicationSettings", ops_site_appsettings_list },
+	{ "POST", SITE "/slots/{slot}/config/appsettings/list", API_WEB,
+	  "Microsoft.Web/sites/slots/config/list/action", 0, "WebApps_ListApplicationSettingsSlot",
+	  ops_site_appsettings_list },
 	{ "POST", SITE "/publishxml", API_WEB, "Microsoft.Web/sites/publishxml/action", 0,
 	  "WebApps_ListPublishingProfileXmlWithSecrets", ops_site_publishxml },
 	{ "POST", SITE "/slots/{slot}/publishxml", API_WEB,

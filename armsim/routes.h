@@ -32,6 +32,7 @@ enum api_family {
 	API_REMEDIATION,
 	API_WEB,
 	API_MSI,              /* the App Service managed-identity endpoint */
+	API_RESOURCE_GRAPH,   /* Microsoft.ResourceGraph/resources */
 	API__COUNT
 };
 

@@ -40,6 +40,9 @@ void world_knobs_default(struct world_knobs *k)
 	k->write_refill = k->tenant_write_refill = 10;
 	k->delete_burst = k->tenant_delete_burst = 200;
 	k->delete_refill = k->tenant_delete_refill = 10;
+	k->graph_lag_ms = 0;
+	k->graph_quota = 15;
+	k->graph_quota_window_ms = 5000;
 }
 
 struct world *world_new(void)

@@ -91,6 +91,9 @@ struct world_knobs {
 	double tenant_read_burst, tenant_read_refill;   /* the same at tenant level */
 	double tenant_write_burst, tenant_write_refill;
 	double tenant_delete_burst, tenant_delete_refill;
+	int64_t graph_lag_ms;            /* Resource Graph shows a write after this (simulated) */
+	int graph_quota;                 /* Resource Graph queries per principal per window */
+	int64_t graph_quota_window_ms;   /* the quota's window (real ms) */
 };
 
 /* A list of resources of one type in one container: borrowed, valid until the next write. */

@@ -96,7 +96,17 @@ static int load_knobs(struct loader *ld, const json_t *knobs)
 	MS_KNOB("deploymentDurationMs", deployment_duration_ms)
 	MS_KNOB("evaluationDelayMs", evaluation_delay_ms)
 	MS_KNOB("providerRegistrationDelayMs", provider_registration_ms)
+	MS_KNOB("resourceGraphLagMs", graph_lag_ms)
+	MS_KNOB("resourceGraphQuotaWindowMs", graph_quota_window_ms)
 #undef MS_KNOB
+	d = k->graph_quota;
+	if (get_num(ld, knobs, "resourceGraphQuota", &d))
+		return -1;
+	if (d < 1 || d > 1e9)
+		return bad(ld, "resourceGraphQuota", "expected 1 to 1000000000");
+	k->graph_quota = (int)d;
+	if (k->graph_quota_window_ms < 1)
+		return bad(ld, "resourceGraphQuotaWindowMs", "expected a positive number");
 	if (get_num(ld, knobs, "deploymentFailureProbability", &k->deployment_failure_probability))
 		return -1;
 	if (k->deployment_failure_probability > 1)
@@ -204,6 +214,8 @@ static int load_site(struct loader *ld, const json_t *e, const char *scope, cons
 	const char *name, *kind, *location;
 	json_t *props = json_object_get(e, "properties"), *tags = json_object_get(e, "tags");
 	json_t *locked = json_object_get(e, "locked"), *body;
+	json_t *ext = json_object_get(e, "extendedLocation"), *identity = json_object_get(e, "identity");
+	json_t *settings = json_object_get(e, "appSettings");
 	struct strbuf id = STRBUF_INIT, full_name = STRBUF_INIT;
 	struct world_resource *r;
 	int created;
@@ -226,12 +238,26 @@ static int load_site(struct loader *ld, const json_t *e, const char *scope, cons
 			    sub, rg, name);
 		strbuf_addstr(&full_name, name);
 	}
-	body = json_pack("{s:s, s:s, s:s, s:s, s:o, s:O}", "id", id.buf, "name", full_name.buf,
+	if (ext && (!json_is_object(ext) || !json_is_string(json_object_get(ext, "name")) ||
+		    !json_is_string(json_object_get(ext, "type"))))
+		return bad(ld, "extendedLocation", "expected {\"name\": \"<custom location id>\", "
+			   "\"type\": \"CustomLocation\"}");
+	if (identity && !json_is_object(identity))
+		return bad(ld, "identity", "expected an object");
+	if (settings && !json_is_object(settings))
+		return bad(ld, "appSettings", "expected an object of name: value");
+	body = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id.buf, "name", full_name.buf,
 			 "type", site_name ? WT_SLOT : WT_SITE, "kind", kind ? kind : "app",
-			 "location", string_or_empty(location ? location : rg_location),
-			 "tags", tags ? tags : json_object());
-	if (!tags)
-		json_decref(json_object_get(body, "tags")); /* O above took a second reference */
+			 "location", string_or_empty(location ? location : rg_location));
+	/* only what the site has: a site without tags shows none (App Service adds no {}) */
+	if (tags)
+		json_object_set(body, "tags", tags);
+	if (identity)
+		json_object_set(body, "identity", identity);
+	if (ext)
+		json_object_set(body, "extendedLocation", ext);
+	if (settings)
+		json_object_set(body, "appSettings", settings);
 	json_object_set(body, "properties", props ? props : json_object());
 	if (!props)
 		json_decref(json_object_get(body, "properties"));
@@ -635,16 +661,17 @@ static json_t *site_entry(const struct world *w, const struct world_resource *r,
 {
 	const char *name = json_string_value(json_object_get(r->body, "name"));
 	const char *slash = name ? strrchr(name, '/') : NULL;
-	json_t *e = json_pack("{s:s, s:O, s:O, s:O, s:b, s:O}", "name",
-			      slash ? slash + 1 : (name ? name : ""),
-			      "kind", json_object_get(r->body, "kind"),
-			      "location", json_object_get(r->body, "location"),
-			      "tags", json_object_get(r->body, "tags"),
-			      "locked", r->locked,
-			      "properties", json_object_get(r->body, "properties"));
-	if (!e) /* a site someone PUT without kind or tags: fall back member by member */
-		e = json_pack("{s:s, s:b}", "name", slash ? slash + 1 : (name ? name : ""),
-			      "locked", r->locked);
+	static const char *const keys[] = { "kind", "location", "tags", "identity",
+					    "extendedLocation", "appSettings" };
+	json_t *e = json_pack("{s:s}", "name", slash ? slash + 1 : (name ? name : ""));
+	size_t k;
+	/* what the site has, in the file's order; absent members stay absent */
+	for (k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+		if (json_object_get(r->body, keys[k]))
+			json_object_set(e, keys[k], json_object_get(r->body, keys[k]));
+	json_object_set_new(e, "locked", json_boolean(r->locked));
+	if (json_object_get(r->body, "properties"))
+		json_object_set(e, "properties", json_object_get(r->body, "properties"));
 	if (!slot) {
 		const struct world_list *slots = world_resource_list(w, r->id, WT_SLOT);
 		size_t i;
@@ -707,6 +734,9 @@ json_t *world_to_json(const struct world *w)
 		"tenantDeletes", "burst", k->tenant_delete_burst, "refillPerSecond", k->tenant_delete_refill));
 	json_object_set_new(knobs, "providerRegistrationDelayMs",
 			    json_integer((json_int_t)k->provider_registration_ms));
+	json_object_set_new(knobs, "resourceGraphLagMs", json_integer(k->graph_lag_ms));
+	json_object_set_new(knobs, "resourceGraphQuota", json_integer(k->graph_quota));
+	json_object_set_new(knobs, "resourceGraphQuotaWindowMs", json_integer(k->graph_quota_window_ms));
 	json_object_set_new(doc, "knobs", knobs);
 	if (w->managed_identity)
 		json_object_set(doc, "managedIdentity", w->managed_identity);

@@ -25,6 +25,9 @@ void worldgen_spec_default(struct worldgen_spec *s)
 	s->locked = 0.02;
 	s->http2 = 0.05;
 	s->unregistered = 0;
+	s->flex = 0;
+	s->exposed = 1;
+	s->prod = -1;
 	s->seed = 1;
 }
 
@@ -99,6 +102,9 @@ int worldgen_spec_parse(struct worldgen_spec *s, const char *text, struct strbuf
 		FRACTION_KEY("locked", locked)
 		FRACTION_KEY("http2", http2)
 		FRACTION_KEY("unregistered", unregistered)
+		FRACTION_KEY("flex", flex)
+		FRACTION_KEY("exposed", exposed)
+		FRACTION_KEY("prod", prod)
 #undef UINT_KEY
 #undef FRACTION_KEY
 		if (!strcmp(p, "seed")) {
@@ -110,7 +116,7 @@ int worldgen_spec_parse(struct worldgen_spec *s, const char *text, struct strbuf
 			continue;
 		}
 		strbuf_addf(err, "world spec key '%s' is unknown; known keys: mgs, subs, rgs, sites, "
-			    "noncompliant, slots, functions, locked, http2, unregistered, seed", p);
+			    "noncompliant, slots, functions, locked, http2, unregistered, flex, exposed, prod, seed", p);
 		goto out;
 	}
 	if (s->subs && !s->rgs && s->sites) {
@@ -125,9 +131,15 @@ out:
 
 static const char *const locations[] = { "westeurope", "northeurope", "eastus", "westus2" };
 
-/* The properties of a site or slot: compliant or one of the ways of not being compliant. */
-static void add_site_props(struct strbuf *out, uint64_t *r, const struct worldgen_spec *s)
+/*
+ * The properties of a site or slot: compliant or one of the ways of not being compliant, and
+ * (exposed < 1) public or private one of four ways; ase is the subscription's internal ASE.
+ */
+static void add_site_props(struct strbuf *out, uint64_t *r, const struct worldgen_spec *s,
+			   const char *ase)
 {
+	const char *pna = "\"Enabled\"", *ip_deny = "", *pe = "";
+	struct strbuf ase_profile = STRBUF_INIT;
 	int http2 = rng_unit(r) < s->http2;
 	int bad = rng_unit(r) < s->noncompliant;
 	const char *mode = "Required";
@@ -145,11 +157,34 @@ static void add_site_props(struct strbuf *out, uint64_t *r, const struct worldge
 			break;
 		}
 	}
+	/* drawn only when asked for: worlds from specs without exposed= stay byte for byte */
+	if (s->exposed < 1 && rng_unit(r) >= s->exposed) {
+		switch (rng_next(r) % (ase ? 4 : 3)) {
+		case 0:
+			pna = "\"Disabled\"";
+			break;
+		case 1: /* private endpoint only: publicNetworkAccess left unset */
+			pna = "null";
+			pe = ",\"privateEndpointConnections\":[{\"name\":\"pe-1\",\"properties\":"
+			     "{\"privateLinkServiceConnectionState\":{\"status\":\"Approved\"}}}]";
+			break;
+		case 2:
+			ip_deny = ",\"ipSecurityRestrictionsDefaultAction\":\"Deny\"";
+			break;
+		default:
+			strbuf_addf(&ase_profile, ",\"hostingEnvironmentProfile\":{\"id\":\"%s\","
+				    "\"name\":\"%s\",\"type\":\"Microsoft.Web/hostingEnvironments\"}",
+				    ase, strrchr(ase, '/') + 1);
+			break;
+		}
+	}
 	/* the properties policies look at; GET adds App Service's defaults (serverFarmId too) */
 	strbuf_addf(out, "\"properties\":{\"clientCertEnabled\":%s,\"clientCertMode\":\"%s\","
-		    "\"clientCertExclusionPaths\":\"\",\"publicNetworkAccess\":\"Enabled\","
-		    "\"httpsOnly\":true,\"siteConfig\":{\"http20Enabled\":%s}",
-		    enabled ? "true" : "false", mode, http2 ? "true" : "false");
+		    "\"clientCertExclusionPaths\":\"\",\"publicNetworkAccess\":%s%s%s,"
+		    "\"httpsOnly\":true,\"siteConfig\":{\"http20Enabled\":%s%s}",
+		    enabled ? "true" : "false", mode, pna, pe, ase_profile.buf,
+		    http2 ? "true" : "false", ip_deny);
+	strbuf_release(&ase_profile);
 }
 
 void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
@@ -158,6 +193,7 @@ void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 	unsigned i, j, k;
 	char (*unregistered)[37] = NULL; /* subscriptions left without Microsoft.PolicyInsights */
 	size_t nr_unregistered = 0, alloc_unregistered = 0;
+	struct strbuf ase = STRBUF_INIT, ases = STRBUF_INIT;
 	strbuf_addf(out, "{\"tenantId\":\"%s\",\"seed\":%llu,\n", WORLDGEN_TENANT_ID, s->seed);
 	strbuf_addf(out, "\"managedIdentity\":{\"identityHeader\":\"%s\",\"clientId\":\"%s\"},\n",
 		    WORLDGEN_IDENTITY_HEADER, WORLDGEN_DEMO_CLIENT_ID);
@@ -181,6 +217,16 @@ void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 		strbuf_addf(out, "%s\n{\"subscriptionId\":\"%s\",\"displayName\":\"sub-%u\","
 			    "\"managementGroup\":\"%s\",\"resourceGroups\":[",
 			    i ? "," : "", sub, i + 1, mg);
+		/* private apps may sit on the subscription's internal ASE (rg-1) */
+		strbuf_reset(&ase);
+		if (s->exposed < 1 && s->rgs) {
+			strbuf_addf(&ase, "/subscriptions/%s/resourceGroups/rg-1/providers/Microsoft.Web/hostingEnvironments/ase-%u",
+				    sub, i + 1);
+			strbuf_addf(&ases, "%s\n{\"id\":\"%s\",\"name\":\"ase-%u\",\"type\":"
+				    "\"Microsoft.Web/hostingEnvironments\",\"kind\":\"ASEV3\",\"location\":\"%s\","
+				    "\"properties\":{\"internalLoadBalancingMode\":\"Web, Publishing\"}}",
+				    ases.len ? "," : "", ase.buf, i + 1, locations[i % 4]);
+		}
 		for (j = 0; j < s->rgs; j++) {
 			const char *loc = locations[(i + j) % (sizeof(locations) / sizeof(*locations))];
 			strbuf_addf(out, "%s\n {\"name\":\"rg-%u\",\"location\":\"%s\",\"sites\":[",
@@ -189,17 +235,28 @@ void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 				int func = rng_unit(&r) < s->functions;
 				int locked = rng_unit(&r) < s->locked;
 				int slot = rng_unit(&r) < s->slots;
+				int prod = s->prod < 0 ? placed % 2 : rng_unit(&r) < s->prod;
+				/* drawn only when asked for: worlds from specs without flex= stay as they were */
+				int flex = func && s->flex > 0 && rng_unit(&r) < s->flex;
 				strbuf_addf(out, "%s\n  {\"name\":\"%s-%u-%u\",\"kind\":\"%s\",\"location\":\"%s\","
 					    "\"tags\":{\"env\":\"%s\"},\"locked\":%s,",
 					    k ? "," : "", func ? "func" : "app", i + 1, placed + 1,
-					    func ? "functionapp" : "app", loc,
-					    placed % 2 ? "prod" : "test", locked ? "true" : "false");
-				add_site_props(out, &r, s);
+					    flex ? "functionapp,linux" : func ? "functionapp" : "app", loc,
+					    prod ? "prod" : "test", locked ? "true" : "false");
+				add_site_props(out, &r, s, ase.len ? ase.buf : NULL);
+				if (flex) {
+					/* Flex Consumption: the site's sku marker and its functionAppConfig */
+					strbuf_addstr(out, ",\"sku\":\"FlexConsumption\",\"reserved\":true,"
+						      "\"functionAppConfig\":{\"runtime\":{\"name\":\"python\","
+						      "\"version\":\"3.11\"},\"scaleAndConcurrency\":"
+						      "{\"maximumInstanceCount\":100,\"instanceMemoryMB\":2048}}");
+					slot = 0; /* Flex Consumption has no deployment slots */
+				}
 				strbuf_addch(out, '}');
 				if (slot) {
 					strbuf_addstr(out, ",\"slots\":[{\"name\":\"staging\",\"kind\":");
 					strbuf_addf(out, "\"%s\",\"locked\":false,", func ? "functionapp" : "app");
-					add_site_props(out, &r, s);
+					add_site_props(out, &r, s, ase.len ? ase.buf : NULL);
 					strbuf_addstr(out, "}}]");
 				}
 				strbuf_addch(out, '}');
@@ -213,22 +270,27 @@ void worldgen_write(const struct worldgen_spec *s, struct strbuf *out)
 			memcpy(unregistered[nr_unregistered++], sub, sizeof(sub));
 		}
 	}
-	strbuf_addstr(out, "],\n\"principals\":[\n");
+	strbuf_addstr(out, "],\n");
+	strbuf_addstr(out, "\"principals\":[\n");
 	strbuf_addf(out, "{\"displayName\":\"policyctl-demo\",\"objectId\":\"%s\",\"clientId\":\"%s\","
 		    "\"clientSecret\":\"%s\",\"roleAssignments\":[{\"role\":\"Owner\",\"scope\":"
 		    "\"/providers/Microsoft.Management/managementGroups/%s\"}]}",
 		    WORLDGEN_DEMO_OBJECT_ID, WORLDGEN_DEMO_CLIENT_ID, WORLDGEN_DEMO_SECRET,
 		    WORLDGEN_TENANT_ID);
 	strbuf_addch(out, ']');
-	if (nr_unregistered) {
+	/* one resources list: the internal ASEs (exposed < 1), then unregistered providers */
+	if (nr_unregistered || ases.len) {
 		strbuf_addstr(out, ",\n\"resources\":[");
+		strbuf_addstr(out, ases.buf);
 		for (i = 0; i < nr_unregistered; i++)
 			strbuf_addf(out, "%s\n{\"id\":\"/subscriptions/%s/providers/Microsoft.PolicyInsights\","
 				    "\"type\":\"Microsoft.Resources/providers\",\"namespace\":"
 				    "\"Microsoft.PolicyInsights\",\"registrationState\":\"NotRegistered\"}",
-				    i ? "," : "", unregistered[i]);
+				    i || ases.len ? "," : "", unregistered[i]);
 		strbuf_addch(out, ']');
 	}
+	strbuf_release(&ase);
+	strbuf_release(&ases);
 	strbuf_addstr(out, "}\n");
 	free(unregistered);
 }

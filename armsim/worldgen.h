@@ -13,6 +13,14 @@
  *   http2=0.05      fraction of sites with siteConfig.http20Enabled
  *   unregistered=0  fraction of subscriptions where Microsoft.PolicyInsights is NotRegistered
  *                   (evenly spread: floor(subs × F) of them; ops_providers.h)
+ *   flex=0          fraction of function apps on Flex Consumption (properties.sku
+ *                   "FlexConsumption", kind functionapp,linux, no slots)
+ *   exposed=1       fraction of sites and slots reachable from the internet; the others are
+ *                   private one of four ways: publicNetworkAccess Disabled, private endpoint
+ *                   only, access restrictions defaulting to Deny, an internal ASE (one per
+ *                   subscription, in rg-1, generated when exposed < 1)
+ *   prod=0.5        fraction of sites tagged env=prod (the others env=test); when not given,
+ *                   every second site of a resource group is prod
  *   seed=1          the same seed gives the same world, byte for byte
  * Every generated world has the demo principal (WORLDGEN_DEMO_*), Owner at the tenant root
  * group, and the App Service managed-identity endpoint answering for it.
@@ -31,7 +39,9 @@
 
 struct worldgen_spec {
 	unsigned mgs, subs, rgs, sites;
-	double noncompliant, slots, functions, locked, http2, unregistered;
+	double noncompliant, slots, functions, locked, http2, unregistered, flex;
+	double exposed;   /* 1: every app public (and no random draw: older worlds unchanged) */
+	double prod;      /* < 0: alternate env=prod/test as before */
 	unsigned long long seed;
 };
 

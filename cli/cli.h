@@ -46,6 +46,11 @@ enum cli_option {
 	OPT_SKIP_PREFLIGHT = 1 << 9, /* --skip-preflight (contain, apply) */
 	OPT_FIX = 1 << 10,    /* --fix (doctor) */
 	OPT_WITHIN = 1 << 11,      /* --within DUR (a positive duration: 30d, 12h; exemptions) */
+	OPT_TIER = 1 << 12,    /* --tier TIER[,TIER] (fix; the command checks the names) */
+	OPT_BATCH = 1 << 13,   /* --batch N (a positive number) */
+	OPT_ONLY = 1 << 14,    /* --only ID[,ID] */
+	OPT_INCLUDE_AT_RISK = 1 << 15, /* --include-at-risk */
+	OPT_POLICY_SCAN = 1 << 16,    /* --policy-scan */
 };
 
 /* A command's parsed options; strings borrowed from argv. */
@@ -61,6 +66,11 @@ struct cli_options {
 	int skip_preflight; /* go on when a preflight check fails */
 	int fix;            /* doctor: register missing providers */
 	long within_ms;           /* 0 when not given */
+	const char *tier;   /* NULL when not given */
+	long batch;         /* 0 when not given */
+	const char *only;   /* NULL when not given */
+	int include_at_risk;
+	int policy_scan;
 	int argc;           /* positional arguments after the options */
 	char **argv;
 };
@@ -131,6 +141,8 @@ command_fn cmd_status;
 command_fn cmd_report;
 command_fn cmd_check;
 command_run_fn cmd_doctor;
+command_fn cmd_inventory;
+command_fn cmd_fix;
 command_run_fn cmd_plan;
 command_run_fn cmd_apply;
 command_run_fn cmd_scan;

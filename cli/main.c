@@ -254,6 +254,46 @@ const struct command commands[] = {
 		"\nexit codes: 0 no findings, 1 findings (errors or warnings not suppressed),\n"
 		"2 usage error or unreadable input\n",
 	},
+	{
+		"inventory", cmd_inventory, NULL, CMD_NEEDS_CONFIG, OPT_FORMAT,
+		"the control's check through Resource Graph: every app, its settings and tier",
+		"usage: policyctl [-c FILE] inventory [--format table|json|csv|markdown]",
+		"lists every App Service app in scope (web apps, function apps and their slots, as\n"
+		"the policies target them) through Azure Resource Graph, with clientCertEnabled,\n"
+		"clientCertMode, exclusion paths and the tier fix works in: exposed+production,\n"
+		"exposed, production, rest ([inventory] in the config; docs/inventory.md)\n"
+		"\noptions:\n"
+		"  -f, --format FORMAT  table (default; json with --output json), json, csv or\n"
+		"                       markdown\n"
+		"\nexit codes: 0 every app compliant or exempt (the control's expected empty result),\n"
+		"1 some app is not, or a query failed, 2 usage or config error\n",
+	},
+	{
+		"fix", cmd_fix, NULL, CMD_NEEDS_CONFIG,
+		OPT_DRY_RUN | OPT_TIER | OPT_BATCH | OPT_ONLY | OPT_INCLUDE_AT_RISK | OPT_POLICY_SCAN,
+		"patch non-compliant apps directly, exposed and production first, in batches",
+		"usage: policyctl [-c FILE] fix [--tier TIERS] [--batch N] [--dry-run] [--only IDS]\n"
+		"                               [--include-at-risk] [--policy-scan]",
+		"patches every app the inventory lists as not compliant (clientCertEnabled=true,\n"
+		"clientCertMode=Required, nothing else), tier by tier: exposed+production, exposed,\n"
+		"production, rest; after each batch Resource Graph is asked again until the batch's\n"
+		"apps show fixed ([inventory] rescan_timeout). Locked and denied apps are skipped\n"
+		"with the reason, apps at risk (exclusion paths with HTTP/2 or TLS 1.3) too unless\n"
+		"asked for. Every PATCH is in the ledger first: a rerun after an interruption\n"
+		"continues the same run and patches nothing twice\n"
+		"\noptions:\n"
+		"  --tier TIERS        only these tiers (comma-separated): exposed+production,\n"
+		"                      exposed, production, rest\n"
+		"  --batch N           apps per batch (default 50)\n"
+		"  -n, --dry-run       print the batches, send and record nothing\n"
+		"  --only IDS          only these resource ids (comma-separated)\n"
+		"  --include-at-risk   patch apps at risk too\n"
+		"  --policy-scan       also trigger a compliance evaluation of each batch's\n"
+		"                      subscriptions\n"
+		"\nexit codes: 0 all fixed (or skipped as the rules say), 1 a PATCH failed or an app\n"
+		"did not show fixed in time, 2 usage or config error, 4 interrupted (rerun to\n"
+		"continue), 5 the ledger refused a write (nothing unrecorded was sent)\n",
+	},
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL },
 };
 

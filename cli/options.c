@@ -2,6 +2,7 @@
  * options — the one option parser of every command, and results to exit codes (see cli.h).
  */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -27,6 +28,11 @@ static const struct {
 	{ { "skip-preflight", no_argument, NULL, 'P' }, OPT_SKIP_PREFLIGHT, 0 },
 	{ { "fix", no_argument, NULL, 'F' }, OPT_FIX, 0 },
 	{ { "within", required_argument, NULL, 'W' }, OPT_WITHIN, 0 },
+	{ { "tier", required_argument, NULL, 't' }, OPT_TIER, 0 },
+	{ { "batch", required_argument, NULL, 'b' }, OPT_BATCH, 0 },
+	{ { "only", required_argument, NULL, 'O' }, OPT_ONLY, 0 },
+	{ { "include-at-risk", no_argument, NULL, 'R' }, OPT_INCLUDE_AT_RISK, 0 },
+	{ { "policy-scan", no_argument, NULL, 'Y' }, OPT_POLICY_SCAN, 0 },
 };
 
 int cli_exit_code(enum orch_result result)
@@ -111,6 +117,32 @@ int cli_parse_options(const struct command *cmd, int argc, char **argv, struct c
 			break;
 		case 'F':
 			opts->fix = 1;
+			break;
+		case 't':
+			opts->tier = optarg;
+			break;
+		case 'b': {
+			char *end;
+			opts->batch = strtol(optarg, &end, 10);
+			if (*end || end == optarg || opts->batch < 1 || opts->batch > 10000) {
+				msg_error("option '--batch': expected a number from 1 to 10000, got '%s'",
+					  optarg);
+				goto out;
+			}
+			break;
+		}
+		case 'O':
+			if (!*optarg) {
+				msg_error("option '--only': expected resource ids, got ''");
+				goto out;
+			}
+			opts->only = optarg;
+			break;
+		case 'R':
+			opts->include_at_risk = 1;
+			break;
+		case 'Y':
+			opts->policy_scan = 1;
 			break;
 		case ':':
 			msg_error("option '%s' needs a value", argv[optind - 1]);

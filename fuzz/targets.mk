@@ -17,3 +17,5 @@ FUZZ_SRC_armsim_policy := $(LIB_SRC) armsim/template.c armsim/template_expr.c \
 	armsim/simclock.c
 FUZZ_SRC_armsim_filter := $(LIB_SRC) armsim/filter.c
 FUZZ_SRC_armsim_states := $(LIB_SRC) armsim/states_shape.c
+# armsim's Resource Graph query language (KQL subset)
+FUZZ_SRC_kql := $(LIB_SRC) armsim/kql.c

@@ -195,6 +195,11 @@ int arm_error_parse(struct arm_error *err, const char *text, size_t len)
 		e = root; /* some providers return the error object bare */
 	err->code = dup_string(json_object_get(e, "code"));
 	message = json_object_get(e, "message");
+	if (!err->code && !message && e == root) {
+		/* App Service's own shape: {"Code","Message","Target","Details","Innererror"} */
+		err->code = dup_string(json_object_get(e, "Code"));
+		message = json_object_get(e, "Message");
+	}
 	if (json_is_object(message)) /* OData: "message": {"lang": "en-US", "value": "..."} */
 		message = json_object_get(message, "value");
 	err->message = dup_string(message);
@@ -261,6 +266,8 @@ void arm_response_release(struct arm_response *resp)
 	arm_error_release(&resp->error);
 	free(resp->request_id);
 	free(resp->location);
+	free(resp->user_quota_remaining);
+	free(resp->user_quota_resets_after);
 	memset(resp, 0, sizeof(*resp));
 }
 
@@ -762,6 +769,8 @@ static void on_http_done(struct http_response *hr, void *data)
 	set_header_copy(&call->resp.request_id, hr, "x-ms-request-id");
 	set_header_copy(&call->resp.location, hr, "Location");
 	call->resp.server_time_s = server_time_of(hr);
+	set_header_copy(&call->resp.user_quota_remaining, hr, "x-ms-user-quota-remaining");
+	set_header_copy(&call->resp.user_quota_resets_after, hr, "x-ms-user-quota-resets-after");
 	free(call->resp.error.request_id);
 	call->resp.error.request_id = call->resp.request_id ? xstrdup(call->resp.request_id) : NULL;
 	set_header_copy(&call->resp.error.correlation_id, hr, "x-ms-correlation-request-id");

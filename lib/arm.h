@@ -98,6 +98,8 @@ struct arm_response {
 	char *location;          /* Location header of the final response (owned) */
 	long long server_time_s; /* the final response's Date header as Unix seconds (the
 				  * server's clock: Azure judges expiries by it); 0 when absent */
+	char *user_quota_remaining;   /* Resource Graph's x-ms-user-quota-remaining (owned) */
+	char *user_quota_resets_after; /* and x-ms-user-quota-resets-after, "hh:mm:ss" (owned) */
 	unsigned tries;          /* HTTP attempts spent, all pages and polls included */
 	unsigned pages;          /* pages fetched (lists) or polls made (LROs) */
 	long elapsed_ms;

@@ -38,7 +38,7 @@ static const char *const phase_names[LEDGER_PHASE_COUNT] = {
 	[LEDGER_PHASE_START] = "start", [LEDGER_PHASE_APPLY] = "apply",
 	[LEDGER_PHASE_SCAN] = "scan", [LEDGER_PHASE_REMEDIATE] = "remediate",
 	[LEDGER_PHASE_TRACK] = "track", [LEDGER_PHASE_VERIFY] = "verify",
-	[LEDGER_PHASE_DONE] = "done",
+	[LEDGER_PHASE_DONE] = "done", [LEDGER_PHASE_FIX] = "fix",
 };
 
 static const char *const run_state_names[LEDGER_RUN_STATE_COUNT] = {
@@ -51,6 +51,7 @@ static const char *const failure_kind_names[LEDGER_FAILURE_KIND_COUNT] = {
 	[LEDGER_FAILURE_WRITE] = "write", [LEDGER_FAILURE_SCOPE] = "scope",
 	[LEDGER_FAILURE_SCAN] = "scan", [LEDGER_FAILURE_TASK] = "task",
 	[LEDGER_FAILURE_DEPLOYMENT] = "deployment", [LEDGER_FAILURE_VERIFY] = "verify",
+	[LEDGER_FAILURE_INVENTORY] = "inventory",
 };
 
 /* The index of name in names[nr], or -1. */
@@ -177,7 +178,11 @@ static const char schema[] =
 	" id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
 	" tasks INTEGER NOT NULL, total INTEGER NOT NULL, succeeded INTEGER NOT NULL,"
 	" failed INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS progress_run ON progress(run_id);";
+	"CREATE INDEX IF NOT EXISTS progress_run ON progress(run_id);"
+	"CREATE TABLE IF NOT EXISTS fixes ("
+	" run_id INTEGER NOT NULL, resource_id TEXT NOT NULL, tier TEXT NOT NULL,"
+	" batch INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT, updated_ms INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, resource_id));";
 
 int64_t ledger_now_ms(void)
 {
@@ -950,4 +955,76 @@ enum ledger_result ledger_progress_list(struct ledger *l, int64_t run_id,
 	*points = list;
 	*nr = n;
 	return LEDGER_OK;
+}
+
+/* ---- fix: one row per app a fix run touched ---- */
+
+enum ledger_result ledger_fix_set(struct ledger *l, int64_t run_id, const char *resource_id,
+				  const char *tier, long batch, const char *state, const char *reason)
+{
+	char *clean = reason ? redacted(reason) : NULL;
+	enum ledger_result ret;
+	ret = run_stmt(prepare(l, "INSERT INTO fixes (run_id, resource_id, tier, batch, state, reason,"
+			       " updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (run_id,"
+			       " resource_id) DO UPDATE SET tier = excluded.tier, batch = excluded.batch,"
+			       " state = excluded.state, reason = excluded.reason,"
+			       " updated_ms = excluded.updated_ms",
+			       "ittitti", run_id, resource_id, tier, (int64_t)batch, state, clean,
+			       ledger_now_ms()));
+	free(clean);
+	return ret;
+}
+
+enum ledger_result ledger_fix_list(struct ledger *l, int64_t run_id, struct ledger_fix **fixes,
+				   size_t *nr)
+{
+	sqlite3_stmt *st;
+	struct ledger_fix *list = NULL;
+	size_t n = 0, alloc = 0;
+	int rc;
+
+	*fixes = NULL;
+	*nr = 0;
+	/* a ledger written before fix existed has no table: it has no fixes either */
+	st = prepare(l, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'fixes'", "");
+	if (!st)
+		return LEDGER_ERR_SQL;
+	rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (!rc)
+		return LEDGER_OK;
+	st = prepare(l, "SELECT resource_id, tier, batch, state, reason, updated_ms FROM fixes"
+		     " WHERE run_id = ?1 ORDER BY batch, resource_id", "i", run_id);
+	if (!st)
+		return LEDGER_ERR_SQL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(list, n + 1, alloc);
+		list[n].resource_id = dup_or_empty(sqlite3_column_text(st, 0));
+		list[n].tier = dup_or_empty(sqlite3_column_text(st, 1));
+		list[n].batch = (long)sqlite3_column_int64(st, 2);
+		list[n].state = dup_or_empty(sqlite3_column_text(st, 3));
+		list[n].reason = dup_or_empty(sqlite3_column_text(st, 4));
+		list[n].updated_ms = sqlite3_column_int64(st, 5);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ledger_fixes_free(list, n);
+		return LEDGER_ERR_SQL;
+	}
+	*fixes = list;
+	*nr = n;
+	return LEDGER_OK;
+}
+
+void ledger_fixes_free(struct ledger_fix *fixes, size_t nr)
+{
+	size_t i;
+	for (i = 0; i < nr; i++) {
+		free(fixes[i].resource_id);
+		free(fixes[i].tier);
+		free(fixes[i].state);
+		free(fixes[i].reason);
+	}
+	free(fixes);
 }

@@ -55,8 +55,9 @@ enum ledger_phase {
 	LEDGER_PHASE_TRACK,     /* "track" */
 	LEDGER_PHASE_VERIFY,    /* "verify" */
 	LEDGER_PHASE_DONE,      /* "done" */
+	LEDGER_PHASE_FIX,       /* "fix": a fix run (never a contain run's phase) */
 };
-#define LEDGER_PHASE_COUNT (LEDGER_PHASE_DONE + 1)
+#define LEDGER_PHASE_COUNT (LEDGER_PHASE_FIX + 1)
 
 enum ledger_run_state {
 	LEDGER_RUN_RUNNING,     /* "running": a process works on it (or died without saying) */
@@ -91,8 +92,10 @@ enum ledger_failure_kind {
 	LEDGER_FAILURE_TASK,       /* "task": a remediation task's create, poll or end state */
 	LEDGER_FAILURE_DEPLOYMENT, /* "deployment": one failed deployment of a task */
 	LEDGER_FAILURE_VERIFY,     /* "verify": a resource still non-compliant after verification */
+	LEDGER_FAILURE_INVENTORY,  /* "inventory": an app open per Resource Graph (verify's second
+				      opinion), or the inventory's failure */
 };
-#define LEDGER_FAILURE_KIND_COUNT (LEDGER_FAILURE_VERIFY + 1)
+#define LEDGER_FAILURE_KIND_COUNT (LEDGER_FAILURE_INVENTORY + 1)
 
 const char *ledger_phase_name(enum ledger_phase phase);
 int ledger_phase_parse(const char *name, enum ledger_phase *out);
@@ -297,6 +300,26 @@ enum ledger_result ledger_note_set(struct ledger *l, int64_t run_id, const char 
 LEDGER_MUST_CHECK
 enum ledger_result ledger_note_get(struct ledger *l, int64_t run_id, const char *key, char **value);
 
+
+/* An app a fix run planned, patched, skipped or verified. Strings owned. */
+struct ledger_fix {
+	char *resource_id;
+	char *tier;          /* exposed+production, exposed, production, rest */
+	long batch;          /* 1-based batch number */
+	char *state;         /* planned, sent (PATCH may be out), fixed, verified, lagging,
+				failed, skipped */
+	char *reason;        /* why skipped or failed (redacted), "" otherwise */
+	int64_t updated_ms;
+};
+/* Creates or updates the fix row of resource_id (reason may be NULL; it is redacted). */
+LEDGER_MUST_CHECK
+enum ledger_result ledger_fix_set(struct ledger *l, int64_t run_id, const char *resource_id,
+				  const char *tier, long batch, const char *state, const char *reason);
+/* The run's fix rows by batch then id; *fixes new (ledger_fixes_free). No table: none. */
+LEDGER_MUST_CHECK
+enum ledger_result ledger_fix_list(struct ledger *l, int64_t run_id, struct ledger_fix **fixes,
+				   size_t *nr);
+void ledger_fixes_free(struct ledger_fix *fixes, size_t nr);
 /*
  * Progress over time, for the HTML report's chart: one point per change of the sums over the
  * run's tasks (tasks, deployments total, succeeded, failed), recorded as tasks are polled.

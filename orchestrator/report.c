@@ -68,6 +68,98 @@ static void row_add(json_t *row, const char *key, json_int_t n)
 	json_object_set_new(row, key, json_integer(json_integer_value(json_object_get(row, key)) + n));
 }
 
+static long geti(const json_t *obj, const char *key);
+static const char *gets_(const json_t *obj, const char *key);
+static void add_cell(struct strbuf *sb, const char *s, int markdown);
+
+/*
+ * A fix run's apps per tier (fixed = patched, whether Resource Graph showed it yet or not), and
+ * every app skipped or failed with its reason. Nothing is added for a run without fixes.
+ */
+static int add_fix(struct ledger *l, int64_t run_id, json_t *report)
+{
+	static const char *const tiers[] = { "exposed+production", "exposed", "production", "rest" };
+	struct ledger_fix *fixes = NULL;
+	size_t nr = 0, i, t;
+	json_t *rows, *apps;
+	if (ledger_fix_list(l, run_id, &fixes, &nr))
+		return -1;
+	if (!nr)
+		return 0;
+	rows = json_array();
+	apps = json_array();
+	for (t = 0; t < ARRAY_SIZE(tiers); t++)
+		json_array_append_new(rows, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "tier",
+						      tiers[t], "fixed", 0, "verified", 0, "lagging", 0,
+						      "failed", 0, "skipped", 0, "pending", 0));
+	for (i = 0; i < nr; i++) {
+		const char *st = fixes[i].state, *key;
+		json_t *row = NULL, *n;
+		for (t = 0; t < ARRAY_SIZE(tiers); t++)
+			if (!strcmp(fixes[i].tier, tiers[t]))
+				row = json_array_get(rows, t);
+		if (!row)
+			continue;
+		key = !strcmp(st, "fixed") || !strcmp(st, "verified") || !strcmp(st, "lagging") ? "fixed"
+		      : !strcmp(st, "failed") ? "failed" : !strcmp(st, "skipped") ? "skipped" : "pending";
+		n = json_object_get(row, key);
+		json_integer_set(n, json_integer_value(n) + 1);
+		if (!strcmp(st, "verified") || !strcmp(st, "lagging")) {
+			n = json_object_get(row, st);
+			json_integer_set(n, json_integer_value(n) + 1);
+		}
+		if (!strcmp(st, "failed") || !strcmp(st, "skipped") || !strcmp(st, "lagging"))
+			json_array_append_new(apps, json_pack("{s:s, s:s, s:s, s:s}", "id",
+							      fixes[i].resource_id, "tier", fixes[i].tier,
+							      "state", st, "reason", fixes[i].reason));
+	}
+	json_object_set_new(report, "fix", json_pack("{s:o, s:o}", "tiers", rows, "apps", apps));
+	ledger_fixes_free(fixes, nr);
+	return 0;
+}
+
+/* contain's second opinion (verify_graph.c): apps and open apps per Resource Graph. */
+static int add_inventory(struct ledger *l, int64_t run_id, json_t *report)
+{
+	char *apps = NULL, *open = NULL;
+	enum ledger_result a = ledger_note_get(l, run_id, "inventory_apps", &apps);
+	enum ledger_result o = ledger_note_get(l, run_id, "inventory_open", &open);
+	/* a run that never verified (or a fix run) has neither note */
+	if ((a && a != LEDGER_ERR_NOT_FOUND) || (o && o != LEDGER_ERR_NOT_FOUND)) {
+		free(apps);
+		free(open);
+		return -1;
+	}
+	if (apps && open)
+		json_object_set_new(report, "inventory", json_pack("{s:I, s:I}",
+			"apps", (json_int_t)strtoll(apps, NULL, 10),
+			"open", (json_int_t)strtoll(open, NULL, 10)));
+	free(apps);
+	free(open);
+	return 0;
+}
+
+/* The fix section of the table and markdown renderings. */
+static void render_fix(const json_t *r, int md, struct strbuf *sb)
+{
+	const json_t *fix = json_object_get(r, "fix"), *row;
+	size_t i;
+	if (!fix)
+		return;
+	strbuf_addstr(sb, md ? "\n## Fix\n\n| tier | fixed | shown by Resource Graph | failed | skipped |\n"
+			       "|---|---:|---:|---:|---:|\n"
+			     : "\nfix                    fixed  verified    failed   skipped\n");
+	json_array_foreach(json_object_get(fix, "tiers"), i, row)
+		strbuf_addf(sb, md ? "| %s | %ld | %ld | %ld | %ld |\n" : "%-20s %7ld %9ld %9ld %9ld\n",
+			    json_string_value(json_object_get(row, "tier")), geti(row, "fixed"),
+			    geti(row, "verified"), geti(row, "failed"), geti(row, "skipped"));
+	json_array_foreach(json_object_get(fix, "apps"), i, row) {
+		strbuf_addf(sb, md ? "\n- %s %s: " : "  %s %s: ", gets_(row, "state"), gets_(row, "id"));
+		add_cell(sb, gets_(row, "reason"), md);
+		strbuf_addch(sb, '\n');
+	}
+}
+
 /* A note of the run (NULL when absent); -1 when the ledger cannot be read. */
 static int note_get(struct ledger *l, int64_t run_id, const char *key, char **value)
 {
@@ -232,6 +324,11 @@ json_t *report_build(struct ledger *l, int64_t run_id, struct strbuf *err)
 			   "exemptions", exemptions);
 	if (!report)
 		strbuf_addstr(err, "cannot build the report");
+	else if (add_fix(l, run_id, report) || add_inventory(l, run_id, report)) {
+		json_decref(report);
+		report = NULL;
+		strbuf_addf(err, "cannot read the ledger's fixes: %s", ledger_errmsg(l));
+	}
 out:
 	free(note);
 	free(skipped_note);
@@ -252,6 +349,14 @@ int report_failed(const json_t *report)
 		return 1;
 	if (json_integer_value(json_object_get(json_object_get(report, "writes"), "failed")))
 		return 1;
+	{
+		const json_t *row;
+		size_t i;
+		json_array_foreach(json_object_get(json_object_get(report, "fix"), "tiers"), i, row)
+			if (json_integer_value(json_object_get(row, "failed")) ||
+			    json_integer_value(json_object_get(row, "lagging")))
+				return 1;
+	}
 	return json_array_size(json_object_get(report, "failures")) ? 1 : 0;
 }
 
@@ -407,6 +512,12 @@ static void render_text(const json_t *r, int md, struct strbuf *sb)
 			    geti(tot, "noncompliant_remaining"),
 			    json_array_size(json_object_get(r, "failures")));
 	render_exempt(r, md, sb);
+	if (json_object_get(r, "inventory"))
+		strbuf_addf(sb, md ? "\nResource Graph (the control's check): %ld of %ld apps open\n"
+				   : "\nresource graph (the control's check): %ld of %ld apps open\n",
+			    geti(json_object_get(r, "inventory"), "open"),
+			    geti(json_object_get(r, "inventory"), "apps"));
+	render_fix(r, md, sb);
 	if (!json_array_size(json_object_get(r, "failures"))) {
 		strbuf_addstr(sb, md ? "\nNo failures.\n" : "\nno failures\n");
 		return;

@@ -3,9 +3,9 @@
  *
  * The page is a list of sections drawn in order from `sections[]`. A section writer gets the
  * report JSON and the progress points and appends its <section>; it writes nothing when it
- * has nothing to show. The inventory's tiers (exposed and production first) and exemptions
- * expiring soon are sections to add to that table once the ledger records them, between
- * "scopes" and "failures", reading keys the report JSON will then carry.
+ * has nothing to show. "inventory" shows contain's second opinion (Resource Graph's count of
+ * open apps) and a fix run's apps per tier; exemptions expiring soon are a section to add
+ * between it and "failures" once the ledger records them.
  *
  * Numbers come from the report's totals:
  *   found at start    deployments the remediation tasks counted (the resources they found
@@ -376,9 +376,53 @@ static void write_failures(const struct page *pg)
 	json_decref(groups);
 }
 
+/* ---- the control's own check and the asset-level fix ---- */
+
+static void write_inventory(const struct page *pg)
+{
+	const json_t *inv = json_object_get(pg->report, "inventory");
+	const json_t *fix = json_object_get(pg->report, "fix"), *row;
+	struct strbuf *sb = pg->sb;
+	size_t i;
+	if (!inv && !fix)
+		return;
+	strbuf_addstr(sb, "<section id=\"inventory\">\n<h2>Resource Graph and fix</h2>\n");
+	if (inv)
+		strbuf_addf(sb, "<p>The control's own check (Resource Graph): <strong>%ld</strong> of "
+			    "%ld apps open.</p>\n", geti(inv, "open"), geti(inv, "apps"));
+	if (fix) {
+		strbuf_addstr(sb, "<table class=\"fix\"><thead><tr><th>tier</th><th>fixed</th>"
+			      "<th>shown by Resource Graph</th><th>failed</th><th>skipped</th></tr>"
+			      "</thead>\n<tbody>\n");
+		json_array_foreach(json_object_get(fix, "tiers"), i, row) {
+			strbuf_addstr(sb, "<tr><td>");
+			report_html_escape(sb, gets_(row, "tier"));
+			strbuf_addf(sb, "</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td></tr>\n",
+				    geti(row, "fixed"), geti(row, "verified"), geti(row, "failed"),
+				    geti(row, "skipped"));
+		}
+		strbuf_addstr(sb, "</tbody></table>\n");
+		if (json_array_size(json_object_get(fix, "apps"))) {
+			strbuf_addstr(sb, "<table class=\"failures\"><thead><tr><th>state</th><th>app</th>"
+				      "<th>reason</th></tr></thead>\n<tbody>\n");
+			json_array_foreach(json_object_get(fix, "apps"), i, row) {
+				strbuf_addstr(sb, "<tr><td class=\"kind\">");
+				report_html_escape(sb, gets_(row, "state"));
+				strbuf_addstr(sb, "</td><td class=\"id\">");
+				report_html_escape(sb, gets_(row, "id"));
+				strbuf_addstr(sb, "</td><td>");
+				report_html_escape(sb, gets_(row, "reason"));
+				strbuf_addstr(sb, "</td></tr>\n");
+			}
+			strbuf_addstr(sb, "</tbody></table>\n");
+		}
+	}
+	strbuf_addstr(sb, "</section>\n");
+}
+
 /*
- * The page's sections in order. Inventory tiers and expiring exemptions go between "scopes"
- * and "failures" once their issues record them in the ledger (see the file comment).
+ * The page's sections in order. Expiring exemptions go between "inventory" and "failures"
+ * once their issue records them in the ledger (see the file comment).
  */
 static const struct {
 	const char *name;
@@ -387,6 +431,7 @@ static const struct {
 	{ "headline", write_headline },
 	{ "progress", write_progress },
 	{ "scopes", write_scopes },
+	{ "inventory", write_inventory },
 	{ "failures", write_failures },
 };
 

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "orchestrator/phase.h"
+#include "orchestrator/verify_graph.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
@@ -135,5 +136,11 @@ enum orch_result orch_verify(struct orch *o)
 			ret = ORCH_LEDGER;
 	}
 	orch_phase_leave(&st->ph);
+	/* the control's own check beside Policy's: the report shows both */
+	if ((!ret || ret == ORCH_FAILED) && !o->dry_run) {
+		enum orch_result graph = orch_verify_graph(o);
+		if (graph == ORCH_LEDGER || (graph && !ret))
+			ret = graph;
+	}
 	return ret;
 }

@@ -53,6 +53,12 @@ arm PATCH "$(site az-cli-policy-insights-test app-ok)" '{"properties":{"clientCe
 assert_eq 403 "$STATUS" "deny on PATCH to Optional"
 arm GET "$(site az-cli-policy-insights-test app-ok)"
 assert_eq Required "$(json "$WORK/body" '.properties.clientCertMode')" "denied PATCH changed nothing"
+# Azure Policy judges a PUT by its payload, a PATCH by the site it leaves: on a compliant
+# site, a PUT without the two properties is denied though App Service would keep them
+arm PUT "$(site az-cli-policy-insights-test app-ok)" '{"location":"westeurope","properties":{"httpsOnly":true}}'
+assert_eq "403 RequestDisallowedByPolicy" "$STATUS $(error_code)" "deny on a PUT that leaves the properties out"
+arm PATCH "$(site az-cli-policy-insights-test app-ok)" '{"properties":{"httpsOnly":true}}'
+assert_eq 200 "$STATUS" "a PATCH that leaves them out keeps a compliant site"
 
 # notScopes, DoNotEnforce, a live exemption: allowed; an expired exemption: denied
 arm PUT "$(site other-rg new-bad)" "$BAD"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # An exemption on simulated time (armsim --time-scale 3600: a real second is a simulated
 # hour): `policyctl exemptions` shows it active, then expiring, then expired (exit 1); while
-# it runs the site it covers is Exempt, and after it expired the next scan shows the site
-# NonCompliant again. Statuses follow Azure's clock (armsim's Date), not this machine's.
+# it runs the site it covers is Exempt (in policy states and in `policyctl inventory`), and
+# after it expired the next scan shows the site NonCompliant again and `inventory` lists it
+# as non-compliant. Statuses follow Azure's clock (armsim's Date), not this machine's.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/orch-helpers.sh"
 . "$TOP/tests/e2e/armsim-lib.sh"
@@ -46,6 +47,15 @@ status >/dev/null
 jq -e --arg s "$SITE" '.[] | select(.name == "gateway") | .resources | map(ascii_downcase) | index($s | ascii_downcase)' "$WORK/list.json" \
 	>/dev/null || { cat "$WORK/list.json"; fail "the exempt site is not listed under its exemption"; }
 
+inv_status() { # inv_status — the site's status in `policyctl inventory`; its exit code in $WORK/inv.rc
+	set +e
+	"$POLICYCTL" -c policyctl.ini inventory --format json >"$WORK/inv.json" 2>"$WORK/inv.err"
+	echo $? >"$WORK/inv.rc"
+	set -e
+	jq -r --arg s "$SITE" '.[] | select((.id | ascii_downcase) == ($s | ascii_downcase)) | .status' "$WORK/inv.json"
+}
+assert_eq exempt "$(inv_status)" "the site's status in inventory while its exemption runs"
+
 is_status() { [ "$(status)" = "$1" ] && [ "$(cat "$WORK/rc")" = "$2" ]; }
 poll_until 30 is_status expiring 0
 poll_until 30 is_status expired 1
@@ -68,4 +78,7 @@ assert_eq 200 "$STATUS" "queryResults"
 status >/dev/null
 assert_eq 0 "$(jq '.[] | select(.name == "gateway") | .resources | length' "$WORK/list.json")" \
 	"resources still exempt by the expired exemption"
+# the control's own check agrees: the site is back among the non-compliant apps, exit 1
+assert_eq non-compliant "$(inv_status)" "the site's status in inventory after its exemption expired"
+assert_eq 1 "$(cat "$WORK/inv.rc")" "inventory's exit code with the site open again"
 echo "active -> expiring -> expired on simulated time; the site non-compliant again"

@@ -76,6 +76,14 @@ static void test_error_parse_and_format(void **state)
 	}
 	assert_int_equal(arm_error_parse(&e, "{\"code\":\"Bare\",\"message\":\"m\"}", 29), 0);
 	assert_string_equal(e.code, "Bare");
+	{
+		/* App Service answers in its own shape (recorded: terraform-provider-azurerm#24878) */
+		static const char web[] = "{\"Code\":\"BadRequest\",\"Message\":\"There was a conflict.\","
+					  "\"Target\":null,\"Details\":[],\"Innererror\":null}";
+		assert_int_equal(arm_error_parse(&e, web, strlen(web)), 0);
+		assert_string_equal(e.code, "BadRequest");
+		assert_string_equal(e.message, "There was a conflict.");
+	}
 	assert_int_equal(arm_error_parse(&e, "<html>", 6), -1);
 	assert_non_null(e.message);
 	assert_string_equal(e.request_id, "rid-1"); /* parsing keeps the request ids */

@@ -21,6 +21,7 @@ static const char base_world[] =
 	"\"subscriptions\":[{\"subscriptionId\":\"SUB-1\",\"managementGroup\":\"child\","
 	"\"resourceGroups\":[{\"name\":\"rg\",\"location\":\"westeurope\",\"sites\":["
 	"{\"name\":\"app\",\"kind\":\"app\",\"locked\":true,\"properties\":{\"clientCertEnabled\":true},"
+	"\"extendedLocation\":{\"name\":\"/cl/1\",\"type\":\"CustomLocation\"},\"appSettings\":{\"K\":\"v\"},"
 	"\"slots\":[{\"name\":\"staging\"}]}]}]}],"
 	"\"principals\":[{\"objectId\":\"oid\",\"clientId\":\"cid\",\"clientSecret\":\"s3cret-value\","
 	"\"roleAssignments\":[{\"role\":\"Reader\",\"scope\":\"/providers/Microsoft.Management/managementGroups/top\"}]}]}";
@@ -108,6 +109,10 @@ static void test_load_errors_name_the_entry(void **state)
 		  "subscriptions[0].resourceGroups[0].location: missing" },
 		{ "{\"tenantId\":\"t\",\"subscriptions\":[{\"subscriptionId\":\"s\",\"resourceGroups\":[{\"name\":\"r\",\"location\":\"l\",\"sites\":[{\"name\":\"a\",\"locked\":1}]}]}]}",
 		  "subscriptions[0].resourceGroups[0].sites[0].locked: expected true or false" },
+		{ "{\"tenantId\":\"t\",\"subscriptions\":[{\"subscriptionId\":\"s\",\"resourceGroups\":[{\"name\":\"r\",\"location\":\"l\",\"sites\":[{\"name\":\"a\",\"extendedLocation\":{\"name\":\"x\"}}]}]}]}",
+		  "subscriptions[0].resourceGroups[0].sites[0].extendedLocation: expected {\"name\"" },
+		{ "{\"tenantId\":\"t\",\"subscriptions\":[{\"subscriptionId\":\"s\",\"resourceGroups\":[{\"name\":\"r\",\"location\":\"l\",\"sites\":[{\"name\":\"a\",\"appSettings\":[]}]}]}]}",
+		  "subscriptions[0].resourceGroups[0].sites[0].appSettings: expected an object" },
 		{ "{\"tenantId\":\"t\",\"principals\":[{\"objectId\":\"o\",\"clientId\":\"c\",\"roleAssignments\":[{\"role\":\"Janitor\",\"scope\":\"/\"}]}]}",
 		  "principals[0].roleAssignments[0].role: no such built-in role" },
 		{ "{\"tenantId\":\"t\",\"knobs\":{\"pageSize\":0}}", "knobs.pageSize: expected 1 to 100000" },
@@ -164,6 +169,11 @@ static void test_dump_loads_again(void **state)
 	jsonutil_add_compact(&b, doc2);
 	assert_string_equal(a.buf, b.buf);
 	assert_non_null(strstr(a.buf, "\"locked\":true"));
+	/* what a site has survives a dump, and nothing it lacks is added (no "tags": {}) */
+	assert_non_null(strstr(a.buf, "\"extendedLocation\":{\"name\":\"/cl/1\",\"type\":\"CustomLocation\"}"));
+	assert_non_null(strstr(a.buf, "\"appSettings\":{\"K\":\"v\"}"));
+	assert_non_null(strstr(a.buf, "\"sites\":["));
+	assert_null(strstr(strstr(a.buf, "\"sites\":["), "\"tags\""));
 	json_decref(doc);
 	json_decref(doc2);
 	world_free(w);

@@ -336,7 +336,8 @@ static enum template_result reference_one(void *data, const char *id, const char
 
 /*
  * Runs the rendered definition's deployment for a site and checks the write it makes: a PUT
- * of that very site with the two certificate properties set and every other one kept.
+ * of that very site that names only its location and the two certificate properties (App
+ * Service keeps the rest; echoing the site breaks Flex, Arc and stopped apps: issue 11).
  */
 static void deploy_rendered(const char *file, const json_t *site)
 {
@@ -368,17 +369,13 @@ static void deploy_rendered(const char *file, const json_t *site)
 	assert_int_equal(writes.nr, 1);
 	assert_string_equal(writes.items[0].resource_id,
 			    json_string_value(json_object_get(site, "id")));
-	/* the site as it should be afterwards: only the two properties differ */
-	want = json_deep_copy(site);
-	json_object_set_new(json_object_get(want, "properties"), "clientCertEnabled", json_true());
-	json_object_set_new(json_object_get(want, "properties"), "clientCertMode",
-			    json_string("Required"));
-	assert_true(json_equal(json_object_get(writes.items[0].body, "properties"),
-			       json_object_get(want, "properties")));
-	assert_true(json_equal(json_object_get(writes.items[0].body, "tags"),
-			       json_object_get(want, "tags")));
-	assert_string_equal(json_string_value(json_object_get(writes.items[0].body, "kind")),
-			    json_string_value(json_object_get(site, "kind")));
+	/* exactly location and the two properties: nothing read from the site is echoed */
+	want = json_pack("{s:b, s:s}", "clientCertEnabled", 1, "clientCertMode", "Required");
+	assert_true(json_equal(json_object_get(writes.items[0].body, "properties"), want));
+	assert_string_equal(json_string_value(json_object_get(writes.items[0].body, "location")),
+			    json_string_value(json_object_get(site, "location")));
+	assert_null(json_object_get(writes.items[0].body, "tags"));
+	assert_null(json_object_get(writes.items[0].body, "kind"));
 	json_decref(want);
 	template_writes_release(&writes);
 	json_decref(dparams);

@@ -74,8 +74,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp" {
               "resourceName" = {
                 "value" = "[field('name')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -90,20 +90,11 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -111,11 +102,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp" {
                   "type" = "Microsoft.Web/sites"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -187,8 +175,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp-slot" {
               "resourceName" = {
                 "value" = "[field('fullName')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -203,20 +191,11 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp-slot" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -224,11 +203,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp-slot" {
                   "type" = "Microsoft.Web/sites/slots"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -308,8 +284,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp" {
               "resourceName" = {
                 "value" = "[field('name')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -324,20 +300,11 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -345,11 +312,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp" {
                   "type" = "Microsoft.Web/sites"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -429,8 +393,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp-slot" {
               "resourceName" = {
                 "value" = "[field('fullName')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -445,20 +409,11 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp-slot" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -466,11 +421,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp-slot" {
                   "type" = "Microsoft.Web/sites/slots"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}

@@ -82,8 +82,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp" {
               "resourceName" = {
                 "value" = "[field('name')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -99,20 +99,11 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -120,11 +111,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp" {
                   "type" = "Microsoft.Web/sites"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -204,8 +192,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp-slot" {
               "resourceName" = {
                 "value" = "[field('fullName')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -221,20 +209,11 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp-slot" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -242,11 +221,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-webapp-slot" {
                   "type" = "Microsoft.Web/sites/slots"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -334,8 +310,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp" {
               "resourceName" = {
                 "value" = "[field('name')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -351,20 +327,11 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -372,11 +339,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp" {
                   "type" = "Microsoft.Web/sites"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -464,8 +428,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp-slot" {
               "resourceName" = {
                 "value" = "[field('fullName')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -481,20 +445,11 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp-slot" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -502,11 +457,8 @@ resource "azurerm_policy_definition" "appservice-client-cert-functionapp-slot" {
                   "type" = "Microsoft.Web/sites/slots"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}

@@ -84,8 +84,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp_s1" {
               "resourceName" = {
                 "value" = "[field('name')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -101,20 +101,11 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp_s1" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -122,11 +113,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp_s1" {
                   "type" = "Microsoft.Web/sites"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -206,8 +194,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp-slot_s1" {
               "resourceName" = {
                 "value" = "[field('fullName')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -223,20 +211,11 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp-slot_s1" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -244,11 +223,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp-slot_s1" {
                   "type" = "Microsoft.Web/sites/slots"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -336,8 +312,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp_s1" {
               "resourceName" = {
                 "value" = "[field('name')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -353,20 +329,11 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp_s1" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -374,11 +341,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp_s1" {
                   "type" = "Microsoft.Web/sites"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -466,8 +430,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp-slot_s1
               "resourceName" = {
                 "value" = "[field('fullName')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -483,20 +447,11 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp-slot_s1
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -504,11 +459,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp-slot_s1
                   "type" = "Microsoft.Web/sites/slots"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -921,8 +873,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp_s2" {
               "resourceName" = {
                 "value" = "[field('name')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -938,20 +890,11 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp_s2" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -959,11 +902,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp_s2" {
                   "type" = "Microsoft.Web/sites"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -1043,8 +983,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp-slot_s2" {
               "resourceName" = {
                 "value" = "[field('fullName')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -1060,20 +1000,11 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp-slot_s2" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -1081,11 +1012,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-webapp-slot_s2" {
                   "type" = "Microsoft.Web/sites/slots"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -1173,8 +1101,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp_s2" {
               "resourceName" = {
                 "value" = "[field('name')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -1190,20 +1118,11 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp_s2" {
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -1211,11 +1130,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp_s2" {
                   "type" = "Microsoft.Web/sites"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
@@ -1303,8 +1219,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp-slot_s2
               "resourceName" = {
                 "value" = "[field('fullName')]"
               }
-              "resourceId" = {
-                "value" = "[field('id')]"
+              "location" = {
+                "value" = "[field('location')]"
               }
               "clientCertSettings" = {
                 "value" = {
@@ -1320,20 +1236,11 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp-slot_s2
                 "resourceName" = {
                   "type" = "string"
                 }
-                "resourceId" = {
+                "location" = {
                   "type" = "string"
                 }
                 "clientCertSettings" = {
                   "type" = "object"
-                }
-                "absentDefaults" = {
-                  "type" = "object"
-                  "defaultValue" = {
-                    "tags" = {}
-                    "identity" = {
-                      "type" = "None"
-                    }
-                  }
                 }
               }
               "resources" = [
@@ -1341,11 +1248,8 @@ resource "azurerm_policy_definition" "client-cert-initiative-functionapp-slot_s2
                   "type" = "Microsoft.Web/sites/slots"
                   "apiVersion" = "2024-11-01"
                   "name" = "[parameters('resourceName')]"
-                  "location" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').location]"
-                  "kind" = "[reference(parameters('resourceId'), '2024-11-01', 'Full').kind]"
-                  "tags" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).tags]"
-                  "identity" = "[union(parameters('absentDefaults'), reference(parameters('resourceId'), '2024-11-01', 'Full')).identity]"
-                  "properties" = "[union(reference(parameters('resourceId'), '2024-11-01', 'Full').properties, parameters('clientCertSettings'))]"
+                  "location" = "[parameters('location')]"
+                  "properties" = "[parameters('clientCertSettings')]"
                 },
               ]
               "outputs" = {}
