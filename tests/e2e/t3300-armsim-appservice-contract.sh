@@ -9,39 +9,28 @@
 # worldgen's flex= makes Flex Consumption function apps.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/armsim-lib.sh"
-# python3 builds this world and compares JSON (landed with main after the jq pass of issue 9;
-# to be moved to jq); armsim-lib.sh no longer requires python3, so check here
-command -v python3 >/dev/null || skip "python3 is not installed"
-
 SUB=00000000-0000-0000-0000-0000000000b1
 RG=/subscriptions/$SUB/resourceGroups/rg-web
-python3 - "$WORK/world.json" "$ARMSIM_DEMO_TENANT" "$ARMSIM_DEMO_CLIENT" "$ARMSIM_DEMO_SECRET" <<'PY'
-import json, sys
-out, tenant, client, secret = sys.argv[1:5]
-rg = "/subscriptions/00000000-0000-0000-0000-0000000000b1/resourceGroups/rg-web"
-cl = rg + "/providers/Microsoft.ExtendedLocation/customLocations/cl-1"
-sites = [
-    {"name": "app-a", "kind": "app", "tags": {"env": "x"}, "appSettings": {"A": "1"},
-     "properties": {"clientCertEnabled": False, "httpsOnly": True,
-                    "serverFarmId": rg + "/providers/Microsoft.Web/serverfarms/plan-a",
-                    "siteConfig": {"http20Enabled": True, "minTlsVersion": "1.2"}}},
-    {"name": "app-notags", "kind": "app"},
-    {"name": "flex-fn", "kind": "functionapp,linux", "tags": {},
-     "properties": {"sku": "FlexConsumption", "reserved": True}},
-    {"name": "arc-app", "kind": "app,linux,kubernetes",
-     "extendedLocation": {"name": cl, "type": "CustomLocation"}},
-    {"name": "vnet-app", "kind": "app",
-     "properties": {"vnetRouteAllEnabled": True, "publicNetworkAccess": "Disabled"}},
-]
-json.dump({"tenantId": tenant,
-           "subscriptions": [{"subscriptionId": "00000000-0000-0000-0000-0000000000b1",
-                              "displayName": "web", "resourceGroups": [
-                                  {"name": "rg-web", "location": "westeurope", "sites": sites}]}],
-           "principals": [{"displayName": "demo", "objectId": "d3d0c11e-0000-4000-8000-0000000000d2",
-                           "clientId": client, "clientSecret": secret,
-                           "roleAssignments": [{"role": "Owner", "scope": "/"}]}]},
-          open(out, "w"))
-PY
+jq -n --arg tenant "$ARMSIM_DEMO_TENANT" --arg client "$ARMSIM_DEMO_CLIENT" \
+	--arg secret "$ARMSIM_DEMO_SECRET" --arg sub "$SUB" --arg rg "$RG" '
+{tenantId: $tenant,
+ subscriptions: [{subscriptionId: $sub, displayName: "web", resourceGroups: [
+	{name: "rg-web", location: "westeurope", sites: [
+		{name: "app-a", kind: "app", tags: {env: "x"}, appSettings: {A: "1"},
+		 properties: {clientCertEnabled: false, httpsOnly: true,
+			serverFarmId: ($rg + "/providers/Microsoft.Web/serverfarms/plan-a"),
+			siteConfig: {http20Enabled: true, minTlsVersion: "1.2"}}},
+		{name: "app-notags", kind: "app"},
+		{name: "flex-fn", kind: "functionapp,linux", tags: {},
+		 properties: {sku: "FlexConsumption", reserved: true}},
+		{name: "arc-app", kind: "app,linux,kubernetes",
+		 extendedLocation: {name: ($rg + "/providers/Microsoft.ExtendedLocation/customLocations/cl-1"),
+			type: "CustomLocation"}},
+		{name: "vnet-app", kind: "app",
+		 properties: {vnetRouteAllEnabled: true, publicNetworkAccess: "Disabled"}}]}]}],
+ principals: [{displayName: "demo", objectId: "d3d0c11e-0000-4000-8000-0000000000d2",
+	clientId: $client, clientSecret: $secret,
+	roleAssignments: [{role: "Owner", scope: "/"}]}]}' >"$WORK/world.json"
 start_armsim --world "$WORK/world.json"
 get_token
 site() { echo "$RG/providers/Microsoft.Web/sites/$1?api-version=${2:-2024-11-01}"; }

@@ -11,62 +11,50 @@
 # other property of every site is byte-equal in /_armsim/world.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/e2e/armsim-lib.sh"
-# python3 builds this world and compares JSON (landed with main after the jq pass of issue 9;
-# to be moved to jq); armsim-lib.sh no longer requires python3, so check here
-command -v python3 >/dev/null || skip "python3 is not installed"
-
 SUB=00000000-0000-0000-0000-0000000000c1
 RG=/subscriptions/$SUB/resourceGroups/rg-old
 PRINCIPAL=5e1f0000-0000-4000-8000-00000000c0de
-python3 - "$WORK/world.json" "$TOP" "$ARMSIM_DEMO_TENANT" "$ARMSIM_DEMO_CLIENT" "$ARMSIM_DEMO_SECRET" "$PRINCIPAL" <<'PY'
-import json, sys, os
-out, top, tenant, client, secret, principal = sys.argv[1:7]
-sub = "00000000-0000-0000-0000-0000000000c1"
-rg = "/subscriptions/%s/resourceGroups/rg-old" % sub
-def site(name, kind, **extra):
-    props = {"clientCertEnabled": False, "clientCertMode": "Optional", "httpsOnly": True,
-             "siteConfig": {"http20Enabled": False}}
-    props.update(extra.pop("props", {}))
-    s = {"name": name, "kind": kind, "location": "westeurope", "tags": {"team": name},
-         "properties": props}
-    s.update(extra)
-    return s
-sites = [
-    site("flex-fn", "functionapp,linux", props={"sku": "FlexConsumption", "reserved": True}),
-    site("arc-app", "app,linux,kubernetes", extendedLocation={
-        "name": rg + "/providers/Microsoft.ExtendedLocation/customLocations/cl-1",
-        "type": "CustomLocation"}),
-    site("vnet-app", "app", props={"vnetRouteAllEnabled": True}),
-    site("stop-app", "app"),
-    # exclusion paths with HTTP/2 (at risk): the remediation leaves the paths as they are
-    site("excl-app", "app", props={"clientCertExclusionPaths": "/public",
-                                   "siteConfig": {"http20Enabled": True}}),
-]
-res = []
-pairs = [("old-webapp", "tests/data/old-unsafe-whole-site-dine/webapp.json"),
-         ("old-functionapp", "tests/data/old-unsafe-whole-site-dine/functionapp.json"),
-         ("new-webapp", "policies/rest/managementGroups/contoso-landing-zones/policyDefinitions/appservice-client-cert-webapp.json"),
-         ("new-functionapp", "policies/rest/managementGroups/contoso-landing-zones/policyDefinitions/appservice-client-cert-functionapp.json")]
-for name, path in pairs:
-    d = json.load(open(os.path.join(top, path)))
-    d.update({"id": "/subscriptions/%s/providers/Microsoft.Authorization/policyDefinitions/%s" % (sub, name),
-              "name": name, "type": "Microsoft.Authorization/policyDefinitions"})
-    res.append(d)
-    res.append({"id": rg + "/providers/Microsoft.Authorization/policyAssignments/" + name, "name": name,
-                "type": "Microsoft.Authorization/policyAssignments", "location": "westeurope",
-                "identity": {"type": "SystemAssigned", "principalId": principal, "tenantId": tenant},
-                "properties": {"policyDefinitionId": d["id"], "scope": rg, "parameters": {}}})
-json.dump({"tenantId": tenant,
-           "knobs": {"deploymentDurationMs": 1500000},
-           "subscriptions": [{"subscriptionId": sub, "displayName": "old",
-                              "resourceGroups": [{"name": "rg-old", "location": "westeurope", "sites": sites}]}],
-           "principals": [
-               {"displayName": "demo", "objectId": "d3d0c11e-0000-4000-8000-0000000000d2",
-                "clientId": client, "clientSecret": secret, "roleAssignments": [{"role": "Owner", "scope": "/"}]},
-               {"displayName": "policy", "objectId": principal, "clientId": "5e1f0000-0000-4000-8000-00000000c0df",
-                "managed": True, "roleAssignments": [{"role": "Website Contributor", "scope": "/"}]}],
-           "resources": res}, open(out, "w"), indent=1)
-PY
+OLD=$TOP/tests/data/old-unsafe-whole-site-dine
+NEW=$TOP/policies/rest/managementGroups/contoso-landing-zones/policyDefinitions
+jq -n --arg tenant "$ARMSIM_DEMO_TENANT" --arg client "$ARMSIM_DEMO_CLIENT" \
+	--arg secret "$ARMSIM_DEMO_SECRET" --arg principal "$PRINCIPAL" --arg sub "$SUB" --arg rg "$RG" \
+	--slurpfile oldweb "$OLD/webapp.json" --slurpfile oldfn "$OLD/functionapp.json" \
+	--slurpfile newweb "$NEW/appservice-client-cert-webapp.json" \
+	--slurpfile newfn "$NEW/appservice-client-cert-functionapp.json" '
+def site($name; $kind; $props; $extra):
+	{name: $name, kind: $kind, location: "westeurope", tags: {team: $name},
+	 properties: ({clientCertEnabled: false, clientCertMode: "Optional", httpsOnly: true,
+		siteConfig: {http20Enabled: false}} + $props)} + $extra;
+# a definition under its name, and its assignment at the resource group
+def pair($name; $body):
+	($body + {id: "/subscriptions/\($sub)/providers/Microsoft.Authorization/policyDefinitions/\($name)",
+		name: $name, type: "Microsoft.Authorization/policyDefinitions"}) as $d
+	| $d,
+	{id: ($rg + "/providers/Microsoft.Authorization/policyAssignments/" + $name), name: $name,
+	 type: "Microsoft.Authorization/policyAssignments", location: "westeurope",
+	 identity: {type: "SystemAssigned", principalId: $principal, tenantId: $tenant},
+	 properties: {policyDefinitionId: $d.id, scope: $rg, parameters: {}}};
+{tenantId: $tenant,
+ knobs: {deploymentDurationMs: 1500000},
+ subscriptions: [{subscriptionId: $sub, displayName: "old", resourceGroups: [
+	{name: "rg-old", location: "westeurope", sites: [
+		site("flex-fn"; "functionapp,linux"; {sku: "FlexConsumption", reserved: true}; {}),
+		site("arc-app"; "app,linux,kubernetes"; {}; {extendedLocation: {
+			name: ($rg + "/providers/Microsoft.ExtendedLocation/customLocations/cl-1"),
+			type: "CustomLocation"}}),
+		site("vnet-app"; "app"; {vnetRouteAllEnabled: true}; {}),
+		site("stop-app"; "app"; {}; {}),
+		# exclusion paths with HTTP/2 (at risk): the remediation leaves the paths as they are
+		site("excl-app"; "app"; {clientCertExclusionPaths: "/public",
+			siteConfig: {http20Enabled: true}}; {})]}]}],
+ principals: [
+	{displayName: "demo", objectId: "d3d0c11e-0000-4000-8000-0000000000d2",
+	 clientId: $client, clientSecret: $secret, roleAssignments: [{role: "Owner", scope: "/"}]},
+	{displayName: "policy", objectId: $principal, clientId: "5e1f0000-0000-4000-8000-00000000c0df",
+	 managed: true, roleAssignments: [{role: "Website Contributor", scope: "/"}]}],
+ resources: [pair("old-webapp"; $oldweb[0]), pair("old-functionapp"; $oldfn[0]),
+	pair("new-webapp"; $newweb[0]), pair("new-functionapp"; $newfn[0])]}' >"$WORK/world.json" ||
+	fail "building the world"
 # deployments last 1.5 s real (1,500 s simulated): long enough to stop an app while one runs
 start_armsim --world "$WORK/world.json" --time-scale 1000
 get_token
@@ -128,22 +116,26 @@ for s in flex-fn arc-app vnet-app stop-app excl-app; do
 	assert_eq "Succeeded " "$(deployment new $s)" "new template on $s"
 done
 world_json >"$WORK/world-after.json"
-python3 - "$WORK/world-before.json" "$WORK/world-after.json" <<'PY' || fail "the new template changed more than the two settings"
-import json, sys
-before, after = (json.load(open(p)) for p in sys.argv[1:3])
-def sites(w):
-    return {s["name"]: s for g in w["subscriptions"][0]["resourceGroups"] for s in g["sites"]}
-b, a = sites(before), sites(after)
-assert b.keys() == a.keys(), (b.keys(), a.keys())
-for name in b:
-    got = a[name]
-    assert got["properties"].pop("clientCertEnabled") is True, name
-    assert got["properties"].pop("clientCertMode") == "Required", name
-    if name == "stop-app":   # the test stopped it; the remediation left it stopped
-        assert got["properties"].pop("state") == "Stopped", got
-    want = b[name]
-    del want["properties"]["clientCertEnabled"], want["properties"]["clientCertMode"]
-    assert json.dumps(want, sort_keys=True) == json.dumps(got, sort_keys=True), (name, want, got)
-assert a["excl-app"]["properties"]["clientCertExclusionPaths"] == "/public"
-print("new template: 5 of 5 remediated, every other property of every site unchanged")
-PY
+# every site: clientCertEnabled true and clientCertMode Required (stop-app also still Stopped),
+# and everything else equal to the world as loaded; prints what differs
+jq -n -r --slurpfile before "$WORK/world-before.json" --slurpfile after "$WORK/world-after.json" '
+def sites: [.subscriptions[0].resourceGroups[].sites[] | {key: .name, value: .}] | from_entries;
+($before[0] | sites) as $b | ($after[0] | sites) as $a
+| if ($b | keys) != ($a | keys) then "sites before \($b | keys), after \($a | keys)"
+  else $b | keys[] as $name | $a[$name] as $got | $b[$name] as $want
+	| if $got.properties.clientCertEnabled != true then "\($name): clientCertEnabled \($got.properties.clientCertEnabled)"
+	  elif $got.properties.clientCertMode != "Required" then "\($name): clientCertMode \($got.properties.clientCertMode)"
+	  # the test stopped it; the remediation left it stopped
+	  elif $name == "stop-app" and $got.properties.state != "Stopped" then "\($name): state \($got.properties.state)"
+	  elif ($want.properties | has("clientCertEnabled") and has("clientCertMode") | not) then "\($name): loaded without the two settings"
+	  elif ($got | del(.properties.clientCertEnabled, .properties.clientCertMode)
+		| if $name == "stop-app" then del(.properties.state) else . end)
+		!= ($want | del(.properties.clientCertEnabled, .properties.clientCertMode))
+	  then "\($name) changed: before \($want | tojson) after \($got | tojson)"
+	  else empty end
+  end,
+  if $a["excl-app"].properties.clientCertExclusionPaths != "/public"
+  then "excl-app: clientCertExclusionPaths \($a["excl-app"].properties.clientCertExclusionPaths)" else empty end
+' >"$WORK/changed" || fail "comparing the worlds"
+[ -s "$WORK/changed" ] && fail "the new template changed more than the two settings: $(cat "$WORK/changed")"
+echo "new template: 5 of 5 remediated, every other property of every site unchanged"
