@@ -1740,6 +1740,15 @@ static json_t *run_distinct(const struct op *op, json_t *rows, json_t *columns)
 	return out;
 }
 
+/*
+ * Kusto expands at most 128 values of one record unless `limit` says otherwise, and armsim
+ * keeps a whole table in memory: past KQL_EXPAND_MAX_ROWS rows an expansion stops (the rows
+ * after it are left out, as a truncated result would leave them). Without the cap, a chain of
+ * mv-expands over one array grows as len^n (found by fuzz/fuzz_kql.c, an out-of-memory).
+ */
+#define KQL_EXPAND_PER_RECORD 128
+#define KQL_EXPAND_MAX_ROWS 100000
+
 static json_t *run_mv_expand(const struct op *op, json_t *rows, json_t *columns)
 {
 	json_t *out = json_array(), *row;
@@ -1747,6 +1756,8 @@ static json_t *run_mv_expand(const struct op *op, json_t *rows, json_t *columns)
 	for (k = 0; k < op->nr; k++)
 		column_add(columns, op->items[k].name);
 	json_array_foreach(rows, i, row) {
+		if (json_array_size(out) >= KQL_EXPAND_MAX_ROWS)
+			break;
 		/* one column at a time would multiply; Kusto zips several: so do we */
 		json_t **vals = xcalloc(op->nr, sizeof(*vals));
 		size_t longest = 0, j;
@@ -1761,7 +1772,9 @@ static json_t *run_mv_expand(const struct op *op, json_t *rows, json_t *columns)
 		}
 		if (!any_array)
 			longest = 1;
-		for (j = 0; j < longest; j++) {
+		if (longest > KQL_EXPAND_PER_RECORD)
+			longest = KQL_EXPAND_PER_RECORD;
+		for (j = 0; j < longest && json_array_size(out) < KQL_EXPAND_MAX_ROWS; j++) {
 			json_t *o = json_copy(row);
 			for (k = 0; k < op->nr; k++) {
 				json_t *v = json_is_array(vals[k]) ? json_array_get(vals[k], j) : vals[k];

@@ -321,6 +321,43 @@ static void test_deep_nesting(void **state)
 	strbuf_release(&q);
 }
 
+/*
+ * mv-expand is bounded: one record gives at most 128 values (Kusto's default limit), and a
+ * chain of expansions over one array stops at 100,000 rows instead of growing as len^n (the
+ * fuzz target's out-of-memory, fuzz/corpus/kql/crash-oom-chained-mv-expand).
+ */
+static void test_mv_expand_bounded(void **state)
+{
+	json_t *rows = json_array(), *columns = json_pack("[s, s]", "id", "zones"), *zones = json_array();
+	struct kql_query *q = NULL;
+	struct kql_error err = KQL_ERROR_INIT;
+	struct kql_table out = { NULL, NULL };
+	struct strbuf text = STRBUF_INIT;
+	int i;
+	(void)state;
+	for (i = 0; i < 200; i++)
+		json_array_append_new(zones, json_integer(i));
+	json_array_append_new(rows, json_pack("{s:s, s:o}", "id", "/a", "zones", zones));
+	assert_int_equal(kql_parse("resources | mv-expand z = zones", &q, &err), KQL_OK);
+	kql_run(q, rows, columns, &out);
+	assert_int_equal(json_array_size(out.rows), 128);
+	kql_table_release(&out);
+	kql_query_free(q);
+	q = NULL;
+	strbuf_addstr(&text, "resources");
+	for (i = 0; i < 6; i++)
+		strbuf_addf(&text, " | mv-expand z%d = zones", i);
+	assert_int_equal(kql_parse(text.buf, &q, &err), KQL_OK);
+	kql_run(q, rows, columns, &out);
+	assert_int_equal(json_array_size(out.rows), 100000);
+	kql_table_release(&out);
+	kql_query_free(q);
+	kql_error_release(&err);
+	strbuf_release(&text);
+	json_decref(rows);
+	json_decref(columns);
+}
+
 static void normalise(const char *in, struct strbuf *out)
 {
 	int space = 0;
@@ -380,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_mv_expand_bounded),
 		cmocka_unit_test(test_docs_queries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
