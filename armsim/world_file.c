@@ -230,14 +230,6 @@ static int load_site(struct loader *ld, const json_t *e, const char *scope, cons
 		return bad(ld, "tags", "expected an object");
 	if (locked && !json_is_boolean(locked))
 		return bad(ld, "locked", "expected true or false");
-	if (site_name) {
-		strbuf_addf(&id, "%s/slots/%s", scope, name);
-		strbuf_addf(&full_name, "%s/%s", site_name, name);
-	} else {
-		strbuf_addf(&id, "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Web/sites/%s",
-			    sub, rg, name);
-		strbuf_addstr(&full_name, name);
-	}
 	if (ext && (!json_is_object(ext) || !json_is_string(json_object_get(ext, "name")) ||
 		    !json_is_string(json_object_get(ext, "type"))))
 		return bad(ld, "extendedLocation", "expected {\"name\": \"<custom location id>\", "
@@ -246,6 +238,14 @@ static int load_site(struct loader *ld, const json_t *e, const char *scope, cons
 		return bad(ld, "identity", "expected an object");
 	if (settings && !json_is_object(settings))
 		return bad(ld, "appSettings", "expected an object of name: value");
+	if (site_name) {
+		strbuf_addf(&id, "%s/slots/%s", scope, name);
+		strbuf_addf(&full_name, "%s/%s", site_name, name);
+	} else {
+		strbuf_addf(&id, "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Web/sites/%s",
+			    sub, rg, name);
+		strbuf_addstr(&full_name, name);
+	}
 	body = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id.buf, "name", full_name.buf,
 			 "type", site_name ? WT_SLOT : WT_SITE, "kind", kind ? kind : "app",
 			 "location", string_or_empty(location ? location : rg_location));
