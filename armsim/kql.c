@@ -1742,21 +1742,24 @@ static json_t *run_distinct(const struct op *op, json_t *rows, json_t *columns)
 
 /*
  * Kusto expands at most 128 values of one record unless `limit` says otherwise, and armsim
- * keeps a whole table in memory: past KQL_EXPAND_MAX_ROWS rows an expansion stops (the rows
- * after it are left out, as a truncated result would leave them). Without the cap, a chain of
- * mv-expands over one array grows as len^n (found by fuzz/fuzz_kql.c, an out-of-memory).
+ * keeps a whole table in memory: an expansion stops at max_rows (the rows after it are left
+ * out, as a truncated result would leave them). Without a cap a chain of mv-expands over one
+ * array grows as len^n (found by fuzz/fuzz_kql.c, an out-of-memory). The cap follows the
+ * query's source table (KQL_EXPAND_FACTOR rows for each, at least KQL_EXPAND_MIN_ROWS), so a
+ * real inventory's expansion is never cut while a runaway chain stays cheap.
  */
 #define KQL_EXPAND_PER_RECORD 128
-#define KQL_EXPAND_MAX_ROWS 100000
+#define KQL_EXPAND_FACTOR 8
+#define KQL_EXPAND_MIN_ROWS 10000
 
-static json_t *run_mv_expand(const struct op *op, json_t *rows, json_t *columns)
+static json_t *run_mv_expand(const struct op *op, json_t *rows, json_t *columns, size_t max_rows)
 {
 	json_t *out = json_array(), *row;
 	size_t i, k;
 	for (k = 0; k < op->nr; k++)
 		column_add(columns, op->items[k].name);
 	json_array_foreach(rows, i, row) {
-		if (json_array_size(out) >= KQL_EXPAND_MAX_ROWS)
+		if (json_array_size(out) >= max_rows)
 			break;
 		/* one column at a time would multiply; Kusto zips several: so do we */
 		json_t **vals = xcalloc(op->nr, sizeof(*vals));
@@ -1774,7 +1777,7 @@ static json_t *run_mv_expand(const struct op *op, json_t *rows, json_t *columns)
 			longest = 1;
 		if (longest > KQL_EXPAND_PER_RECORD)
 			longest = KQL_EXPAND_PER_RECORD;
-		for (j = 0; j < longest && json_array_size(out) < KQL_EXPAND_MAX_ROWS; j++) {
+		for (j = 0; j < longest && json_array_size(out) < max_rows; j++) {
 			json_t *o = json_copy(row);
 			for (k = 0; k < op->nr; k++) {
 				json_t *v = json_is_array(vals[k]) ? json_array_get(vals[k], j) : vals[k];
@@ -1789,7 +1792,7 @@ static json_t *run_mv_expand(const struct op *op, json_t *rows, json_t *columns)
 	return out;
 }
 
-static json_t *run_op(const struct op *op, json_t *rows, json_t *columns)
+static json_t *run_op(const struct op *op, json_t *rows, json_t *columns, size_t max_rows)
 {
 	json_t *out = json_array(), *row;
 	size_t i, k;
@@ -1859,7 +1862,7 @@ static json_t *run_op(const struct op *op, json_t *rows, json_t *columns)
 		return run_distinct(op, rows, columns);
 	case Q_MV_EXPAND:
 		json_decref(out);
-		return run_mv_expand(op, rows, columns);
+		return run_mv_expand(op, rows, columns, max_rows);
 	}
 	return out;
 }
@@ -1868,15 +1871,18 @@ void kql_run(const struct kql_query *q, const json_t *rows, const json_t *column
 	     struct kql_table *out)
 {
 	json_t *cur, *cols = json_copy((json_t *)columns);
-	size_t i;
+	size_t i, max_rows;
 	/* securityresources: armsim has no Defender data, so the table is there and empty */
 	cur = strcmp(q->table, "resources") ? json_array() : json_copy((json_t *)rows);
 	if (!cur)
 		cur = json_array();
 	if (!cols)
 		cols = json_array();
+	max_rows = json_array_size(cur) * KQL_EXPAND_FACTOR;
+	if (max_rows < KQL_EXPAND_MIN_ROWS)
+		max_rows = KQL_EXPAND_MIN_ROWS;
 	for (i = 0; i < q->nr; i++) {
-		json_t *next_rows = run_op(&q->ops[i], cur, cols);
+		json_t *next_rows = run_op(&q->ops[i], cur, cols, max_rows);
 		json_decref(cur);
 		cur = next_rows;
 	}
