@@ -2,6 +2,7 @@
  * verify_graph — the inventory as verify's second opinion (see verify_graph.h).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "lib/arm.h"
 #include "lib/msg.h"
@@ -15,7 +16,7 @@ enum orch_result orch_verify_graph(struct orch *o)
 	struct inventory inv = { 0 };
 	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT, n = STRBUF_INIT;
 	enum orch_result ret = ORCH_OK;
-	size_t i;
+	size_t i, at_risk = 0;
 
 	if (o->ledger && !orch_ledger_check(o, ledger_failure_clear(o->ledger, o->run.id,
 								   LEDGER_FAILURE_INVENTORY),
@@ -37,13 +38,23 @@ enum orch_result orch_verify_graph(struct orch *o)
 	}
 	for (i = 0; i < inv.nr; i++) {
 		const struct inventory_item *it = &inv.items[i];
+		/* compliant or not: Required with exclusion paths renegotiates TLS, which HTTP/2
+		 * and TLS 1.3 cannot do (the remediation leaves the paths; docs/generator.md) */
+		if (it->at_risk && !it->exempt && !it->excluded) {
+			at_risk++;
+			msg_warning("verify: at risk: %s: client certificate exclusion paths '%s' with %s: "
+				    "renegotiation fails there (uploads over 100 KB break); turn %s off or "
+				    "drop the exclusion paths", it->id, it->exclusion_paths,
+				    strstr(it->why, "HTTP/2") ? "HTTP/2" : "minimum TLS 1.3",
+				    strstr(it->why, "HTTP/2") ? "HTTP/2" : "TLS 1.3");
+		}
 		if (it->compliant || it->exempt || it->excluded)
 			continue;
 		strbuf_reset(&msg);
 		strbuf_addf(&msg, "open per Resource Graph: clientCertEnabled %s, clientCertMode '%s' (%s)",
 			    it->cert_enabled == 1 ? "true" : it->cert_enabled == 0 ? "false" : "unset",
 			    it->cert_mode, inventory_tier_name(it->tier));
-		fprintf(o->out, "  open per Resource Graph %s\n", it->id);
+		msg_print(o->out, "  open per Resource Graph %s\n", it->id);
 		if (o->ledger &&
 		    !orch_ledger_check(o, ledger_failure_add(o->ledger, o->run.id,
 							     LEDGER_FAILURE_INVENTORY, it->id,
@@ -53,8 +64,8 @@ enum orch_result orch_verify_graph(struct orch *o)
 			goto out;
 		}
 	}
-	msg_note("verify: Resource Graph inventory: %zu apps, %zu open", inv.nr,
-		 inventory_open_count(&inv));
+	msg_note("verify: Resource Graph inventory: %zu apps, %zu open, %zu at risk", inv.nr,
+		 inventory_open_count(&inv), at_risk);
 	if (o->ledger) {
 		strbuf_addf(&n, "%zu", inv.nr);
 		if (!orch_ledger_check(o, ledger_note_set(o->ledger, o->run.id, "inventory_apps", n.buf),

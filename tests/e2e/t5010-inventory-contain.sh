@@ -7,6 +7,13 @@
 . "$TOP/tests/e2e/orch-helpers.sh"
 
 orch_world "mgs=1,subs=2,sites=5,noncompliant=0.8,slots=0.4,functions=0.3,locked=0.3,seed=12"
+# one unlocked site with exclusion paths and HTTP/2: contain remediates it (the paths stay),
+# and verify names it as at risk, with why
+jq '(first(.subscriptions[].resourceGroups[].sites[] | select(.locked != true) | .name)) as $n
+	| .subscriptions[].resourceGroups[].sites[] |= (if .name == $n then
+	  .properties.clientCertExclusionPaths = "/upload" | .properties.siteConfig.http20Enabled = true
+	  else . end)' "$WORK/world.json" >"$WORK/world.tmp" && mv "$WORK/world.tmp" "$WORK/world.json"
+RISKY=$(jq -r 'first(.subscriptions[].resourceGroups[].sites[] | select(.locked != true) | .name)' "$WORK/world.json")
 start_armsim --world "$WORK/world.json" --time-scale 500
 orch_ini "management_group = mg-1"
 printf '\n[inventory]\npage_size = 3\n' >>policyctl.ini   # several pages even in a small world
@@ -37,6 +44,10 @@ assert_contains "$WORK/err" "resource graph queries"
 
 # contain's verify ran the inventory as a second opinion: the report shows it beside Policy's
 assert_contains contain.err "Resource Graph inventory:"
+grep "verify: at risk: " contain.err | grep -F "/sites/$RISKY:" |
+	grep -qF "client certificate exclusion paths '/upload' with HTTP/2" ||
+	{ cat contain.err; fail "verify did not name $RISKY (exclusion paths with HTTP/2) as at risk"; }
+assert_contains contain.err ", 1 at risk"
 expect_exit 0 "$POLICYCTL" -c policyctl.ini report --format json
 jq -e --argjson n "$(wc -l <want.txt)" --argjson t "$total" \
 	'.inventory.open == $n and .inventory.apps == $t and .totals.noncompliant_remaining > 0
