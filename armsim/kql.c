@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "armsim/kql.h"
+#include "lib/strcase.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
@@ -1222,17 +1223,6 @@ static int compare(const json_t *a, const json_t *b, int fold)
 	return json_equal(a, b) ? 0 : -2;
 }
 
-static const char *ci_find(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	if (!n)
-		return hay;
-	for (; *hay; hay++)
-		if (!strncasecmp(hay, needle, n))
-			return hay;
-	return NULL;
-}
-
 /* has: needle is a whole term of hay (terms are runs of letters and digits), any case. */
 static int has_term(const char *hay, const char *needle)
 {
@@ -1240,7 +1230,7 @@ static int has_term(const char *hay, const char *needle)
 	const char *s = hay;
 	if (!n)
 		return 1;
-	while ((s = ci_find(s, needle))) {
+	while ((s = strcase_find(s, needle))) {
 		int before = s == hay || !isalnum((unsigned char)s[-1]);
 		int after = !isalnum((unsigned char)s[n]);
 		if (before && after)
@@ -1333,8 +1323,8 @@ static json_t *eval_binary(const struct node *n, const json_t *row)
 		if (!b)
 			b = "";
 		switch (n->op) {
-		case OP_CONTAINS: res = json_boolean(ci_find(a, b) != NULL); break;
-		case OP_NOT_CONTAINS: res = json_boolean(ci_find(a, b) == NULL); break;
+		case OP_CONTAINS: res = json_boolean(strcase_find(a, b) != NULL); break;
+		case OP_NOT_CONTAINS: res = json_boolean(strcase_find(a, b) == NULL); break;
 		case OP_CONTAINS_CS: res = json_boolean(strstr(a, b) != NULL); break;
 		case OP_HAS: res = json_boolean(has_term(a, b)); break;
 		case OP_NOT_HAS: res = json_boolean(!has_term(a, b)); break;
