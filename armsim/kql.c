@@ -1860,17 +1860,23 @@ static json_t *run_op(const struct op *op, json_t *rows, json_t *columns, size_t
 void kql_run(const struct kql_query *q, const json_t *rows, const json_t *columns,
 	     struct kql_table *out)
 {
+	size_t max_rows = json_array_size(rows) * KQL_EXPAND_FACTOR;
+	if (max_rows < KQL_EXPAND_MIN_ROWS)
+		max_rows = KQL_EXPAND_MIN_ROWS;
+	kql_run_capped(q, rows, columns, max_rows, out);
+}
+
+void kql_run_capped(const struct kql_query *q, const json_t *rows, const json_t *columns,
+		    size_t max_rows, struct kql_table *out)
+{
 	json_t *cur, *cols = json_copy((json_t *)columns);
-	size_t i, max_rows;
+	size_t i;
 	/* securityresources: armsim has no Defender data, so the table is there and empty */
 	cur = strcmp(q->table, "resources") ? json_array() : json_copy((json_t *)rows);
 	if (!cur)
 		cur = json_array();
 	if (!cols)
 		cols = json_array();
-	max_rows = json_array_size(cur) * KQL_EXPAND_FACTOR;
-	if (max_rows < KQL_EXPAND_MIN_ROWS)
-		max_rows = KQL_EXPAND_MIN_ROWS;
 	for (i = 0; i < q->nr; i++) {
 		json_t *next_rows = run_op(&q->ops[i], cur, cols, max_rows);
 		json_decref(cur);

@@ -48,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (kql_query_types(q, &types) && !json_is_array(types))
 			abort();
 		json_decref(types);
-		kql_run(q, rows, columns, &out);
+		/* the cap is kql_run's path with a small bound: the same code, at fuzzing pace */
+		kql_run_capped(q, rows, columns, 64, &out);
 		if (!json_is_array(out.rows) || !json_is_array(out.columns))
 			abort();
 		kql_table_release(&out);
