@@ -85,6 +85,7 @@ static void engine_clear(struct policy_engine *e)
 	idmap_clear(&e->states);
 	idmap_for_each(&e->subs, free_sub_index, NULL);
 	idmap_clear(&e->subs);
+	idmap_clear(&e->scans_by_token);
 	idmap_for_each(&e->scans, free_scan, NULL);
 	idmap_clear(&e->scans);
 	idmap_for_each(&e->strings, free_value, NULL);

@@ -92,6 +92,7 @@ struct policy_engine {
 	struct idmap states;          /* resource id -> struct resource_states */
 	struct idmap subs;            /* subscription id -> struct sub_index */
 	struct idmap scans;           /* scope -> struct scan */
+	struct idmap scans_by_token;  /* token -> the same struct scan (borrowed from scans) */
 	unsigned pass;
 	uint64_t seen_version;        /* world version at the last change sweep */
 	int64_t next_due_ms;          /* when the earliest pending change falls due, 0 if none */
