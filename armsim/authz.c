@@ -1,8 +1,9 @@
 /*
  * authz — RBAC checks (see authz.h).
  *
- * Role assignments are few (tens to hundreds) next to resources (tens of thousands), so a check
- * walks all of them rather than keeping another index that every write would have to maintain.
+ * A check walks the caller's own role assignments (the world files them by principal): a
+ * tenant with a policy assignment per subscription holds thousands of role assignments, one
+ * per assignment identity, and every remediation deployment checks its identity's.
  */
 #include <string.h>
 #include <strings.h>
@@ -15,7 +16,8 @@
 int authz_allowed(const struct world *w, const char *object_id, const char *scope,
 		  const char *action)
 {
-	const struct world_list *all = world_resource_list(w, NULL, WT_ROLE_ASSIGNMENT);
+	/* the principal's own role assignments: a tenant holds one per policy assignment */
+	const struct world_list *all = world_role_assignments_of(w, object_id);
 	size_t i, n = strlen(action);
 	/* built-in definitions (tenant level) are readable by everyone signed in */
 	if (!strncasecmp(scope, "/providers/Microsoft.Authorization/", 35) && n > 5 &&

@@ -21,7 +21,7 @@ static json_t *strings(const char *const *list)
 void ops_permissions_list(struct armsim_request *req, struct armsim_response *resp)
 {
 	const char *scope = armsim_request_param(req, "scope");
-	const struct world_list *all = world_resource_list(req->world, NULL, WT_ROLE_ASSIGNMENT);
+	const struct world_list *all = world_role_assignments_of(req->world, req->caller->object_id);
 	json_t *items;
 	size_t i;
 

@@ -127,8 +127,10 @@ static void clear_contents(struct world *w)
 	free(w->principals);
 	idmap_for_each(&w->resources, free_resource_cb, NULL);
 	idmap_for_each(&w->lists, free_list, NULL);
+	idmap_for_each(&w->role_principals, free_list, NULL);
 	idmap_clear(&w->resources);
 	idmap_clear(&w->lists);
+	idmap_clear(&w->role_principals);
 	idmap_clear(&w->mg_by_name);
 	idmap_clear(&w->sub_by_id);
 	idmap_clear(&w->principal_by_object);
@@ -348,6 +350,43 @@ static void list_remove(struct world_list *l, const struct world_resource *r)
 		}
 }
 
+/* The principal a role assignment names (NULL for other resources or none). */
+static const char *role_principal(const struct world_resource *r)
+{
+	if (strcasecmp(r->type, WT_ROLE_ASSIGNMENT))
+		return NULL;
+	return json_string_value(json_object_get(json_object_get(r->body, "properties"),
+						 "principalId"));
+}
+
+/* Files a role assignment under its principal, in creation order (seq). */
+static void role_index_add(struct world *w, struct world_resource *r)
+{
+	const char *pid = role_principal(r);
+	struct world_list *l;
+	size_t at;
+	if (!pid)
+		return;
+	l = idmap_get(&w->role_principals, pid);
+	if (!l) {
+		l = xcalloc(1, sizeof(*l));
+		idmap_put(&w->role_principals, pid, l);
+	}
+	ALLOC_GROW(l->items, l->nr + 1, l->alloc);
+	for (at = l->nr; at > 0 && l->items[at - 1]->seq > r->seq; at--)
+		;
+	memmove(&l->items[at + 1], &l->items[at], (l->nr - at) * sizeof(*l->items));
+	l->items[at] = r;
+	l->nr++;
+}
+
+static void role_index_remove(struct world *w, const struct world_resource *r)
+{
+	const char *pid = role_principal(r);
+	if (pid)
+		list_remove(idmap_get(&w->role_principals, pid), r);
+}
+
 /* Marks the subscription holding id (if any) as changed at the world's current version. */
 static void touch_subscription(struct world *w, const char *id)
 {
@@ -373,9 +412,11 @@ struct world_resource *world_resource_put(struct world *w, const char *id, const
 	w->version++;
 	touch_subscription(w, id);
 	if (r) {
+		role_index_remove(w, r);
 		json_decref(r->body);
 		r->body = body;
 		r->changed_ms = now;
+		role_index_add(w, r);
 		if (created)
 			*created = 0;
 		return r;
@@ -386,7 +427,9 @@ struct world_resource *world_resource_put(struct world *w, const char *id, const
 	r->scope = xstrdup(scope);
 	r->body = body;
 	r->created_ms = r->changed_ms = now;
+	r->seq = ++w->resource_seq;
 	idmap_put(&w->resources, id, r);
+	role_index_add(w, r);
 	{
 		struct world_list *l = list_for(w, scope, type, 1);
 		ALLOC_GROW(l->items, l->nr + 1, l->alloc);
@@ -434,6 +477,7 @@ enum world_result world_resource_delete(struct world *w, const char *id)
 	strbuf_release(&prefix);
 	list_remove(list_for(w, r->scope, r->type, 0), r);
 	list_remove(list_for(w, NULL, r->type, 0), r);
+	role_index_remove(w, r);
 	idmap_remove(&w->resources, r->id);
 	w->version++;
 	touch_subscription(w, r->id);
@@ -446,5 +490,12 @@ const struct world_list *world_resource_list(const struct world *w, const char *
 {
 	static const struct world_list empty;
 	struct world_list *l = list_for((struct world *)w, scope, type, 0);
+	return l ? l : &empty;
+}
+
+const struct world_list *world_role_assignments_of(const struct world *w, const char *principal_id)
+{
+	static const struct world_list empty;
+	struct world_list *l = principal_id ? idmap_get(&w->role_principals, principal_id) : NULL;
 	return l ? l : &empty;
 }

@@ -45,6 +45,7 @@ struct world_resource {
 	int locked;       /* a resource lock: writes by deployments fail with ScopeLocked */
 	int64_t created_ms; /* simulated time of creation */
 	int64_t changed_ms; /* simulated time of the last write */
+	uint64_t seq;       /* creation order in the world (lists keep it) */
 };
 
 struct world_mg {
@@ -143,6 +144,8 @@ struct world {
 	struct idmap mg_by_name, sub_by_id, principal_by_object, principal_by_client;
 	struct idmap resources;        /* id → struct world_resource */
 	struct idmap lists;            /* "scope|type" and "|type" → struct world_list */
+	struct idmap role_principals;  /* principalId → struct world_list of its role assignments */
+	uint64_t resource_seq;         /* the last world_resource.seq handed out */
 	uint64_t guid_state;           /* deterministic GUIDs for new principals and ids */
 	uint64_t version;              /* bumped on every write (caches may key on it) */
 	pthread_rwlock_t lock;
@@ -230,6 +233,12 @@ enum world_result world_resource_delete(struct world *w, const char *id);
  */
 const struct world_list *world_resource_list(const struct world *w, const char *scope,
 					     const char *type);
+/*
+ * The role assignments naming principal_id (properties.principalId, any case), at every scope,
+ * in creation order: what authorization checks walk instead of every role assignment of the
+ * tenant. Same lifetime as world_resource_list; never NULL.
+ */
+const struct world_list *world_role_assignments_of(const struct world *w, const char *principal_id);
 
 /* Writes a new GUID (deterministic for the world's seed) into out. */
 void world_new_guid(struct world *w, char out[37]);

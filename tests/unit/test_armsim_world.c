@@ -156,6 +156,50 @@ static void test_put_list_delete(void **state)
 	strbuf_release(&err);
 }
 
+static struct world_resource *put_role(struct world *w, const char *name, const char *principal)
+{
+	struct strbuf id = STRBUF_INIT;
+	struct world_resource *r;
+	strbuf_addf(&id, "/subscriptions/SUB-1/providers/Microsoft.Authorization/roleAssignments/%s",
+		    name);
+	r = world_resource_put(w, id.buf, WT_ROLE_ASSIGNMENT, "/subscriptions/SUB-1",
+			       json_pack("{s:{s:s}}", "properties", "principalId", principal), NULL);
+	strbuf_release(&id);
+	return r;
+}
+
+/* Role assignments filed by principal: any case, creation order, kept through rewrites. */
+static void test_role_assignments_by_principal(void **state)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct world *w = load(base_world, &err);
+	struct world_resource *a, *b, *c;
+	const struct world_list *l;
+	(void)state;
+	/* the world file's own assignment (principal oid) is filed too */
+	assert_int_equal(world_role_assignments_of(w, "OID")->nr, 1);
+	a = put_role(w, "a", "p1");
+	b = put_role(w, "b", "p2");
+	c = put_role(w, "c", "P1");
+	l = world_role_assignments_of(w, "p1");
+	assert_int_equal(l->nr, 2);
+	assert_ptr_equal(l->items[0], a);
+	assert_ptr_equal(l->items[1], c);
+	/* a rewrite naming another principal moves it, in its creation place */
+	put_role(w, "a", "p2");
+	assert_int_equal(world_role_assignments_of(w, "p1")->nr, 1);
+	l = world_role_assignments_of(w, "p2");
+	assert_int_equal(l->nr, 2);
+	assert_ptr_equal(l->items[0], a);
+	assert_ptr_equal(l->items[1], b);
+	assert_int_equal(world_resource_delete(w, b->id), WORLD_OK);
+	assert_int_equal(world_role_assignments_of(w, "p2")->nr, 1);
+	assert_int_equal(world_role_assignments_of(w, "nobody")->nr, 0);
+	assert_int_equal(world_role_assignments_of(w, NULL)->nr, 0);
+	world_free(w);
+	strbuf_release(&err);
+}
+
 static void test_dump_loads_again(void **state)
 {
 	struct strbuf err = STRBUF_INIT, a = STRBUF_INIT, b = STRBUF_INIT;
@@ -233,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_scope_contains),
 		cmocka_unit_test(test_load_errors_name_the_entry),
 		cmocka_unit_test(test_put_list_delete),
+		cmocka_unit_test(test_role_assignments_by_principal),
 		cmocka_unit_test(test_dump_loads_again),
 		cmocka_unit_test(test_replication_delay),
 		cmocka_unit_test(test_worldgen_spec),
