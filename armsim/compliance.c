@@ -30,29 +30,66 @@ static const char *last_part(const char *id)
 
 /* ---------- evaluation passes ---------- */
 
-/* The assignments that can reach resources of subscription sub (resolved). */
+/*
+ * The assignments that can reach resources of subscription sub (resolved), as
+ * applicable_assignments hands them out: items borrowed from the engine's cache.
+ */
 struct assignment_set {
-	struct engine_assignment *items;
-	size_t nr, alloc;
+	const struct engine_assignment *items;
+	size_t nr;
 	const struct world_list *exemptions; /* every exemption of the world (borrowed) */
 };
 
+/*
+ * One subscription's resolved assignments, cached until the world's policy_version moves (a
+ * definition, set definition or assignment written or deleted, or a reload) or a reset: every
+ * Deny check of a remediation deployment, every scan and every change sweep of the
+ * subscription reuses it instead of walking every assignment of the tenant and resolving its
+ * own again. The assignments that could not be resolved are kept as a count and the last
+ * reason, so each use still counts them as skipped, as when every use resolved them.
+ */
+struct cached_set {
+	struct engine_assignment *items;
+	size_t nr, alloc;
+	uint64_t skipped;       /* assignments that could not be resolved */
+	char *skip_reason;      /* why the last of them could not (owned), or NULL */
+};
+
+/* A tenant wider than this many subscriptions starts its cache over (memory stays bounded). */
+#define APPLICABLE_CACHE_MAX 8192
+
+static void cached_set_free(const char *key, void *value, void *arg)
+{
+	struct cached_set *c = value;
+	size_t i;
+	(void)key;
+	(void)arg;
+	for (i = 0; i < c->nr; i++)
+		engine_assignment_release(&c->items[i]);
+	free(c->items);
+	free(c->skip_reason);
+	free(c);
+}
+
+void compliance_cache_clear(struct policy_engine *e)
+{
+	idmap_for_each(&e->applicable, cached_set_free, NULL);
+	idmap_clear(&e->applicable);
+}
+
+/* The set borrows from the cache: nothing to free, but callers say when they are done. */
 static void assignment_set_release(struct assignment_set *set)
 {
-	size_t i;
-	for (i = 0; i < set->nr; i++)
-		engine_assignment_release(&set->items[i]);
-	free(set->items);
 	memset(set, 0, sizeof(*set));
 }
 
-static void applicable_assignments(struct policy_engine *e, struct world *w, const char *sub_scope,
-				   struct assignment_set *set)
+static struct cached_set *resolve_applicable(struct policy_engine *e, struct world *w,
+					     const char *sub_scope)
 {
 	const struct world_list *l = world_resource_list(w, NULL, WT_POLICY_ASSIGNMENT);
+	struct cached_set *set = xcalloc(1, sizeof(*set));
 	size_t i;
 
-	set->exemptions = world_resource_list(w, NULL, WT_POLICY_EXEMPTION);
 	for (i = 0; i < l->nr; i++) {
 		const json_t *props;
 		const char *scope, *container = l->items[i]->scope;
@@ -78,14 +115,42 @@ static void applicable_assignments(struct policy_engine *e, struct world *w, con
 			 * /_armsim/policy says so instead of staying silent
 			 */
 			engine_assignment_release(&set->items[set->nr]);
-			e->assignments_skipped++;
-			free(e->last_skip_reason);
-			e->last_skip_reason = xstrdup(err.buf);
+			set->skipped++;
+			free(set->skip_reason);
+			set->skip_reason = xstrdup(err.buf);
 		} else {
 			set->nr++;
 		}
 		strbuf_release(&err);
 	}
+	return set;
+}
+
+/* Fills set with the assignments that can reach sub_scope's resources. Engine locked. */
+static void applicable_assignments(struct policy_engine *e, struct world *w, const char *sub_scope,
+				   struct assignment_set *set)
+{
+	struct cached_set *c;
+
+	if (e->applicable_version != w->policy_version) {
+		compliance_cache_clear(e);
+		e->applicable_version = w->policy_version;
+	}
+	c = idmap_get(&e->applicable, sub_scope);
+	if (!c) {
+		if (e->applicable.nr >= APPLICABLE_CACHE_MAX)
+			compliance_cache_clear(e);
+		c = resolve_applicable(e, w, sub_scope);
+		idmap_put(&e->applicable, sub_scope, c);
+	}
+	if (c->skipped) {
+		e->assignments_skipped += c->skipped;
+		free(e->last_skip_reason);
+		e->last_skip_reason = xstrdup(c->skip_reason);
+	}
+	set->items = c->items;
+	set->nr = c->nr;
+	set->exemptions = world_resource_list(w, NULL, WT_POLICY_EXEMPTION);
 }
 
 static struct sub_index *sub_index_for(struct policy_engine *e, const char *sub)

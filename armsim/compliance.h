@@ -34,6 +34,12 @@ typedef int compliance_states_fn(const struct resource_states *s, void *arg);
 void compliance_walk(struct policy_engine *engine, struct world *w, const char *scope,
 		     compliance_states_fn *fn, void *arg);
 
+/*
+ * Forgets the resolved assignments cached per subscription (engine reset; the cache also
+ * starts over by itself whenever the world's policy_version moves). Engine locked.
+ */
+void compliance_cache_clear(struct policy_engine *engine);
+
 /* Re-evaluates the resources of scope now (ReEvaluateCompliance). Engine locked. */
 void engine_evaluate_scope(struct policy_engine *engine, struct world *w, const char *scope);
 /* Finishes the scans whose simulated end has passed (tick). Engine locked. */

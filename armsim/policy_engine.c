@@ -79,6 +79,7 @@ static void free_scan(const char *key, void *value, void *arg)
 static void engine_clear(struct policy_engine *e)
 {
 	remediation_set_clear(e->remediations);
+	compliance_cache_clear(e);
 	idmap_for_each(&e->defs, free_cached_def, NULL);
 	idmap_clear(&e->defs);
 	idmap_for_each(&e->states, free_states, NULL);

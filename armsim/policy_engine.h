@@ -93,6 +93,8 @@ struct policy_engine {
 	struct idmap subs;            /* subscription id -> struct sub_index */
 	struct idmap scans;           /* scope -> struct scan */
 	struct idmap scans_by_token;  /* token -> the same struct scan (borrowed from scans) */
+	struct idmap applicable;      /* "/subscriptions/S" -> its resolved assignments (compliance.c) */
+	uint64_t applicable_version;  /* the world's policy_version they were resolved at */
 	unsigned pass;
 	uint64_t seen_version;        /* world version at the last change sweep */
 	int64_t next_due_ms;          /* when the earliest pending change falls due, 0 if none */

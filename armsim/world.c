@@ -160,6 +160,7 @@ enum world_result world_reload_json(struct world *w, const json_t *doc, struct s
 	clear_contents(w);
 	world_knobs_default(&w->knobs);
 	w->version++;
+	w->policy_version++; /* the tree and subscriptions change too */
 	return world_load_json(w, doc, err);
 }
 
@@ -387,6 +388,13 @@ static void role_index_remove(struct world *w, const struct world_resource *r)
 		list_remove(idmap_get(&w->role_principals, pid), r);
 }
 
+/* A write of this type changes what assignments resolve to (world.policy_version). */
+static int is_policy_type(const char *type)
+{
+	return !strcasecmp(type, WT_POLICY_DEFINITION) || !strcasecmp(type, WT_POLICY_SET) ||
+	       !strcasecmp(type, WT_POLICY_ASSIGNMENT);
+}
+
 /* Marks the subscription holding id (if any) as changed at the world's current version. */
 static void touch_subscription(struct world *w, const char *id)
 {
@@ -411,6 +419,8 @@ struct world_resource *world_resource_put(struct world *w, const char *id, const
 	int64_t now = simclock_now_ms();
 	w->version++;
 	touch_subscription(w, id);
+	if (is_policy_type(r ? r->type : type))
+		w->policy_version++;
 	if (r) {
 		role_index_remove(w, r);
 		json_decref(r->body);
@@ -480,6 +490,8 @@ enum world_result world_resource_delete(struct world *w, const char *id)
 	role_index_remove(w, r);
 	idmap_remove(&w->resources, r->id);
 	w->version++;
+	if (is_policy_type(r->type))
+		w->policy_version++;
 	touch_subscription(w, r->id);
 	free_resource(r);
 	return WORLD_OK;

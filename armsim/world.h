@@ -148,6 +148,9 @@ struct world {
 	uint64_t resource_seq;         /* the last world_resource.seq handed out */
 	uint64_t guid_state;           /* deterministic GUIDs for new principals and ids */
 	uint64_t version;              /* bumped on every write (caches may key on it) */
+	uint64_t policy_version;       /* bumped on every write of a policy definition, set
+					  definition or assignment, and on a reload: what resolved
+					  assignments depend on (the engine's cache keys on it) */
 	pthread_rwlock_t lock;
 	struct world_policy_hooks policy;   /* kept across world_reload_json */
 };

@@ -188,6 +188,64 @@ static void test_deny_refuses_non_compliant_writes(void **state)
 	fx_teardown(&f);
 }
 
+/* PATCH app-ok to clientCertEnabled=false; returns the status. */
+static unsigned patch_off(struct fixture *f)
+{
+	unsigned status;
+	json_t *body = fx_call(f, "PATCH", FX_SITES "app-ok", "2024-11-01",
+			       "{\"properties\":{\"clientCertEnabled\":false}}", &status);
+	json_decref(body);
+	return status;
+}
+
+/* Stores the deny assignment again with enforcementMode mode, as its PUT would. */
+static void set_enforcement(struct fixture *f, const char *mode)
+{
+	struct world_resource *r = world_resource_get(f->w, FX_ASSIGN "deny-rg");
+	json_t *body = json_deep_copy(r->body);
+	json_object_set_new(json_object_get(body, "properties"), "enforcementMode", json_string(mode));
+	world_resource_put(f->w, r->id, r->type, r->scope, body, NULL);
+}
+
+/*
+ * The engine keeps each subscription's resolved assignments between writes; a write of an
+ * assignment or a definition must reach the next Deny check all the same.
+ */
+static void test_deny_follows_policy_writes(void **state)
+{
+	static const char *const enforced[] = { "deny", NULL };
+	struct fixture f;
+	uint64_t skipped;
+	(void)state;
+
+	fx_setup(&f, KNOBS, enforced);
+	assert_int_equal(patch_off(&f), 403);
+	assert_int_equal(patch_off(&f), 403);
+	/* the assignment switched to DoNotEnforce: the write passes */
+	set_enforcement(&f, "DoNotEnforce");
+	assert_int_equal(patch_off(&f), 200);
+	/* back to Default: refused again */
+	set_enforcement(&f, "Default");
+	assert_int_equal(patch_off(&f), 403);
+	/* the definition turned into Audit: nothing to deny */
+	world_resource_put(f.w, FX_DEFS "cc-deny", WT_POLICY_DEFINITION, "/subscriptions/" FX_SUB,
+			   fx_rule_definition("cc-deny", "audit"), NULL);
+	assert_int_equal(patch_off(&f), 200);
+	/* the assignment deleted: still nothing */
+	assert_int_equal(world_resource_delete(f.w, FX_ASSIGN "deny-rg"), WORLD_OK);
+	assert_int_equal(patch_off(&f), 200);
+	/* one whose definition is missing is counted as skipped at every check, as before */
+	world_resource_put(f.w, FX_ASSIGN "lost", WT_POLICY_ASSIGNMENT, FX_RG,
+			   json_pack("{s:{s:s, s:s}}", "properties", "policyDefinitionId",
+				     FX_DEFS "gone", "scope", FX_RG), NULL);
+	skipped = f.e->assignments_skipped;
+	assert_int_equal(patch_off(&f), 200);
+	assert_int_equal(patch_off(&f), 200);
+	assert_int_equal(f.e->assignments_skipped, skipped + 2);
+	assert_non_null(strstr(f.e->last_skip_reason, "gone"));
+	fx_teardown(&f);
+}
+
 static void test_summarize_and_reset(void **state)
 {
 	static const char *const kinds[] = { "audit", NULL };
@@ -312,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_scan_takes_scan_duration),
 		cmocka_unit_test(test_change_waits_for_evaluation_delay),
 		cmocka_unit_test(test_deny_refuses_non_compliant_writes),
+		cmocka_unit_test(test_deny_follows_policy_writes),
 		cmocka_unit_test(test_summarize_and_reset),
 		cmocka_unit_test(test_filter_parser),
 		cmocka_unit_test(test_filter_refuses_what_does_not_fit),
