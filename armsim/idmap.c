@@ -4,11 +4,9 @@
  * Chained buckets keep removal simple; the table doubles at a load factor of 1, so a world of
  * 50,000 sites costs a handful of rehashes while loading.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
 #include "armsim/idmap.h"
 #include "lib/xalloc.h"
@@ -17,18 +15,32 @@
 struct idmap_entry {
 	struct idmap_entry *next;
 	uint64_t hash;
-	char *key;   /* owned copy */
 	void *value; /* borrowed */
+	char key[];  /* the key's own copy, in the entry's allocation (one cache line less) */
 };
+
+/* ASCII folding, which is what strcasecmp does in the C locale armsim runs in. */
+static inline unsigned char fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
 
 static uint64_t hash_key(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL; /* FNV-1a over the lower-cased bytes */
 	for (; *s; s++) {
-		h ^= (unsigned char)tolower((unsigned char)*s);
+		h ^= fold((unsigned char)*s);
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+/* strcasecmp(a, b) == 0, inline: most calls compare two equal keys of an equal hash. */
+static int same_key(const char *a, const char *b)
+{
+	for (; *a && fold((unsigned char)*a) == fold((unsigned char)*b); a++, b++)
+		;
+	return fold((unsigned char)*a) == fold((unsigned char)*b);
 }
 
 static void grow(struct idmap *map)
@@ -54,7 +66,7 @@ static struct idmap_entry **find(const struct idmap *map, const char *key, uint6
 	if (!map->nr_buckets)
 		return NULL;
 	for (p = &map->buckets[hash & (map->nr_buckets - 1)]; *p; p = &(*p)->next)
-		if ((*p)->hash == hash && !strcasecmp((*p)->key, key))
+		if ((*p)->hash == hash && same_key((*p)->key, key))
 			return p;
 	return p;
 }
@@ -69,6 +81,7 @@ void *idmap_put(struct idmap *map, const char *key, void *value)
 {
 	uint64_t hash = hash_key(key);
 	struct idmap_entry **p, *e;
+	size_t len;
 	if (map->nr + 1 > map->nr_buckets)
 		grow(map);
 	p = find(map, key, hash);
@@ -77,10 +90,11 @@ void *idmap_put(struct idmap *map, const char *key, void *value)
 		(*p)->value = value;
 		return old;
 	}
-	e = xmalloc(sizeof(*e));
+	len = strlen(key) + 1;
+	e = xmalloc(sizeof(*e) + len);
 	e->next = NULL;
 	e->hash = hash;
-	e->key = xstrdup(key);
+	memcpy(e->key, key, len);
 	e->value = value;
 	*p = e;
 	map->nr++;
@@ -96,7 +110,6 @@ void *idmap_remove(struct idmap *map, const char *key)
 	e = *p;
 	*p = e->next;
 	value = e->value;
-	free(e->key);
 	free(e);
 	map->nr--;
 	return value;
@@ -119,7 +132,6 @@ void idmap_clear(struct idmap *map)
 		struct idmap_entry *e = map->buckets[i], *next;
 		for (; e; e = next) {
 			next = e->next;
-			free(e->key);
 			free(e);
 		}
 	}
