@@ -32,24 +32,23 @@ static const char *last_part(const char *id)
 
 /*
  * The assignments that can reach resources of subscription sub (resolved), as
- * applicable_assignments hands them out: items borrowed from the engine's cache.
+ * applicable_assignments hands them out: borrowed from the engine's caches.
  */
 struct assignment_set {
-	const struct engine_assignment *items;
+	const struct engine_assignment *const *items;
 	size_t nr;
 	const struct world_list *exemptions; /* every exemption of the world (borrowed) */
 };
 
 /*
- * One subscription's resolved assignments, cached until the world's policy_version moves (a
- * definition, set definition or assignment written or deleted, or a reload) or a reset: every
- * Deny check of a remediation deployment, every scan and every change sweep of the
- * subscription reuses it instead of walking every assignment of the tenant and resolving its
- * own again. The assignments that could not be resolved are kept as a count and the last
- * reason, so each use still counts them as skipped, as when every use resolved them.
+ * One subscription's applicable assignments, resolved (engine_assignment_cached), kept as
+ * long as those are: every Deny check of a remediation deployment, every scan and every change
+ * sweep of the subscription reuses the list instead of walking every assignment of the tenant.
+ * The assignments that could not be resolved are kept as a count and the last reason, so each
+ * use still counts them as skipped, as when every use resolved them.
  */
 struct cached_set {
-	struct engine_assignment *items;
+	const struct engine_assignment **items; /* borrowed from the engine's resolved map */
 	size_t nr, alloc;
 	uint64_t skipped;       /* assignments that could not be resolved */
 	char *skip_reason;      /* why the last of them could not (owned), or NULL */
@@ -61,11 +60,8 @@ struct cached_set {
 static void cached_set_free(const char *key, void *value, void *arg)
 {
 	struct cached_set *c = value;
-	size_t i;
 	(void)key;
 	(void)arg;
-	for (i = 0; i < c->nr; i++)
-		engine_assignment_release(&c->items[i]);
 	free(c->items);
 	free(c->skip_reason);
 	free(c);
@@ -77,7 +73,7 @@ void compliance_cache_clear(struct policy_engine *e)
 	idmap_clear(&e->applicable);
 }
 
-/* The set borrows from the cache: nothing to free, but callers say when they are done. */
+/* The set borrows from the caches: nothing to free, but callers say when they are done. */
 static void assignment_set_release(struct assignment_set *set)
 {
 	memset(set, 0, sizeof(*set));
@@ -93,6 +89,7 @@ static struct cached_set *resolve_applicable(struct policy_engine *e, struct wor
 	for (i = 0; i < l->nr; i++) {
 		const json_t *props;
 		const char *scope, *container = l->items[i]->scope;
+		const struct engine_assignment *a;
 		struct strbuf err = STRBUF_INIT;
 		/* an assignment in another subscription cannot apply: skipped on its container
 		 * alone, so a tenant with thousands of subscription-level assignments costs a
@@ -108,18 +105,18 @@ static struct cached_set *resolve_applicable(struct policy_engine *e, struct wor
 		if (!world_scope_contains(w, scope, sub_scope) &&
 		    !world_scope_contains(w, sub_scope, scope))
 			continue;
-		ALLOC_GROW(set->items, set->nr + 1, set->alloc);
-		if (engine_assignment_resolve(e, w, l->items[i], &set->items[set->nr], &err)) {
+		a = engine_assignment_cached(e, w, l->items[i], &err);
+		if (!a) {
 			/*
 			 * an assignment whose definition vanished evaluates nothing, as in Azure;
 			 * /_armsim/policy says so instead of staying silent
 			 */
-			engine_assignment_release(&set->items[set->nr]);
 			set->skipped++;
 			free(set->skip_reason);
 			set->skip_reason = xstrdup(err.buf);
 		} else {
-			set->nr++;
+			ALLOC_GROW(set->items, set->nr + 1, set->alloc);
+			set->items[set->nr++] = a;
 		}
 		strbuf_release(&err);
 	}
@@ -132,10 +129,7 @@ static void applicable_assignments(struct policy_engine *e, struct world *w, con
 {
 	struct cached_set *c;
 
-	if (e->applicable_version != w->policy_version) {
-		compliance_cache_clear(e);
-		e->applicable_version = w->policy_version;
-	}
+	engine_cache_sync(e, w);
 	c = idmap_get(&e->applicable, sub_scope);
 	if (!c) {
 		if (e->applicable.nr >= APPLICABLE_CACHE_MAX)
@@ -210,7 +204,7 @@ static void evaluate_resource(struct policy_engine *e, struct world *w,
 	view = (!strcasecmp(r->type, WT_SITE) || !strcasecmp(r->type, WT_SLOT)) ?
 	       web_site_view(r) : json_incref(r->body);
 	for (i = 0; i < set->nr; i++) {
-		const struct engine_assignment *a = &set->items[i];
+		const struct engine_assignment *a = set->items[i];
 		if (!engine_assignment_covers(w, a, r->id))
 			continue;
 		for (k = 0; k < a->nr_members; k++) {
@@ -376,8 +370,8 @@ static void sweep_prepare(struct sweep *sw)
 	applicable_assignments(sw->e, sw->w, sw->sub_scope, &sw->set);
 	sw->delay = sw->w->knobs.evaluation_delay_ms;
 	for (a = 0; a < sw->set.nr; a++)
-		for (k = 0; k < sw->set.items[a].nr_members; k++) {
-			long d = policy_definition_evaluation_delay(sw->set.items[a].members[k].def);
+		for (k = 0; k < sw->set.items[a]->nr_members; k++) {
+			long d = policy_definition_evaluation_delay(sw->set.items[a]->members[k].def);
 			if (d * 1000 > sw->delay)
 				sw->delay = (int64_t)d * 1000;
 		}
@@ -719,7 +713,7 @@ int compliance_check_deny(struct policy_engine *e, struct world *w, const char *
 	policy_engine_lock(e);
 	applicable_assignments(e, w, sub_scope.buf, &set);
 	for (i = 0; i < set.nr && !denied; i++) {
-		const struct engine_assignment *a = &set.items[i];
+		const struct engine_assignment *a = set.items[i];
 		if (a->do_not_enforce || !engine_assignment_covers(w, a, resource_id))
 			continue;
 		for (k = 0; k < a->nr_members && !denied; k++) {

@@ -35,8 +35,8 @@ void compliance_walk(struct policy_engine *engine, struct world *w, const char *
 		     compliance_states_fn *fn, void *arg);
 
 /*
- * Forgets the resolved assignments cached per subscription (engine reset; the cache also
- * starts over by itself whenever the world's policy_version moves). Engine locked.
+ * Forgets the applicable assignments cached per subscription (policy_engine.c, with the
+ * resolved assignments they borrow: engine_cache_sync, a reset). Engine locked.
  */
 void compliance_cache_clear(struct policy_engine *engine);
 

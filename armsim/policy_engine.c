@@ -75,11 +75,35 @@ static void free_scan(const char *key, void *value, void *arg)
 	free(s);
 }
 
+/* One engine_assignment_cached result. */
+struct resolved_assignment {
+	struct engine_assignment a;
+	char *error;                 /* why it could not be resolved (owned), or NULL */
+};
+
+static void free_resolved(const char *key, void *value, void *arg)
+{
+	struct resolved_assignment *r = value;
+	(void)key;
+	(void)arg;
+	engine_assignment_release(&r->a);
+	free(r->error);
+	free(r);
+}
+
+/* Forgets every resolved assignment, and the sets made of them. */
+static void resolved_clear(struct policy_engine *e)
+{
+	compliance_cache_clear(e);
+	idmap_for_each(&e->resolved, free_resolved, NULL);
+	idmap_clear(&e->resolved);
+}
+
 /* Frees every record, scan, cached definition and interned string; then the tasks. */
 static void engine_clear(struct policy_engine *e)
 {
 	remediation_set_clear(e->remediations);
-	compliance_cache_clear(e);
+	resolved_clear(e);
 	idmap_for_each(&e->defs, free_cached_def, NULL);
 	idmap_clear(&e->defs);
 	idmap_for_each(&e->states, free_states, NULL);
@@ -353,6 +377,39 @@ void engine_assignment_release(struct engine_assignment *a)
 		json_decref(a->members[i].params);
 	free(a->members);
 	memset(a, 0, sizeof(*a));
+}
+
+void engine_cache_sync(struct policy_engine *e, struct world *w)
+{
+	if (e->resolved_version == w->policy_version)
+		return;
+	resolved_clear(e);
+	e->resolved_version = w->policy_version;
+}
+
+const struct engine_assignment *engine_assignment_cached(struct policy_engine *e, struct world *w,
+							 const struct world_resource *assignment,
+							 struct strbuf *err)
+{
+	struct resolved_assignment *r;
+
+	engine_cache_sync(e, w);
+	r = idmap_get(&e->resolved, assignment->id);
+	if (!r) {
+		struct strbuf why = STRBUF_INIT;
+		r = xcalloc(1, sizeof(*r));
+		if (engine_assignment_resolve(e, w, assignment, &r->a, &why)) {
+			engine_assignment_release(&r->a);
+			r->error = strbuf_detach(&why, NULL);
+		}
+		strbuf_release(&why);
+		idmap_put(&e->resolved, assignment->id, r);
+	}
+	if (r->error) {
+		strbuf_addstr(err, r->error);
+		return NULL;
+	}
+	return &r->a;
 }
 
 int engine_assignment_covers(struct world *w, const struct engine_assignment *a,

@@ -93,8 +93,9 @@ struct policy_engine {
 	struct idmap subs;            /* subscription id -> struct sub_index */
 	struct idmap scans;           /* scope -> struct scan */
 	struct idmap scans_by_token;  /* token -> the same struct scan (borrowed from scans) */
+	struct idmap resolved;        /* assignment id -> struct resolved_assignment */
 	struct idmap applicable;      /* "/subscriptions/S" -> its resolved assignments (compliance.c) */
-	uint64_t applicable_version;  /* the world's policy_version they were resolved at */
+	uint64_t resolved_version;    /* the world's policy_version both were resolved at */
 	unsigned pass;
 	uint64_t seen_version;        /* world version at the last change sweep */
 	int64_t next_due_ms;          /* when the earliest pending change falls due, 0 if none */
@@ -174,6 +175,23 @@ int engine_assignment_resolve(struct policy_engine *engine, struct world *w,
 			      const struct world_resource *assignment,
 			      struct engine_assignment *out, struct strbuf *err);
 void engine_assignment_release(struct engine_assignment *a);
+
+/*
+ * engine_assignment_resolve, kept: the resolved assignment (borrowed), or NULL with err saying
+ * why it cannot be resolved. Valid until the world's policy_version moves (a definition, set
+ * definition or assignment written or deleted; see engine_cache_sync) or a reset: a tenant's
+ * thousands of deployments and Deny checks resolve each assignment once. Engine locked.
+ */
+const struct engine_assignment *engine_assignment_cached(struct policy_engine *engine,
+							 struct world *w,
+							 const struct world_resource *assignment,
+							 struct strbuf *err);
+/*
+ * Drops what was resolved (engine_assignment_cached, and compliance's sets built from it)
+ * when the world's policy_version moved since. Called first by every user of the caches,
+ * before it takes anything from them. Engine locked.
+ */
+void engine_cache_sync(struct policy_engine *engine, struct world *w);
 
 /* Whether resource_id is inside the assignment's scope and outside its notScopes. */
 int engine_assignment_covers(struct world *w, const struct engine_assignment *a,

@@ -435,24 +435,30 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 {
 	struct world_resource *assignment = world_resource_get(w, t->assignment_id);
 	struct world_resource *r = world_resource_get(w, dep->resource_id);
-	struct engine_assignment a;
+	const struct engine_assignment *a = NULL;
 	const struct engine_member *m = NULL;
 	struct strbuf err = STRBUF_INIT, rg_scope = STRBUF_INIT;
 	struct template_writes writes = { NULL, 0, 0 };
 	json_t *view = NULL, *dparams = NULL;
 	char *sub = NULL, *rg = NULL;
+	/*
+	 * The identity's own copy: a deployment's writes run Deny checks, and a template that
+	 * writes a policy resource makes the engine drop what it resolved, `a` included; after
+	 * the first write, only this is used.
+	 */
+	char *principal = NULL;
 	size_t i;
 
-	memset(&a, 0, sizeof(a));
-	if (!assignment || engine_assignment_resolve(e, w, assignment, &a, &err)) {
+	if (!assignment || !(a = engine_assignment_cached(e, w, assignment, &err))) {
 		fail_deployment(dep, "PolicyAssignmentNotFound", err.len ? err.buf :
 				"The policy assignment no longer exists.");
 		goto out;
 	}
-	for (i = 0; i < a.nr_members; i++)
-		if (!t->reference_id || (a.members[i].reference_id &&
-					 !strcasecmp(a.members[i].reference_id, t->reference_id)))
-			m = &a.members[i];
+	principal = a->principal_id ? xstrdup(a->principal_id) : NULL;
+	for (i = 0; i < a->nr_members; i++)
+		if (!t->reference_id || (a->members[i].reference_id &&
+					 !strcasecmp(a->members[i].reference_id, t->reference_id)))
+			m = &a->members[i];
 	if (!m) {
 		fail_deployment(dep, "PolicyDefinitionReferenceNotFound",
 				"The policy definition reference no longer exists.");
@@ -470,7 +476,7 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 		sub = xstrndup(rg_scope.buf + 15, strcspn(rg_scope.buf + 15, "/"));
 		rg = xstrdup(strrchr(rg_scope.buf, '/') + 1);
 	}
-	if (deny_authorization(w, a.principal_id, rg_scope.buf,
+	if (deny_authorization(w, principal, rg_scope.buf,
 			       "Microsoft.Resources/deployments/write", dep))
 		goto out;
 	if (draw(t->correlation_id, r->id) < w->knobs.deployment_failure_probability) {
@@ -496,7 +502,7 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 			fail_deployment(dep, "InvalidTemplate", err.buf);
 			goto out;
 		}
-		if (deny_authorization(w, a.principal_id, r->id, "Microsoft.Web/sites/write", dep)) {
+		if (deny_authorization(w, principal, r->id, "Microsoft.Web/sites/write", dep)) {
 			json_decref(patched);
 			goto out;
 		}
@@ -510,7 +516,7 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 		}
 		json_decref(patched);
 	} else {
-		struct deploy_host host_data = { w, a.principal_id, NULL, r->id, view };
+		struct deploy_host host_data = { w, principal, NULL, r->id, view };
 		struct template_host host = { NULL, NULL, deploy_reference, &host_data };
 		struct template_target target;
 		const json_t *tmpl;
@@ -535,7 +541,7 @@ static void run_deployment(struct policy_engine *e, struct world *w, struct reme
 			struct strbuf action = STRBUF_INIT;
 			int refused;
 			strbuf_addf(&action, "%s/write", writes.items[i].type);
-			refused = deny_authorization(w, a.principal_id, writes.items[i].resource_id,
+			refused = deny_authorization(w, principal, writes.items[i].resource_id,
 						     action.buf, dep);
 			strbuf_release(&action);
 			if (refused || apply_write(w, &writes.items[i], dep))
@@ -549,7 +555,7 @@ out:
 	template_writes_release(&writes);
 	json_decref(view);
 	json_decref(dparams);
-	engine_assignment_release(&a);
+	free(principal);
 	strbuf_release(&err);
 	strbuf_release(&rg_scope);
 	free(sub);
@@ -744,13 +750,12 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 	const char *mode = json_string_value(json_object_get(props, "resourceDiscoveryMode"));
 	const json_t *locations = json_object_get(json_object_get(props, "filters"), "locations");
 	struct world_resource *assignment;
-	struct engine_assignment a;
+	const struct engine_assignment *a;
 	const struct engine_member *m = NULL;
 	double count = 500, parallel = 10, threshold = 1.0;
 	size_t i, active = 0, index = 0;
 	int created = 1, remediable;
 
-	memset(&a, 0, sizeof(a));
 	task_id(req, &id, &scope);
 	if (armsim_scope_exists(req, resp, *scope ? scope : "/"))
 		goto out;
@@ -801,24 +806,24 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 		bad_request(resp, name, "filters.locations must be an array.");
 		goto unlock;
 	}
-	if (engine_assignment_resolve(e, req->world, assignment, &a, &why)) {
+	if (!(a = engine_assignment_cached(e, req->world, assignment, &why))) {
 		bad_request(resp, name, why.buf);
 		goto unlock;
 	}
-	if (a.set_id && !ref) {
+	if (a->set_id && !ref) {
 		strbuf_addf(&why, "The policy assignment '%s' assigns a policy set definition. "
 			    "Remediations must specify a single policy definition reference ID within "
 			    "the policy set definition.", aid);
 		bad_request(resp, name, why.buf);
 		goto unlock;
 	}
-	for (i = 0; i < a.nr_members; i++)
-		if (!a.set_id || (a.members[i].reference_id &&
-				  !strcasecmp(a.members[i].reference_id, ref)))
-			m = &a.members[i];
+	for (i = 0; i < a->nr_members; i++)
+		if (!a->set_id || (a->members[i].reference_id &&
+				  !strcasecmp(a->members[i].reference_id, ref)))
+			m = &a->members[i];
 	if (!m) {
 		strbuf_addf(&why, "The policy definition reference ID '%s' does not exist in the "
-			    "policy set definition '%s'.", ref, a.set_id);
+			    "policy set definition '%s'.", ref, a->set_id);
 		bad_request(resp, name, why.buf);
 		goto unlock;
 	}
@@ -886,7 +891,6 @@ void remediation_put(struct armsim_request *req, struct armsim_response *resp)
 unlock:
 	policy_engine_unlock(e);
 out:
-	engine_assignment_release(&a);
 	strbuf_release(&id);
 	strbuf_release(&why);
 }
