@@ -80,8 +80,11 @@ struct armsim {
 
 	pthread_t timer_thread;
 	int timer_started;
-	pthread_mutex_t timer_lock;
-	pthread_cond_t timer_cond;
+	pthread_t tick_thread;           /* the ticks, apart: a long one delays no response */
+	int tick_started;
+	pthread_mutex_t timer_lock;      /* the heap, the ticks and stopping */
+	pthread_cond_t timer_cond;       /* the heap changed (or stopping) */
+	pthread_cond_t tick_cond;        /* a tick was added (or stopping) */
 	struct timer_entry *heap;        /* min-heap on deadline */
 	size_t nr_heap, alloc_heap;
 	int stopping;
@@ -100,7 +103,7 @@ struct pending {
 	int drop;                      /* fault: close the connection without an answer */
 };
 
-/* ---- timer thread: latency resumes and ticks ------------------------------------------- */
+/* ---- timer thread (latency resumes) and tick thread ------------------------------------ */
 
 /*
  * Date on simulated time: it is the simulated Azure's clock, the one that ends exemptions and
@@ -153,16 +156,54 @@ static struct timer_entry heap_pop(struct armsim *sim)
 	return top;
 }
 
+/* Waits on cond until the real-time ms `next` (CLOCK_MONOTONIC, as simclock_real_ms). */
+static void wait_until(struct armsim *sim, pthread_cond_t *cond, int64_t next)
+{
+	struct timespec ts;
+	int64_t wait = next - simclock_real_ms();
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += wait / 1000;
+	ts.tv_nsec += (wait % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(cond, &sim->timer_lock, &ts);
+}
+
+/*
+ * Resumes the connections whose latency has passed. Only that: the ticks have their own
+ * thread, so a tick that evaluates a thousand subscriptions does not hold every answer back.
+ */
 static void *timer_main(void *arg)
 {
 	struct armsim *sim = arg;
 	pthread_mutex_lock(&sim->timer_lock);
 	while (!sim->stopping) {
 		int64_t now = simclock_real_ms(), next = now + 1000;
-		size_t i;
-		struct timespec ts;
 		while (sim->nr_heap && sim->heap[0].deadline_ms <= now)
 			MHD_resume_connection(heap_pop(sim).conn);
+		if (sim->nr_heap && sim->heap[0].deadline_ms < next)
+			next = sim->heap[0].deadline_ms;
+		if (next <= simclock_real_ms())
+			continue;
+		wait_until(sim, &sim->timer_cond, next);
+	}
+	/* let suspended connections finish so the daemon can stop */
+	while (sim->nr_heap)
+		MHD_resume_connection(heap_pop(sim).conn);
+	pthread_mutex_unlock(&sim->timer_lock);
+	return NULL;
+}
+
+/* Runs each tick function at its period (policy engine: scans, remediation, sweeps). */
+static void *tick_main(void *arg)
+{
+	struct armsim *sim = arg;
+	pthread_mutex_lock(&sim->timer_lock);
+	while (!sim->stopping) {
+		int64_t now = simclock_real_ms(), next = now + 1000;
+		size_t i;
 		for (i = 0; i < sim->nr_ticks; i++) {
 			struct tick *t = &sim->ticks[i];
 			if (t->next_ms <= now) {
@@ -175,25 +216,10 @@ static void *timer_main(void *arg)
 			if (t->next_ms < next)
 				next = t->next_ms;
 		}
-		if (sim->nr_heap && sim->heap[0].deadline_ms < next)
-			next = sim->heap[0].deadline_ms;
-		if (next <= simclock_real_ms())
+		if (sim->stopping || next <= simclock_real_ms())
 			continue;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		{
-			int64_t wait = next - simclock_real_ms();
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (wait % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-		}
-		pthread_cond_timedwait(&sim->timer_cond, &sim->timer_lock, &ts);
+		wait_until(sim, &sim->tick_cond, next);
 	}
-	/* let suspended connections finish so the daemon can stop */
-	while (sim->nr_heap)
-		MHD_resume_connection(heap_pop(sim).conn);
 	pthread_mutex_unlock(&sim->timer_lock);
 	return NULL;
 }
@@ -213,7 +239,7 @@ void armsim_add_tick(struct armsim *sim, unsigned period_ms, armsim_tick_fn *fn,
 	if (sim->nr_ticks < MAX_TICKS) {
 		struct tick t = { fn, arg, period_ms ? period_ms : 1, simclock_real_ms() };
 		sim->ticks[sim->nr_ticks++] = t;
-		pthread_cond_signal(&sim->timer_cond);
+		pthread_cond_signal(&sim->tick_cond);
 	}
 	pthread_mutex_unlock(&sim->timer_lock);
 }
@@ -930,6 +956,7 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&sim->timer_cond, &ca);
+	pthread_cond_init(&sim->tick_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	if (opt->log_path && !(sim->log = fopen(opt->log_path, "a"))) {
 		strbuf_addf(err, "cannot open '%s': %s", opt->log_path, strerror(errno));
@@ -959,6 +986,11 @@ enum armsim_result armsim_start(const struct armsim_options *opt, struct world *
 		goto fail;
 	}
 	sim->timer_started = 1;
+	if (pthread_create(&sim->tick_thread, NULL, tick_main, sim)) {
+		strbuf_addstr(err, "cannot start the tick thread");
+		goto fail;
+	}
+	sim->tick_started = 1;
 	if (opt->tls_cert_pem)
 		sim->daemon = MHD_start_daemon(
 			flags, 0, NULL, NULL, on_access, sim, MHD_OPTION_LISTEN_SOCKET, sim->listen_fd,
@@ -995,13 +1027,17 @@ void armsim_stop(struct armsim *sim)
 	size_t i;
 	if (!sim)
 		return;
-	if (sim->timer_started) {
+	if (sim->timer_started || sim->tick_started) {
 		pthread_mutex_lock(&sim->timer_lock);
 		sim->stopping = 1;
 		pthread_cond_signal(&sim->timer_cond);
+		pthread_cond_signal(&sim->tick_cond);
 		pthread_mutex_unlock(&sim->timer_lock);
-		pthread_join(sim->timer_thread, NULL);
 	}
+	if (sim->tick_started)
+		pthread_join(sim->tick_thread, NULL);
+	if (sim->timer_started)
+		pthread_join(sim->timer_thread, NULL);
 	if (sim->daemon)
 		MHD_stop_daemon(sim->daemon);
 	if (sim->listen_fd >= 0)
@@ -1023,6 +1059,7 @@ void armsim_stop(struct armsim *sim)
 	pthread_mutex_destroy(&sim->stats_lock);
 	pthread_mutex_destroy(&sim->timer_lock);
 	pthread_cond_destroy(&sim->timer_cond);
+	pthread_cond_destroy(&sim->tick_cond);
 	free(sim);
 }
 

@@ -5,8 +5,9 @@
  * correlation ids, route lookup, api-version check, fault injection, bearer-token check, world
  * lock, throttling, RBAC check, handler, response headers, stats. A delayed response (--latency)
  * suspends its connection and a timer thread resumes it, so a slow answer never holds a thread
- * and 1,000 connections can wait at once. The same timer thread runs registered tick functions
- * (the policy engine's scans and remediation deployments) at a fixed real-time period.
+ * and 1,000 connections can wait at once. A tick thread of its own runs registered tick
+ * functions (the policy engine's scans and remediation deployments) at a fixed real-time
+ * period, so a long tick holds no finished answer past its latency.
  */
 #ifndef ARMSIM_SERVER_H
 #define ARMSIM_SERVER_H
@@ -62,7 +63,7 @@ struct token_signer *armsim_signer(struct armsim *sim);
 const struct armsim_options *armsim_options(const struct armsim *sim);
 
 /*
- * Registers fn to run every period_ms of real time on the timer thread, with no lock held
+ * Registers fn to run every period_ms of real time on the tick thread, with no lock held
  * (fn takes the world lock itself). Register before armsim_start's caller serves requests;
  * at most 16 tick functions.
  */
