@@ -584,7 +584,11 @@ void ops_policy_definition_put(struct armsim_request *req, struct armsim_respons
 	}
 	make_id(scope, k, name, &id);
 	existing = world_resource_get(req->world, id.buf);
-	stored = json_deep_copy(props);
+	/*
+	 * The request's own properties, taken over rather than copied (5,000 definitions at
+	 * 1,000 subscriptions): nothing reads the request body after its handler.
+	 */
+	stored = json_incref(props);
 	if (!json_object_get(stored, "policyType"))
 		json_object_set_new(stored, "policyType", json_string("Custom"));
 	if (!json_object_get(stored, "mode"))
@@ -638,7 +642,7 @@ void ops_policy_set_put(struct armsim_request *req, struct armsim_response *resp
 	if (check_declarations(resp, json_object_get(props, "parameters"), k->noun, name))
 		goto out;
 	strbuf_addf(&who, "policy set definition '%s'", name);
-	stored = json_deep_copy(props);
+	stored = json_incref(props); /* taken over, as a definition's (nothing reads it after) */
 	members = json_object_get(stored, "policyDefinitions");
 	json_array_foreach(members, i, m) {
 		const char *def_id = json_string_value(json_object_get(m, "policyDefinitionId"));
