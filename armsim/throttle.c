@@ -118,7 +118,8 @@ static int take_locked(struct throttle *t, const char *key, const char *request_
 	}
 	if (now < b->retry_at_ms)
 		t->stats.early_requests++;
-	if (request_id) {
+	/* no 429 outstanding (the usual case): no key to make, nothing to look up */
+	if (request_id && t->refused.nr) {
 		strbuf_addf(&refused_key, "%s|%s", key, request_id);
 		check_retry(t, refused_key.buf, now);
 	}
@@ -145,8 +146,11 @@ static int take_locked(struct throttle *t, const char *key, const char *request_
 	 */
 	if (!served && now + *retry_after_s * 1000 > b->retry_at_ms)
 		b->retry_at_ms = now + *retry_after_s * 1000;
-	if (request_id)
+	if (request_id && (t->refused.nr || !served)) {
+		if (!refused_key.len)
+			strbuf_addf(&refused_key, "%s|%s", key, request_id);
 		remember_refused(t, refused_key.buf, served, now + *retry_after_s * 1000);
+	}
 	strbuf_release(&refused_key);
 	return served;
 }
