@@ -229,7 +229,12 @@ static void timer_add(struct armsim *sim, struct MHD_Connection *conn, int64_t d
 	struct timer_entry e = { deadline, conn };
 	pthread_mutex_lock(&sim->timer_lock);
 	heap_push(sim, e);
-	pthread_cond_signal(&sim->timer_cond);
+	/*
+	 * The timer thread sleeps until the earliest deadline: only a new earliest one needs to
+	 * wake it (with one latency for all, most answers join the back of the queue).
+	 */
+	if (sim->heap[0].conn == conn)
+		pthread_cond_signal(&sim->timer_cond);
 	pthread_mutex_unlock(&sim->timer_lock);
 }
 
