@@ -27,6 +27,7 @@
 #include "lib/arm.h"
 #include "lib/config.h"
 #include "lib/deploy_set.h"
+#include "lib/idmap.h"
 #include "orchestrator/ledger.h"
 
 struct exemption_file; /* orchestrator/exemptions.h */
@@ -81,6 +82,9 @@ struct orch {
 				       * configured max_concurrent_tasks */
 	const struct exemption_file *exemptions; /* borrowed: the checked [exemptions] file that
 				       * plan and apply bring Azure to; NULL: none managed */
+	struct idmap found_absent;    /* resource ids the preflight of this run read and found
+				       * absent (404): apply creates them without reading them
+				       * again (values unused) */
 };
 
 

@@ -218,7 +218,6 @@ static int check_credential(struct orch *o, struct preflight *pf)
 
 enum probe_kind {
 	PROBE_ENDPOINT,    /* GET /subscriptions */
-	PROBE_SUBSCRIPTION,
 	PROBE_PERMISSIONS,
 	PROBE_PROVIDER,
 	PROBE_REGISTER,
@@ -244,8 +243,6 @@ struct preflight_state {
 	struct orch *o;
 	struct answer endpoint;
 	long endpoint_ms;
-	struct answer *subs;        /* per o->subscriptions item (subscription scope only) */
-	size_t nr_subs;
 	struct answer *perms;       /* per scope written to */
 	size_t nr_perms;
 	struct answer *providers;   /* per subscription × namespace */
@@ -283,7 +280,6 @@ static void free_state(struct orch_phase *ph)
 {
 	struct preflight_state *st = (struct preflight_state *)ph;
 	answer_release(&st->endpoint);
-	answers_free(st->subs, st->nr_subs);
 	answers_free(st->perms, st->nr_perms);
 	answers_free(st->providers, st->nr_providers);
 	answers_free(st->tasks, st->nr_tasks);
@@ -295,7 +291,6 @@ static struct answer *answer_of(struct preflight_state *st, enum probe_kind kind
 {
 	switch (kind) {
 	case PROBE_ENDPOINT: return &st->endpoint;
-	case PROBE_SUBSCRIPTION: return &st->subs[i];
 	case PROBE_PERMISSIONS: return &st->perms[i];
 	case PROBE_PROVIDER:
 	case PROBE_REGISTER: return &st->providers[i];
@@ -346,6 +341,8 @@ static void on_probe(struct arm_client *client, struct arm_response *resp, void 
 		return;
 	a = answer_of(st, kind, index);
 	take_answer(a, resp);
+	if (kind == PROBE_EXISTING && resp->status == 404)
+		idmap_put(&st->o->found_absent, a->subject, st->o); /* apply need not read it again */
 	if (kind == PROBE_ENDPOINT)
 		st->endpoint_ms = resp->elapsed_ms;
 	if (kind == PROBE_PROVIDER || kind == PROBE_REGISTER) {
@@ -438,17 +435,8 @@ static void queue_reads(struct preflight_state *st, const struct string_list *sc
 	size_t i, k;
 
 	st->endpoint.subject = xstrdup("/subscriptions");
+	/* the list is also the scope check: a subscription the principal can read is in it */
 	submit(st, PROBE_ENDPOINT, 0, "GET", "/subscriptions", NULL, 1, 0);
-	if (!o->cfg->scope_management_group) {
-		st->nr_subs = o->subscriptions.nr;
-		st->subs = answers_new(st->nr_subs);
-		for (i = 0; i < st->nr_subs; i++) {
-			strbuf_reset(&path);
-			strbuf_addf(&path, "/subscriptions/%s", o->subscriptions.items[i]);
-			st->subs[i].subject = xstrdup(o->subscriptions.items[i]);
-			submit(st, PROBE_SUBSCRIPTION, i, "GET", path.buf, NULL, 0, 0);
-		}
-	}
 	st->nr_perms = scopes->nr;
 	st->perms = answers_new(st->nr_perms);
 	for (i = 0; i < scopes->nr; i++) {
@@ -501,12 +489,26 @@ static void judge_endpoint(struct preflight_state *st, struct preflight *pf)
 			  st->endpoint_ms, json_array_size(st->endpoint.body));
 }
 
+/* The subscription ids of GET /subscriptions' list (body: its array of subscriptions). */
+static struct idmap visible_subscriptions(const json_t *list)
+{
+	struct idmap visible = IDMAP_INIT;
+	const json_t *sub;
+	size_t i;
+	json_array_foreach(list, i, sub) {
+		const char *id = json_string_value(json_object_get(sub, "subscriptionId"));
+		if (id)
+			idmap_put(&visible, id, (void *)sub);
+	}
+	return visible;
+}
+
 static int judge_scope(struct preflight_state *st, struct preflight *pf, int resolved)
 {
 	struct orch *o = st->o;
 	struct string_list bad = STRING_LIST_INIT;
 	struct strbuf names = STRBUF_INIT;
-	const char *first = NULL;
+	struct idmap visible;
 	size_t i;
 	int ret = 0;
 
@@ -525,22 +527,24 @@ static int judge_scope(struct preflight_state *st, struct preflight *pf, int res
 			  o->cfg->scope_management_group, o->subscriptions.nr);
 		return 0;
 	}
-	for (i = 0; i < st->nr_subs; i++)
-		if (st->subs[i].message) {
-			string_list_append(&bad, st->subs[i].subject);
-			if (!first)
-				first = st->subs[i].message;
-		}
+	if (st->endpoint.message)
+		return -1; /* no list to look in: the endpoints check says why */
+	visible = visible_subscriptions(st->endpoint.body);
+	for (i = 0; i < o->subscriptions.nr; i++)
+		if (!idmap_get(&visible, o->subscriptions.items[i]))
+			string_list_append(&bad, o->subscriptions.items[i]);
+	idmap_clear(&visible);
 	if (bad.nr) {
 		name_some(&names, &bad);
 		add_check(pf, "scope", PREFLIGHT_FAIL,
 			  "check [scope] subscriptions and the principal's role on each (Reader at least)",
-			  "%zu of %zu subscriptions cannot be read: %s (%s)", bad.nr, st->nr_subs,
-			  names.buf, first);
+			  "%zu of %zu subscriptions cannot be read: %s (not among the %zu subscriptions "
+			  "the principal can see)", bad.nr, o->subscriptions.nr, names.buf,
+			  json_array_size(st->endpoint.body));
 		ret = -1;
 	} else {
 		add_check(pf, "scope", PREFLIGHT_PASS, NULL, "%zu subscriptions, each visible",
-			  st->nr_subs);
+			  o->subscriptions.nr);
 	}
 	string_list_clear(&bad);
 	strbuf_release(&names);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "armsim/idmap.h"
+#include "lib/idmap.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
