@@ -527,8 +527,8 @@ static void start_scopes(struct deploy_state *st)
  * one-to-seven calls per stage, few enough that their bodies stay small in memory. */
 static size_t window_for(const struct config *cfg)
 {
-	long w = cfg->run_concurrency;
-	return w < 4 ? 4 : w > 256 ? 256 : (size_t)w;
+	long w = cfg->run_concurrency / 4;
+	return w < 4 ? 4 : w > 64 ? 64 : (size_t)w;
 }
 
 static enum orch_result deploy(struct orch *o, int plan_only)
