@@ -146,6 +146,7 @@ static void send_put(struct deploy_item *it, const json_t *body, const char *pat
 	struct deploy_state *st = sw->st;
 	struct orch *o = st->o;
 	struct strbuf what = STRBUF_INIT;
+	struct arm_call_options opts;
 	int recorded = 1;
 	it->write_id = 0;
 	if (o->ledger_failed)
@@ -166,7 +167,11 @@ static void send_put(struct deploy_item *it, const json_t *body, const char *pat
 		return; /* not recorded, not sent */
 	st->ph.pending++;
 	sw->waiting++;
-	arm_submit(o->arm, "PUT", path, body, NULL, on_put, it);
+	/* only an assignment's answer is read (its identity's principal id) */
+	memset(&opts, 0, sizeof(opts));
+	if (it->is_role || it->kind != DEPLOY_POLICY_ASSIGNMENT)
+		opts.flags = ARM_DISCARD_BODY;
+	arm_submit(o->arm, "PUT", path, body, &opts, on_put, it);
 }
 
 /* Records a write's answer (ok: 2xx or an equivalent; message NULL for none). */
