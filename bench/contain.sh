@@ -14,6 +14,8 @@
 #        least create + Accepted (15 s) + one deployment round (30 s) + the poll (2 RTT)
 #      + verify: trigger, scan, poll, queryResults (3 RTT + scan)
 #    with simulated times divided by armsim's --time-scale. Target: wall <= 1.3 x bound.
+#    Also the machine's own floor: policyctl's and armsim's CPU during the run divided by the
+#    cores (both run here; at a high --time-scale the work is compressed, its CPU is not).
 #    Also: tasks created against (subscription, member) pairs skipped (nothing to fix), and
 #    policyctl's peak RSS.
 # 2. Memory and armsim at tenant scale: `contain` on 2,500 subscriptions with
@@ -93,6 +95,8 @@ $1" "concurrency = $conc"
 }
 
 load() { uptime | sed 's/.*load average: //'; }
+# cpu_of PID — the seconds of CPU (user + system) the process has used
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 note() { sqlite3 "$dir/policyctl.ledger" "select value from notes where key = '$1'" 2>/dev/null; }
 
 echo "== contain: $subs subscriptions x $sites sites, --latency $latency, --time-scale $scale"
@@ -103,6 +107,7 @@ poll_ms=$(( 30000 / scale )); [ "$poll_ms" -ge 50 ] || poll_ms=50
 [ "$runbook" = 1 ] || poll_ms=250
 ini "poll_interval = ${poll_ms}ms"
 load_before=$(load)
+armsim_cpu0=$(cpu_of "$pid")
 t0=$(date +%s.%N)
 set +e
 /usr/bin/time -f '%U %S %M' -o "$dir/contain.time" "$bin/policyctl" -c "$dir/policyctl.ini" \
@@ -112,6 +117,8 @@ set -e
 t1=$(date +%s.%N)
 load_after=$(load)
 requests=$(curl -sf "$url/_armsim/stats" | jq '.requests')
+# armsim's CPU during contain: with policyctl's, the floor of the machine's two cores
+armsim_cpu=$(echo "$(cpu_of "$pid") - $armsim_cpu0" | bc -l)
 throttled=$(curl -sf "$url/_armsim/stats" | jq '.throttled')
 # tasks with work: (subscription, member) pairs with at least one non-compliant site or slot
 work=$(jq '[.subscriptions[] | .subscriptionId as $s | .resourceGroups[].sites[]
@@ -148,6 +155,11 @@ printf 'lower bound %.1f s; wall / bound = %s (target <= 1.3)\n' "$bound" "$rati
 printf 'apply %s s for %s requests; its bound %.2f s (5 RTT, or the requests through %s connections); apply / bound = %s\n' \
 	"${apply_wall:-?}" "$apply_requests" "$apply_bound" "$conc" \
 	"$( [ -n "$apply_wall" ] && echo "scale=2; $apply_wall / $apply_bound" | bc -l || echo '?')"
+cores=$(nproc)
+printf 'CPU: policyctl %s s user + %s s sys, armsim %s s; on %s cores the work alone needs >= %.1f s (wall / that = %.2f)\n' \
+	"$cpu_user" "$cpu_sys" "$armsim_cpu" "$cores" \
+	"$(echo "($cpu_user + $cpu_sys + $armsim_cpu) / $cores" | bc -l)" \
+	"$(echo "$wall * $cores / ($cpu_user + $cpu_sys + $armsim_cpu)" | bc -l)"
 printf 'policyctl CPU %s s user + %s s sys; peak RSS %.1f MB (bound 64 MB)\n' "$cpu_user" "$cpu_sys" \
 	"$(echo "$rss_kb / 1024" | bc -l)"
 stop

@@ -585,7 +585,7 @@ enum orch_result orch_plan(struct orch *o)
 	return ret ? ret : ex;
 }
 
-enum orch_result orch_apply(struct orch *o)
+enum orch_result orch_apply_policy(struct orch *o)
 {
 	/* a bad exemption scope stops apply before its first write */
 	enum orch_result ret = orch_exemptions_check(o);
@@ -594,6 +594,12 @@ enum orch_result orch_apply(struct orch *o)
 	/* exemptions name the assignment: only once it is in place */
 	if (!ret)
 		ret = orch_exemptions_sync(o, 0);
+	return ret;
+}
+
+enum orch_result orch_apply(struct orch *o)
+{
+	enum orch_result ret = orch_apply_policy(o);
 	if (!ret)
 		ret = orch_exemptions_record(o);
 	return ret;
