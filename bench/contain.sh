@@ -58,32 +58,13 @@ command -v bc >/dev/null || { echo "bench: bc is needed" >&2; exit 1; }
 command -v jq >/dev/null || { echo "bench: jq is needed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (Debian package time)" >&2; exit 1; }
 
-. "$top/examples/armsim-config.sh"
+. "$top/bench/lib.sh"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/policyctl-bench.XXXXXX")
-pid=""
-stop() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	pid=""
-}
-trap 'stop; [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$dir"' EXIT
-trap 'exit 143' INT TERM
-
-# start SPEC ARGS... — armsim on a free port; sets url
+# start SPEC ARGS... — armsim on a free port over a world generated from SPEC (edited by $edit)
 start() {
 	spec=$1; shift
 	"$bin/armsim" world --generate "$spec" | jq "${edit:-.}" >"$dir/world.json"
-	rm -f "$dir/ready"
-	"$bin/armsim" serve --world "$dir/world.json" --listen 127.0.0.1:0 --ready-file "$dir/ready" \
-		--threads 2 "$@" >"$dir/armsim.out" 2>&1 &
-	pid=$!
-	deadline=$(( $(date +%s) + 30 ))
-	while [ ! -s "$dir/ready" ]; do
-		kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ] ||
-			{ cat "$dir/armsim.out" >&2; echo "bench: armsim did not start" >&2; exit 1; }
-		sleep 0.05
-	done
-	url=$(cat "$dir/ready")
+	serve "$dir/world.json" --threads 2 "$@"
 }
 
 # ini REMEDIATION-LINES — a subscription-scope config for every subscription of the world
@@ -94,9 +75,6 @@ ini() {
 $1" "concurrency = $conc"
 }
 
-load() { uptime | sed 's/.*load average: //'; }
-# cpu_of PID — the seconds of CPU (user + system) the process has used
-cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 note() { sqlite3 "$dir/policyctl.ledger" "select value from notes where key = '$1'" 2>/dev/null; }
 
 echo "== contain: $subs subscriptions x $sites sites, --latency $latency, --time-scale $scale"
@@ -175,18 +153,10 @@ if [ "$runbook" = 1 ]; then
 		"$bin/armsim" gen-ca "$rb/certs" >/dev/null
 		"$bin/armsim" world --generate "mgs=1,subs=2,sites=$sites,noncompliant=0.6,locked=0,seed=42" \
 			| jq '.knobs.principalReplicationDelayMs = 0' >"$rb/world.json"
-		rm -f "$rb/ready"
-		"$bin/armsim" serve --world "$rb/world.json" --listen 127.0.0.1:0 --ready-file "$rb/ready" \
-			--tls-cert "$rb/certs/server.pem" --tls-key "$rb/certs/server-key.pem" --threads 2 \
-			--latency "$latency" --time-scale "$scale" >"$rb/armsim.out" 2>&1 &
-		pid=$!
-		deadline=$(( $(date +%s) + 30 ))
-		while [ ! -s "$rb/ready" ]; do
-			kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ] ||
-				{ cat "$rb/armsim.out" >&2; echo "bench: armsim (TLS) did not start" >&2; exit 1; }
-			sleep 0.05
-		done
-		rurl=$(cat "$rb/ready")
+		serve "$rb/world.json" --tls-cert "$rb/certs/server.pem" \
+			--tls-key "$rb/certs/server-key.pem" --threads 2 --latency "$latency" \
+			--time-scale "$scale"
+		rurl=$url
 		export AZURE_CONFIG_DIR="$rb/az" REQUESTS_CA_BUNDLE="$rb/certs/ca.pem"
 		export AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=false
 		export AZURE_CORE_ONLY_SHOW_ERRORS=true
