@@ -459,8 +459,10 @@ static void refill(struct preflight_state *st)
 	struct orch *o = st->o;
 	struct strbuf path = STRBUF_INIT;
 	size_t nr_ns = ARRAY_SIZE(namespaces);
-	while (st->in_flight < st->window) {
-		size_t i = st->next;
+	size_t total = 1 + st->nr_perms + st->nr_providers + st->nr_tasks + st->nr_existing;
+	while (st->in_flight < st->window && st->next < total) {
+		size_t i = st->next++;
+		st->in_flight++; /* before the send: its answer may count it down */
 		strbuf_reset(&path);
 		if (i == 0) {
 			/* the list is also the scope check: a subscription the principal can read is
@@ -478,13 +480,10 @@ static void refill(struct preflight_state *st)
 			strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/remediations",
 				    st->tasks[i].subject);
 			submit(st, PROBE_TASKS, i, "GET", path.buf, NULL, 1, 0);
-		} else if ((i -= st->nr_tasks) < st->nr_existing) {
-			submit(st, PROBE_EXISTING, i, "GET", st->existing[i].subject, NULL, 0, 0);
 		} else {
-			break;
+			i -= st->nr_tasks;
+			submit(st, PROBE_EXISTING, i, "GET", st->existing[i].subject, NULL, 0, 0);
 		}
-		st->next++;
-		st->in_flight++;
 	}
 	strbuf_release(&path);
 }
