@@ -14,7 +14,7 @@
 
 #include "armsim/arm.h"
 #include "armsim/compliance.h"
-#include "armsim/idmap.h"
+#include "lib/idmap.h"
 #include "armsim/ops_resources.h"
 #include "armsim/policy_engine.h"
 #include "armsim/simclock.h"

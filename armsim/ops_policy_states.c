@@ -11,7 +11,7 @@
 
 #include "armsim/arm.h"
 #include "armsim/compliance.h"
-#include "armsim/idmap.h"
+#include "lib/idmap.h"
 #include "armsim/ops_policy_states.h"
 #include "armsim/policy_engine.h"
 #include "armsim/simclock.h"

@@ -13,7 +13,7 @@
 #include <strings.h>
 
 #include "armsim/authz.h"
-#include "armsim/idmap.h"
+#include "lib/idmap.h"
 #include "armsim/kql.h"
 #include "armsim/ops_resource_graph.h"
 #include "armsim/ops_resources.h"

@@ -28,7 +28,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "armsim/idmap.h"
+#include "lib/idmap.h"
 #include "armsim/policy_eval.h"
 #include "lib/strbuf.h"
 

@@ -15,7 +15,7 @@
 #include "armsim/arm.h"
 #include "armsim/authz.h"
 #include "armsim/compliance.h"
-#include "armsim/idmap.h"
+#include "lib/idmap.h"
 #include "armsim/policy_engine.h"
 #include "armsim/ops_resources.h"
 #include "armsim/remediation.h"

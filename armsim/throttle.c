@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "armsim/idmap.h"
+#include "lib/idmap.h"
 #include "armsim/simclock.h"
 #include "armsim/throttle.h"
 #include "lib/strbuf.h"

@@ -21,7 +21,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "armsim/idmap.h"
+#include "lib/idmap.h"
 #include "lib/strbuf.h"
 
 /* Resource types armsim stores (ARM spelling; compared case-insensitively). */

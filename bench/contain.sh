@@ -14,6 +14,8 @@
 #        least create + Accepted (15 s) + one deployment round (30 s) + the poll (2 RTT)
 #      + verify: trigger, scan, poll, queryResults (3 RTT + scan)
 #    with simulated times divided by armsim's --time-scale. Target: wall <= 1.3 x bound.
+#    Also the machine's own floor: policyctl's and armsim's CPU during the run divided by the
+#    cores (both run here; at a high --time-scale the work is compressed, its CPU is not).
 #    Also: tasks created against (subscription, member) pairs skipped (nothing to fix), and
 #    policyctl's peak RSS.
 # 2. Memory and armsim at tenant scale: `contain` on 2,500 subscriptions with
@@ -56,32 +58,13 @@ command -v bc >/dev/null || { echo "bench: bc is needed" >&2; exit 1; }
 command -v jq >/dev/null || { echo "bench: jq is needed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (Debian package time)" >&2; exit 1; }
 
-. "$top/examples/armsim-config.sh"
+. "$top/bench/lib.sh"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/policyctl-bench.XXXXXX")
-pid=""
-stop() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	pid=""
-}
-trap 'stop; [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$dir"' EXIT
-trap 'exit 143' INT TERM
-
-# start SPEC ARGS... — armsim on a free port; sets url
+# start SPEC ARGS... — armsim on a free port over a world generated from SPEC (edited by $edit)
 start() {
 	spec=$1; shift
 	"$bin/armsim" world --generate "$spec" | jq "${edit:-.}" >"$dir/world.json"
-	rm -f "$dir/ready"
-	"$bin/armsim" serve --world "$dir/world.json" --listen 127.0.0.1:0 --ready-file "$dir/ready" \
-		--threads 2 "$@" >"$dir/armsim.out" 2>&1 &
-	pid=$!
-	deadline=$(( $(date +%s) + 30 ))
-	while [ ! -s "$dir/ready" ]; do
-		kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ] ||
-			{ cat "$dir/armsim.out" >&2; echo "bench: armsim did not start" >&2; exit 1; }
-		sleep 0.05
-	done
-	url=$(cat "$dir/ready")
+	serve "$dir/world.json" --threads 2 "$@"
 }
 
 # ini REMEDIATION-LINES — a subscription-scope config for every subscription of the world
@@ -92,7 +75,6 @@ ini() {
 $1" "concurrency = $conc"
 }
 
-load() { uptime | sed 's/.*load average: //'; }
 note() { sqlite3 "$dir/policyctl.ledger" "select value from notes where key = '$1'" 2>/dev/null; }
 
 echo "== contain: $subs subscriptions x $sites sites, --latency $latency, --time-scale $scale"
@@ -103,6 +85,7 @@ poll_ms=$(( 30000 / scale )); [ "$poll_ms" -ge 50 ] || poll_ms=50
 [ "$runbook" = 1 ] || poll_ms=250
 ini "poll_interval = ${poll_ms}ms"
 load_before=$(load)
+armsim_cpu0=$(cpu_of "$pid")
 t0=$(date +%s.%N)
 set +e
 /usr/bin/time -f '%U %S %M' -o "$dir/contain.time" "$bin/policyctl" -c "$dir/policyctl.ini" \
@@ -112,6 +95,8 @@ set -e
 t1=$(date +%s.%N)
 load_after=$(load)
 requests=$(curl -sf "$url/_armsim/stats" | jq '.requests')
+# armsim's CPU during contain: with policyctl's, the floor of the machine's two cores
+armsim_cpu=$(echo "$(cpu_of "$pid") - $armsim_cpu0" | bc -l)
 throttled=$(curl -sf "$url/_armsim/stats" | jq '.throttled')
 # tasks with work: (subscription, member) pairs with at least one non-compliant site or slot
 work=$(jq '[.subscriptions[] | .subscriptionId as $s | .resourceGroups[].sites[]
@@ -148,6 +133,11 @@ printf 'lower bound %.1f s; wall / bound = %s (target <= 1.3)\n' "$bound" "$rati
 printf 'apply %s s for %s requests; its bound %.2f s (5 RTT, or the requests through %s connections); apply / bound = %s\n' \
 	"${apply_wall:-?}" "$apply_requests" "$apply_bound" "$conc" \
 	"$( [ -n "$apply_wall" ] && echo "scale=2; $apply_wall / $apply_bound" | bc -l || echo '?')"
+cores=$(nproc)
+printf 'CPU: policyctl %s s user + %s s sys, armsim %s s; on %s cores the work alone needs >= %.1f s (wall / that = %.2f)\n' \
+	"$cpu_user" "$cpu_sys" "$armsim_cpu" "$cores" \
+	"$(echo "($cpu_user + $cpu_sys + $armsim_cpu) / $cores" | bc -l)" \
+	"$(echo "$wall * $cores / ($cpu_user + $cpu_sys + $armsim_cpu)" | bc -l)"
 printf 'policyctl CPU %s s user + %s s sys; peak RSS %.1f MB (bound 64 MB)\n' "$cpu_user" "$cpu_sys" \
 	"$(echo "$rss_kb / 1024" | bc -l)"
 stop
@@ -163,18 +153,10 @@ if [ "$runbook" = 1 ]; then
 		"$bin/armsim" gen-ca "$rb/certs" >/dev/null
 		"$bin/armsim" world --generate "mgs=1,subs=2,sites=$sites,noncompliant=0.6,locked=0,seed=42" \
 			| jq '.knobs.principalReplicationDelayMs = 0' >"$rb/world.json"
-		rm -f "$rb/ready"
-		"$bin/armsim" serve --world "$rb/world.json" --listen 127.0.0.1:0 --ready-file "$rb/ready" \
-			--tls-cert "$rb/certs/server.pem" --tls-key "$rb/certs/server-key.pem" --threads 2 \
-			--latency "$latency" --time-scale "$scale" >"$rb/armsim.out" 2>&1 &
-		pid=$!
-		deadline=$(( $(date +%s) + 30 ))
-		while [ ! -s "$rb/ready" ]; do
-			kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ] ||
-				{ cat "$rb/armsim.out" >&2; echo "bench: armsim (TLS) did not start" >&2; exit 1; }
-			sleep 0.05
-		done
-		rurl=$(cat "$rb/ready")
+		serve "$rb/world.json" --tls-cert "$rb/certs/server.pem" \
+			--tls-key "$rb/certs/server-key.pem" --threads 2 --latency "$latency" \
+			--time-scale "$scale"
+		rurl=$url
 		export AZURE_CONFIG_DIR="$rb/az" REQUESTS_CA_BUNDLE="$rb/certs/ca.pem"
 		export AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=false
 		export AZURE_CORE_ONLY_SHOW_ERRORS=true

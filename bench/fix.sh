@@ -19,31 +19,13 @@ burst=${BENCH_BURST:-50}
 refill=${BENCH_REFILL:-25}
 command -v jq >/dev/null || { echo "bench: jq is needed" >&2; exit 1; }
 command -v bc >/dev/null || { echo "bench: bc is needed" >&2; exit 1; }
-. "$top/examples/armsim-config.sh"
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/policyctl-bench.XXXXXX")
-pid=""
-stop() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	pid=""
-}
-trap 'stop; rm -rf "$dir"' EXIT
-trap 'exit 143' INT TERM
+. "$top/bench/lib.sh"
 
 "$bin/armsim" world --generate "mgs=1,subs=$subs,rgs=2,sites=$sites,slots=0,noncompliant=1,locked=0,exposed=0.5,prod=0.5,seed=5" |
 	jq -c --argjson b "$burst" --argjson r "$refill" \
 	'.knobs = {resourceGraphQuota: 100000, throttle: {subscriptionWrites: {burst: $b, refillPerSecond: $r}}}' \
 	>"$dir/world.json"
-"$bin/armsim" serve --world "$dir/world.json" --listen 127.0.0.1:0 --ready-file "$dir/ready" \
-	--threads 2 >"$dir/armsim.out" 2>&1 &
-pid=$!
-deadline=$(( $(date +%s) + 60 ))
-while [ ! -s "$dir/ready" ]; do
-	kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ] ||
-		{ cat "$dir/armsim.out" >&2; echo "bench: armsim did not start" >&2; exit 1; }
-	sleep 0.05
-done
-url=$(cat "$dir/ready")
+serve "$dir/world.json" --threads 2
 armsim_ini "$dir" "$url" "management_group = mg-1"
 
 apps=$(jq '[.subscriptions[].resourceGroups[].sites[]] | length' "$dir/world.json")

@@ -57,8 +57,9 @@ int cli_parse_options(const struct command *cmd, int argc, char **argv, struct c
 
 	memset(opts, 0, sizeof(*opts));
 	memset(longopts, 0, sizeof(longopts));
-	/* '+': stop at the first argument; ':': a missing value is reported as such */
-	strbuf_addstr(&shortopts, "+:");
+	/* options and arguments may come in any order (GNU getopt permutes; "--" ends the
+	 * options); ':': a missing value is reported as such */
+	strbuf_addstr(&shortopts, ":");
 	for (i = 0; i < ARRAY_SIZE(option_table); i++) {
 		if (!(cmd->options & option_table[i].bit))
 			continue;

@@ -16,6 +16,7 @@
 
 struct run_setup {
 	struct deploy_set set;   /* owned: what the row's flags rendered */
+	struct render_memo memo; /* owned: definitions rendered once for every scope */
 	struct arm_client *arm;  /* owned */
 	struct orch o;           /* owned once orch_ready */
 	int orch_ready;
@@ -70,8 +71,9 @@ static int load_exemptions(struct run_setup *rs, const struct command *cmd,
  * id) now, and each scope's resources when apply reaches it (set->source), so 2,500
  * subscriptions never sit in memory at once.
  */
-static int render_into(const struct config *cfg, struct deploy_set *set, int refs_only)
+static int render_into(struct render_memo *memo, struct deploy_set *set, int refs_only)
 {
+	const struct config *cfg = memo->cfg;
 	struct strbuf err = STRBUF_INIT;
 	int ret = EXIT_OK;
 
@@ -80,7 +82,7 @@ static int render_into(const struct config *cfg, struct deploy_set *set, int ref
 		ret = EXIT_USAGE;
 	} else if (!refs_only) {
 		set->source.render = render_source;
-		set->source.ctx = (void *)cfg;
+		set->source.ctx = memo;
 	}
 	strbuf_release(&err);
 	return ret;
@@ -103,7 +105,7 @@ static int digest_desired(struct run_setup *rs, const struct config *cfg)
 	desired_builder_begin(&b);
 	for (i = 0; i < n; i++) {
 		struct deploy_set one = DEPLOY_SET_INIT;
-		if (render_policy_scope(cfg, i, &one, &err)) {
+		if (render_policy_scope(&rs->memo, i, &one, &err)) {
 			msg_error("%s", err.buf);
 			ret = EXIT_USAGE;
 		} else {
@@ -136,7 +138,8 @@ static int begin(struct run_setup *rs, const struct command *cmd, struct cli_con
 	int dry_run = ctx->opts.dry_run;
 	int ret = EXIT_OK;
 
-	if (rendered && (ret = render_into(&ctx->config, &rs->set, !(cmd->flags & CMD_RENDER))))
+	render_memo_init(&rs->memo, &ctx->config);
+	if (rendered && (ret = render_into(&rs->memo, &rs->set, !(cmd->flags & CMD_RENDER))))
 		goto out;
 	if ((cmd->flags & CMD_EXEMPTIONS) && (ret = load_exemptions(rs, cmd, &ctx->config)))
 		goto out;
@@ -228,6 +231,7 @@ out:
 	if (rs.orch_ready)
 		orch_release(&rs.o);
 	deploy_set_release(&rs.set);
+	render_memo_release(&rs.memo);
 	exemption_file_release(&rs.exemptions);
 	strbuf_release(&rs.desired);
 	return cli_exit_code(result);

@@ -68,6 +68,7 @@ static void add_resource(struct deploy_set *out, enum deploy_kind kind, const ch
 /* Everything that stays the same across the scopes of one render. */
 struct render_state {
 	const struct config *cfg;  /* borrowed */
+	json_t *memo;              /* borrowed: render_memo's definitions, or NULL */
 	json_t *targets;           /* templates/targets.json; owned */
 	const char *mode_key;      /* "requireMode" or "enabledOnly" (cert-conditions.json) */
 	struct deploy_set *out;  /* borrowed */
@@ -131,9 +132,25 @@ static int add_definition(struct render_state *st, const char *scope, const char
 	if (!body)
 		return -1;
 	strbuf_addf(&name, "%s-%s", st->cfg->initiative_name, suffix);
+	if (st->memo)
+		json_object_set(st->memo, name.buf, body);
 	add_resource(st->out, DEPLOY_POLICY_DEFINITION, scope, name.buf, body);
 	strbuf_release(&name);
 	return 0;
+}
+
+/* Adds definition "{initiative.name}-{suffix}" at scope from the memo: 1 when it was there
+ * (nothing to render), 0 when it must be rendered. */
+static int reuse_definition(struct render_state *st, const char *scope, const char *suffix)
+{
+	struct strbuf name = STRBUF_INIT;
+	json_t *body;
+	strbuf_addf(&name, "%s-%s", st->cfg->initiative_name, suffix);
+	body = st->memo ? json_object_get(st->memo, name.buf) : NULL;
+	if (body)
+		add_resource(st->out, DEPLOY_POLICY_DEFINITION, scope, name.buf, json_incref(body));
+	strbuf_release(&name);
+	return body != NULL;
 }
 
 /* The four DeployIfNotExists definitions at scope. */
@@ -155,6 +172,8 @@ static int render_dine(struct render_state *st, const char *scope)
 		json_t *conditions = NULL, *applies_to;
 
 		if (!suffix || !subject || !type || !name_field)
+			goto next;
+		if (reuse_definition(st, scope, suffix))
 			goto next;
 		if (!json_is_array(kinds)) {
 			strbuf_addf(st->err, "template 'targets.json': '%s' lacks array 'kindConditions'", key);
@@ -206,6 +225,8 @@ static int render_deny(struct render_state *st, const char *scope)
 	json_t *site = NULL, *slot = NULL;
 	int ret = -1;
 
+	if (reuse_definition(st, scope, DENY_SUFFIX))
+		return 0;
 	site = cert_conditions("Microsoft.Web/sites", st->err);
 	slot = site ? cert_conditions("Microsoft.Web/sites/slots", st->err) : NULL;
 	if (!slot)
@@ -243,6 +264,8 @@ static int render_govern(struct render_state *st, const char *scope)
 	long days = cfg->exemptions_max_duration / 86400000L;
 	int ret;
 
+	if (reuse_definition(st, scope, GOVERN_SUFFIX))
+		return 0;
 	if (days < 1)
 		days = 1;
 	strbuf_addf(&text, "Exemptions from the client-certificate assignment must expire within "
@@ -419,10 +442,10 @@ static int render_scope(struct render_state *st, const char *scope)
 	return render_assignment(st, scope, st->out->resources[st->out->nr - 1].id);
 }
 
-enum render_result render_policy_set(const struct config *cfg, struct deploy_set *out,
-				     struct strbuf *err)
+static enum render_result render_set(const struct config *cfg, json_t *memo,
+				     struct deploy_set *out, struct strbuf *err)
 {
-	struct render_state st = { cfg, NULL, NULL, out, err };
+	struct render_state st = { cfg, memo, NULL, NULL, out, err };
 	struct strbuf scope = STRBUF_INIT;
 	enum render_result ret = RENDER_ERR_TEMPLATE;
 	size_t i;
@@ -495,14 +518,33 @@ enum render_result render_policy_refs(const struct config *cfg, struct deploy_se
 	return RENDER_OK;
 }
 
+enum render_result render_policy_set(const struct config *cfg, struct deploy_set *out,
+				     struct strbuf *err)
+{
+	return render_set(cfg, NULL, out, err);
+}
+
 size_t render_scope_count(const struct config *cfg)
 {
 	return (cfg->scope_management_group ? 1 : 0) + cfg->scope_subscriptions.nr;
 }
 
-enum render_result render_policy_scope(const struct config *cfg, size_t index,
+void render_memo_init(struct render_memo *memo, const struct config *cfg)
+{
+	memo->cfg = cfg;
+	memo->definitions = json_object();
+}
+
+void render_memo_release(struct render_memo *memo)
+{
+	json_decref(memo->definitions);
+	memo->definitions = NULL;
+}
+
+enum render_result render_policy_scope(struct render_memo *memo, size_t index,
 				       struct deploy_set *out, struct strbuf *err)
 {
+	const struct config *cfg = memo->cfg;
 	struct config one = *cfg; /* shallow: read only, never released */
 
 	if (index >= render_scope_count(cfg)) {
@@ -517,7 +559,7 @@ enum render_result render_policy_scope(const struct config *cfg, size_t index,
 		one.scope_subscriptions.items = cfg->scope_subscriptions.items + index;
 		one.scope_subscriptions.nr = 1;
 	}
-	return render_policy_set(&one, out, err);
+	return render_set(&one, memo->definitions, out, err);
 }
 
 int render_source(void *ctx, size_t index, struct deploy_set *out, struct strbuf *err)

@@ -64,14 +64,28 @@ enum render_result render_policy_refs(const struct config *cfg, struct deploy_se
 size_t render_scope_count(const struct config *cfg);
 
 /*
- * Renders only scope index (in render_policy_set's order) into out: that scope's
- * definitions, initiative and assignment, with the lists render_policy_set gives for it.
- * What apply streams, one scope at a time. Result and err as render_policy_set.
+ * A run renders its scopes one at a time, several times over (the desired-state digest, the
+ * preflight, apply). A definition's body is the same at every scope (only its id differs), so
+ * a render_memo keeps each rendered once and shares it (json_incref) with every later scope:
+ * a body is read-only once rendered. Tied to one config.
  */
-enum render_result render_policy_scope(const struct config *cfg, size_t index,
+struct render_memo {
+	const struct config *cfg; /* borrowed */
+	json_t *definitions;      /* owned: definition name -> body, filled as rendered */
+};
+
+void render_memo_init(struct render_memo *memo, const struct config *cfg);
+void render_memo_release(struct render_memo *memo);
+
+/*
+ * Renders only scope index (in render_policy_set's order) of memo's config into out: that
+ * scope's definitions, initiative and assignment, with the lists render_policy_set gives for
+ * it. What apply streams, one scope at a time. Result and err as render_policy_set.
+ */
+enum render_result render_policy_scope(struct render_memo *memo, size_t index,
 				       struct deploy_set *out, struct strbuf *err);
 
-/* A deploy_source (lib/deploy_set.h) over render_policy_scope; ctx is the config. */
+/* A deploy_source (lib/deploy_set.h) over render_policy_scope; ctx is a struct render_memo. */
 int render_source(void *ctx, size_t index, struct deploy_set *out, struct strbuf *err);
 
 /* "policyDefinitions", "policySetDefinitions" or "policyAssignments". */

@@ -798,6 +798,12 @@ static void on_http_done(struct http_response *hr, void *data)
 		finish(call, ARM_ERR_HTTP);
 		goto out;
 	}
+	if ((call->opts.flags & ARM_DISCARD_BODY) && call->phase == PHASE_REQUEST && !call->is_list &&
+	    !(call->opts.flags & ARM_FOLLOW_LRO)) {
+		finish(call, ARM_OK); /* parsing 5 KB of echoed definition to drop it costs more
+				       * than the request itself */
+		goto out;
+	}
 	body = arm_parse_body(hr->method, hr->url, hr->body.buf, hr->body.len, &err);
 	if (err.len) {
 		fail_with(call, ARM_ERR_BAD_RESPONSE, err.buf);

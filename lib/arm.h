@@ -116,6 +116,9 @@ enum arm_call_flags {
 				   * summarize): paced as a read, sent in dry run, retried */
 	ARM_IDEMPOTENT = 1 << 2,  /* a POST that may safely be resent (e.g. triggerEvaluation) */
 	ARM_NO_RETRY = 1 << 3,    /* one attempt only */
+	ARM_DISCARD_BODY = 1 << 4, /* the caller never reads a 2xx answer's body (a PUT's echo of
+				   * what it sent): it is not parsed and resp.body stays NULL. Not
+				   * with ARM_FOLLOW_LRO or lists; error bodies are parsed as always */
 };
 
 struct arm_call_options {

@@ -49,7 +49,7 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 	if (!phase_done(o, LEDGER_PHASE_APPLY)) {
 		msg_note("apply: definitions, initiative, assignment%s and role assignments",
 			 o->assignment_ids->nr > 1 ? "s" : "");
-		ret = orch_apply(o);
+		ret = orch_apply_policy(o); /* verify records the exemptions */
 		if (ret)
 			return ret; /* nothing later can work without the assignment */
 		if ((ret = leave_phase(o, LEDGER_PHASE_SCAN, t)))
@@ -74,6 +74,8 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 	}
 	if (!phase_done(o, LEDGER_PHASE_REMEDIATE)) {
 		ret = orch_remediate(o);
+		if (ret == ORCH_FAILED && orch_exemptions_record(o) == ORCH_LEDGER)
+			return ORCH_LEDGER; /* no verify follows: the report's exemptions are from now */
 		if (ret)
 			return ret;
 		if ((ret = leave_phase(o, LEDGER_PHASE_TRACK, t)))

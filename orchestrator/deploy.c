@@ -146,6 +146,7 @@ static void send_put(struct deploy_item *it, const json_t *body, const char *pat
 	struct deploy_state *st = sw->st;
 	struct orch *o = st->o;
 	struct strbuf what = STRBUF_INIT;
+	struct arm_call_options opts;
 	int recorded = 1;
 	it->write_id = 0;
 	if (o->ledger_failed)
@@ -166,7 +167,11 @@ static void send_put(struct deploy_item *it, const json_t *body, const char *pat
 		return; /* not recorded, not sent */
 	st->ph.pending++;
 	sw->waiting++;
-	arm_submit(o->arm, "PUT", path, body, NULL, on_put, it);
+	/* only an assignment's answer is read (its identity's principal id) */
+	memset(&opts, 0, sizeof(opts));
+	if (it->is_role || it->kind != DEPLOY_POLICY_ASSIGNMENT)
+		opts.flags = ARM_DISCARD_BODY;
+	arm_submit(o->arm, "PUT", path, body, &opts, on_put, it);
 }
 
 /* Records a write's answer (ok: 2xx or an equivalent; message NULL for none). */
@@ -262,21 +267,17 @@ out:
 	answered(sw);
 }
 
-static void on_get(struct arm_client *client, struct arm_response *resp, void *data)
+/* A read of it was answered (resp), or the preflight found it absent (resp NULL). */
+static void judge_read(struct deploy_item *it, const struct arm_response *resp)
 {
-	struct deploy_item *it = data;
 	struct scope_work *sw = it->sw;
 	struct deploy_state *st = sw->st;
-	struct orch *o;
+	struct orch *o = st->o;
 	struct strbuf diff = STRBUF_INIT;
 	const char *id = it->is_role ? it->role_path : it->id;
 	const json_t *desired = it->is_role ? it->role_body : it->desired;
 	int create;
-	(void)client;
-	if (!orch_phase_arrive(&st->ph))
-		return;
-	o = st->o;
-	if (resp->result == ARM_ERR_HTTP && resp->status == 404) {
+	if (!resp || (resp->result == ARM_ERR_HTTP && resp->status == 404)) {
 		create = 1;
 	} else if (resp->result != ARM_OK) {
 		orch_record_failure(o, LEDGER_FAILURE_WRITE, id, &resp->error);
@@ -319,6 +320,24 @@ static void on_get(struct arm_client *client, struct arm_response *resp, void *d
 out:
 	strbuf_release(&diff);
 	answered(sw);
+}
+
+static void on_get(struct arm_client *client, struct arm_response *resp, void *data)
+{
+	struct deploy_item *it = data;
+	(void)client;
+	if (orch_phase_arrive(&it->sw->st->ph))
+		judge_read(it, resp);
+}
+
+/* A resource the preflight read a moment ago and found absent: judged on the next turn of the
+ * loop as if its read had come back 404 (never inside start_scopes, which it would re-enter). */
+static void on_known_absent(struct arm_client *client, void *data)
+{
+	struct deploy_item *it = data;
+	(void)client;
+	if (orch_phase_arrive(&it->sw->st->ph))
+		judge_read(it, NULL);
 }
 
 /* The role assignment PUT, also the PrincipalNotFound retry timer's callback. */
@@ -492,12 +511,17 @@ static void start_scopes(struct deploy_state *st)
 			it->kind = sw->set.resources[i].kind;
 		}
 		/* every resource of the scope is read at once: the writes then need no read round
-		 * trip each */
+		 * trip each. One the preflight just read and found absent is not read again: on a
+		 * new tenant that halves apply's requests. */
 		sw->stage = STAGE_READ;
 		for (i = 0; i < sw->set.nr; i++) {
 			st->ph.pending++;
 			sw->waiting++;
-			arm_submit(o->arm, "GET", sw->items[i].id, NULL, NULL, on_get, &sw->items[i]);
+			if (idmap_get(&o->found_absent, sw->items[i].id))
+				arm_client_add_timer(o->arm, 0, on_known_absent, &sw->items[i]);
+			else
+				arm_submit(o->arm, "GET", sw->items[i].id, NULL, NULL, on_get,
+					   &sw->items[i]);
 		}
 		if (!sw->waiting)
 			advance(sw); /* an empty scope: straight to its roles */
@@ -561,7 +585,7 @@ enum orch_result orch_plan(struct orch *o)
 	return ret ? ret : ex;
 }
 
-enum orch_result orch_apply(struct orch *o)
+enum orch_result orch_apply_policy(struct orch *o)
 {
 	/* a bad exemption scope stops apply before its first write */
 	enum orch_result ret = orch_exemptions_check(o);
@@ -570,6 +594,12 @@ enum orch_result orch_apply(struct orch *o)
 	/* exemptions name the assignment: only once it is in place */
 	if (!ret)
 		ret = orch_exemptions_sync(o, 0);
+	return ret;
+}
+
+enum orch_result orch_apply(struct orch *o)
+{
+	enum orch_result ret = orch_apply_policy(o);
 	if (!ret)
 		ret = orch_exemptions_record(o);
 	return ret;

@@ -28,10 +28,26 @@
 
 #define LEDGER_SCHEMA_VERSION 1
 
+/*
+ * Prepared statements are kept for the ledger's life, one per SQL text (keyed by the string
+ * literal's address): parsing the SQL again for each of a tenant's 15,000 writes cost more
+ * than running it. A statement in use (a query still being stepped) is not handed out twice;
+ * a second user gets one of its own, finalized when done.
+ */
+#define STMT_CACHE_MAX 48
+
+struct cached_stmt {
+	const char *sql;  /* borrowed: a string literal */
+	sqlite3_stmt *st; /* owned */
+	int busy;
+};
+
 struct ledger {
 	sqlite3 *db;
 	int lock_fd; /* flock'ed sidecar file, -1 when read-only */
 	char format_error[160]; /* the last LEDGER_ERR_FORMAT's text; "" when none */
+	struct cached_stmt stmts[STMT_CACHE_MAX];
+	size_t nr_stmts;
 };
 
 static const char *const phase_names[LEDGER_PHASE_COUNT] = {
@@ -223,13 +239,51 @@ static enum ledger_result exec_sql(struct ledger *l, const char *sql)
 	return sqlite3_exec(l->db, sql, NULL, NULL, NULL) == SQLITE_OK ? LEDGER_OK : LEDGER_ERR_SQL;
 }
 
-/* Prepares sql; binds the arguments described by types ('t' text, 'i' int64). */
-static sqlite3_stmt *prepare(struct ledger *l, const char *sql, const char *types, ...)
+/* The statement for sql (a string literal): the cached one when free, else a new one. */
+static sqlite3_stmt *stmt_get(struct ledger *l, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
+	size_t i;
+	for (i = 0; i < l->nr_stmts; i++)
+		if (l->stmts[i].sql == sql && !l->stmts[i].busy) {
+			l->stmts[i].busy = 1;
+			return l->stmts[i].st;
+		}
+	if (sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (l->nr_stmts < STMT_CACHE_MAX) {
+		l->stmts[l->nr_stmts].sql = sql;
+		l->stmts[l->nr_stmts].st = st;
+		l->stmts[l->nr_stmts++].busy = 1;
+	}
+	return st;
+}
+
+/* Gives st back: a cached statement is reset for its next use, another one finalized. */
+static void stmt_done(struct ledger *l, sqlite3_stmt *st)
+{
+	size_t i;
+	if (!st)
+		return;
+	for (i = 0; i < l->nr_stmts; i++)
+		if (l->stmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			l->stmts[i].busy = 0;
+			return;
+		}
+	stmt_done(l, st);
+}
+
+/* Prepares sql (a string literal); binds the arguments described by types ('t' text, 'i'
+ * int64). Give the statement back with stmt_done. */
+static sqlite3_stmt *prepare(struct ledger *l, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
 	va_list ap;
 	int i;
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+	st = stmt_get(l, sql);
+	if (!st)
 		return NULL;
 	va_start(ap, types);
 	for (i = 0; types[i]; i++) {
@@ -242,7 +296,7 @@ static sqlite3_stmt *prepare(struct ledger *l, const char *sql, const char *type
 			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
 		}
 		if (rc != SQLITE_OK) {
-			sqlite3_finalize(st);
+			stmt_done(l, st);
 			st = NULL;
 			break;
 		}
@@ -252,13 +306,13 @@ static sqlite3_stmt *prepare(struct ledger *l, const char *sql, const char *type
 }
 
 /* Runs a statement that returns no rows. */
-static enum ledger_result run_stmt(sqlite3_stmt *st)
+static enum ledger_result run_stmt(struct ledger *l, sqlite3_stmt *st)
 {
 	enum ledger_result ret;
 	if (!st)
 		return LEDGER_ERR_SQL;
 	ret = sqlite3_step(st) == SQLITE_DONE ? LEDGER_OK : LEDGER_ERR_SQL;
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	return ret;
 }
 
@@ -365,7 +419,7 @@ static enum ledger_result open_db(const char *path, int readonly, struct ledger 
 	st = prepare(l, "PRAGMA user_version", "");
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	if (version > LEDGER_SCHEMA_VERSION) {
 		strbuf_addf(err, "ledger '%s' has schema version %d, newer than this policyctl "
 			    "understands (%d)", path, version, LEDGER_SCHEMA_VERSION);
@@ -383,7 +437,7 @@ static enum ledger_result open_db(const char *path, int readonly, struct ledger 
 				    st ? "" : ": ", st ? "" : ledger_errmsg(l));
 			ret = LEDGER_ERR_SQL;
 		}
-		sqlite3_finalize(st);
+		stmt_done(l, st);
 	}
 	/* The WAL and shm files must not be more readable than the ledger itself. */
 	if (!readonly) {
@@ -418,6 +472,8 @@ void ledger_close(struct ledger *l)
 {
 	if (!l)
 		return;
+	for (size_t i = 0; i < l->nr_stmts; i++)
+		sqlite3_finalize(l->stmts[i].st);
 	if (l->db)
 		sqlite3_close(l->db);
 	if (l->lock_fd >= 0)
@@ -461,7 +517,7 @@ static enum ledger_result run_query(struct ledger *l, sqlite3_stmt *st, struct l
 	} else {
 		ret = rc == SQLITE_DONE ? LEDGER_ERR_NOT_FOUND : LEDGER_ERR_SQL;
 	}
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	return ret;
 }
 
@@ -506,7 +562,7 @@ enum ledger_result ledger_run_begin(struct ledger *l, const char *command, const
 	}
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(uid + 2 * i, 3, "%02x", raw[i]);
-	ret = run_stmt(prepare(l, "INSERT INTO runs (uid, command, scope, phase, state, started_ms,"
+	ret = run_stmt(l, prepare(l, "INSERT INTO runs (uid, command, scope, phase, state, started_ms,"
 			       " updated_ms, pid) VALUES (?1, ?2, ?3, 'start', 'running', ?4, ?4, ?5)",
 			       "tttii", uid, command, scope, now, (int64_t)getpid()));
 	if (ret)
@@ -516,14 +572,14 @@ enum ledger_result ledger_run_begin(struct ledger *l, const char *command, const
 
 enum ledger_result ledger_run_resume(struct ledger *l, int64_t run_id)
 {
-	return run_stmt(prepare(l, "UPDATE runs SET state = 'running', finished_ms = 0, pid = ?2,"
+	return run_stmt(l, prepare(l, "UPDATE runs SET state = 'running', finished_ms = 0, pid = ?2,"
 				" updated_ms = ?3 WHERE id = ?1", "iii", run_id, (int64_t)getpid(),
 				ledger_now_ms()));
 }
 
 enum ledger_result ledger_run_set_phase(struct ledger *l, int64_t run_id, enum ledger_phase phase)
 {
-	return run_stmt(prepare(l, "UPDATE runs SET phase = ?2, updated_ms = ?3 WHERE id = ?1",
+	return run_stmt(l, prepare(l, "UPDATE runs SET phase = ?2, updated_ms = ?3 WHERE id = ?1",
 				"iti", run_id, ledger_phase_name(phase), ledger_now_ms()));
 }
 
@@ -532,7 +588,7 @@ enum ledger_result ledger_run_set_state(struct ledger *l, int64_t run_id,
 {
 	int64_t now = ledger_now_ms();
 	int final = state == LEDGER_RUN_SUCCEEDED || state == LEDGER_RUN_FAILED;
-	return run_stmt(prepare(l, "UPDATE runs SET state = ?2, updated_ms = ?3, finished_ms = ?4"
+	return run_stmt(l, prepare(l, "UPDATE runs SET state = ?2, updated_ms = ?3, finished_ms = ?4"
 				" WHERE id = ?1", "itii", run_id, ledger_run_state_name(state), now,
 				final ? now : (int64_t)0));
 }
@@ -552,7 +608,7 @@ enum ledger_result ledger_write_intent(struct ledger *l, int64_t run_id, const c
 				       int64_t *write_id)
 {
 	enum ledger_result ret;
-	ret = run_stmt(prepare(l, "INSERT INTO writes (run_id, method, resource_id, body_digest,"
+	ret = run_stmt(l, prepare(l, "INSERT INTO writes (run_id, method, resource_id, body_digest,"
 			       " outcome, intent_ms) VALUES (?1, ?2, ?3, ?4, 'intent', ?5)",
 			       "ittti", run_id, method,
 			       resource_id, body_digest ? body_digest : "", ledger_now_ms()));
@@ -566,7 +622,7 @@ enum ledger_result ledger_write_outcome(struct ledger *l, int64_t write_id, int 
 {
 	char *clean = redacted(message);
 	enum ledger_result ret;
-	ret = run_stmt(prepare(l, "UPDATE writes SET outcome = ?2, status = ?3, request_id = ?4,"
+	ret = run_stmt(l, prepare(l, "UPDATE writes SET outcome = ?2, status = ?3, request_id = ?4,"
 			       " code = ?5, message = ?6, outcome_ms = ?7 WHERE id = ?1",
 			       "itittti", write_id, ok ? "ok" : "failed", (int64_t)status,
 			       request_id, code, clean, ledger_now_ms()));
@@ -590,7 +646,7 @@ enum ledger_result ledger_write_stats(struct ledger *l, int64_t run_id,
 		stats->pending = (long)sqlite3_column_int64(st, 3);
 		ret = LEDGER_OK;
 	}
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	return ret;
 }
 
@@ -615,7 +671,7 @@ char *ledger_task_name(const char *run_uid, const char *scope, const char *refer
 
 enum ledger_result ledger_task_plan(struct ledger *l, int64_t run_id, const struct ledger_task *task)
 {
-	return run_stmt(prepare(l, "INSERT OR IGNORE INTO tasks (run_id, name, scope, assignment_id,"
+	return run_stmt(l, prepare(l, "INSERT OR IGNORE INTO tasks (run_id, name, scope, assignment_id,"
 				" reference_id, discovery, state, updated_ms)"
 				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7)", /* LEDGER_TASK_QUEUED */
 				"ittttti", run_id, task->name, task->scope, task->assignment_id,
@@ -625,7 +681,7 @@ enum ledger_result ledger_task_plan(struct ledger *l, int64_t run_id, const stru
 enum ledger_result ledger_task_update(struct ledger *l, int64_t run_id, const char *name,
 				      const char *state, long total, long succeeded, long failed)
 {
-	return run_stmt(prepare(l, "UPDATE tasks SET state = ?3, total = ?4, succeeded = ?5,"
+	return run_stmt(l, prepare(l, "UPDATE tasks SET state = ?3, total = ?4, succeeded = ?5,"
 				" failed = ?6, updated_ms = ?7 WHERE run_id = ?1 AND name = ?2",
 				"ittiiii", run_id, name, state, (int64_t)total, (int64_t)succeeded,
 				(int64_t)failed, ledger_now_ms()));
@@ -660,7 +716,7 @@ enum ledger_result ledger_task_list(struct ledger *l, int64_t run_id, struct led
 		t->failed = (long)sqlite3_column_int64(st, 8);
 		t->updated_ms = sqlite3_column_int64(st, 9);
 	}
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	if (rc != SQLITE_DONE) {
 		ledger_tasks_free(list, n);
 		return LEDGER_ERR_SQL;
@@ -694,7 +750,7 @@ void ledger_tasks_free(struct ledger_task *tasks, size_t nr)
 enum ledger_result ledger_scan_set(struct ledger *l, int64_t run_id, const char *subscription,
 				   const char *state, const char *location)
 {
-	return run_stmt(prepare(l, "INSERT INTO scans (run_id, subscription, state, location,"
+	return run_stmt(l, prepare(l, "INSERT INTO scans (run_id, subscription, state, location,"
 				" updated_ms) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, subscription)"
 				" DO UPDATE SET state = excluded.state, updated_ms = excluded.updated_ms,"
 				" location = coalesce(excluded.location, location)",
@@ -723,7 +779,7 @@ enum ledger_result ledger_scan_list(struct ledger *l, int64_t run_id, struct led
 		list[n].updated_ms = sqlite3_column_int64(st, 3);
 		n++;
 	}
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	if (rc != SQLITE_DONE) {
 		ledger_scans_free(list, n);
 		return LEDGER_ERR_SQL;
@@ -746,7 +802,7 @@ void ledger_scans_free(struct ledger_scan *scans, size_t nr)
 
 enum ledger_result ledger_scan_clear(struct ledger *l, int64_t run_id)
 {
-	return run_stmt(prepare(l, "DELETE FROM scans WHERE run_id = ?1", "i", run_id));
+	return run_stmt(l, prepare(l, "DELETE FROM scans WHERE run_id = ?1", "i", run_id));
 }
 
 /* ---- failures ---- */
@@ -758,7 +814,7 @@ enum ledger_result ledger_failure_add(struct ledger *l, int64_t run_id,
 {
 	char *clean = redacted(message);
 	enum ledger_result ret;
-	ret = run_stmt(prepare(l, "INSERT INTO failures (run_id, kind, subject, code, message,"
+	ret = run_stmt(l, prepare(l, "INSERT INTO failures (run_id, kind, subject, code, message,"
 			       " request_id, correlation_id, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			       "itttttti", run_id, ledger_failure_kind_name(kind), subject, code,
 			       clean, request_id, correlation_id, ledger_now_ms()));
@@ -769,7 +825,7 @@ enum ledger_result ledger_failure_add(struct ledger *l, int64_t run_id,
 enum ledger_result ledger_failure_clear(struct ledger *l, int64_t run_id,
 					enum ledger_failure_kind kind)
 {
-	return run_stmt(prepare(l, "DELETE FROM failures WHERE run_id = ?1 AND kind = ?2", "it",
+	return run_stmt(l, prepare(l, "DELETE FROM failures WHERE run_id = ?1 AND kind = ?2", "it",
 				run_id, ledger_failure_kind_name(kind)));
 }
 
@@ -793,7 +849,7 @@ enum ledger_result ledger_failure_list(struct ledger *l, int64_t run_id,
 		struct ledger_failure *f;
 		if (ledger_failure_kind_parse((const char *)sqlite3_column_text(st, 0), &kind)) {
 			format_error(l, "failure kind", sqlite3_column_text(st, 0));
-			sqlite3_finalize(st);
+			stmt_done(l, st);
 			ledger_failures_free(list, n);
 			return LEDGER_ERR_FORMAT;
 		}
@@ -807,7 +863,7 @@ enum ledger_result ledger_failure_list(struct ledger *l, int64_t run_id,
 		f->correlation_id = dup_or_empty(sqlite3_column_text(st, 5));
 		f->at_ms = sqlite3_column_int64(st, 6);
 	}
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	if (rc != SQLITE_DONE) {
 		ledger_failures_free(list, n);
 		return LEDGER_ERR_SQL;
@@ -835,7 +891,7 @@ void ledger_failures_free(struct ledger_failure *failures, size_t nr)
 enum ledger_result ledger_task_sub_counts_set(struct ledger *l, int64_t run_id, const char *task,
 					      const char *subscription, long succeeded, long failed)
 {
-	return run_stmt(prepare(l, "INSERT INTO task_subs (run_id, task, subscription, succeeded,"
+	return run_stmt(l, prepare(l, "INSERT INTO task_subs (run_id, task, subscription, succeeded,"
 				" failed) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, task, subscription)"
 				" DO UPDATE SET succeeded = excluded.succeeded, failed = excluded.failed",
 				"ittii", run_id, task, subscription, (int64_t)succeeded, (int64_t)failed));
@@ -861,7 +917,7 @@ enum ledger_result ledger_sub_counts_list(struct ledger *l, int64_t run_id,
 		list[n].failed = (long)sqlite3_column_int64(st, 2);
 		n++;
 	}
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	if (rc != SQLITE_DONE) {
 		ledger_sub_counts_free(list, n);
 		return LEDGER_ERR_SQL;
@@ -883,7 +939,7 @@ void ledger_sub_counts_free(struct ledger_sub_counts *counts, size_t nr)
 
 enum ledger_result ledger_note_set(struct ledger *l, int64_t run_id, const char *key, const char *value)
 {
-	return run_stmt(prepare(l, "INSERT INTO notes (run_id, key, value) VALUES (?1, ?2, ?3)"
+	return run_stmt(l, prepare(l, "INSERT INTO notes (run_id, key, value) VALUES (?1, ?2, ?3)"
 				" ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
 				"itt", run_id, key, value));
 }
@@ -904,7 +960,7 @@ enum ledger_result ledger_note_get(struct ledger *l, int64_t run_id, const char 
 	} else if (rc == SQLITE_DONE) {
 		ret = LEDGER_ERR_NOT_FOUND;
 	}
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	return ret;
 }
 
@@ -913,7 +969,7 @@ enum ledger_result ledger_note_get(struct ledger *l, int64_t run_id, const char 
 enum ledger_result ledger_progress_record(struct ledger *l, int64_t run_id)
 {
 	/* the sums over the run's tasks, inserted only when they differ from the last point */
-	return run_stmt(prepare(l,
+	return run_stmt(l, prepare(l,
 		"INSERT INTO progress (run_id, at_ms, tasks, total, succeeded, failed)"
 		" SELECT ?1, ?2, s.n, s.t, s.ok, s.bad FROM"
 		" (SELECT COUNT(*) AS n, COALESCE(SUM(total), 0) AS t, COALESCE(SUM(succeeded), 0) AS ok,"
@@ -947,7 +1003,7 @@ enum ledger_result ledger_progress_list(struct ledger *l, int64_t run_id,
 		list[n].failed = (long)sqlite3_column_int64(st, 4);
 		n++;
 	}
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	if (rc != SQLITE_DONE) {
 		free(list);
 		return LEDGER_ERR_SQL;
@@ -964,7 +1020,7 @@ enum ledger_result ledger_fix_set(struct ledger *l, int64_t run_id, const char *
 {
 	char *clean = reason ? redacted(reason) : NULL;
 	enum ledger_result ret;
-	ret = run_stmt(prepare(l, "INSERT INTO fixes (run_id, resource_id, tier, batch, state, reason,"
+	ret = run_stmt(l, prepare(l, "INSERT INTO fixes (run_id, resource_id, tier, batch, state, reason,"
 			       " updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (run_id,"
 			       " resource_id) DO UPDATE SET tier = excluded.tier, batch = excluded.batch,"
 			       " state = excluded.state, reason = excluded.reason,"
@@ -990,7 +1046,7 @@ enum ledger_result ledger_fix_list(struct ledger *l, int64_t run_id, struct ledg
 	if (!st)
 		return LEDGER_ERR_SQL;
 	rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	if (!rc)
 		return LEDGER_OK;
 	st = prepare(l, "SELECT resource_id, tier, batch, state, reason, updated_ms FROM fixes"
@@ -1007,7 +1063,7 @@ enum ledger_result ledger_fix_list(struct ledger *l, int64_t run_id, struct ledg
 		list[n].updated_ms = sqlite3_column_int64(st, 5);
 		n++;
 	}
-	sqlite3_finalize(st);
+	stmt_done(l, st);
 	if (rc != SQLITE_DONE) {
 		ledger_fixes_free(list, n);
 		return LEDGER_ERR_SQL;

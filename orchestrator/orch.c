@@ -79,6 +79,7 @@ void orch_release(struct orch *o)
 		ledger_run_release(&o->run);
 	ledger_close(o->ledger);
 	string_list_clear(&o->subscriptions);
+	idmap_clear(&o->found_absent);
 	free(o->scope_key);
 	memset(o, 0, sizeof(*o));
 }

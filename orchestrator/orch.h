@@ -27,6 +27,7 @@
 #include "lib/arm.h"
 #include "lib/config.h"
 #include "lib/deploy_set.h"
+#include "lib/idmap.h"
 #include "orchestrator/ledger.h"
 
 struct exemption_file; /* orchestrator/exemptions.h */
@@ -81,6 +82,9 @@ struct orch {
 				       * configured max_concurrent_tasks */
 	const struct exemption_file *exemptions; /* borrowed: the checked [exemptions] file that
 				       * plan and apply bring Azure to; NULL: none managed */
+	struct idmap found_absent;    /* resource ids the preflight of this run read and found
+				       * absent (404): apply creates them without reading them
+				       * again (values unused) */
 };
 
 
@@ -126,6 +130,9 @@ int orch_ledger_check(struct orch *o, enum ledger_result lr, const char *what);
 /* The phases. */
 enum orch_result orch_plan(struct orch *o);
 enum orch_result orch_apply(struct orch *o);
+/* orch_apply without recording the exemptions at its end: contain records them after verify's
+ * fresh scan, when they mean something (at 1,000 subscriptions the record is 2,000 reads). */
+enum orch_result orch_apply_policy(struct orch *o);
 enum orch_result orch_scan(struct orch *o, int wait);
 enum orch_result orch_remediate(struct orch *o);
 enum orch_result orch_track(struct orch *o, long timeout_ms);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/jsonutil.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "orchestrator/phase.h"
@@ -218,7 +219,6 @@ static int check_credential(struct orch *o, struct preflight *pf)
 
 enum probe_kind {
 	PROBE_ENDPOINT,    /* GET /subscriptions */
-	PROBE_SUBSCRIPTION,
 	PROBE_PERMISSIONS,
 	PROBE_PROVIDER,
 	PROBE_REGISTER,
@@ -235,8 +235,11 @@ struct answer {
 	long status;     /* HTTP status (0: none) */
 	char *code;      /* owned: the error code, or NULL */
 	char *message;   /* owned: one line for the error, or NULL */
-	json_t *body;    /* owned: the answer's body on success */
+	json_t *body;    /* owned: the answer's body on success, kept only where a judge reads
+			  * it (endpoint, permissions, tasks): 2,500 subscriptions' provider
+			  * bodies alone were 60 MB */
 	int registered;  /* providers: Registered now */
+	int ours;        /* existing: metadata.generatedBy is policyctl */
 };
 
 struct preflight_state {
@@ -244,8 +247,6 @@ struct preflight_state {
 	struct orch *o;
 	struct answer endpoint;
 	long endpoint_ms;
-	struct answer *subs;        /* per o->subscriptions item (subscription scope only) */
-	size_t nr_subs;
 	struct answer *perms;       /* per scope written to */
 	size_t nr_perms;
 	struct answer *providers;   /* per subscription × namespace */
@@ -254,6 +255,9 @@ struct preflight_state {
 	size_t nr_tasks;
 	struct answer *existing;    /* per resource of the set */
 	size_t nr_existing;
+	size_t next;                /* reads sent so far, in refill's order */
+	size_t in_flight;           /* reads sent and not yet answered */
+	size_t window;              /* at most this many in flight: a queued call costs memory */
 };
 
 struct probe {
@@ -283,7 +287,6 @@ static void free_state(struct orch_phase *ph)
 {
 	struct preflight_state *st = (struct preflight_state *)ph;
 	answer_release(&st->endpoint);
-	answers_free(st->subs, st->nr_subs);
 	answers_free(st->perms, st->nr_perms);
 	answers_free(st->providers, st->nr_providers);
 	answers_free(st->tasks, st->nr_tasks);
@@ -295,7 +298,6 @@ static struct answer *answer_of(struct preflight_state *st, enum probe_kind kind
 {
 	switch (kind) {
 	case PROBE_ENDPOINT: return &st->endpoint;
-	case PROBE_SUBSCRIPTION: return &st->subs[i];
 	case PROBE_PERMISSIONS: return &st->perms[i];
 	case PROBE_PROVIDER:
 	case PROBE_REGISTER: return &st->providers[i];
@@ -327,6 +329,8 @@ static void submit(struct preflight_state *st, enum probe_kind kind, size_t inde
 		   const char *method, const char *path, const char *api_version, int list,
 		   long delay_ms);
 
+static void refill(struct preflight_state *st);
+
 static int is_registered(const json_t *body)
 {
 	const char *state = json_string_value(json_object_get(body, "registrationState"));
@@ -346,6 +350,16 @@ static void on_probe(struct arm_client *client, struct arm_response *resp, void 
 		return;
 	a = answer_of(st, kind, index);
 	take_answer(a, resp);
+	if (kind != PROBE_REGISTER) {
+		st->in_flight--;
+		refill(st);
+	}
+	if (kind == PROBE_EXISTING) {
+		const char *by = jsonutil_path_string(a->body, "properties.metadata.generatedBy");
+		a->ours = by && !strcmp(by, "policyctl");
+		if (resp->status == 404) /* apply need not read it again */
+			idmap_put(&st->o->found_absent, a->subject, st->o);
+	}
 	if (kind == PROBE_ENDPOINT)
 		st->endpoint_ms = resp->elapsed_ms;
 	if (kind == PROBE_PROVIDER || kind == PROBE_REGISTER) {
@@ -358,6 +372,10 @@ static void on_probe(struct arm_client *client, struct arm_response *resp, void 
 			       REGISTER_POLL_MS);
 			strbuf_release(&path);
 		}
+	}
+	if (kind == PROBE_PROVIDER || kind == PROBE_REGISTER || kind == PROBE_EXISTING) {
+		json_decref(a->body); /* judged by the flags above */
+		a->body = NULL;
 	}
 }
 
@@ -430,61 +448,77 @@ static struct answer *answers_new(size_t nr)
 	return nr ? xcalloc(nr, sizeof(struct answer)) : NULL;
 }
 
+/*
+ * Sends the next reads while fewer than the window are in flight: the endpoint, then the
+ * permissions, providers, task lists and existing resources, in that order. Called once to
+ * start and again by each answer, so 2,500 subscriptions' 27,000 reads never sit queued at
+ * once (each queued call holds its request).
+ */
+static void refill(struct preflight_state *st)
+{
+	struct orch *o = st->o;
+	struct strbuf path = STRBUF_INIT;
+	size_t nr_ns = ARRAY_SIZE(namespaces);
+	size_t total = 1 + st->nr_perms + st->nr_providers + st->nr_tasks + st->nr_existing;
+	while (st->in_flight < st->window && st->next < total) {
+		size_t i = st->next++;
+		st->in_flight++; /* before the send: its answer may count it down */
+		strbuf_reset(&path);
+		if (i == 0) {
+			/* the list is also the scope check: a subscription the principal can read is
+			 * in it */
+			submit(st, PROBE_ENDPOINT, 0, "GET", "/subscriptions", NULL, 1, 0);
+		} else if ((i -= 1) < st->nr_perms) {
+			strbuf_addf(&path, "%s/providers/Microsoft.Authorization/permissions",
+				    st->perms[i].subject);
+			submit(st, PROBE_PERMISSIONS, i, "GET", path.buf, PERMISSIONS_API, 1, 0);
+		} else if ((i -= st->nr_perms) < st->nr_providers) {
+			strbuf_addf(&path, "/subscriptions/%s/providers/%s",
+				    o->subscriptions.items[i / nr_ns], namespaces[i % nr_ns]);
+			submit(st, PROBE_PROVIDER, i, "GET", path.buf, PROVIDERS_API, 0, 0);
+		} else if ((i -= st->nr_providers) < st->nr_tasks) {
+			strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/remediations",
+				    st->tasks[i].subject);
+			submit(st, PROBE_TASKS, i, "GET", path.buf, NULL, 1, 0);
+		} else {
+			i -= st->nr_tasks;
+			submit(st, PROBE_EXISTING, i, "GET", st->existing[i].subject, NULL, 0, 0);
+		}
+	}
+	strbuf_release(&path);
+}
+
+/* Sets up an answer per read (its subject) and sends the first window of them. */
 static void queue_reads(struct preflight_state *st, const struct string_list *scopes,
 			const struct string_list *task_scopes, const struct string_list *ids)
 {
 	struct orch *o = st->o;
-	struct strbuf path = STRBUF_INIT;
 	size_t i, k;
 
 	st->endpoint.subject = xstrdup("/subscriptions");
-	submit(st, PROBE_ENDPOINT, 0, "GET", "/subscriptions", NULL, 1, 0);
-	if (!o->cfg->scope_management_group) {
-		st->nr_subs = o->subscriptions.nr;
-		st->subs = answers_new(st->nr_subs);
-		for (i = 0; i < st->nr_subs; i++) {
-			strbuf_reset(&path);
-			strbuf_addf(&path, "/subscriptions/%s", o->subscriptions.items[i]);
-			st->subs[i].subject = xstrdup(o->subscriptions.items[i]);
-			submit(st, PROBE_SUBSCRIPTION, i, "GET", path.buf, NULL, 0, 0);
-		}
-	}
 	st->nr_perms = scopes->nr;
 	st->perms = answers_new(st->nr_perms);
-	for (i = 0; i < scopes->nr; i++) {
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/providers/Microsoft.Authorization/permissions", scopes->items[i]);
+	for (i = 0; i < scopes->nr; i++)
 		st->perms[i].subject = xstrdup(scopes->items[i]);
-		submit(st, PROBE_PERMISSIONS, i, "GET", path.buf, PERMISSIONS_API, 1, 0);
-	}
 	st->nr_providers = o->subscriptions.nr * ARRAY_SIZE(namespaces);
 	st->providers = answers_new(st->nr_providers);
 	for (i = 0; i < o->subscriptions.nr; i++)
 		for (k = 0; k < ARRAY_SIZE(namespaces); k++) {
 			size_t n = i * ARRAY_SIZE(namespaces) + k;
-			strbuf_reset(&path);
-			strbuf_addf(&path, "/subscriptions/%s/providers/%s", o->subscriptions.items[i],
-				    namespaces[k]);
 			st->providers[n].subject = xstrdup(o->subscriptions.items[i]);
 			st->providers[n].ns = (int)k;
-			submit(st, PROBE_PROVIDER, n, "GET", path.buf, PROVIDERS_API, 0, 0);
 		}
 	st->nr_tasks = task_scopes->nr;
 	st->tasks = answers_new(st->nr_tasks);
-	for (i = 0; i < task_scopes->nr; i++) {
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/remediations",
-			    task_scopes->items[i]);
+	for (i = 0; i < task_scopes->nr; i++)
 		st->tasks[i].subject = xstrdup(task_scopes->items[i]);
-		submit(st, PROBE_TASKS, i, "GET", path.buf, NULL, 1, 0);
-	}
 	st->nr_existing = ids->nr;
 	st->existing = answers_new(st->nr_existing);
-	for (i = 0; i < st->nr_existing; i++) {
+	for (i = 0; i < st->nr_existing; i++)
 		st->existing[i].subject = xstrdup(ids->items[i]);
-		submit(st, PROBE_EXISTING, i, "GET", ids->items[i], NULL, 0, 0);
-	}
-	strbuf_release(&path);
+	/* twice [run] concurrency: every connection busy, little queued */
+	st->window = o->cfg->run_concurrency > 0 ? (size_t)o->cfg->run_concurrency * 2 : 64;
+	refill(st);
 }
 
 /* ---- verdicts ---- */
@@ -501,12 +535,26 @@ static void judge_endpoint(struct preflight_state *st, struct preflight *pf)
 			  st->endpoint_ms, json_array_size(st->endpoint.body));
 }
 
+/* The subscription ids of GET /subscriptions' list (body: its array of subscriptions). */
+static struct idmap visible_subscriptions(const json_t *list)
+{
+	struct idmap visible = IDMAP_INIT;
+	const json_t *sub;
+	size_t i;
+	json_array_foreach(list, i, sub) {
+		const char *id = json_string_value(json_object_get(sub, "subscriptionId"));
+		if (id)
+			idmap_put(&visible, id, (void *)sub);
+	}
+	return visible;
+}
+
 static int judge_scope(struct preflight_state *st, struct preflight *pf, int resolved)
 {
 	struct orch *o = st->o;
 	struct string_list bad = STRING_LIST_INIT;
 	struct strbuf names = STRBUF_INIT;
-	const char *first = NULL;
+	struct idmap visible;
 	size_t i;
 	int ret = 0;
 
@@ -525,22 +573,24 @@ static int judge_scope(struct preflight_state *st, struct preflight *pf, int res
 			  o->cfg->scope_management_group, o->subscriptions.nr);
 		return 0;
 	}
-	for (i = 0; i < st->nr_subs; i++)
-		if (st->subs[i].message) {
-			string_list_append(&bad, st->subs[i].subject);
-			if (!first)
-				first = st->subs[i].message;
-		}
+	if (st->endpoint.message)
+		return -1; /* no list to look in: the endpoints check says why */
+	visible = visible_subscriptions(st->endpoint.body);
+	for (i = 0; i < o->subscriptions.nr; i++)
+		if (!idmap_get(&visible, o->subscriptions.items[i]))
+			string_list_append(&bad, o->subscriptions.items[i]);
+	idmap_clear(&visible);
 	if (bad.nr) {
 		name_some(&names, &bad);
 		add_check(pf, "scope", PREFLIGHT_FAIL,
 			  "check [scope] subscriptions and the principal's role on each (Reader at least)",
-			  "%zu of %zu subscriptions cannot be read: %s (%s)", bad.nr, st->nr_subs,
-			  names.buf, first);
+			  "%zu of %zu subscriptions cannot be read: %s (not among the %zu subscriptions "
+			  "the principal can see)", bad.nr, o->subscriptions.nr, names.buf,
+			  json_array_size(st->endpoint.body));
 		ret = -1;
 	} else {
 		add_check(pf, "scope", PREFLIGHT_PASS, NULL, "%zu subscriptions, each visible",
-			  st->nr_subs);
+			  o->subscriptions.nr);
 	}
 	string_list_clear(&bad);
 	strbuf_release(&names);
@@ -731,7 +781,6 @@ static void judge_existing(struct preflight_state *st, struct preflight *pf)
 		return;
 	for (i = 0; i < st->nr_existing; i++) {
 		struct answer *a = &st->existing[i];
-		const char *by;
 		if (a->status == 404) {
 			absent++;
 			continue;
@@ -742,9 +791,7 @@ static void judge_existing(struct preflight_state *st, struct preflight *pf)
 				why = a->message;
 			continue;
 		}
-		by = json_string_value(json_object_get(json_object_get(json_object_get(a->body,
-			"properties"), "metadata"), "generatedBy"));
-		if (by && !strcmp(by, "policyctl"))
+		if (a->ours)
 			ours++;
 		else
 			string_list_append(&foreign, a->subject);

@@ -66,6 +66,13 @@ assert_eq 9 "$(jq .summary.errors report.json)" "json errors"
 assert_eq 4 "$(jq .summary.suppressed report.json)" "json suppressed"
 assert_eq "team-partners" "$(jq -r '.findings[] | select(.resource == "legacy-partner-api") | .suppression.owner' report.json)" "suppression owner"
 assert_eq 13 "$(jq '[.findings[]] | length' report.json)" "json findings"
+# options may follow the paths, as in most tools ("--" ends them: a path may start with "-")
+expect_exit 1 "$POLICYCTL" check "$C/arm-suppress" --today 2026-12-01 --format json \
+	--out after-paths.json --suppressions "$C/arm-suppress/suppressions.json"
+assert_eq 9 "$(jq .summary.errors after-paths.json)" "json errors with the options after the path"
+cp -r "$C/clean" ./-clean
+expect_exit 0 "$POLICYCTL" check --format json -- -clean
+assert_eq 0 "$(jq .summary.errors "$WORK/out")" "errors in a folder named -clean"
 expect_exit 1 "$POLICYCTL" --output json check --today 2026-12-01 "$C/arm-copy"
 assert_eq "shop-neu" "$(jq -r '.findings[0].resource' "$WORK/out")" "global --output json"
 

@@ -50,3 +50,14 @@ expect_exit 1 "$POLICYCTL" -c policyctl.ini apply --skip-preflight
 assert_contains "$WORK/err" "AuthorizationFailed"
 assert_contains "$WORK/err" "Microsoft.Authorization/roleAssignments/write"
 [ "$(writes_sent)" -gt 0 ] || fail "apply --skip-preflight wrote nothing"
+
+# subscription scope: a subscription the principal cannot see is named by the scope check
+# (from the one GET /subscriptions list, not a read per subscription)
+real=$(jq -r '.subscriptions[0].subscriptionId' "$WORK/w2.json")
+orch_ini "subscriptions = $real, 00000000-0000-4000-8000-00000000dead"
+expect_exit 1 "$POLICYCTL" -c policyctl.ini doctor
+assert_contains "$WORK/out" "✗ scope        1 of 2 subscriptions cannot be read: 00000000-0000-4000-8000-00000000dead (not among the 2 subscriptions the principal can see)"
+assert_eq 0 "$(stats_json | jq '[.operations.Subscriptions_Get // {} | .[]] | add // 0')" "reads of single subscriptions"
+orch_ini "subscriptions = $real"
+expect_exit 1 "$POLICYCTL" -c policyctl.ini doctor
+assert_contains "$WORK/out" "✓ scope        1 subscriptions, each visible"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# run-alone: it runs two fuzzers side by side and so keeps both cores busy by itself
 # A short smoke of every libFuzzer target (fuzz/fuzz_*.c): each builds with clang
 # -fsanitize=fuzzer,address,undefined and runs FUZZ_SMOKE_SECONDS (default 3) on its corpus
 # without a crash. Skipped with a notice where clang or its libFuzzer is missing, and in the

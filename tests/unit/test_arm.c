@@ -589,6 +589,31 @@ static void test_errors_name_the_request(void **state)
 	arm_client_free(c);
 }
 
+/* ARM_DISCARD_BODY: a 2xx answer's body is not parsed (even one that is not JSON); an error's
+ * body still is. */
+static void test_discard_body(void **state)
+{
+	struct arm_client *c = new_client(0);
+	struct arm_call_options o = { 0 };
+	struct arm_response resp;
+	json_t *body = json_pack("{s:{s:s}}", "properties", "displayName", "x");
+	const char *html = "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/html";
+	(void)state;
+	assert_int_equal(arm_put(c, html, body, NULL, &resp), ARM_ERR_BAD_RESPONSE);
+	arm_response_release(&resp);
+	o.flags = ARM_DISCARD_BODY;
+	assert_int_equal(arm_put(c, html, body, &o, &resp), ARM_OK);
+	assert_int_equal(resp.status, 200);
+	assert_null(resp.body);
+	arm_response_release(&resp);
+	assert_int_equal(arm_put(c, "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/denied",
+				 body, &o, &resp), ARM_ERR_HTTP);
+	assert_string_equal(resp.error.code, "AuthorizationFailed");
+	arm_response_release(&resp);
+	json_decref(body);
+	arm_client_free(c);
+}
+
 static void test_dry_run_sends_no_writes(void **state)
 {
 	struct arm_client *c = new_client(1);
@@ -665,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_lro_final_location_elsewhere),
 		cmocka_unit_test(test_unclear_and_hostile_errors),
 		cmocka_unit_test(test_errors_name_the_request),
+		cmocka_unit_test(test_discard_body),
 		cmocka_unit_test(test_dry_run_sends_no_writes),
 		cmocka_unit_test(test_async_many_and_cancel),
 	};

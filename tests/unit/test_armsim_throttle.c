@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "armsim/idmap.h"
+#include "lib/idmap.h"
 #include "armsim/throttle.h"
 
 static void test_bucket_burst_then_refuse(void **state)

@@ -423,6 +423,7 @@ static void test_scope_by_scope(void **state)
 	struct strbuf err = STRBUF_INIT;
 	struct desired_builder b;
 	struct desired_digest whole, streamed;
+	struct render_memo memo;
 	size_t i, j;
 	(void)state;
 	config_init_defaults(&cfg);
@@ -431,12 +432,13 @@ static void test_scope_by_scope(void **state)
 	render_ok(&cfg, &full);
 	assert_int_equal(render_scope_count(&cfg), 3);
 	assert_int_equal(render_policy_refs(&cfg, &refs, &err), RENDER_OK);
+	render_memo_init(&memo, &cfg);
 	refs.source.render = render_source;
-	refs.source.ctx = &cfg;
+	refs.source.ctx = &memo;
 	desired_builder_begin(&b);
 	for (i = 0; i < 3; i++) {
 		struct deploy_set one = DEPLOY_SET_INIT, via = DEPLOY_SET_INIT, copy = DEPLOY_SET_INIT;
-		assert_int_equal(render_policy_scope(&cfg, i, &one, &err), RENDER_OK);
+		assert_int_equal(render_policy_scope(&memo, i, &one, &err), RENDER_OK);
 		assert_int_equal(deploy_set_scope(&refs, i, &via, &err), 0);
 		assert_int_equal(deploy_set_scope(&full, i, &copy, &err), 0);
 		assert_int_equal(one.nr, 7);
@@ -449,6 +451,10 @@ static void test_scope_by_scope(void **state)
 			assert_true(json_equal(one.resources[j].body, w->body));
 			assert_string_equal(via.resources[j].id, w->id);
 			assert_ptr_equal(copy.resources[j].body, w->body); /* shared, not copied */
+			/* a definition's body is rendered once and shared by every later scope */
+			if (i > 0 && one.resources[j].kind == DEPLOY_POLICY_DEFINITION)
+				assert_ptr_equal(one.resources[j].body,
+						 json_object_get(memo.definitions, one.resources[j].name));
 		}
 		desired_builder_add(&b, &one);
 		deploy_set_release(&one);
@@ -459,7 +465,8 @@ static void test_scope_by_scope(void **state)
 	desired_digest_compute(&full, &cfg, &whole);
 	for (i = 0; i < DESIRED_PART_COUNT; i++)
 		assert_string_equal(streamed.hex[i], whole.hex[i]);
-	assert_int_not_equal(render_policy_scope(&cfg, 3, &refs, &err), RENDER_OK);
+	assert_int_not_equal(render_policy_scope(&memo, 3, &refs, &err), RENDER_OK);
+	render_memo_release(&memo);
 	deploy_set_release(&full);
 	deploy_set_release(&refs);
 	config_release(&cfg);

@@ -1,12 +1,12 @@
 /*
  * idmap — a hash map from ARM ids (compared case-insensitively, as ARM does) to pointers.
  *
- * ARM ids come back lower-cased in real traffic, so every lookup in armsim folds ASCII case.
- * Keys are copied; values are borrowed (the map never frees them). Not thread-safe: the world
- * lock protects it.
+ * ARM ids come back lower-cased in real traffic, so every lookup folds ASCII case. Keys are
+ * copied; values are borrowed (the map never frees them). Not thread-safe: armsim's world lock
+ * protects its maps; policyctl's event loop has one thread.
  */
-#ifndef ARMSIM_IDMAP_H
-#define ARMSIM_IDMAP_H
+#ifndef IDMAP_H
+#define IDMAP_H
 #include <stddef.h>
 
 struct idmap_entry;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "armsim/idmap.h"
+#include "lib/idmap.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
