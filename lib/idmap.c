@@ -19,7 +19,7 @@ struct idmap_entry {
 	char key[];  /* the key's own copy, in the entry's allocation (one cache line less) */
 };
 
-/* ASCII folding, which is what strcasecmp does in the C locale armsim runs in. */
+/* ASCII folding: what strcasecmp does in the C locale (neither program calls setlocale). */
 static inline unsigned char fold(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
