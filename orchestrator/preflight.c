@@ -358,7 +358,7 @@ static void on_probe(struct arm_client *client, struct arm_response *resp, void 
 		const char *by = jsonutil_path_string(a->body, "properties.metadata.generatedBy");
 		a->ours = by && !strcmp(by, "policyctl");
 		if (resp->status == 404) /* apply need not read it again */
-			idmap_put(&st->o->found_absent, a->subject, st->o);
+			idmap_put(&st->o->found_absent, a->subject, &st->o->found_absent);
 	}
 	if (kind == PROBE_ENDPOINT)
 		st->endpoint_ms = resp->elapsed_ms;
@@ -535,16 +535,18 @@ static void judge_endpoint(struct preflight_state *st, struct preflight *pf)
 			  st->endpoint_ms, json_array_size(st->endpoint.body));
 }
 
-/* The subscription ids of GET /subscriptions' list (body: its array of subscriptions). */
+/* The subscription ids of GET /subscriptions' list (its array of subscriptions), as a set:
+ * only the keys matter, every value is the same marker. */
 static struct idmap visible_subscriptions(const json_t *list)
 {
+	static char present;
 	struct idmap visible = IDMAP_INIT;
 	const json_t *sub;
 	size_t i;
 	json_array_foreach(list, i, sub) {
 		const char *id = json_string_value(json_object_get(sub, "subscriptionId"));
 		if (id)
-			idmap_put(&visible, id, (void *)sub);
+			idmap_put(&visible, id, &present);
 	}
 	return visible;
 }
