@@ -9,8 +9,9 @@
  * window of scopes run at once (from [run] concurrency), so independent scopes overlap and
  * one slow scope holds up nobody else; a scope whose write failed sends none of its later
  * stages. Each resource read is compared with the desired body (orch_json_contains): an
- * equal one is left alone, so rerunning apply on an applied tenant sends no write. Every
- * write is recorded in the ledger before it is sent and its outcome after.
+ * equal one is left alone, so rerunning apply on an applied tenant sends no write. One the
+ * preflight of this run read and found absent (o->found_absent) is created without a second
+ * read. Every write is recorded in the ledger before it is sent and its outcome after.
  *
  * Role assignments get deterministic names (a UUID from scope, principal and role), so a rerun
  * finds its own; 409 RoleAssignmentExists counts as success. A new identity may not have
