@@ -134,6 +134,16 @@ enum orch_result orch_apply(struct orch *o);
  * fresh scan, when they mean something (at 1,000 subscriptions the record is 2,000 reads). */
 enum orch_result orch_apply_policy(struct orch *o);
 enum orch_result orch_scan(struct orch *o, int wait);
+/*
+ * orch_scan in two halves, so that other reads can run while the scans do (verify runs the
+ * Resource Graph inventory in the scan's wait): orch_scan_begin sends the triggers and sets
+ * *out to the scan in flight (NULL when it returns an error: nothing was sent); the client's
+ * loop, whoever runs it, moves the scan on; orch_scan_end pumps it to its end and reports as
+ * orch_scan does. A begun scan must be ended.
+ */
+struct orch_scan_run;
+enum orch_result orch_scan_begin(struct orch *o, int wait, struct orch_scan_run **out);
+enum orch_result orch_scan_end(struct orch_scan_run *run);
 enum orch_result orch_remediate(struct orch *o);
 enum orch_result orch_track(struct orch *o, long timeout_ms);
 enum orch_result orch_verify(struct orch *o);

@@ -24,12 +24,18 @@ struct scan_item {
 	int64_t write_id;
 };
 
+/* A scan in flight (struct orch_scan_run to the other phases). */
 struct scan_state {
 	struct orch_phase ph;
 	struct orch *o;
 	struct scan_item *items;
-	long done, failed;
+	long done, failed, skipped;
 	int wait;
+	int64_t start;
+};
+
+struct orch_scan_run {
+	struct scan_state *st;
 };
 
 static void free_state(struct orch_phase *ph)
@@ -91,16 +97,15 @@ static int already_scanned(struct ledger_scan *scans, size_t nr, const char *sub
 	return 0;
 }
 
-enum orch_result orch_scan(struct orch *o, int wait)
+enum orch_result orch_scan_begin(struct orch *o, int wait, struct orch_scan_run **out)
 {
 	struct scan_state *st;
 	struct ledger_scan *scans = NULL;
 	size_t nr_scans = 0, i;
 	struct arm_call_options opts;
 	enum orch_result ret;
-	long skipped = 0;
-	int64_t start = orch_now_ms();
 
+	*out = NULL;
 	ret = orch_resolve_subscriptions(o);
 	if (ret)
 		return ret;
@@ -111,6 +116,7 @@ enum orch_result orch_scan(struct orch *o, int wait)
 	st->ph.free_fn = free_state;
 	st->o = o;
 	st->wait = wait;
+	st->start = orch_now_ms();
 	st->items = xcalloc(o->subscriptions.nr + 1, sizeof(*st->items));
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = ARM_IDEMPOTENT | (wait ? ARM_FOLLOW_LRO : 0);
@@ -125,7 +131,7 @@ enum orch_result orch_scan(struct orch *o, int wait)
 		it->st = st;
 		it->subscription = o->subscriptions.items[i];
 		if (wait && already_scanned(scans, nr_scans, it->subscription)) {
-			skipped++;
+			st->skipped++;
 			continue;
 		}
 		strbuf_addf(&path, "/subscriptions/%s/providers/Microsoft.PolicyInsights/policyStates/"
@@ -141,17 +147,36 @@ enum orch_result orch_scan(struct orch *o, int wait)
 		arm_submit(o->arm, "POST", path.buf, NULL, &opts, on_trigger, it);
 		strbuf_release(&path);
 	}
+	ledger_scans_free(scans, nr_scans);
+	*out = xmalloc(sizeof(**out));
+	(*out)->st = st;
+	return ORCH_OK;
+}
+
+enum orch_result orch_scan_end(struct orch_scan_run *run)
+{
+	struct scan_state *st = run->st;
+	struct orch *o = st->o;
+	enum orch_result ret;
+
+	free(run);
 	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
 	if (!ret) {
 		char took[32];
-		snprintf(took, sizeof(took), "%.1fs", (double)(orch_now_ms() - start) / 1000.0);
+		snprintf(took, sizeof(took), "%.1fs", (double)(orch_now_ms() - st->start) / 1000.0);
 		msg_note("scan: %ld subscriptions %s, %ld failed%s (%s)", st->done,
-			 wait ? "evaluated" : "triggered", st->failed,
-			 skipped ? ", the rest already evaluated in this run" : "", took);
+			 st->wait ? "evaluated" : "triggered", st->failed,
+			 st->skipped ? ", the rest already evaluated in this run" : "", took);
 		if (st->failed)
 			ret = ORCH_FAILED;
 	}
-	ledger_scans_free(scans, nr_scans);
 	orch_phase_leave(&st->ph);
 	return ret;
+}
+
+enum orch_result orch_scan(struct orch *o, int wait)
+{
+	struct orch_scan_run *run;
+	enum orch_result ret = orch_scan_begin(o, wait, &run);
+	return ret ? ret : orch_scan_end(run);
 }

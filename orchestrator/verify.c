@@ -82,8 +82,9 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 enum orch_result orch_verify(struct orch *o)
 {
 	struct verify_state *st;
+	struct orch_scan_run *scan;
 	struct arm_call_options opts;
-	enum orch_result ret;
+	enum orch_result ret, graph = ORCH_OK;
 	size_t a;
 
 	/* this verification replaces any earlier one of the run */
@@ -92,9 +93,17 @@ enum orch_result orch_verify(struct orch *o)
 	     !orch_ledger_check(o, ledger_failure_clear(o->ledger, o->run.id, LEDGER_FAILURE_VERIFY),
 				"a fresh verification")))
 		return ORCH_LEDGER;
-	ret = orch_scan(o, 1);
+	ret = orch_scan_begin(o, 1, &scan);
 	if (ret)
 		return ret;
+	/* The control's own check beside Policy's (the report shows both), while the scans run:
+	 * Resource Graph reads the sites as they are, not the policy states, and remediation is
+	 * over. Its blocking reads turn the client's loop, which moves the scans on too. */
+	if (!o->dry_run)
+		graph = orch_verify_graph(o);
+	ret = orch_scan_end(scan);
+	if (ret)
+		return graph == ORCH_LEDGER ? ORCH_LEDGER : ret;
 	st = xcalloc(1, sizeof(*st));
 	st->ph.free_fn = free_state;
 	st->o = o;
@@ -136,11 +145,7 @@ enum orch_result orch_verify(struct orch *o)
 			ret = ORCH_LEDGER;
 	}
 	orch_phase_leave(&st->ph);
-	/* the control's own check beside Policy's: the report shows both */
-	if ((!ret || ret == ORCH_FAILED) && !o->dry_run) {
-		enum orch_result graph = orch_verify_graph(o);
-		if (graph == ORCH_LEDGER || (graph && !ret))
-			ret = graph;
-	}
+	if ((!ret || ret == ORCH_FAILED) && (graph == ORCH_LEDGER || (graph && !ret)))
+		ret = graph;
 	return ret;
 }
