@@ -44,6 +44,11 @@ assert_contains "$WORK/err" "resource graph queries"
 
 # contain's verify ran the inventory as a second opinion: the report shows it beside Policy's
 assert_contains contain.err "Resource Graph inventory:"
+# ... during verify's scan, not after it: its line comes before that scan's closing line
+inv_line=$(grep -n "Resource Graph inventory:" contain.err | head -n 1 | cut -d: -f1)
+scan_line=$(grep -n "scan: .* evaluated" contain.err | tail -n 1 | cut -d: -f1)
+[ "$(grep -c "scan: .* evaluated" contain.err)" -eq 2 ] || { cat contain.err; fail "expected two scans (contain's and verify's)"; }
+[ "$inv_line" -lt "$scan_line" ] || { cat contain.err; fail "the inventory ran after verify's scan, not during it"; }
 grep "verify: at risk: " contain.err | grep -F "/sites/$RISKY:" |
 	grep -qF "client certificate exclusion paths '/upload' with HTTP/2" ||
 	{ cat contain.err; fail "verify did not name $RISKY (exclusion paths with HTTP/2) as at risk"; }
