@@ -509,6 +509,21 @@ static void apply_not_scopes(struct inventory *inv, size_t from, const struct st
 	}
 }
 
+/* One scope's apps: its internal App Service Environments into ases first (where the rules
+ * ask; ctx reads them), then the sites query q, each row classified into ctx. */
+static enum inventory_result query_apps(struct arm_client *client, const struct query_scope *scope,
+					const char *q, long page_size, json_t *ases,
+					struct classify_ctx *ctx, struct strbuf *err)
+{
+	enum inventory_result ret = INVENTORY_OK;
+	if (ctx->rules->internal_ase_private)
+		ret = graph_query(client, scope, INVENTORY_QUERY_INTERNAL_ASE, page_size, ctx->inv,
+				  collect_id, ases, err);
+	if (!ret)
+		ret = graph_query(client, scope, q, page_size, ctx->inv, classify_row, ctx, err);
+	return ret;
+}
+
 enum inventory_result inventory_run(struct arm_client *client, const struct config *cfg,
 				    const json_t *only, struct inventory *out, struct strbuf *err)
 {
@@ -536,12 +551,7 @@ enum inventory_result inventory_run(struct arm_client *client, const struct conf
 	ctx.inv = out;
 	if (cfg->scope_management_group) {
 		struct query_scope scope = { NULL, cfg->scope_management_group };
-		if (rules.internal_ase_private)
-			ret = graph_query(client, &scope, INVENTORY_QUERY_INTERNAL_ASE,
-					  cfg->inventory_page_size, out, collect_id, ases, err);
-		if (!ret)
-			ret = graph_query(client, &scope, q.buf, cfg->inventory_page_size, out,
-					  classify_row, &ctx, err);
+		ret = query_apps(client, &scope, q.buf, cfg->inventory_page_size, ases, &ctx, err);
 		goto out;
 	}
 	/* subscriptions: at most 1000 per query */
@@ -550,12 +560,7 @@ enum inventory_result inventory_run(struct arm_client *client, const struct conf
 		for (i = from; i < cfg->scope_subscriptions.nr && i < from + SUBS_PER_QUERY; i++)
 			json_array_append_new(scope.subscriptions,
 					      json_string(cfg->scope_subscriptions.items[i]));
-		if (rules.internal_ase_private)
-			ret = graph_query(client, &scope, INVENTORY_QUERY_INTERNAL_ASE,
-					  cfg->inventory_page_size, out, collect_id, ases, err);
-		if (!ret)
-			ret = graph_query(client, &scope, q.buf, cfg->inventory_page_size, out,
-					  classify_row, &ctx, err);
+		ret = query_apps(client, &scope, q.buf, cfg->inventory_page_size, ases, &ctx, err);
 		json_decref(scope.subscriptions);
 	}
 out:
