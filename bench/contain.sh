@@ -53,12 +53,9 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: bench/contain.sh [--subs N]" >&2; exit 2 ;;
 	esac
 done
-command -v sqlite3 >/dev/null || { echo "bench: sqlite3 is needed" >&2; exit 1; }
-command -v bc >/dev/null || { echo "bench: bc is needed" >&2; exit 1; }
-command -v jq >/dev/null || { echo "bench: jq is needed" >&2; exit 1; }
-[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (Debian package time)" >&2; exit 1; }
 
 . "$top/bench/lib.sh"
+need sqlite3 bc jq time
 
 # start SPEC ARGS... — armsim on a free port over a world generated from SPEC (edited by $edit)
 start() {

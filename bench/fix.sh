@@ -17,9 +17,8 @@ subs=${BENCH_SUBS:-4}
 sites=${BENCH_SITES:-250}
 burst=${BENCH_BURST:-50}
 refill=${BENCH_REFILL:-25}
-command -v jq >/dev/null || { echo "bench: jq is needed" >&2; exit 1; }
-command -v bc >/dev/null || { echo "bench: bc is needed" >&2; exit 1; }
 . "$top/bench/lib.sh"
+need jq bc
 
 "$bin/armsim" world --generate "mgs=1,subs=$subs,rgs=2,sites=$sites,slots=0,noncompliant=1,locked=0,exposed=0.5,prod=0.5,seed=5" |
 	jq -c --argjson b "$burst" --argjson r "$refill" \

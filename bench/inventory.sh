@@ -17,9 +17,8 @@ bin="$top/${BUILD:-build}"
 subs=${BENCH_SUBS:-1000}
 sites=${BENCH_SITES:-50}
 bound=5
-command -v jq >/dev/null || { echo "bench: jq is needed" >&2; exit 1; }
-[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (Debian package time)" >&2; exit 1; }
 . "$top/bench/lib.sh"
+need jq time
 
 "$bin/armsim" world --generate "mgs=1,subs=$subs,sites=$sites,slots=0,noncompliant=0.3,seed=12" |
 	jq -c '.knobs = {resourceGraphQuota: 100000}' >"$dir/world.json"

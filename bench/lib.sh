@@ -3,6 +3,8 @@
 #   serve WORLD ... armsim on a free loopback port over WORLD (more serve arguments after it);
 #                   sets pid and url; stop ends it by PID (also on exit)
 #   load            the load average now; cpu_of PID, the CPU seconds a process has used
+#   need CMD...     stops with a message unless each command is installed ("time" means
+#                   /usr/bin/time, not the shell's keyword)
 . "$top/examples/armsim-config.sh"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/policyctl-bench.XXXXXX")
@@ -28,6 +30,16 @@ serve() {
 		sleep 0.05
 	done
 	url=$(cat "$ready")
+}
+
+need() {
+	for cmd in "$@"; do
+		case $cmd in
+		time) [ -x /usr/bin/time ] ||
+			{ echo "bench: /usr/bin/time is needed (Debian package time)" >&2; exit 1; } ;;
+		*) command -v "$cmd" >/dev/null || { echo "bench: $cmd is needed" >&2; exit 1; } ;;
+		esac
+	done
 }
 
 load() { uptime | sed 's/.*load average: //'; }
