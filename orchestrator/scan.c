@@ -16,16 +16,16 @@
 #include "lib/xalloc.h"
 #include "lib/banned.h"
 
-struct scan_state;
+struct orch_scan_run;
 
 struct scan_item {
-	struct scan_state *st;
+	struct orch_scan_run *st;
 	const char *subscription; /* borrowed from o->subscriptions */
 	int64_t write_id;
 };
 
-/* A scan in flight (struct orch_scan_run to the other phases). */
-struct scan_state {
+/* A scan in flight: orch_scan_begin's to orch_scan_end's. */
+struct orch_scan_run {
 	struct orch_phase ph;
 	struct orch *o;
 	struct scan_item *items;
@@ -34,13 +34,9 @@ struct scan_state {
 	int64_t start;
 };
 
-struct orch_scan_run {
-	struct scan_state *st;
-};
-
 static void free_state(struct orch_phase *ph)
 {
-	struct scan_state *st = (struct scan_state *)ph;
+	struct orch_scan_run *st = (struct orch_scan_run *)ph;
 	free(st->items);
 	free(st);
 }
@@ -48,7 +44,7 @@ static void free_state(struct orch_phase *ph)
 static void on_trigger(struct arm_client *client, struct arm_response *resp, void *data)
 {
 	struct scan_item *it = data;
-	struct scan_state *st = it->st;
+	struct orch_scan_run *st = it->st;
 	struct orch *o;
 	struct strbuf subject = STRBUF_INIT;
 	(void)client;
@@ -99,7 +95,7 @@ static int already_scanned(struct ledger_scan *scans, size_t nr, const char *sub
 
 enum orch_result orch_scan_begin(struct orch *o, int wait, struct orch_scan_run **out)
 {
-	struct scan_state *st;
+	struct orch_scan_run *st;
 	struct ledger_scan *scans = NULL;
 	size_t nr_scans = 0, i;
 	struct arm_call_options opts;
@@ -148,18 +144,15 @@ enum orch_result orch_scan_begin(struct orch *o, int wait, struct orch_scan_run 
 		strbuf_release(&path);
 	}
 	ledger_scans_free(scans, nr_scans);
-	*out = xmalloc(sizeof(**out));
-	(*out)->st = st;
+	*out = st;
 	return ORCH_OK;
 }
 
-enum orch_result orch_scan_end(struct orch_scan_run *run)
+enum orch_result orch_scan_end(struct orch_scan_run *st)
 {
-	struct scan_state *st = run->st;
 	struct orch *o = st->o;
 	enum orch_result ret;
 
-	free(run);
 	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
 	if (!ret) {
 		char took[32];
