@@ -84,7 +84,7 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(CLI_LIB) $(ARMSIM_LIB) $(CORE_LIB
 
 # libcurl failing (test_http_curl_failures): the test switches these calls to fail.
 $(BUILD)/tests/test_http_curl_failures: TEST_LDLIBS += -Wl,--wrap=curl_easy_init \
-	-Wl,--wrap=curl_multi_add_handle -Wl,--wrap=curl_multi_perform
+	-Wl,--wrap=curl_multi_add_handle -Wl,--wrap=curl_multi_socket_action
 
 # Test drivers (tests/tools/*.c): small programs the e2e scripts and benchmarks run.
 $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(ARMSIM_LIB) $(CORE_LIB)

@@ -6,8 +6,14 @@
  * a delay, a backoff, a Retry-After, or its bucket's next token), or the multi handle (in
  * flight, found again through CURLOPT_PRIVATE). The loop moves due tasks from the heap to the
  * queue, starts queued tasks while fewer than `concurrency` are in flight, drains
- * curl_multi_info_read, and waits in curl_multi_poll no longer than the next not-before time.
- * Timers are tasks without a transfer.
+ * curl_multi_info_read, and waits in epoll no longer than the next not-before time or
+ * libcurl's own timer. Timers are tasks without a transfer.
+ *
+ * libcurl is driven through curl_multi_socket_action, not curl_multi_perform: perform visits
+ * every transfer and asks the kernel about each one's socket (a poll() per transfer per
+ * wakeup: 250,000 of them for a 50,000-request contain), where socket_action is told which
+ * socket is ready and touches only its transfer. libcurl says which sockets to watch through
+ * on_socket and when to call it back through on_curl_timer.
  */
 #include <curl/curl.h>
 #include <ctype.h>
@@ -17,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/http.h"
 #include "lib/strcase.h"
@@ -93,6 +101,8 @@ struct bucket_queue {
 
 struct http_engine {
 	CURLM *multi;
+	int epfd;                   /* the sockets libcurl asked us to watch (on_socket) */
+	long long curl_timer_at;    /* when libcurl wants socket_action(TIMEOUT); -1: never */
 	int concurrency;
 	long request_timeout_ms;
 	long attempt_timeout_ms;
@@ -462,6 +472,43 @@ out:
 	return ret;
 }
 
+/*
+ * libcurl's CURLMOPT_SOCKETFUNCTION: watch s for what it asks (in, out, both) or stop. A
+ * socket we watch is marked through curl_multi_assign so the next call knows to modify it;
+ * EEXIST and ENOENT are taken in stride because a closed descriptor's number can come back.
+ */
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct http_engine *e = userp;
+	struct epoll_event ev;
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(e->epfd, EPOLL_CTL_DEL, s, NULL);
+		curl_multi_assign(e->multi, s, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+	ev.data.fd = s;
+	if (epoll_ctl(e->epfd, socketp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) < 0) {
+		int op = errno == ENOENT ? EPOLL_CTL_ADD : errno == EEXIST ? EPOLL_CTL_MOD : -1;
+		if (op < 0 || epoll_ctl(e->epfd, op, s, &ev) < 0)
+			return -1; /* libcurl fails the transfers of this socket */
+	}
+	if (!socketp)
+		curl_multi_assign(e->multi, s, e);
+	return 0;
+}
+
+/* libcurl's CURLMOPT_TIMERFUNCTION: call socket_action(TIMEOUT) in timeout_ms (-1: never). */
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct http_engine *e = userp;
+	(void)multi;
+	e->curl_timer_at = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return 0;
+}
+
 int http_engine_new(const struct http_engine_options *opts, struct http_engine **out,
 		    struct strbuf *err)
 {
@@ -505,6 +552,21 @@ int http_engine_new(const struct http_engine_options *opts, struct http_engine *
 		free(e);
 		return -1;
 	}
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (e->epfd < 0) {
+		strbuf_addf(err, "cannot create an epoll instance: %s", strerror(errno));
+		curl_multi_cleanup(e->multi);
+		ratelimit_free(e->rl);
+		free(e->ca_bundle);
+		free(e->user_agent);
+		free(e);
+		return -1;
+	}
+	e->curl_timer_at = -1;
+	curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+	curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
 	curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)e->concurrency + 4);
 	curl_multi_setopt(e->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, (long)e->concurrency);
@@ -653,6 +715,7 @@ void http_engine_free(struct http_engine *e)
 		free(q);
 	}
 	curl_multi_cleanup(e->multi);
+	close(e->epfd);
 	ratelimit_free(e->rl);
 	free(e->user_agent);
 	free(e->ca_bundle);
@@ -1157,6 +1220,38 @@ static void abort_in_flight(struct http_engine *e, CURLMcode mc)
 	}
 }
 
+/* Tells libcurl its timer has come, when it has. */
+static void run_curl_timer(struct http_engine *e, long long now)
+{
+	int running;
+	CURLMcode mc;
+	if (e->curl_timer_at < 0 || e->curl_timer_at > now)
+		return;
+	e->curl_timer_at = -1;
+	mc = curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	if (mc != CURLM_OK)
+		abort_in_flight(e, mc);
+}
+
+/* Waits up to wait_ms for a watched socket and hands libcurl each one that is ready. */
+static void wait_sockets(struct http_engine *e, long wait_ms)
+{
+	struct epoll_event evs[64];
+	int n, i, running;
+	n = epoll_wait(e->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), (int)wait_ms);
+	for (i = 0; i < n; i++) {
+		int bits = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+			   (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+			   (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+		CURLMcode mc = curl_multi_socket_action(e->multi, evs[i].data.fd, bits, &running);
+		if (mc != CURLM_OK) {
+			abort_in_flight(e, mc);
+			return;
+		}
+	}
+	/* n < 0 is EINTR (a signal): the caller's loop looks at its flags and comes back */
+}
+
 size_t http_engine_run(struct http_engine *e, long timeout_ms)
 {
 	long long start = now_ms();
@@ -1164,14 +1259,10 @@ size_t http_engine_run(struct http_engine *e, long timeout_ms)
 
 	for (;;) {
 		long long now = now_ms(), wait;
-		int running;
-		CURLMcode mc;
 
 		promote_due(e, now);
 		fill(e, now);
-		mc = curl_multi_perform(e->multi, &running);
-		if (mc != CURLM_OK)
-			abort_in_flight(e, mc);
+		run_curl_timer(e, now_ms());
 		drain(e);
 		if (!e->pending)
 			break;
@@ -1183,10 +1274,13 @@ size_t http_engine_run(struct http_engine *e, long timeout_ms)
 		wait = end - now;
 		if (e->heap_nr && e->heap[0]->not_before + 1 - now < wait)
 			wait = e->heap[0]->not_before + 1 - now;
+		if (e->curl_timer_at >= 0 && e->curl_timer_at - now < wait)
+			wait = e->curl_timer_at - now;
 		if (wait > 1000)
 			wait = 1000;
-		if (wait > 0 && (mc = curl_multi_poll(e->multi, NULL, 0, (int)wait, NULL)) != CURLM_OK)
-			abort_in_flight(e, mc);
+		wait_sockets(e, wait > 0 ? (long)wait : 0);
+		run_curl_timer(e, now_ms());
+		drain(e);
 	}
 	return e->pending;
 }

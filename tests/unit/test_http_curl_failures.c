@@ -1,6 +1,6 @@
 /*
  * Unit tests for lib/http when libcurl itself fails: curl_easy_init returning NULL,
- * curl_multi_add_handle refusing a transfer, curl_multi_perform failing as a whole. The test
+ * curl_multi_add_handle refusing a transfer, curl_multi_socket_action failing as a whole. The test
  * binary is linked with -Wl,--wrap for those three (see the Makefile), so each failure is
  * switched on here; http.c is the unchanged library code. Every request must complete (no
  * hang, no crash) with HTTP_ERR_TRANSPORT and a message that names libcurl.
@@ -23,10 +23,12 @@ static unsigned long performs;
 
 CURL *__real_curl_easy_init(void);
 CURLMcode __real_curl_multi_add_handle(CURLM *multi, CURL *easy);
-CURLMcode __real_curl_multi_perform(CURLM *multi, int *running);
+CURLMcode __real_curl_multi_socket_action(CURLM *multi, curl_socket_t s, int ev_bitmask,
+					 int *running);
 CURL *__wrap_curl_easy_init(void);
 CURLMcode __wrap_curl_multi_add_handle(CURLM *multi, CURL *easy);
-CURLMcode __wrap_curl_multi_perform(CURLM *multi, int *running);
+CURLMcode __wrap_curl_multi_socket_action(CURLM *multi, curl_socket_t s, int ev_bitmask,
+					 int *running);
 
 CURL *__wrap_curl_easy_init(void)
 {
@@ -38,14 +40,15 @@ CURLMcode __wrap_curl_multi_add_handle(CURLM *multi, CURL *easy)
 	return fail_add_handle ? CURLM_OUT_OF_MEMORY : __real_curl_multi_add_handle(multi, easy);
 }
 
-CURLMcode __wrap_curl_multi_perform(CURLM *multi, int *running)
+CURLMcode __wrap_curl_multi_socket_action(CURLM *multi, curl_socket_t s, int ev_bitmask,
+					 int *running)
 {
 	performs++;
 	if (fail_perform) {
 		*running = 0;
 		return CURLM_OUT_OF_MEMORY;
 	}
-	return __real_curl_multi_perform(multi, running);
+	return __real_curl_multi_socket_action(multi, s, ev_bitmask, running);
 }
 
 struct outcome {
