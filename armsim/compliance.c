@@ -457,12 +457,57 @@ void compliance_sweep_changes(struct policy_engine *e, struct world *w)
 }
 /* ---------- scans ---------- */
 
+/* The version of the world's subscription the scan is in (0 when it is gone). */
+static uint64_t scan_sub_version(const struct world *w, const struct scan *s)
+{
+	const struct world_subscription *ws = world_subscription_get(w, s->subscription_id);
+	return ws ? ws->version : 0;
+}
+
+static void scan_evaluate(struct policy_engine *e, struct world *w, struct scan *s)
+{
+	engine_evaluate_scope(e, w, s->scope);
+	s->evaluated = 1;
+	s->seen_policy_version = w->policy_version;
+	s->seen_sub_version = scan_sub_version(w, s);
+}
+
+/*
+ * Ends a scan whose simulated end has passed. Its resources were evaluated during its run
+ * (compliance_evaluate_scans); they are evaluated now if the tick did not get to them, or if
+ * a policy or a resource of its subscription was written since, so that what a scan reports
+ * is never older than a write made before it ended.
+ */
 static void scan_finish(struct policy_engine *e, struct world *w, struct scan *s)
 {
 	if (s->done || simclock_now_ms() < s->end_ms)
 		return;
-	engine_evaluate_scope(e, w, s->scope);
+	if (!s->evaluated || s->seen_policy_version != w->policy_version ||
+	    s->seen_sub_version != scan_sub_version(w, s))
+		scan_evaluate(e, w, s);
 	s->done = 1;
+}
+
+struct scan_budget {
+	struct policy_engine *e;
+	struct world *w;
+	int64_t until_real_ms;
+};
+
+static void evaluate_running_scan(const char *key, void *value, void *arg)
+{
+	struct scan_budget *b = arg;
+	struct scan *s = value;
+	(void)key;
+	if (s->done || s->evaluated || simclock_real_ms() >= b->until_real_ms)
+		return;
+	scan_evaluate(b->e, b->w, s);
+}
+
+void compliance_evaluate_scans(struct policy_engine *e, struct world *w, int64_t budget_ms)
+{
+	struct scan_budget b = { e, w, simclock_real_ms() + budget_ms };
+	idmap_for_each(&e->scans, evaluate_running_scan, &b);
 }
 
 static void finish_due_scan(const char *key, void *value, void *arg)
@@ -561,6 +606,7 @@ void compliance_trigger_evaluation(struct armsim_request *req, struct armsim_res
 	if (s->done) {
 		/* no scan running: start one; a trigger during a scan joins it */
 		s->done = 0;
+		s->evaluated = 0;
 		s->end_ms = simclock_now_ms() + req->world->knobs.scan_duration_ms;
 	}
 	scan_location(req, s, &location);

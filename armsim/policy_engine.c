@@ -164,9 +164,18 @@ struct policy_engine *policy_engine_of(struct world *w)
 	return w->policy.engine;
 }
 
+/* Real time a tick may spend on running scans (of its 20 ms) while requests wait. */
+#define SCAN_BUDGET_MS 6
+
 void policy_engine_tick(struct policy_engine *e)
 {
 	struct world *w = e->world;
+	/* reads may run beside this part; only the engine lock is held, a few ms at a time */
+	world_lock_read(w);
+	policy_engine_lock(e);
+	compliance_evaluate_scans(e, w, SCAN_BUDGET_MS);
+	policy_engine_unlock(e);
+	world_unlock(w);
 	world_lock_write(w);
 	policy_engine_lock(e);
 	compliance_finish_scans(e, w);

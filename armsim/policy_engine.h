@@ -81,6 +81,9 @@ struct scan {
 	char *subscription_id;
 	char token[128];
 	int64_t end_ms;
+	int evaluated;                /* its resources are evaluated: done once end_ms has passed */
+	uint64_t seen_policy_version; /* world.policy_version and its subscription's version when */
+	uint64_t seen_sub_version;    /* evaluated: a write since then is evaluated again at the end */
 	int done;
 };
 

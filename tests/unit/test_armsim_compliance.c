@@ -99,12 +99,15 @@ static void test_scan_takes_scan_duration(void **state)
 	}
 	snprintf(path, sizeof(path), "/subscriptions/" FX_SUB "/providers/Microsoft.PolicyInsights/"
 		 "asyncOperationResults/%s", token);
-	/* half-way: still running, no records yet */
+	/* the trigger evaluates nothing itself: the ticks of the scan's run do */
+	assert_int_equal(state_of(&f, "app-off", FX_ASSIGN "audit-rg"), -1);
+	/* half-way: still running; a tick has evaluated its resources (a scan's results are the
+	 * state during its run, not all computed at its end) */
 	fx_advance(&f, 30000);
 	body = fx_call(&f, "GET", path, "2019-10-01", NULL, &status);
 	assert_int_equal(status, 202);
 	json_decref(body);
-	assert_int_equal(state_of(&f, "app-off", FX_ASSIGN "audit-rg"), -1);
+	assert_int_equal(state_of(&f, "app-off", FX_ASSIGN "audit-rg"), RECORD_NON_COMPLIANT);
 	/* past scanDuration: the tick finished the scan */
 	fx_advance(&f, 30001);
 	body = fx_call(&f, "GET", path, "2019-10-01", NULL, &status);
@@ -119,6 +122,35 @@ static void test_scan_takes_scan_duration(void **state)
 		       "asyncOperationResults/nope", "2019-10-01", NULL, &status);
 	assert_int_equal(status, 404);
 	json_decref(body);
+	fx_teardown(&f);
+}
+
+/* Evaluated in the middle of its run, a scan still reports a write made before its end. */
+static void test_scan_sees_writes_made_during_its_run(void **state)
+{
+	static const char *const kinds[] = { "audit", NULL };
+	struct fixture f;
+	unsigned status;
+	json_t *body;
+	(void)state;
+
+	fx_setup(&f, KNOBS, kinds);
+	body = fx_call(&f, "POST", "/subscriptions/" FX_SUB "/providers/Microsoft.PolicyInsights/"
+		       "policyStates/latest/triggerEvaluation", "2019-10-01", NULL, &status);
+	assert_int_equal(status, 202);
+	json_decref(body);
+	fx_advance(&f, 20000);
+	assert_int_equal(state_of(&f, "app-off", FX_ASSIGN "audit-rg"), RECORD_NON_COMPLIANT);
+	body = fx_call(&f, "PATCH", FX_SITES "app-off", "2024-11-01",
+		       "{\"properties\":{\"clientCertEnabled\":true}}", &status);
+	assert_int_equal(status, 200);
+	json_decref(body);
+	/* before the end, and long before the change's own evaluation delay (60 s) */
+	fx_advance(&f, 30000);
+	assert_int_equal(state_of(&f, "app-off", FX_ASSIGN "audit-rg"), RECORD_NON_COMPLIANT);
+	fx_advance(&f, 10001);
+	assert_int_equal(state_of(&f, "app-off", FX_ASSIGN "audit-rg"), RECORD_COMPLIANT);
+	assert_int_equal(state_of(&f, "app-off2", FX_ASSIGN "audit-rg"), RECORD_NON_COMPLIANT);
 	fx_teardown(&f);
 }
 
@@ -368,6 +400,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_takes_scan_duration),
+		cmocka_unit_test(test_scan_sees_writes_made_during_its_run),
 		cmocka_unit_test(test_change_waits_for_evaluation_delay),
 		cmocka_unit_test(test_deny_refuses_non_compliant_writes),
 		cmocka_unit_test(test_deny_follows_policy_writes),
