@@ -95,10 +95,12 @@ size_t tracker_due(struct tracker *tr, int64_t now, struct tracker_action *out, 
 			continue;
 		if (t->phase == TRACKED_ACTIVE) {
 			t->phase = TRACKED_POLLING;
+			t->sent_at = now;
 			out[n].kind = TRACKER_POLL;
 			out[n++].task = i;
 		} else if (t->phase == TRACKED_QUEUED && tr->active < (size_t)tr->max_active) {
 			t->phase = TRACKED_CREATING;
+			t->sent_at = now;
 			tr->active++;
 			out[n].kind = TRACKER_CREATE;
 			out[n++].task = i;
@@ -138,7 +140,9 @@ int tracker_answer(struct tracker *tr, size_t task, int64_t now, const char *sta
 		t->interval_ms = t->interval_ms + t->interval_ms / 2 > tr->max_interval_ms
 				 ? tr->max_interval_ms : t->interval_ms + t->interval_ms / 2;
 	t->phase = TRACKED_ACTIVE;
-	t->next_at = now + t->interval_ms;
+	t->next_at = t->sent_at + t->interval_ms;
+	if (t->next_at < now + t->interval_ms / 2)
+		t->next_at = now + t->interval_ms / 2; /* a slow answer: no poll right behind it */
 	return changed;
 }
 

@@ -34,6 +34,7 @@ struct tracked_task {
 	enum tracked_phase phase;
 	int maybe_exists;   /* a previous process may have sent its create: look before creating */
 	int64_t next_at;    /* when it is next due (create retry or poll) */
+	int64_t sent_at;    /* when its last create or poll was handed out (tracker_due) */
 	long interval_ms;   /* current poll interval */
 	unsigned errors;    /* consecutive failed requests */
 	void *data;         /* the caller's, borrowed */

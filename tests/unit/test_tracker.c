@@ -63,7 +63,26 @@ static void test_cap_queues_the_rest(void **state)
 	assert_int_equal(n, 1); /* one freed slot, polls not yet due */
 	assert_int_equal(act[0].kind, TRACKER_CREATE);
 	assert_int_equal(act[0].task, 3);
-	assert_int_equal(tracker_next_wakeup(&tr), 1010);
+	/* created at 0, answered at 10: polled an interval after the create left */
+	assert_int_equal(tracker_next_wakeup(&tr), 1000);
+	tracker_release(&tr);
+}
+
+/* The interval is a period from when a poll left, whatever its round trip; a very slow answer
+ * is followed by the next poll half an interval later, not at once. */
+static void test_poll_period_runs_from_the_send(void **state)
+{
+	struct tracker tr;
+	struct tracker_action act[4];
+	(void)state;
+	tracker_init(&tr, 10, 1000);
+	add_n(&tr, 1, NULL);
+	assert_int_equal(tracker_due(&tr, 0, act, 4), 1);
+	tracker_answer(&tr, 0, 300, "Accepted", 0, 0, 0);
+	assert_int_equal(tracker_next_wakeup(&tr), 1000);
+	assert_int_equal(tracker_due(&tr, 1000, act, 4), 1);
+	tracker_answer(&tr, 0, 1900, "Running", 1, 0, 0);
+	assert_int_equal(tracker_next_wakeup(&tr), 2400);
 	tracker_release(&tr);
 }
 
@@ -238,6 +257,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_terminal_states),
 		cmocka_unit_test(test_cap_queues_the_rest),
+		cmocka_unit_test(test_poll_period_runs_from_the_send),
 		cmocka_unit_test(test_poll_interval_stretches_then_resets),
 		cmocka_unit_test(test_unknown_state_keeps_polling),
 		cmocka_unit_test(test_errors_back_off_and_honour_retry_after),
