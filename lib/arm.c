@@ -93,6 +93,7 @@ struct arm_client {
 	long lro_timeout_ms;
 	struct arm_call *deferred_head, *deferred_tail;
 	size_t deferred_nr;
+	int return_soon;            /* arm_client_return_soon: end the arm_client_run in progress */
 	struct arm_stats stats;
 };
 
@@ -1085,6 +1086,12 @@ size_t arm_client_pending(const struct arm_client *c)
 	return http_engine_pending(c->engine) + c->deferred_nr;
 }
 
+void arm_client_return_soon(struct arm_client *c)
+{
+	c->return_soon = 1;
+	http_engine_return_soon(c->engine);
+}
+
 size_t arm_client_run(struct arm_client *c, long timeout_ms)
 {
 	long long end = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
@@ -1095,13 +1102,14 @@ size_t arm_client_run(struct arm_client *c, long timeout_ms)
 		if (left < -1 || (end >= 0 && left < 0))
 			left = 0;
 		http_engine_run(c->engine, c->deferred_head ? 0 : (long)left);
-		if (!arm_client_pending(c))
+		if (!arm_client_pending(c) || c->return_soon)
 			break;
 		if (c->deferred_head)
 			continue;
 		if (end >= 0 && now_ms() >= end)
 			break;
 	}
+	c->return_soon = 0;
 	return arm_client_pending(c);
 }
 

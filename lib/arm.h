@@ -212,6 +212,9 @@ void arm_client_add_timer(struct arm_client *client, long delay_ms,
  */
 size_t arm_client_run(struct arm_client *client, long timeout_ms);
 size_t arm_client_pending(const struct arm_client *client);
+/* From inside a callback: the arm_client_run in progress returns once this turn's callbacks
+ * have run (the caller has work due before the timeout it gave). */
+void arm_client_return_soon(struct arm_client *client);
 
 /*
  * Synchronous wrappers: submit, pump until this call completes (other queued calls progress

@@ -103,6 +103,7 @@ struct http_engine {
 	CURLM *multi;
 	int epfd;                   /* the sockets libcurl asked us to watch (on_socket) */
 	long long curl_timer_at;    /* when libcurl wants socket_action(TIMEOUT); -1: never */
+	int return_soon;            /* http_engine_return_soon: end this run after its callbacks */
 	int concurrency;
 	long request_timeout_ms;
 	long attempt_timeout_ms;
@@ -1264,7 +1265,7 @@ size_t http_engine_run(struct http_engine *e, long timeout_ms)
 		fill(e, now);
 		run_curl_timer(e, now_ms());
 		drain(e);
-		if (!e->pending)
+		if (!e->pending || e->return_soon)
 			break;
 		now = now_ms();
 		if (now >= end)
@@ -1281,6 +1282,14 @@ size_t http_engine_run(struct http_engine *e, long timeout_ms)
 		wait_sockets(e, wait > 0 ? (long)wait : 0);
 		run_curl_timer(e, now_ms());
 		drain(e);
+		if (e->return_soon)
+			break;
 	}
+	e->return_soon = 0;
 	return e->pending;
+}
+
+void http_engine_return_soon(struct http_engine *e)
+{
+	e->return_soon = 1;
 }

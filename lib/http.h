@@ -164,6 +164,11 @@ void http_engine_add_timer(struct http_engine *engine, long delay_ms,
  * of requests and timers still pending. Must not be called from inside a callback.
  */
 size_t http_engine_run(struct http_engine *engine, long timeout_ms);
+/*
+ * From inside a callback: the http_engine_run in progress returns once this turn's callbacks
+ * have run, before its timeout (the caller has something to do sooner than it said).
+ */
+void http_engine_return_soon(struct http_engine *engine);
 
 /* Requests and timers queued, waiting or in flight. */
 size_t http_engine_pending(const struct http_engine *engine);

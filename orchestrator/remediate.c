@@ -56,6 +56,7 @@ struct task_state {
 	long scope_lists;          /* lists of a scope's remediations sent for several polls */
 	int64_t progress_ms;       /* when the last progress point was recorded */
 	int driving;               /* drive() runs: callbacks may start due work themselves */
+	int64_t slice_end;         /* when drive_loop's current arm_client_run returns */
 };
 
 static void free_state(struct orch_phase *ph)
@@ -269,6 +270,20 @@ static void take_scope_list(struct task_state *st, struct task_call *call,
 			  arm_result_name(resp->result));
 }
 
+/* Whether a task of call (its group, for a scope list) is next due before when. */
+static int due_before(const struct task_state *st, const struct task_call *call, int64_t when)
+{
+	size_t i;
+	if (!call->group)
+		return st->tr.tasks[call->task].phase == TRACKED_ACTIVE &&
+		       st->tr.tasks[call->task].next_at < when;
+	for (i = 0; i < call->nr_group; i++)
+		if (st->tr.tasks[call->group[i]].phase == TRACKED_ACTIVE &&
+		    st->tr.tasks[call->group[i]].next_at < when)
+			return 1;
+	return 0;
+}
+
 static void on_call(struct arm_client *client, struct arm_response *resp, void *data)
 {
 	struct task_call *call = data;
@@ -401,6 +416,10 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		}
 		break;
 	}
+	/* a poll this answer scheduled before the loop's next turn: end the turn early, or the
+	 * poll would leave up to a slice late (with the tenant full, that adds to every wave) */
+	if (st->driving && due_before(st, call, st->slice_end))
+		arm_client_return_soon(o->arm);
 	free(call->group);
 	free(call);
 	/* a slot freed by this answer goes to the next queued task now, not at the next
@@ -545,6 +564,7 @@ static enum orch_result drive_loop(struct task_state *st, int until_created, int
 			/* come back when the next poll is due, at most 100 ms later (signals) */
 			long slice = wake == INT64_MAX || wake - now >= 100 ? 100
 				     : wake > now ? (long)(wake - now) : 1;
+			st->slice_end = now + slice;
 			arm_client_run(o->arm, slice);
 		} else {
 			/* nothing in flight: wait for the next due poll (at most 100 ms at a time) */

@@ -483,6 +483,29 @@ static void test_timer_runs_from_the_loop(void **state)
 	http_engine_free(e);
 }
 
+static void return_soon(void *data)
+{
+	http_engine_return_soon(data);
+}
+
+/* A callback that has work due sooner ends the run in progress, with the rest still pending. */
+static void test_return_soon_ends_the_run(void **state)
+{
+	struct http_engine *e = new_engine(NULL);
+	long long start = wall_ms();
+	(void)state;
+	timer_fired = 0;
+	http_engine_add_timer(e, 20, return_soon, e);
+	http_engine_add_timer(e, 3000, on_timer, NULL);
+	assert_int_equal(http_engine_run(e, 2000), 1);
+	assert_true(wall_ms() - start < 1000);
+	assert_int_equal(timer_fired, 0);
+	/* the flag is spent: the next run goes on to its own timeout or end */
+	assert_int_equal(http_engine_run(e, -1), 0);
+	assert_int_equal(timer_fired, 1);
+	http_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_concurrency_cap),
 		cmocka_unit_test(test_refused_url_and_cancel),
 		cmocka_unit_test(test_timer_runs_from_the_loop),
+		cmocka_unit_test(test_return_soon_ends_the_run),
 		cmocka_unit_test(test_loopback_bypasses_proxy),
 	};
 	return cmocka_run_group_tests(tests, server_up, server_down);
