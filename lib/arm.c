@@ -868,7 +868,12 @@ static struct arm_call *call_new(struct arm_client *c, const char *method, const
 		struct strbuf sb = STRBUF_INIT;
 		jsonutil_add_compact(&sb, body);
 		call->body = strbuf_detach(&sb, &call->body_len);
+	} else if (opts && opts->body_text) {
+		call->body = xstrndup(opts->body_text, opts->body_len);
+		call->body_len = opts->body_len;
 	}
+	call->opts.body_text = NULL; /* the caller's: copied above */
+	call->opts.body_len = 0;
 	ok = build_url(c, path, call->api_version, call->query, &url, &err) == 0;
 	call->url = strbuf_detach(&url, NULL);
 	if (!ok) {

@@ -129,6 +129,8 @@ struct arm_call_options {
 	long delay_ms;            /* send no sooner than this from now (polling) */
 	long lro_interval_ms;     /* LRO poll interval without Retry-After; 0 = 5 s */
 	unsigned max_pages;       /* 0 = 100000 */
+	const char *body_text;    /* with a NULL body argument: the body already serialized, sent */
+	size_t body_len;          /* as is (a caller that also digests it serializes it once) */
 };
 
 /*

@@ -73,8 +73,20 @@ struct scope_work {
 	int principal_fresh;       /* the assignment was created now: no role assignment yet */
 };
 
+/* A body serialized once for both its digest (the ledger's intent) and the request. */
+struct body_text {
+	json_t *body;            /* a reference: the pointer cannot be reused while cached */
+	struct strbuf text;
+	char hex[DIGEST_SHA256_HEX_SIZE];
+};
+
+/* Definitions' bodies are shared by every scope (render_memo): kept serialized. */
+#define SHARED_BODIES 8
+
 struct deploy_state {
 	struct orch_phase ph;
+	struct body_text shared[SHARED_BODIES];
+	size_t next_shared;        /* the slot the next new shared body takes */
 	struct orch *o;
 	int plan_only;
 	struct scope_work **works; /* per scope: owned while it runs, NULL before and after */
@@ -106,7 +118,40 @@ static void free_state(struct orch_phase *ph)
 		if (st->works[i])
 			free_work(st->works[i]);
 	free(st->works);
+	for (i = 0; i < SHARED_BODIES; i++) {
+		json_decref(st->shared[i].body);
+		strbuf_release(&st->shared[i].text);
+	}
 	free(st);
+}
+
+static void body_text_set(struct body_text *bt, const json_t *body)
+{
+	json_decref(bt->body);
+	bt->body = json_incref((json_t *)body);
+	strbuf_reset(&bt->text);
+	jsonutil_add_compact(&bt->text, body);
+	digest_sha256_hex(bt->text.buf, bt->text.len, bt->hex);
+}
+
+/*
+ * body serialized and digested: from the cache when it is a definition's (shared by every
+ * scope), else into *own (the caller releases its text and reference).
+ */
+static const struct body_text *serialize(struct deploy_state *st, const struct deploy_item *it,
+					 const json_t *body, struct body_text *own)
+{
+	size_t i;
+	if (it->is_role || it->kind != DEPLOY_POLICY_DEFINITION) {
+		body_text_set(own, body);
+		return own;
+	}
+	for (i = 0; i < SHARED_BODIES; i++)
+		if (st->shared[i].body == body)
+			return &st->shared[i];
+	i = st->next_shared++ % SHARED_BODIES;
+	body_text_set(&st->shared[i], body);
+	return &st->shared[i];
 }
 
 static const char *stage_word(enum scope_stage stage)
@@ -148,31 +193,33 @@ static void send_put(struct deploy_item *it, const json_t *body, const char *pat
 	struct orch *o = st->o;
 	struct strbuf what = STRBUF_INIT;
 	struct arm_call_options opts;
+	struct body_text own = { NULL, STRBUF_INIT, "" };
+	const struct body_text *bt;
 	int recorded = 1;
 	it->write_id = 0;
 	if (o->ledger_failed)
 		return; /* the ledger stopped recording: nothing more is sent */
+	bt = serialize(st, it, body, &own);
 	if (o->ledger && !o->dry_run) {
-		struct strbuf text = STRBUF_INIT;
-		char hex[DIGEST_SHA256_HEX_SIZE];
 		/* a digest, not the body: the ledger says what was sent without copying it */
-		jsonutil_add_compact(&text, body);
-		digest_sha256_hex(text.buf, text.len, hex);
 		strbuf_addf(&what, "the intent of PUT %s", path);
 		recorded = orch_ledger_check(o, ledger_write_intent(o->ledger, o->run.id, "PUT", path,
-								    hex, &it->write_id), what.buf);
-		strbuf_release(&text);
+								    bt->hex, &it->write_id), what.buf);
 		strbuf_release(&what);
 	}
-	if (!recorded)
-		return; /* not recorded, not sent */
-	st->ph.pending++;
-	sw->waiting++;
-	/* only an assignment's answer is read (its identity's principal id) */
-	memset(&opts, 0, sizeof(opts));
-	if (it->is_role || it->kind != DEPLOY_POLICY_ASSIGNMENT)
-		opts.flags = ARM_DISCARD_BODY;
-	arm_submit(o->arm, "PUT", path, body, &opts, on_put, it);
+	if (recorded) {
+		st->ph.pending++;
+		sw->waiting++;
+		/* only an assignment's answer is read (its identity's principal id) */
+		memset(&opts, 0, sizeof(opts));
+		if (it->is_role || it->kind != DEPLOY_POLICY_ASSIGNMENT)
+			opts.flags = ARM_DISCARD_BODY;
+		opts.body_text = bt->text.buf;
+		opts.body_len = bt->text.len;
+		arm_submit(o->arm, "PUT", path, NULL, &opts, on_put, it);
+	} /* else not recorded, not sent */
+	json_decref(own.body);
+	strbuf_release(&own.text);
 }
 
 /* Records a write's answer (ok: 2xx or an equivalent; message NULL for none). */

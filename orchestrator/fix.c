@@ -361,7 +361,7 @@ static void on_scan(struct arm_client *client, struct arm_response *resp, void *
 /* --policy-scan: one evaluation per subscription the batch touched. */
 static void policy_scan(struct fix_run_state *st, struct fix_app **batch, size_t n)
 {
-	struct arm_call_options opts = { NULL, NULL, ARM_IDEMPOTENT, 0, 0, 0, 0 };
+	struct arm_call_options opts = { .flags = ARM_IDEMPOTENT };
 	json_t *seen = json_object();
 	size_t i;
 	for (i = 0; i < n; i++) {

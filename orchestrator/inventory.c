@@ -214,7 +214,7 @@ static enum inventory_result graph_query(struct arm_client *client, const struct
 					 void (*row)(const json_t *, void *), void *data,
 					 struct strbuf *err)
 {
-	struct arm_call_options opts = { GRAPH_API, NULL, ARM_READ, 0, 0, 0, 0 };
+	struct arm_call_options opts = { .api_version = GRAPH_API, .flags = ARM_READ };
 	json_t *body = json_pack("{s:s, s:{s:I, s:s}}", "query", text, "options", "$top",
 				 (json_int_t)page_size, "resultFormat", "objectArray");
 	enum inventory_result ret = INVENTORY_OK;
