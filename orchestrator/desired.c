@@ -35,9 +35,27 @@ static void add_line(struct digest_sha256_ctx *part, const char *line)
 	digest_sha256_update(part, "\n", 1);
 }
 
+/* add_json for a body that may recur (a definition's): its dump is kept for the next scope. */
+static void add_shared_json(struct desired_builder *b, struct digest_sha256_ctx *part,
+			    const json_t *body)
+{
+	size_t i;
+	for (i = 0; i < DESIRED_DUMPS && b->dumps[i].body != body; i++)
+		;
+	if (i == DESIRED_DUMPS) {
+		i = b->next_dump++ % DESIRED_DUMPS;
+		json_decref(b->dumps[i].body);
+		free(b->dumps[i].text);
+		b->dumps[i].body = json_incref((json_t *)body);
+		b->dumps[i].text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	}
+	add_line(part, b->dumps[i].text ? b->dumps[i].text : "null");
+}
+
 void desired_builder_begin(struct desired_builder *b)
 {
 	size_t i;
+	memset(b, 0, sizeof(*b));
 	for (i = 0; i < DESIRED_PART_COUNT; i++)
 		digest_sha256_begin(&b->part[i]);
 }
@@ -52,7 +70,7 @@ void desired_builder_add(struct desired_builder *b, const struct deploy_set *set
 		switch (r->kind) {
 		case DEPLOY_POLICY_DEFINITION:
 			add_line(&b->part[DESIRED_DEFINITIONS], r->id);
-			add_json(&b->part[DESIRED_DEFINITIONS], r->body);
+			add_shared_json(b, &b->part[DESIRED_DEFINITIONS], r->body);
 			break;
 		case DEPLOY_POLICY_SET_DEFINITION:
 			add_line(&b->part[DESIRED_INITIATIVE], r->id);
@@ -94,6 +112,10 @@ void desired_builder_end(struct desired_builder *b, const struct deploy_set *ref
 	strbuf_release(&rem);
 	for (i = 0; i < DESIRED_PART_COUNT; i++)
 		digest_sha256_end_hex(&b->part[i], out->hex[i]);
+	for (i = 0; i < DESIRED_DUMPS; i++) {
+		json_decref(b->dumps[i].body);
+		free(b->dumps[i].text);
+	}
 }
 
 void desired_digest_compute(const struct deploy_set *set, const struct config *cfg,

@@ -41,8 +41,16 @@ void desired_digest_compute(const struct deploy_set *set, const struct config *c
  * the set's reference ids (refs: its resources need not be there). The result equals
  * desired_digest_compute over the whole set.
  */
+/* The last few bodies dumped: a definition's body is shared by every scope (render_memo). */
+#define DESIRED_DUMPS 8
+
 struct desired_builder {
 	struct digest_sha256_ctx part[DESIRED_PART_COUNT];
+	struct {
+		json_t *body;    /* a reference: the pointer is not reused while it is here */
+		char *text;      /* its sorted compact dump */
+	} dumps[DESIRED_DUMPS];
+	size_t next_dump;
 };
 void desired_builder_begin(struct desired_builder *b);
 void desired_builder_add(struct desired_builder *b, const struct deploy_set *resources);
