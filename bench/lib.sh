@@ -30,6 +30,13 @@ serve() {
 		sleep 0.05
 	done
 	url=$(cat "$ready")
+	# without TLS armsim makes its token signing key on a thread of its own after start-up
+	# (with TLS it signs with the server's key): wait for it here (the key set waits for
+	# it), so that no benchmark times the simulator's start-up
+	case $url in
+	http://*) curl -sf "$url/adfs/discovery/keys" >/dev/null ||
+		{ echo "bench: armsim's signing keys could not be read" >&2; exit 1; } ;;
+	esac
 }
 
 need() {
