@@ -84,7 +84,7 @@ enum orch_result orch_verify(struct orch *o)
 	struct verify_state *st;
 	struct orch_scan_run *scan;
 	struct arm_call_options opts;
-	enum orch_result ret, graph = ORCH_OK;
+	enum orch_result ret, graph = ORCH_OK, ex;
 	size_t a;
 
 	/* this verification replaces any earlier one of the run */
@@ -124,6 +124,9 @@ enum orch_result orch_verify(struct orch *o)
 		strbuf_release(&filter);
 		strbuf_release(&query);
 	}
+	/* the exempt resources after the fresh scan, shown apart from the non-compliant ones:
+	 * read while the queries above are in flight (its pump turns theirs too) */
+	ex = orch_exemptions_record(o);
 	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
 	if (!ret && o->ledger_failed)
 		ret = ORCH_LEDGER; /* a non-compliant resource could not be recorded */
@@ -136,9 +139,7 @@ enum orch_result orch_verify(struct orch *o)
 		else if (st->noncompliant || st->failed)
 			ret = ORCH_FAILED;
 	}
-	/* the exempt resources after the fresh scan, shown apart from the non-compliant ones */
 	if (ret == ORCH_OK || ret == ORCH_FAILED) {
-		enum orch_result ex = orch_exemptions_record(o);
 		if (ex && ret == ORCH_OK)
 			ret = ex;
 		else if (ex == ORCH_LEDGER)
