@@ -48,6 +48,8 @@ struct ledger {
 	char format_error[160]; /* the last LEDGER_ERR_FORMAT's text; "" when none */
 	struct cached_stmt stmts[STMT_CACHE_MAX];
 	size_t nr_stmts;
+	int batching;   /* ledger_batch_start: writes join one transaction until a flush */
+	int in_txn;     /* that transaction is open */
 };
 
 static const char *const phase_names[LEDGER_PHASE_COUNT] = {
@@ -311,6 +313,13 @@ static enum ledger_result run_stmt(struct ledger *l, sqlite3_stmt *st)
 	enum ledger_result ret;
 	if (!st)
 		return LEDGER_ERR_SQL;
+	if (l->batching && !l->in_txn) {
+		if (exec_sql(l, "BEGIN")) {
+			stmt_done(l, st);
+			return LEDGER_ERR_SQL;
+		}
+		l->in_txn = 1;
+	}
 	ret = sqlite3_step(st) == SQLITE_DONE ? LEDGER_OK : LEDGER_ERR_SQL;
 	stmt_done(l, st);
 	return ret;
@@ -468,10 +477,29 @@ enum ledger_result ledger_open_readonly(const char *path, struct ledger **out, s
 	return open_db(path, 1, out, err);
 }
 
+void ledger_batch_start(struct ledger *l)
+{
+	l->batching = 1;
+}
+
+enum ledger_result ledger_batch_flush(struct ledger *l)
+{
+	if (!l || !l->in_txn)
+		return LEDGER_OK;
+	l->in_txn = 0;
+	if (exec_sql(l, "COMMIT") == LEDGER_OK)
+		return LEDGER_OK;
+	/* not committed: drop the batch rather than leave it for a later commit to carry */
+	if (!sqlite3_get_autocommit(l->db))
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	return LEDGER_ERR_SQL;
+}
+
 void ledger_close(struct ledger *l)
 {
 	if (!l)
 		return;
+	ledger_batch_flush(l);
 	for (size_t i = 0; i < l->nr_stmts; i++)
 		sqlite3_finalize(l->stmts[i].st);
 	if (l->db)

@@ -172,6 +172,17 @@ LEDGER_MUST_CHECK
 enum ledger_result ledger_open_readonly(const char *path, struct ledger **out, struct strbuf *err);
 /* Closes and releases the lock; NULL is a no-op. */
 void ledger_close(struct ledger *l);
+
+/*
+ * Batched commits. After ledger_batch_start the writes are no longer committed one by one:
+ * the first opens a transaction and ledger_batch_flush commits it (a no-op when nothing is
+ * open). What must be on disk before something else happens (a write's intent before its
+ * request leaves) is flushed first: the orchestrator flushes from the HTTP engine's
+ * before-send hook and before the engine waits. A failed commit is rolled back (those rows
+ * are lost, and whatever they announced must not happen). ledger_close flushes.
+ */
+void ledger_batch_start(struct ledger *l);
+enum ledger_result ledger_batch_flush(struct ledger *l);
 /* The last SQLite error text (borrowed, valid until the next call). */
 const char *ledger_errmsg(struct ledger *l);
 

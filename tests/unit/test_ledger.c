@@ -456,6 +456,48 @@ static void test_refused_write_is_reported(void **state)
 	ledger_close(l);
 }
 
+/* In a batch, records are committed by the flush: a reader sees none before, all after; a
+ * refused record fails alone and the batch's others still commit. */
+static void test_batch_commits_on_flush(void **state)
+{
+	struct ledger *l = open_ok(), *ro = NULL;
+	struct ledger_run run;
+	struct ledger_write_stats ws;
+	struct strbuf err = STRBUF_INIT;
+	sqlite3 *db;
+	int64_t w1, w2, w3 = 7;
+	(void)state;
+	assert_int_equal(ledger_run_begin(l, "apply", "mg:x", &run), LEDGER_OK);
+	assert_int_equal(ledger_open_readonly(path, &ro, &err), LEDGER_OK);
+	ledger_batch_start(l);
+	assert_int_equal(ledger_write_intent(l, run.id, "PUT", "/a", "00", &w1), LEDGER_OK);
+	assert_int_equal(ledger_write_intent(l, run.id, "PUT", "/b", "00", &w2), LEDGER_OK);
+	assert_int_equal(ledger_write_outcome(l, w1, 1, 201, "req-1", NULL, NULL), LEDGER_OK);
+	assert_int_equal(ledger_write_stats(ro, run.id, &ws), LEDGER_OK);
+	assert_int_equal(ws.intents, 0);
+	assert_int_equal(ledger_batch_flush(l), LEDGER_OK);
+	assert_int_equal(ledger_write_stats(ro, run.id, &ws), LEDGER_OK);
+	assert_int_equal(ws.intents, 2);
+	assert_int_equal(ws.succeeded, 1);
+	/* nothing open: a flush is a no-op */
+	assert_int_equal(ledger_batch_flush(l), LEDGER_OK);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER full BEFORE INSERT ON writes"
+				      " WHEN NEW.resource_id = '/d' BEGIN"
+				      " SELECT RAISE(ABORT, 'database or disk is full'); END;",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(ledger_write_intent(l, run.id, "PUT", "/c", "00", &w3), LEDGER_OK);
+	assert_int_equal(ledger_write_intent(l, run.id, "PUT", "/d", "00", &w3), LEDGER_ERR_SQL);
+	assert_int_equal(ledger_batch_flush(l), LEDGER_OK);
+	assert_int_equal(ledger_write_stats(ro, run.id, &ws), LEDGER_OK);
+	assert_int_equal(ws.intents, 3);
+	ledger_close(ro);
+	ledger_run_release(&run);
+	ledger_close(l);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +515,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_intent_without_outcome_is_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secrets_never_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scans_and_notes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_commits_on_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_refuses_missing_and_foreign_files, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
