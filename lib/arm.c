@@ -1091,6 +1091,11 @@ size_t arm_client_pending(const struct arm_client *c)
 	return http_engine_pending(c->engine) + c->deferred_nr;
 }
 
+void arm_client_set_before_send(struct arm_client *c, int (*fn)(void *data), void *data)
+{
+	http_engine_set_before_send(c->engine, fn, data);
+}
+
 void arm_client_return_soon(struct arm_client *c)
 {
 	c->return_soon = 1;

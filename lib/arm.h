@@ -214,6 +214,8 @@ void arm_client_add_timer(struct arm_client *client, long delay_ms,
  */
 size_t arm_client_run(struct arm_client *client, long timeout_ms);
 size_t arm_client_pending(const struct arm_client *client);
+/* The engine's before-send hook (http_engine_set_before_send); fn NULL removes it. */
+void arm_client_set_before_send(struct arm_client *client, int (*fn)(void *data), void *data);
 /* From inside a callback: the arm_client_run in progress returns once this turn's callbacks
  * have run (the caller has work due before the timeout it gave). */
 void arm_client_return_soon(struct arm_client *client);

@@ -104,6 +104,8 @@ struct http_engine {
 	int epfd;                   /* the sockets libcurl asked us to watch (on_socket) */
 	long long curl_timer_at;    /* when libcurl wants socket_action(TIMEOUT); -1: never */
 	int return_soon;            /* http_engine_return_soon: end this run after its callbacks */
+	http_before_send_fn *before_send; /* http_engine_set_before_send */
+	void *before_send_data;
 	int concurrency;
 	long request_timeout_ms;
 	long attempt_timeout_ms;
@@ -1180,6 +1182,13 @@ static void fill(struct http_engine *e, long long now)
 			t->holds_token = 1;
 			queue_advance(e, q, t);
 		}
+		if (e->before_send && e->before_send(e->before_send_data)) {
+			strbuf_reset(&t->error);
+			strbuf_addf(&t->error, "%s %s: not sent: what announces it could not be recorded",
+				    t->method, t->url);
+			complete(e, t, HTTP_ERR_CANCELLED);
+			continue;
+		}
 		rc = start_attempt(e, t, now);
 		if (rc < 0)
 			complete(e, t, rc == -1 ? HTTP_ERR_AUTH : HTTP_ERR_TRANSPORT);
@@ -1279,6 +1288,8 @@ size_t http_engine_run(struct http_engine *e, long timeout_ms)
 			wait = e->curl_timer_at - now;
 		if (wait > 1000)
 			wait = 1000;
+		if (e->before_send)
+			e->before_send(e->before_send_data); /* nothing waits uncommitted while idle */
 		wait_sockets(e, wait > 0 ? (long)wait : 0);
 		run_curl_timer(e, now_ms());
 		drain(e);
@@ -1287,6 +1298,12 @@ size_t http_engine_run(struct http_engine *e, long timeout_ms)
 	}
 	e->return_soon = 0;
 	return e->pending;
+}
+
+void http_engine_set_before_send(struct http_engine *e, http_before_send_fn *fn, void *data)
+{
+	e->before_send = fn;
+	e->before_send_data = data;
 }
 
 void http_engine_return_soon(struct http_engine *e)

@@ -42,7 +42,8 @@ enum http_result {
 	HTTP_ERR_TIMEOUT,   /* the request's deadline passed (retries and waits included) */
 	HTTP_ERR_TOO_LARGE, /* the response body exceeded the engine's body cap */
 	HTTP_ERR_INSECURE,  /* http:// to a host that is not loopback, or a bad URL: nothing sent */
-	HTTP_ERR_CANCELLED, /* the engine was freed before the request completed */
+	HTTP_ERR_CANCELLED, /* the engine was freed before the request completed, or its
+			     * before-send hook refused to let it leave */
 	HTTP_ERR_AUTH,      /* the authorize hook failed (no token): nothing sent */
 };
 
@@ -164,6 +165,15 @@ void http_engine_add_timer(struct http_engine *engine, long delay_ms,
  * of requests and timers still pending. Must not be called from inside a callback.
  */
 size_t http_engine_run(struct http_engine *engine, long timeout_ms);
+/*
+ * Called before each request is handed to libcurl and before the engine waits, so that what
+ * the caller recorded about its requests is on disk before they leave (the orchestrator
+ * commits its ledger here). Returns 0 to go on; non-zero: the request is not sent and
+ * completes HTTP_ERR_CANCELLED ("not sent").
+ */
+typedef int http_before_send_fn(void *data);
+void http_engine_set_before_send(struct http_engine *engine, http_before_send_fn *fn, void *data);
+
 /*
  * From inside a callback: the http_engine_run in progress returns once this turn's callbacks
  * have run, before its timeout (the caller has something to do sooner than it said).

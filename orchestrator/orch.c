@@ -75,6 +75,8 @@ enum orch_result orch_init(struct orch *o, const struct config *cfg, struct arm_
 
 void orch_release(struct orch *o)
 {
+	if (o->arm && o->ledger)
+		arm_client_set_before_send(o->arm, NULL, NULL);
 	if (o->ledger)
 		ledger_run_release(&o->run);
 	ledger_close(o->ledger);
@@ -284,6 +286,18 @@ out:
 	return ret;
 }
 
+/*
+ * The engine's before-send hook: the records of a turn of the loop (intents above all) are
+ * committed together before any request leaves, instead of one commit per record (a third
+ * of policyctl's CPU in apply went to 16,000 commits at 1,000 subscriptions).
+ */
+static int commit_before_send(void *data)
+{
+	struct orch *o = data;
+	return orch_ledger_check(o, ledger_batch_flush(o->ledger), "a batch of the run's records")
+	       ? 0 : -1;
+}
+
 enum orch_result orch_attach_run(struct orch *o, const char *command, int resume_only)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -299,6 +313,10 @@ enum orch_result orch_attach_run(struct orch *o, const char *command, int resume
 		ret = check_desired(o, command);
 	if (!ret && !orch_ledger_check(o, load_subscriptions(o), "(read) the run's subscriptions"))
 		ret = ORCH_LEDGER;
+	if (!ret && o->arm) {
+		ledger_batch_start(o->ledger);
+		arm_client_set_before_send(o->arm, commit_before_send, o);
+	}
 out:
 	if (ret && o->ledger) {
 		if (o->run.uid)
@@ -334,7 +352,8 @@ enum orch_result orch_finish(struct orch *o, enum orch_result result, int final)
 		return result;
 	o->run.state = run_state_for(result, final);
 	if (!orch_ledger_check(o, ledger_run_set_state(o->ledger, o->run.id, o->run.state),
-			       "the run's outcome"))
+			       "the run's outcome") ||
+	    !orch_ledger_check(o, ledger_batch_flush(o->ledger), "the run's last records"))
 		return ORCH_LEDGER;
 	return result;
 }

@@ -483,6 +483,33 @@ static void test_timer_runs_from_the_loop(void **state)
 	http_engine_free(e);
 }
 
+static int refuse_to_send(void *data)
+{
+	int *calls = data;
+	(*calls)++;
+	return -1;
+}
+
+/* A request the before-send hook refuses never reaches the server: it completes cancelled. */
+static void test_before_send_hook_refuses(void **state)
+{
+	struct http_engine *e = new_engine(NULL);
+	struct result r;
+	int calls = 0;
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	hits[11] = 0;
+	http_engine_set_before_send(e, refuse_to_send, &calls);
+	submit(e, "PUT", "/ok", 11, &r, NULL);
+	assert_int_equal(http_engine_run(e, -1), 0);
+	assert_int_equal(r.done, 1);
+	assert_int_equal(r.result, HTTP_ERR_CANCELLED);
+	assert_non_null(strstr(r.error, "not sent"));
+	assert_true(calls >= 1);
+	assert_int_equal(hits[11], 0);
+	http_engine_free(e);
+}
+
 static void return_soon(void *data)
 {
 	http_engine_return_soon(data);
@@ -524,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_refused_url_and_cancel),
 		cmocka_unit_test(test_timer_runs_from_the_loop),
 		cmocka_unit_test(test_return_soon_ends_the_run),
+		cmocka_unit_test(test_before_send_hook_refuses),
 		cmocka_unit_test(test_loopback_bypasses_proxy),
 	};
 	return cmocka_run_group_tests(tests, server_up, server_down);
