@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "orchestrator/phase.h"
 #include "lib/msg.h"
@@ -31,6 +32,22 @@ static enum orch_result leave_phase(struct orch *o, enum ledger_phase next, int6
 	msg_note("%s done in %.1fs", ledger_phase_name(o->run.phase),
 		 (double)(orch_now_ms() - started) / 1000.0);
 	return enter_phase(o, next);
+}
+
+/*
+ * Whether every assignment is at a subscription: then a task's deployments stay in its
+ * subscription, and that subscription is remediated once its own tasks are done. A management
+ * group's tasks reach every subscription below it: its scans wait for the end of track.
+ */
+static int subscription_tasks_only(const struct orch *o)
+{
+	size_t i;
+	for (i = 0; i < o->assignment_scopes->nr; i++) {
+		const char *scope = o->assignment_scopes->items[i];
+		if (strncasecmp(scope, "/subscriptions/", 15) || strchr(scope + 15, '/'))
+			return 0;
+	}
+	return o->assignment_scopes->nr > 0;
 }
 
 /* Results after which contain stops at once (the rerun continues from the ledger). */
@@ -83,7 +100,10 @@ enum orch_result orch_contain(struct orch *o, long timeout_ms)
 		t = orch_now_ms();
 	}
 	if (!phase_done(o, LEDGER_PHASE_TRACK)) {
+		/* each subscription's verify scan starts as soon as its own tasks are done */
+		o->early_scans = subscription_tasks_only(o);
 		ret = orch_track(o, timeout_ms);
+		o->early_scans = 0;
 		if (stops(ret))
 			return ret;
 		if (ret)

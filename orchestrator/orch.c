@@ -14,6 +14,7 @@
 
 #include "orchestrator/orch.h"
 #include "orchestrator/desired.h"
+#include "orchestrator/phase.h"
 #include "lib/jsonutil.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
@@ -82,6 +83,7 @@ void orch_release(struct orch *o)
 	ledger_close(o->ledger);
 	string_list_clear(&o->subscriptions);
 	idmap_clear(&o->found_absent);
+	orch_scan_early_release(o);
 	free(o->scope_key);
 	memset(o, 0, sizeof(*o));
 }

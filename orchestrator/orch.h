@@ -53,6 +53,8 @@ enum orch_desired_policy {
 	ORCH_DESIRED_REFUSE,    /* refuse, ORCH_USAGE, saying the way forward (remediate, track) */
 };
 
+struct early_scan_state;
+
 struct orch {
 	const struct config *cfg;     /* borrowed */
 	struct arm_client *arm;       /* borrowed */
@@ -85,6 +87,11 @@ struct orch {
 	struct idmap found_absent;    /* resource ids the preflight of this run read and found
 				       * absent (404): apply creates them without reading them
 				       * again (values unused) */
+	int early_scans;              /* contain's track: trigger a subscription's verify scan as
+				       * soon as its own tasks are all done (orch_scan_early) */
+	struct idmap early_scan_urls; /* subscription -> the Location of its early scan (owned
+				       * strings; "" while the trigger is in flight) */
+	struct early_scan_state *early_scan_state; /* their calls in flight (scan.c) */
 };
 
 
@@ -144,6 +151,11 @@ enum orch_result orch_scan(struct orch *o, int wait);
 struct orch_scan_run;
 enum orch_result orch_scan_begin(struct orch *o, int wait, struct orch_scan_run **out);
 enum orch_result orch_scan_end(struct orch_scan_run *run);
+/* With wait: fn(o, subscription, data) runs as each subscription's scan succeeds, while the
+ * others still run (verify reads a subscription's results as soon as they are fresh). */
+void orch_scan_on_scanned(struct orch_scan_run *run,
+			  void (*fn)(struct orch *o, const char *subscription, void *data),
+			  void *data);
 enum orch_result orch_remediate(struct orch *o);
 enum orch_result orch_track(struct orch *o, long timeout_ms);
 enum orch_result orch_verify(struct orch *o);

@@ -29,6 +29,16 @@ int orch_phase_arrive(struct orch_phase *ph);
 /* The phase returns: frees now when nothing is pending, else when the last callback arrives. */
 void orch_phase_leave(struct orch_phase *ph);
 
+/*
+ * contain's track, where every assignment is at a subscription: the subscription's tasks are
+ * all done, so its verify scan may start now, while other subscriptions' tasks still run
+ * (verify then follows that scan instead of starting one). Its trigger is a write like any
+ * other (intent first); a failed one leaves verify to trigger it.
+ */
+void orch_scan_early(struct orch *o, const char *subscription);
+/* Ends the early scans' state (orch_release). */
+void orch_scan_early_release(struct orch *o);
+
 /* Monotonic milliseconds. */
 int64_t orch_now_ms(void);
 

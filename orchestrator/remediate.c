@@ -57,10 +57,15 @@ struct task_state {
 	int64_t progress_ms;       /* when the last progress point was recorded */
 	int driving;               /* drive() runs: callbacks may start due work themselves */
 	int64_t slice_end;         /* when drive_loop's current arm_client_run returns */
+	struct idmap open_in_scope; /* early scans: scope -> its tasks not yet done (count) */
+	char *counted_done;        /* early scans: [task] its end is counted in open_in_scope */
 };
 
 static void free_state(struct orch_phase *ph)
 {
+	struct task_state *early = (struct task_state *)ph;
+	idmap_clear(&early->open_in_scope);
+	free(early->counted_done);
 	struct task_state *st = (struct task_state *)ph;
 	tracker_release(&st->tr);
 	ledger_tasks_free(st->tasks, st->nr_tasks);
@@ -142,6 +147,48 @@ static void record_progress(struct task_state *st, int force)
 			  "the report's progress point");
 }
 
+/*
+ * A task is done: when it was the last of its subscription's, that subscription's verify
+ * scan may start (o->early_scans, contain's track).
+ */
+static void count_done(struct task_state *st, size_t task)
+{
+	const char *scope = st->tr.tasks[task].scope;
+	uintptr_t open;
+	if (!st->counted_done || st->counted_done[task] || st->tr.tasks[task].phase != TRACKED_DONE)
+		return;
+	st->counted_done[task] = 1;
+	open = (uintptr_t)idmap_get(&st->open_in_scope, scope);
+	if (open > 1) {
+		idmap_put(&st->open_in_scope, scope, (void *)(open - 1));
+		return;
+	}
+	idmap_remove(&st->open_in_scope, scope);
+	orch_scan_early(st->o, scope + 15);
+}
+
+/* Early scans: counts each subscription's open tasks; one with none starts its scan now. */
+static void start_early_scans(struct task_state *st)
+{
+	struct orch *o = st->o;
+	size_t i;
+	if (!o->early_scans)
+		return;
+	st->counted_done = xcalloc(st->tr.nr + 1, 1);
+	for (i = 0; i < st->tr.nr; i++) {
+		const char *scope = st->tr.tasks[i].scope;
+		if (st->tr.tasks[i].phase == TRACKED_DONE) {
+			st->counted_done[i] = 1;
+			continue;
+		}
+		idmap_put(&st->open_in_scope, scope,
+			  (void *)((uintptr_t)idmap_get(&st->open_in_scope, scope) + 1));
+	}
+	for (i = 0; i < o->assignment_scopes->nr; i++)
+		if (!idmap_get(&st->open_in_scope, o->assignment_scopes->items[i]))
+			orch_scan_early(o, o->assignment_scopes->items[i] + 15);
+}
+
 static void record_state(struct task_state *st, size_t task)
 {
 	const struct tracked_task *t = &st->tr.tasks[task];
@@ -152,6 +199,7 @@ static void record_state(struct task_state *st, size_t task)
 				  "a task's state");
 		record_progress(st, 0);
 	}
+	count_done(st, task); /* after its end is recorded */
 }
 
 static void read_status(const json_t *body, const char **state, long *total, long *ok, long *failed)
@@ -834,6 +882,7 @@ enum orch_result orch_track(struct orch *o, long timeout_ms)
 		orch_phase_leave(&st->ph);
 		return ORCH_OK;
 	}
+	start_early_scans(st);
 	ret = drive(st, 0, deadline);
 	progress_finish(&st->progress, &st->tr, orch_now_ms());
 	if (st->scope_lists)

@@ -32,6 +32,8 @@ struct orch_scan_run {
 	long done, failed, skipped;
 	int wait;
 	int64_t start;
+	void (*on_scanned)(struct orch *o, const char *subscription, void *data);
+	void *on_scanned_data;
 };
 
 static void free_state(struct orch_phase *ph)
@@ -80,6 +82,8 @@ static void on_trigger(struct arm_client *client, struct arm_response *resp, voi
 					  "a scan's state");
 		st->done++;
 		msg_debug("scan of '%s' %s", it->subscription, st->wait ? "succeeded" : "triggered");
+		if (st->wait && st->on_scanned)
+			st->on_scanned(o, it->subscription, st->on_scanned_data);
 	}
 	strbuf_release(&subject);
 }
@@ -91,6 +95,101 @@ static int already_scanned(struct ledger_scan *scans, size_t nr, const char *sub
 		if (!strcmp(scans[i].subscription, sub) && !strcmp(scans[i].state, "Succeeded"))
 			return 1;
 	return 0;
+}
+
+/* ---- early scans: contain's verify scans started during track ---- */
+
+struct early_scan_state {
+	struct orch_phase ph;
+	struct orch *o;
+};
+
+struct early_scan {
+	struct early_scan_state *st;
+	char *subscription;
+	int64_t write_id;
+};
+
+static char in_flight[] = ""; /* early_scan_urls' value while a trigger is out */
+
+static void free_early(struct orch_phase *ph)
+{
+	free(ph);
+}
+
+static void on_early_trigger(struct arm_client *client, struct arm_response *resp, void *data)
+{
+	struct early_scan *es = data;
+	struct orch *o;
+	(void)client;
+	if (orch_phase_arrive(&es->st->ph)) {
+		o = es->st->o;
+		if (es->write_id)
+			orch_ledger_check(o, ledger_write_outcome(o->ledger, es->write_id,
+								  resp->result == ARM_OK, (int)resp->status,
+								  resp->result == ARM_OK ? resp->request_id
+								  : resp->error.request_id,
+								  resp->error.code, resp->error.message),
+					  "an early scan trigger's answer");
+		if (resp->result == ARM_OK && resp->location)
+			idmap_put(&o->early_scan_urls, es->subscription, xstrdup(resp->location));
+		else
+			idmap_remove(&o->early_scan_urls, es->subscription); /* verify triggers it */
+	}
+	free(es->subscription);
+	free(es);
+}
+
+void orch_scan_early(struct orch *o, const char *subscription)
+{
+	struct early_scan *es;
+	struct strbuf path = STRBUF_INIT;
+	struct arm_call_options opts;
+	if (!o->early_scans || o->dry_run || o->ledger_failed || !o->ledger ||
+	    idmap_get(&o->early_scan_urls, subscription))
+		return;
+	if (!o->early_scan_state) {
+		o->early_scan_state = xcalloc(1, sizeof(*o->early_scan_state));
+		o->early_scan_state->ph.free_fn = free_early;
+		o->early_scan_state->o = o;
+	}
+	strbuf_addf(&path, "/subscriptions/%s/providers/Microsoft.PolicyInsights/policyStates/"
+		    "latest/triggerEvaluation", subscription);
+	es = xcalloc(1, sizeof(*es));
+	es->st = o->early_scan_state;
+	es->subscription = xstrdup(subscription);
+	if (!orch_ledger_check(o, ledger_write_intent(o->ledger, o->run.id, "POST", path.buf, "",
+						      &es->write_id),
+			       "the intent of a scan trigger")) {
+		free(es->subscription);
+		free(es);
+		strbuf_release(&path);
+		return; /* not recorded, not sent */
+	}
+	idmap_put(&o->early_scan_urls, subscription, in_flight);
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = ARM_IDEMPOTENT;
+	es->st->ph.pending++;
+	arm_submit(o->arm, "POST", path.buf, NULL, &opts, on_early_trigger, es);
+	strbuf_release(&path);
+}
+
+static void free_url(const char *key, void *value, void *arg)
+{
+	(void)key;
+	(void)arg;
+	if (value != in_flight)
+		free(value);
+}
+
+void orch_scan_early_release(struct orch *o)
+{
+	idmap_for_each(&o->early_scan_urls, free_url, NULL);
+	idmap_clear(&o->early_scan_urls);
+	if (o->early_scan_state)
+		orch_phase_leave(&o->early_scan_state->ph);
+	o->early_scan_state = NULL;
+	o->early_scans = 0;
 }
 
 enum orch_result orch_scan_begin(struct orch *o, int wait, struct orch_scan_run **out)
@@ -124,10 +223,20 @@ enum orch_result orch_scan_begin(struct orch *o, int wait, struct orch_scan_run 
 	for (i = 0; i < o->subscriptions.nr; i++) {
 		struct scan_item *it = &st->items[i];
 		struct strbuf path = STRBUF_INIT;
+		const char *early;
 		it->st = st;
 		it->subscription = o->subscriptions.items[i];
 		if (wait && already_scanned(scans, nr_scans, it->subscription)) {
 			st->skipped++;
+			continue;
+		}
+		early = wait ? idmap_get(&o->early_scan_urls, it->subscription) : NULL;
+		if (early && *early) {
+			/* started during track, once this subscription's tasks were done: follow it */
+			struct arm_call_options follow = opts;
+			follow.flags |= ARM_READ;
+			st->ph.pending++;
+			arm_submit(o->arm, "GET", early, NULL, &follow, on_trigger, it);
 			continue;
 		}
 		strbuf_addf(&path, "/subscriptions/%s/providers/Microsoft.PolicyInsights/policyStates/"
@@ -146,6 +255,14 @@ enum orch_result orch_scan_begin(struct orch *o, int wait, struct orch_scan_run 
 	ledger_scans_free(scans, nr_scans);
 	*out = st;
 	return ORCH_OK;
+}
+
+void orch_scan_on_scanned(struct orch_scan_run *st,
+			  void (*fn)(struct orch *o, const char *subscription, void *data),
+			  void *data)
+{
+	st->on_scanned = fn;
+	st->on_scanned_data = data;
 }
 
 enum orch_result orch_scan_end(struct orch_scan_run *st)

@@ -6,6 +6,7 @@
  * absence, after a scan that started when remediation had finished, is what lets `contain`
  * exit 0. The audit-only members are left out: they report, they do not remediate.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "orchestrator/phase.h"
 #include "orchestrator/verify_graph.h"
+#include "lib/idmap.h"
 #include "lib/msg.h"
 #include "lib/xalloc.h"
 #include "lib/banned.h"
@@ -21,11 +23,16 @@ struct verify_state {
 	struct orch_phase ph;
 	struct orch *o;
 	long noncompliant, failed;
+	char *queried;           /* [assignment scope]: its non-compliant query was sent */
+	struct idmap scope_index; /* "/subscriptions/<id>" assignment scope -> its index + 1 */
 };
 
 static void free_state(struct orch_phase *ph)
 {
-	free(ph);
+	struct verify_state *st = (struct verify_state *)ph;
+	free(st->queried);
+	idmap_clear(&st->scope_index);
+	free(st);
 }
 
 static int is_remediating(const struct orch *o, const char *ref)
@@ -79,11 +86,64 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 	}
 }
 
+/* Sends assignment scope a's query of the resources still non-compliant, once. */
+static void query_noncompliant(struct verify_state *st, size_t a)
+{
+	struct orch *o = st->o;
+	struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
+	struct arm_call_options opts;
+	if (st->queried[a])
+		return;
+	st->queried[a] = 1;
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = ARM_READ;
+	strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults",
+		    o->assignment_scopes->items[a]);
+	strbuf_addf(&filter, "ComplianceState eq 'NonCompliant' and PolicyAssignmentId eq '%s'",
+		    o->assignment_ids->items[a]);
+	strbuf_addstr(&query, "$filter=");
+	strbuf_add_urlencoded(&query, filter.buf);
+	opts.query = query.buf;
+	st->ph.pending++;
+	arm_submit_list(o->arm, "POST", path.buf, NULL, &opts, NULL, on_results, st);
+	strbuf_release(&path);
+	strbuf_release(&filter);
+	strbuf_release(&query);
+}
+
+/* A subscription's fresh scan ended: an assignment at that subscription is queried now, while
+ * the other scans run (one at a management group waits for them all). */
+static void on_scanned(struct orch *o, const char *subscription, void *data)
+{
+	struct verify_state *st = data;
+	struct strbuf scope = STRBUF_INIT;
+	size_t index;
+	(void)o;
+	strbuf_addf(&scope, "/subscriptions/%s", subscription);
+	index = (size_t)(uintptr_t)idmap_get(&st->scope_index, scope.buf);
+	if (index)
+		query_noncompliant(st, index - 1);
+	strbuf_release(&scope);
+}
+
+static struct verify_state *verify_state_new(struct orch *o)
+{
+	struct verify_state *st = xcalloc(1, sizeof(*st));
+	size_t a;
+	st->ph.free_fn = free_state;
+	st->o = o;
+	st->queried = xcalloc(o->assignment_ids->nr + 1, 1);
+	for (a = 0; a < o->assignment_scopes->nr; a++)
+		if (!strncasecmp(o->assignment_scopes->items[a], "/subscriptions/", 15))
+			idmap_put(&st->scope_index, o->assignment_scopes->items[a],
+				  (void *)(uintptr_t)(a + 1));
+	return st;
+}
+
 enum orch_result orch_verify(struct orch *o)
 {
 	struct verify_state *st;
 	struct orch_scan_run *scan;
-	struct arm_call_options opts;
 	enum orch_result ret, graph = ORCH_OK, ex;
 	size_t a;
 
@@ -96,34 +156,20 @@ enum orch_result orch_verify(struct orch *o)
 	ret = orch_scan_begin(o, 1, &scan);
 	if (ret)
 		return ret;
+	st = verify_state_new(o);
+	orch_scan_on_scanned(scan, on_scanned, st);
 	/* The control's own check beside Policy's (the report shows both), while the scans run:
 	 * Resource Graph reads the sites as they are, not the policy states, and remediation is
 	 * over. Its blocking reads turn the client's loop, which moves the scans on too. */
 	if (!o->dry_run)
 		graph = orch_verify_graph(o);
 	ret = orch_scan_end(scan);
-	if (ret)
+	if (ret) {
+		orch_phase_leave(&st->ph);
 		return graph == ORCH_LEDGER ? ORCH_LEDGER : ret;
-	st = xcalloc(1, sizeof(*st));
-	st->ph.free_fn = free_state;
-	st->o = o;
-	memset(&opts, 0, sizeof(opts));
-	opts.flags = ARM_READ;
-	for (a = 0; a < o->assignment_ids->nr; a++) {
-		struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
-		strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults",
-			    o->assignment_scopes->items[a]);
-		strbuf_addf(&filter, "ComplianceState eq 'NonCompliant' and PolicyAssignmentId eq '%s'",
-			    o->assignment_ids->items[a]);
-		strbuf_addstr(&query, "$filter=");
-		strbuf_add_urlencoded(&query, filter.buf);
-		opts.query = query.buf;
-		st->ph.pending++;
-		arm_submit_list(o->arm, "POST", path.buf, NULL, &opts, NULL, on_results, st);
-		strbuf_release(&path);
-		strbuf_release(&filter);
-		strbuf_release(&query);
 	}
+	for (a = 0; a < o->assignment_ids->nr; a++)
+		query_noncompliant(st, a); /* those not queried as their scan ended */
 	/* the exempt resources after the fresh scan, shown apart from the non-compliant ones:
 	 * read while the queries above are in flight (its pump turns theirs too) */
 	ex = orch_exemptions_record(o);
