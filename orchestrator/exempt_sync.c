@@ -153,12 +153,6 @@ static void submit_list(struct sync_state *st, const char *scope, const char *as
 	strbuf_release(&query);
 }
 
-/*
- * Lists every exemption of the assignments into st->live (and, with states, the Exempt
- * policy states of the assignments into st->states). A management group's list is not
- * documented to hold the exemptions below the group, so each of its subscriptions is listed
- * too (the subscription's list holds those under it); duplicates are dropped by id.
- */
 /* Whether st->live holds an exemption of assignment_id. */
 static int has_exemption_of(const struct sync_state *st, const char *assignment_id)
 {
@@ -173,10 +167,14 @@ static int has_exemption_of(const struct sync_state *st, const char *assignment_
 	return 0;
 }
 
-static enum orch_result list_live(struct sync_state *st, int states)
+/*
+ * Lists every exemption of the assignments into st->live. A management group's list is not
+ * documented to hold the exemptions below the group, so each of its subscriptions is listed
+ * too (the subscription's list holds those under it); duplicates are dropped by id.
+ */
+static enum orch_result list_exemptions(struct sync_state *st)
 {
 	struct orch *o = st->o;
-	struct arm_call_options opts;
 	enum orch_result ret;
 	size_t a;
 
@@ -191,11 +189,20 @@ static enum orch_result list_live(struct sync_state *st, int states)
 		}
 	for (a = 0; a < o->assignment_ids->nr; a++)
 		submit_list(st, o->assignment_scopes->items[a], o->assignment_ids->items[a]);
-	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
-	if (ret || !states)
-		return ret;
-	/* Exempt states exist only where an exemption does: an assignment without one (most of
-	 * a tenant's) needs no query, which at 1,000 subscriptions is 1,000 requests */
+	return orch_pump(o, &st->ph.pending, o->deadline_ms);
+}
+
+/*
+ * The Exempt policy states of the assignments with an exemption in st->live into st->states.
+ * Exempt states exist only where an exemption does: an assignment without one (most of a
+ * tenant's) needs no query, which at 1,000 subscriptions is 1,000 requests.
+ */
+static enum orch_result read_exempt_states(struct sync_state *st)
+{
+	struct orch *o = st->o;
+	struct arm_call_options opts;
+	size_t a;
+
 	memset(&opts, 0, sizeof(opts));
 	for (a = 0; a < o->assignment_ids->nr; a++) {
 		struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
@@ -431,7 +438,7 @@ enum orch_result orch_exemptions_sync(struct orch *o, int plan_only)
 		return ret;
 	memset(&n, 0, sizeof(n));
 	st = state_new(o);
-	ret = list_live(st, 0);
+	ret = list_exemptions(st);
 	if (!ret && st->failed)
 		ret = ORCH_FAILED; /* nothing is written blind */
 	if (ret)
@@ -520,20 +527,20 @@ static json_t *string_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-enum orch_result orch_exemptions_list(struct orch *o, int64_t within_ms, json_t **out)
+/* orch_exemptions_list's view from st, whose lists are read: the Exempt states, then it. */
+static enum orch_result view_of(struct sync_state *st, int64_t within_ms, json_t **out)
 {
-	struct sync_state *st = state_new(o);
 	enum orch_result ret;
 	int64_t now_ms;
 	json_t *ex;
 	size_t i;
 
 	*out = NULL;
-	ret = list_live(st, 1);
+	ret = st->failed ? ORCH_FAILED : read_exempt_states(st);
 	if (!ret && st->failed)
 		ret = ORCH_FAILED;
 	if (ret)
-		goto out;
+		return ret;
 	/* Azure's clock decides when an exemption stops exempting: judge by it, not by ours */
 	now_ms = st->server_time_s ? (int64_t)st->server_time_s * 1000 : orch_wall_ms();
 	*out = json_array();
@@ -570,21 +577,61 @@ enum orch_result orch_exemptions_list(struct orch *o, int64_t within_ms, json_t 
 			"resources", covered(ex, st->states)));
 		strbuf_release(&scope);
 	}
-out:
+	return ORCH_OK;
+}
+
+enum orch_result orch_exemptions_list(struct orch *o, int64_t within_ms, json_t **out)
+{
+	struct sync_state *st = state_new(o);
+	enum orch_result ret = list_exemptions(st);
+	*out = NULL;
+	if (!ret)
+		ret = view_of(st, within_ms, out);
 	orch_phase_leave(&st->ph);
 	return ret;
 }
 
+enum orch_result orch_exemptions_record_begin(struct orch *o, struct orch_exemptions_read **out)
+{
+	struct sync_state *st;
+	enum orch_result ret;
+	*out = NULL;
+	if (!o->ledger || o->dry_run)
+		return ORCH_OK;
+	st = state_new(o);
+	ret = list_exemptions(st);
+	if (ret) {
+		orch_phase_leave(&st->ph);
+		return ret;
+	}
+	*out = (struct orch_exemptions_read *)st;
+	return ORCH_OK;
+}
+
+void orch_exemptions_record_abandon(struct orch_exemptions_read *r)
+{
+	if (r)
+		orch_phase_leave(&((struct sync_state *)r)->ph);
+}
+
 enum orch_result orch_exemptions_record(struct orch *o)
 {
+	struct orch_exemptions_read *r;
+	enum orch_result ret = orch_exemptions_record_begin(o, &r);
+	return ret ? ret : orch_exemptions_record_end(o, r);
+}
+
+enum orch_result orch_exemptions_record_end(struct orch *o, struct orch_exemptions_read *r)
+{
+	struct sync_state *st = (struct sync_state *)r;
 	json_t *list = NULL, *ex, *kept = NULL;
 	struct strbuf text = STRBUF_INIT;
 	enum orch_result ret = ORCH_OK;
 	size_t i;
 
-	if (!o->ledger || o->dry_run)
+	if (!st)
 		return ORCH_OK;
-	ret = orch_exemptions_list(o, o->cfg->exemptions_within, &list);
+	ret = view_of(st, o->cfg->exemptions_within, &list);
 	if (ret)
 		goto out;
 	/* what the report shows: who, until when, in what state, and over which resources */
@@ -600,6 +647,7 @@ enum orch_result orch_exemptions_record(struct orch *o)
 			       "the exemptions of the assignment"))
 		ret = ORCH_LEDGER;
 out:
+	orch_phase_leave(&st->ph);
 	json_decref(list);
 	json_decref(kept);
 	strbuf_release(&text);

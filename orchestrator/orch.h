@@ -198,6 +198,17 @@ enum orch_result orch_exemptions_list(struct orch *o, int64_t within_ms, json_t 
  * not be read), ORCH_LEDGER, ORCH_INTERRUPTED, ORCH_TIMEOUT.
  */
 enum orch_result orch_exemptions_record(struct orch *o);
+/*
+ * orch_exemptions_record in two halves, for verify: begin reads the exemption lists (they do
+ * not change with a scan, so they are read while its scans run); end reads the Exempt states
+ * the fresh scan left and records (and releases r). begin sets *out to NULL when it fails or
+ * there is nothing to record; end(o, NULL) is ORCH_OK.
+ */
+struct orch_exemptions_read;
+enum orch_result orch_exemptions_record_begin(struct orch *o, struct orch_exemptions_read **out);
+enum orch_result orch_exemptions_record_end(struct orch *o, struct orch_exemptions_read *r);
+/* Releases r unrecorded (the scan failed); NULL is a no-op. */
+void orch_exemptions_record_abandon(struct orch_exemptions_read *r);
 /* Wall-clock Unix milliseconds (UTC), what expiries are judged against. */
 int64_t orch_wall_ms(void);
 

@@ -145,6 +145,7 @@ enum orch_result orch_verify(struct orch *o)
 	struct verify_state *st;
 	struct orch_scan_run *scan;
 	enum orch_result ret, graph = ORCH_OK, ex;
+	struct orch_exemptions_read *exempt = NULL;
 	size_t a;
 
 	/* this verification replaces any earlier one of the run */
@@ -163,8 +164,11 @@ enum orch_result orch_verify(struct orch *o)
 	 * over. Its blocking reads turn the client's loop, which moves the scans on too. */
 	if (!o->dry_run)
 		graph = orch_verify_graph(o);
+	/* the exemptions too: their lists do not change with a scan (their states do) */
+	ex = orch_exemptions_record_begin(o, &exempt);
 	ret = orch_scan_end(scan);
 	if (ret) {
+		orch_exemptions_record_abandon(exempt);
 		orch_phase_leave(&st->ph);
 		return graph == ORCH_LEDGER ? ORCH_LEDGER : ret;
 	}
@@ -172,7 +176,8 @@ enum orch_result orch_verify(struct orch *o)
 		query_noncompliant(st, a); /* those not queried as their scan ended */
 	/* the exempt resources after the fresh scan, shown apart from the non-compliant ones:
 	 * read while the queries above are in flight (its pump turns theirs too) */
-	ex = orch_exemptions_record(o);
+	if (!ex)
+		ex = orch_exemptions_record_end(o, exempt);
 	ret = orch_pump(o, &st->ph.pending, o->deadline_ms);
 	if (!ret && o->ledger_failed)
 		ret = ORCH_LEDGER; /* a non-compliant resource could not be recorded */
