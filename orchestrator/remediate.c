@@ -63,10 +63,9 @@ struct task_state {
 
 static void free_state(struct orch_phase *ph)
 {
-	struct task_state *early = (struct task_state *)ph;
-	idmap_clear(&early->open_in_scope);
-	free(early->counted_done);
 	struct task_state *st = (struct task_state *)ph;
+	idmap_clear(&st->open_in_scope);
+	free(st->counted_done);
 	tracker_release(&st->tr);
 	ledger_tasks_free(st->tasks, st->nr_tasks);
 	free(st);
