@@ -918,7 +918,9 @@ static int start_attempt(struct http_engine *e, struct task *t, long long now)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, e->connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
+	/* wait for a connection that may multiplex (HTTP/2, negotiated by TLS) rather than open
+	 * another; plain HTTP (loopback) cannot, and waiting held back the first connections */
+	curl_easy_setopt(c, CURLOPT_PIPEWAIT, strncmp(t->url, "https:", 6) ? 0L : 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	/* http_proxy/https_proxy/all_proxy must never see loopback or metadata traffic (plain
