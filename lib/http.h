@@ -14,7 +14,7 @@
  * keeps a local bucket per key, corrects it from the rate-limit header the server returns
  * (x-ms-ratelimit-remaining-*), and after a 429 sends nothing to that bucket until its
  * Retry-After has passed. A retry or a delayed request sets a not-before time; the loop waits
- * in curl_multi_poll, never in sleep.
+ * in epoll (libcurl driven by curl_multi_socket_action), never in sleep.
  *
  * TLS verification is always on. ca_file adds trust to the system bundle (it does not replace
  * it). Plain http:// is refused unless the host is loopback (127.0.0.0/8, ::1, localhost), or
