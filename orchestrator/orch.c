@@ -76,8 +76,6 @@ enum orch_result orch_init(struct orch *o, const struct config *cfg, struct arm_
 
 void orch_release(struct orch *o)
 {
-	if (o->arm && o->ledger)
-		arm_client_set_before_send(o->arm, NULL, NULL);
 	if (o->ledger)
 		ledger_run_release(&o->run);
 	ledger_close(o->ledger);
