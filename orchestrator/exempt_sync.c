@@ -159,8 +159,7 @@ static int has_exemption_of(const struct sync_state *st, const char *assignment_
 	json_t *ex;
 	size_t i;
 	json_array_foreach(st->live, i, ex) {
-		const char *aid = json_string_value(json_object_get(json_object_get(ex, "properties"),
-								  "policyAssignmentId"));
+		const char *aid = jsonutil_path_string(ex, "properties.policyAssignmentId");
 		if (aid && !strcasecmp(aid, assignment_id))
 			return 1;
 	}
@@ -200,28 +199,12 @@ static enum orch_result list_exemptions(struct sync_state *st)
 static enum orch_result read_exempt_states(struct sync_state *st)
 {
 	struct orch *o = st->o;
-	struct arm_call_options opts;
 	size_t a;
 
-	memset(&opts, 0, sizeof(opts));
-	for (a = 0; a < o->assignment_ids->nr; a++) {
-		struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
-		if (!has_exemption_of(st, o->assignment_ids->items[a]))
-			continue;
-		strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/"
-			    "queryResults", o->assignment_scopes->items[a]);
-		strbuf_addf(&filter, "ComplianceState eq 'Exempt' and PolicyAssignmentId eq '%s'",
-			    o->assignment_ids->items[a]);
-		strbuf_addstr(&query, "$filter=");
-		strbuf_add_urlencoded(&query, filter.buf);
-		opts.query = query.buf;
-		opts.flags = ARM_READ;
-		st->ph.pending++;
-		arm_submit_list(o->arm, "POST", path.buf, NULL, &opts, NULL, on_states, st);
-		strbuf_release(&path);
-		strbuf_release(&filter);
-		strbuf_release(&query);
-	}
+	for (a = 0; a < o->assignment_ids->nr; a++)
+		if (has_exemption_of(st, o->assignment_ids->items[a]))
+			orch_query_states(o, &st->ph, o->assignment_scopes->items[a],
+					  o->assignment_ids->items[a], "Exempt", on_states);
 	return orch_pump(o, &st->ph.pending, o->deadline_ms);
 }
 

@@ -40,6 +40,40 @@ enum orch_result orch_pump(struct orch *o, const size_t *pending, int64_t deadli
 	return orch_interrupted ? ORCH_INTERRUPTED : ORCH_OK;
 }
 
+void orch_record_answer(struct orch *o, int64_t write_id, const struct arm_response *resp,
+			const char *what)
+{
+	int ok = resp->result == ARM_OK;
+	if (!write_id)
+		return;
+	orch_ledger_check(o, ledger_write_outcome(o->ledger, write_id, ok, (int)resp->status,
+						  ok ? resp->request_id : resp->error.request_id,
+						  ok ? NULL : resp->error.code,
+						  ok ? NULL : resp->error.message),
+			  what);
+}
+
+void orch_query_states(struct orch *o, struct orch_phase *ph, const char *scope,
+		       const char *assignment_id, const char *compliance_state, arm_done_fn *fn)
+{
+	struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
+	struct arm_call_options opts;
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = ARM_READ;
+	strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults",
+		    scope);
+	strbuf_addf(&filter, "ComplianceState eq '%s' and PolicyAssignmentId eq '%s'",
+		    compliance_state, assignment_id);
+	strbuf_addstr(&query, "$filter=");
+	strbuf_add_urlencoded(&query, filter.buf);
+	opts.query = query.buf;
+	ph->pending++;
+	arm_submit_list(o->arm, "POST", path.buf, NULL, &opts, NULL, fn, ph);
+	strbuf_release(&path);
+	strbuf_release(&filter);
+	strbuf_release(&query);
+}
+
 void orch_record_failure(struct orch *o, enum ledger_failure_kind kind, const char *subject,
 			 const struct arm_error *err)
 {

@@ -51,6 +51,18 @@ enum orch_result orch_resolve_subscriptions(struct orch *o);
  */
 enum orch_result orch_pump(struct orch *o, const size_t *pending, int64_t deadline_ms);
 
+/* Records the answer to a write whose intent is write_id (0: none, nothing recorded): ok when
+ * the call succeeded, its request id, and the error's code and message when it did not. */
+void orch_record_answer(struct orch *o, int64_t write_id, const struct arm_response *resp,
+			const char *what);
+
+/*
+ * Queues the policy states of assignment_id at scope in compliance_state ("NonCompliant",
+ * "Exempt"): one queryResults list call, counted in ph->pending; fn gets the records.
+ */
+void orch_query_states(struct orch *o, struct orch_phase *ph, const char *scope,
+		       const char *assignment_id, const char *compliance_state, arm_done_fn *fn);
+
 /* Records a failed ARM call in the ledger (kind, subject) and prints it. */
 void orch_record_failure(struct orch *o, enum ledger_failure_kind kind, const char *subject,
 			 const struct arm_error *err);

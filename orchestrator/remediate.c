@@ -345,13 +345,7 @@ static void on_call(struct arm_client *client, struct arm_response *resp, void *
 		return;
 	}
 	o = st->o;
-	if (call->write_id)
-		orch_ledger_check(o, ledger_write_outcome(o->ledger, call->write_id,
-							  resp->result == ARM_OK, (int)resp->status,
-							  resp->result == ARM_OK ? resp->request_id
-							  : resp->error.request_id,
-							  resp->error.code, resp->error.message),
-				  "a task request's answer");
+	orch_record_answer(o, call->write_id, resp, "a task request's answer");
 	switch (call->kind) {
 	case CALL_POLL_SCOPE:
 		take_scope_list(st, call, resp, now);

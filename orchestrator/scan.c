@@ -43,6 +43,13 @@ static void free_state(struct orch_phase *ph)
 	free(st);
 }
 
+/* The compliance scan trigger of a subscription. */
+static void trigger_path(struct strbuf *sb, const char *subscription)
+{
+	strbuf_addf(sb, "/subscriptions/%s/providers/Microsoft.PolicyInsights/policyStates/latest/"
+		    "triggerEvaluation", subscription);
+}
+
 static void on_trigger(struct arm_client *client, struct arm_response *resp, void *data)
 {
 	struct scan_item *it = data;
@@ -55,13 +62,7 @@ static void on_trigger(struct arm_client *client, struct arm_response *resp, voi
 	o = st->o;
 	strbuf_addf(&subject, "/subscriptions/%s", it->subscription);
 	if (resp->result != ARM_OK) {
-		if (it->write_id)
-			orch_ledger_check(o, ledger_write_outcome(o->ledger, it->write_id, 0,
-								  (int)resp->status,
-								  resp->error.request_id,
-								  resp->error.code,
-								  resp->error.message),
-					  "a scan trigger's answer");
+		orch_record_answer(o, it->write_id, resp, "a scan trigger's answer");
 		if (o->ledger)
 			orch_ledger_check(o, ledger_scan_set(o->ledger, o->run.id, it->subscription,
 							     resp->result == ARM_ERR_TIMEOUT
@@ -70,11 +71,7 @@ static void on_trigger(struct arm_client *client, struct arm_response *resp, voi
 		orch_record_failure(o, LEDGER_FAILURE_SCAN, subject.buf, &resp->error);
 		st->failed++;
 	} else {
-		if (it->write_id)
-			orch_ledger_check(o, ledger_write_outcome(o->ledger, it->write_id, 1,
-								  (int)resp->status,
-								  resp->request_id, NULL, NULL),
-					  "a scan trigger's answer");
+		orch_record_answer(o, it->write_id, resp, "a scan trigger's answer");
 		if (o->ledger)
 			orch_ledger_check(o, ledger_scan_set(o->ledger, o->run.id, it->subscription,
 							     st->wait ? "Succeeded" : "triggered",
@@ -124,13 +121,7 @@ static void on_early_trigger(struct arm_client *client, struct arm_response *res
 	(void)client;
 	if (orch_phase_arrive(&es->st->ph)) {
 		o = es->st->o;
-		if (es->write_id)
-			orch_ledger_check(o, ledger_write_outcome(o->ledger, es->write_id,
-								  resp->result == ARM_OK, (int)resp->status,
-								  resp->result == ARM_OK ? resp->request_id
-								  : resp->error.request_id,
-								  resp->error.code, resp->error.message),
-					  "an early scan trigger's answer");
+		orch_record_answer(o, es->write_id, resp, "an early scan trigger's answer");
 		if (resp->result == ARM_OK && resp->location)
 			idmap_put(&o->early_scan_urls, es->subscription, xstrdup(resp->location));
 		else
@@ -153,8 +144,7 @@ void orch_scan_early(struct orch *o, const char *subscription)
 		o->early_scan_state->ph.free_fn = free_early;
 		o->early_scan_state->o = o;
 	}
-	strbuf_addf(&path, "/subscriptions/%s/providers/Microsoft.PolicyInsights/policyStates/"
-		    "latest/triggerEvaluation", subscription);
+	trigger_path(&path, subscription);
 	es = xcalloc(1, sizeof(*es));
 	es->st = o->early_scan_state;
 	es->subscription = xstrdup(subscription);
@@ -239,8 +229,7 @@ enum orch_result orch_scan_begin(struct orch *o, int wait, struct orch_scan_run 
 			arm_submit(o->arm, "GET", early, NULL, &follow, on_trigger, it);
 			continue;
 		}
-		strbuf_addf(&path, "/subscriptions/%s/providers/Microsoft.PolicyInsights/policyStates/"
-			    "latest/triggerEvaluation", it->subscription);
+		trigger_path(&path, it->subscription);
 		if (o->ledger && !o->dry_run &&
 		    !orch_ledger_check(o, ledger_write_intent(o->ledger, o->run.id, "POST", path.buf,
 							      "", &it->write_id),

@@ -89,26 +89,11 @@ static void on_results(struct arm_client *client, struct arm_response *resp, voi
 /* Sends assignment scope a's query of the resources still non-compliant, once. */
 static void query_noncompliant(struct verify_state *st, size_t a)
 {
-	struct orch *o = st->o;
-	struct strbuf path = STRBUF_INIT, filter = STRBUF_INIT, query = STRBUF_INIT;
-	struct arm_call_options opts;
 	if (st->queried[a])
 		return;
 	st->queried[a] = 1;
-	memset(&opts, 0, sizeof(opts));
-	opts.flags = ARM_READ;
-	strbuf_addf(&path, "%s/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults",
-		    o->assignment_scopes->items[a]);
-	strbuf_addf(&filter, "ComplianceState eq 'NonCompliant' and PolicyAssignmentId eq '%s'",
-		    o->assignment_ids->items[a]);
-	strbuf_addstr(&query, "$filter=");
-	strbuf_add_urlencoded(&query, filter.buf);
-	opts.query = query.buf;
-	st->ph.pending++;
-	arm_submit_list(o->arm, "POST", path.buf, NULL, &opts, NULL, on_results, st);
-	strbuf_release(&path);
-	strbuf_release(&filter);
-	strbuf_release(&query);
+	orch_query_states(st->o, &st->ph, st->o->assignment_scopes->items[a],
+			  st->o->assignment_ids->items[a], "NonCompliant", on_results);
 }
 
 /* A subscription's fresh scan ended: an assignment at that subscription is queried now, while
