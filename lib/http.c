@@ -540,30 +540,17 @@ int http_engine_new(const struct http_engine_options *opts, struct http_engine *
 	e->invalidate = opts->invalidate;
 	e->auth_data = opts->auth_data;
 	e->rl = ratelimit_new();
-	if (opts->ca_file && load_ca_bundle(e, opts->ca_file, err) < 0) {
-		ratelimit_free(e->rl);
-		free(e->user_agent);
-		free(e);
-		return -1;
-	}
+	if (opts->ca_file && load_ca_bundle(e, opts->ca_file, err) < 0)
+		goto fail;
 	e->multi = curl_multi_init();
 	if (!e->multi) {
 		strbuf_addstr(err, "cannot create a libcurl multi handle (out of memory?)");
-		ratelimit_free(e->rl);
-		free(e->ca_bundle);
-		free(e->user_agent);
-		free(e);
-		return -1;
+		goto fail;
 	}
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (e->epfd < 0) {
 		strbuf_addf(err, "cannot create an epoll instance: %s", strerror(errno));
-		curl_multi_cleanup(e->multi);
-		ratelimit_free(e->rl);
-		free(e->ca_bundle);
-		free(e->user_agent);
-		free(e);
-		return -1;
+		goto fail;
 	}
 	e->curl_timer_at = -1;
 	curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
@@ -575,6 +562,14 @@ int http_engine_new(const struct http_engine_options *opts, struct http_engine *
 	curl_multi_setopt(e->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, (long)e->concurrency);
 	*out = e;
 	return 0;
+fail:
+	if (e->multi)
+		curl_multi_cleanup(e->multi);
+	ratelimit_free(e->rl);
+	free(e->ca_bundle);
+	free(e->user_agent);
+	free(e);
+	return -1;
 }
 
 static void free_response_headers(struct task *t)
