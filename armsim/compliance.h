@@ -43,8 +43,8 @@ void compliance_cache_clear(struct policy_engine *engine);
 /* Re-evaluates the resources of scope now (ReEvaluateCompliance). Engine locked. */
 void engine_evaluate_scope(struct policy_engine *engine, struct world *w, const char *scope);
 /*
- * Evaluates the resources of running scans, oldest trigger first, until budget_ms of real
- * time is spent (tick; world read-locked, engine locked). A scan's results are the state of
+ * Evaluates the resources of running scans not yet evaluated, in the map's order, until
+ * budget_ms of real time is spent (tick; world read-locked, engine locked). A scan's results are the state of
  * its resources at some point during its run, as Azure's are; spreading the work over the
  * run keeps a thousand scans that end together from stopping every request while they are
  * evaluated at once.
